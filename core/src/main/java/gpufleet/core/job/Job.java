@@ -1,0 +1,131 @@
+package gpufleet.core.job;
+
+import gpufleet.core.state.Placement;
+
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * A job as the scheduler and the bookkeeping see it: its spec, its state and what has happened to
+ * it. Every state change goes through {@link #moveTo}, which refuses transitions that
+ * {@link JobState} does not allow. Times are seconds on the caller's clock.
+ */
+public final class Job {
+    private final int id;
+    private final JobSpec spec;
+    private JobState state = JobState.PENDING;
+    private Placement placement;
+    private int restarts;
+    private int preemptions;
+    private double runStart = Double.NaN;
+    private double firstStart = Double.NaN;
+    private double endTime = Double.NaN;
+    private double waitingSince;
+    private double queueWait;
+    private double estimatedEnd = Double.POSITIVE_INFINITY;
+    private double attainedGpuSeconds;
+    private String reason = "";
+    private final Map<String, Integer> interruptions = new TreeMap<>();
+
+    public Job(int id, JobSpec spec) {
+        if (id < 0) throw new IllegalArgumentException("job id must be >= 0");
+        this.id = id;
+        this.spec = spec;
+        this.waitingSince = spec.submitTime();
+    }
+
+    public int id() { return id; }
+    public JobSpec spec() { return spec; }
+    public JobState state() { return state; }
+    public Placement placement() { return placement; }
+    public int restarts() { return restarts; }
+    public int preemptions() { return preemptions; }
+    public double runStart() { return runStart; }
+    public double firstStart() { return firstStart; }
+    public double endTime() { return endTime; }
+    public double queueWait() { return queueWait; }
+    public double waitingSince() { return waitingSince; }
+    public int gpus() { return spec.gpus(); }
+    public int priority() { return spec.priority(); }
+    public String team() { return spec.team(); }
+    public double submitTime() { return spec.submitTime(); }
+    /** When the caller expects the current run to end; +infinity when unknown. Used by backfill. */
+    public double estimatedEnd() { return estimatedEnd; }
+    /** GPU-seconds this job has held GPUs so far (for least-attained-service orders). */
+    public double attainedGpuSeconds() { return attainedGpuSeconds; }
+    /** Why the job is waiting, or how it ended. */
+    public String reason() { return reason; }
+    public Map<String, Integer> interruptionsByCause() { return Map.copyOf(interruptions); }
+    public int interruptions() { return interruptions.values().stream().mapToInt(Integer::intValue).sum(); }
+
+    public void setEstimatedEnd(double t) { this.estimatedEnd = t; }
+    public void setReason(String r) { this.reason = r == null ? "" : r; }
+    public void addAttained(double gpuSeconds) { this.attainedGpuSeconds += gpuSeconds; }
+
+    /** Starts (or restarts) the job on {@code p}. */
+    public void start(double now, Placement p) {
+        moveTo(JobState.RUNNING);
+        if (p.gpus() != spec.gpus())
+            throw new IllegalArgumentException("job " + id + " needs " + spec.gpus() + " GPUs, placement has " + p.gpus());
+        placement = p;
+        runStart = now;
+        if (Double.isNaN(firstStart)) firstStart = now;
+        queueWait += now - waitingSince;
+        reason = "";
+    }
+
+    /** The current run was stopped by a failure; the job waits to restart. Returns false if out of restarts (then FAILED). */
+    public boolean interrupt(double now, String cause) {
+        interruptions.merge(cause, 1, Integer::sum);
+        placement = null;
+        if (restarts >= spec.maxRestarts()) {
+            moveTo(JobState.FAILED);
+            endTime = now;
+            reason = "interrupted by " + cause + " after " + restarts + " restarts (max " + spec.maxRestarts() + ")";
+            return false;
+        }
+        moveTo(JobState.RESTARTING);
+        restarts++;
+        waitingSince = now;
+        reason = "restarting after " + cause;
+        return true;
+    }
+
+    public void preempt(double now, int byJob) {
+        moveTo(JobState.PREEMPTED);
+        preemptions++;
+        placement = null;
+        waitingSince = now;
+        reason = "preempted by job " + byJob;
+    }
+
+    public void complete(double now) {
+        moveTo(JobState.COMPLETED);
+        placement = null;
+        endTime = now;
+    }
+
+    public void fail(double now, String why) {
+        moveTo(JobState.FAILED);
+        placement = null;
+        endTime = now;
+        reason = why;
+    }
+
+    public void cancel(double now) {
+        moveTo(JobState.CANCELLED);
+        placement = null;
+        endTime = now;
+    }
+
+    private void moveTo(JobState to) {
+        if (!state.canMoveTo(to))
+            throw new IllegalStateException("job " + id + ": cannot go from " + state + " to " + to);
+        state = to;
+    }
+
+    @Override
+    public String toString() {
+        return "Job[" + id + " " + spec.name() + " " + state + " " + spec.gpus() + " GPUs]";
+    }
+}

@@ -1,0 +1,242 @@
+package gpufleet.core.sched;
+
+import gpufleet.core.job.JobSpec;
+import gpufleet.core.state.FleetState;
+import gpufleet.core.state.Placement;
+import gpufleet.core.topology.ClusterSpec;
+import gpufleet.core.topology.Topology;
+
+import java.util.Arrays;
+
+/**
+ * Topology-aware gang placement, all or nothing.
+ *
+ * <p>A job of {@code G} GPUs whose tensor-parallel group is {@code u} GPUs may take from a host only
+ * whole groups ({@code floor(usable / u) * u} GPUs), so no TP group straddles hosts. Within a
+ * cluster the placer tries, in order, the narrowest scope that can hold the whole gang: one host,
+ * one rack, one zone, then several zones. At each scope it takes the tightest item that fits (the
+ * smallest sufficient capacity), keeping large empty blocks for large gangs. When the gang must
+ * spread over several items it takes the largest items first and closes with the tightest item
+ * that covers the rest; that uses the fewest racks (and zones) possible for the gang.
+ *
+ * <p>Across clusters (a gang never spans clusters) it picks the cluster where the gang lands in the
+ * narrowest scope, then the tightest fit, then the lowest cluster id. Deterministic; does not change
+ * the state it reads. Cost is O(racks in eligible clusters), independent of the number of GPUs.
+ */
+public final class GangPlacer {
+
+    /** Scope a placement lands in; lower is better. */
+    public static final int HOST = 0, RACK = 1, ZONE = 2, CLUSTER = 3, NONE = 4;
+
+    private final Topology topo;
+    private int[] scratchCap = new int[0];
+    private int[] scratchIdx = new int[0];
+
+    public GangPlacer(Topology topo) {
+        this.topo = topo;
+    }
+
+    /** Whether cluster {@code c} could ever run the job (type, size, TP group), ignoring what is in use. */
+    public boolean eligible(JobSpec spec, int c) {
+        ClusterSpec cs = topo.cluster(c);
+        if (spec.gpuType() != null && !cs.gpuType().equalsIgnoreCase(spec.gpuType())) return false;
+        if (spec.unit() > cs.gpusPerHost()) return false;
+        int perHost = cs.gpusPerHost() - cs.gpusPerHost() % spec.unit();
+        return (long) perHost * (cs.hosts() - cs.spareHosts()) >= spec.gpus();
+    }
+
+    /** The best placement for the job now, or null if it fits nowhere. */
+    public Placement place(JobSpec spec, FleetState st) {
+        return place(spec, st, -1);
+    }
+
+    /** As {@link #place(JobSpec, FleetState)}, restricted to cluster {@code only} when it is >= 0. */
+    public Placement place(JobSpec spec, FleetState st, int only) {
+        int bestC = -1, bestScope = NONE;
+        long bestTight = Long.MAX_VALUE;
+        for (int c = 0; c < topo.clusterCount(); c++) {
+            if (only >= 0 && c != only) continue;
+            if (!eligible(spec, c) || st.clusterCapacity(c, spec.unit()) < spec.gpus()) continue;
+            long scoreTight = scope(spec, st, c);
+            int sc = (int) (scoreTight >>> 40);
+            long tight = scoreTight & ((1L << 40) - 1);
+            if (sc < bestScope || (sc == bestScope && tight < bestTight)) {
+                bestC = c;
+                bestScope = sc;
+                bestTight = tight;
+            }
+        }
+        return bestC < 0 ? null : placeIn(spec, st, bestC);
+    }
+
+    /** (scope << 40) | tightness of the best fit in cluster c; scope NONE when the gang does not fit. */
+    long scope(JobSpec spec, FleetState st, int c) {
+        int g = spec.gpus(), u = spec.unit();
+        if (g <= topo.cluster(c).gpusPerHost()) {
+            for (int k = g; k < st.histogramWidth(); k++)
+                if (st.clusterHostsWithUsable(c, k) > 0) return ((long) HOST << 40) | k;
+        }
+        int bestRack = Integer.MAX_VALUE;
+        for (int r = topo.firstRackOfCluster(c); r < topo.endRackOfCluster(c); r++) {
+            int cap = st.rackCapacity(r, u);
+            if (cap >= g && cap < bestRack) bestRack = cap;
+        }
+        if (bestRack != Integer.MAX_VALUE) return ((long) RACK << 40) | bestRack;
+        int bestZone = Integer.MAX_VALUE;
+        for (int z = topo.firstZoneOfCluster(c); z < topo.endZoneOfCluster(c); z++) {
+            int cap = zoneCapacity(st, z, u);
+            if (cap >= g && cap < bestZone) bestZone = cap;
+        }
+        if (bestZone != Integer.MAX_VALUE) return ((long) ZONE << 40) | bestZone;
+        int cap = st.clusterCapacity(c, u);
+        return cap >= g ? ((long) CLUSTER << 40) | cap : ((long) NONE << 40);
+    }
+
+    private int zoneCapacity(FleetState st, int z, int u) {
+        if (u <= 1) return st.zoneUsable(z);
+        int cap = 0;
+        for (int r = topo.firstRackOfZone(z); r < topo.endRackOfZone(z); r++) cap += st.rackCapacity(r, u);
+        return cap;
+    }
+
+    private Placement placeIn(JobSpec spec, FleetState st, int c) {
+        int g = spec.gpus(), u = spec.unit();
+        Builder b = new Builder(g);
+        if (g <= topo.cluster(c).gpusPerHost()) {
+            for (int k = g; k < st.histogramWidth(); k++) {
+                if (st.clusterHostsWithUsable(c, k) == 0) continue;
+                int h = st.nextHostWithUsable(k, topo.firstHostOfCluster(c));
+                b.take(h, st.usableMask(h), g);
+                return b.build();
+            }
+        }
+        // one rack?
+        int bestRack = -1, bestCap = Integer.MAX_VALUE;
+        for (int r = topo.firstRackOfCluster(c); r < topo.endRackOfCluster(c); r++) {
+            int cap = st.rackCapacity(r, u);
+            if (cap >= g && cap < bestCap) { bestCap = cap; bestRack = r; }
+        }
+        if (bestRack >= 0) {
+            fillRack(st, bestRack, g, u, b);
+            return b.build();
+        }
+        int zFirst = topo.firstZoneOfCluster(c), zEnd = topo.endZoneOfCluster(c);
+        int bestZone = -1;
+        bestCap = Integer.MAX_VALUE;
+        for (int z = zFirst; z < zEnd; z++) {
+            int cap = zoneCapacity(st, z, u);
+            if (cap >= g && cap < bestCap) { bestCap = cap; bestZone = z; }
+        }
+        if (bestZone >= 0) {
+            fillZone(st, bestZone, g, u, b);
+        } else {
+            int n = zEnd - zFirst;
+            int[] caps = new int[n], ids = new int[n];
+            for (int i = 0; i < n; i++) { ids[i] = zFirst + i; caps[i] = zoneCapacity(st, zFirst + i, u); }
+            int[] takes = cover(ids, caps, n, g);
+            for (int i = 0; i < n; i++) if (takes[i] > 0) fillZone(st, ids[i], takes[i], u, b);
+        }
+        return b.build();
+    }
+
+    private void fillZone(FleetState st, int z, int amount, int u, Builder b) {
+        int rFirst = topo.firstRackOfZone(z), n = topo.endRackOfZone(z) - rFirst;
+        int[] caps = new int[n], ids = new int[n];
+        for (int i = 0; i < n; i++) { ids[i] = rFirst + i; caps[i] = st.rackCapacity(rFirst + i, u); }
+        int[] takes = cover(ids, caps, n, amount);
+        for (int i = 0; i < n; i++) if (takes[i] > 0) fillRack(st, ids[i], takes[i], u, b);
+    }
+
+    private void fillRack(FleetState st, int r, int amount, int u, Builder b) {
+        int hFirst = topo.firstHostOfRack(r), n = topo.endHostOfRack(r) - hFirst;
+        ensureScratch(n);
+        int[] caps = scratchCap, ids = scratchIdx;
+        for (int i = 0; i < n; i++) {
+            int us = st.usable(hFirst + i);
+            ids[i] = hFirst + i;
+            caps[i] = us - us % u;
+        }
+        int[] takes = cover(ids, caps, n, amount);
+        for (int i = 0; i < n; i++) if (takes[i] > 0) b.take(ids[i], st.usableMask(ids[i]), takes[i]);
+    }
+
+    private void ensureScratch(int n) {
+        if (scratchCap.length < n) {
+            scratchCap = new int[n];
+            scratchIdx = new int[n];
+        }
+    }
+
+    /**
+     * Splits {@code amount} over items with the given capacities using the fewest items: while no
+     * single item covers the rest, take the largest; then take the tightest item that covers it.
+     * Ties go to the lower index. Returns how much to take from each item (same order as input).
+     */
+    static int[] cover(int[] ids, int[] caps, int n, int amount) {
+        int[] takes = new int[n];
+        boolean[] used = new boolean[n];
+        int rem = amount;
+        while (rem > 0) {
+            int fit = -1, largest = -1;
+            for (int i = 0; i < n; i++) {
+                if (used[i] || caps[i] <= 0) continue;
+                if (caps[i] >= rem && (fit < 0 || caps[i] < caps[fit])) fit = i;
+                if (largest < 0 || caps[i] > caps[largest]) largest = i;
+            }
+            if (fit >= 0) {
+                takes[fit] = rem;
+                return takes;
+            }
+            if (largest < 0) throw new IllegalStateException("capacity vanished while covering " + amount);
+            used[largest] = true;
+            takes[largest] = caps[largest];
+            rem -= caps[largest];
+        }
+        return takes;
+    }
+
+    /** Collects (host, mask) pairs; hosts arrive in any order and are sorted at the end. */
+    private static final class Builder {
+        private int[] hosts = new int[8];
+        private long[] masks = new long[8];
+        private int n;
+        private int remaining;
+
+        Builder(int gpus) {
+            remaining = gpus;
+        }
+
+        void take(int h, long usable, int count) {
+            long m = 0;
+            long b = usable;
+            for (int i = 0; i < count; i++) {
+                if (b == 0) throw new IllegalStateException("host " + h + " has fewer usable GPUs than expected");
+                long low = b & -b;
+                m |= low;
+                b &= b - 1;
+            }
+            if (n == hosts.length) {
+                hosts = Arrays.copyOf(hosts, n * 2);
+                masks = Arrays.copyOf(masks, n * 2);
+            }
+            hosts[n] = h;
+            masks[n] = m;
+            n++;
+            remaining -= count;
+        }
+
+        Placement build() {
+            if (remaining != 0) throw new IllegalStateException("gang placement left " + remaining + " GPUs unplaced");
+            Integer[] order = new Integer[n];
+            for (int i = 0; i < n; i++) order[i] = i;
+            boolean sorted = true;
+            for (int i = 1; i < n; i++) if (hosts[i] < hosts[i - 1]) { sorted = false; break; }
+            if (sorted) return new Placement(Arrays.copyOf(hosts, n), Arrays.copyOf(masks, n));
+            Arrays.sort(order, (a, c) -> Integer.compare(hosts[a], hosts[c]));
+            int[] hs = new int[n];
+            long[] ms = new long[n];
+            for (int i = 0; i < n; i++) { hs[i] = hosts[order[i]]; ms[i] = masks[order[i]]; }
+            return new Placement(hs, ms);
+        }
+    }
+}

@@ -1,0 +1,27 @@
+package gpufleet.core.sched;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Policies by name. Explicit, no scanning. */
+public final class PolicyRegistry {
+    private static final Map<String, Policy> POLICIES = new LinkedHashMap<>();
+
+    static {
+        for (Policy p : List.of(Policy.GPUFLEET, Policy.FIFO, Policy.PRIORITY)) POLICIES.put(p.name(), p);
+    }
+
+    private PolicyRegistry() {}
+
+    public static Policy get(String name) {
+        Policy p = POLICIES.get(name);
+        if (p == null)
+            throw new IllegalArgumentException("unknown policy '" + name + "'; known: " + String.join(", ", POLICIES.keySet()));
+        return p;
+    }
+
+    public static List<Policy> all() {
+        return List.copyOf(POLICIES.values());
+    }
+}

@@ -1,0 +1,262 @@
+package gpufleet.core.sched;
+
+import gpufleet.core.job.Job;
+import gpufleet.core.state.FleetState;
+import gpufleet.core.state.Placement;
+import gpufleet.core.topology.Topology;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One scheduling cycle: {@code (now, waiting jobs, running jobs, fleet state) -> decisions}.
+ *
+ * <p>The same code runs in the digital twin (virtual clock) and the controller (wall clock); it
+ * reads no clock, does no I/O and draws no random numbers, so the same inputs give the same
+ * decisions. It is single-threaded by contract.
+ *
+ * <p>The cycle walks waiting jobs in the policy's order. For each job:
+ * <ol>
+ *   <li><b>admission</b>: a job no cluster could ever hold is rejected with the reason;</li>
+ *   <li><b>quota</b>: a job that would take its team past its quota waits;</li>
+ *   <li><b>placement</b>: {@link GangPlacer} looks for a topology-aware, all-or-nothing placement;</li>
+ *   <li><b>backfill guard</b>: once a job is blocked and holds the reservation, a later job may only
+ *       start in the reserved cluster if it is expected to end before the reserved start, or uses
+ *       only GPUs the reserved job will not need;</li>
+ *   <li><b>preemption</b>: a blocked job may stop running jobs of strictly lower priority, lowest
+ *       priority and most recently started first, and only as many as it needs;</li>
+ *   <li>otherwise it waits, with a reason, and under a strict policy nothing behind it starts.</li>
+ * </ol>
+ * Decisions are applied to the {@link FleetState} as they are made (GPUs allocated and released),
+ * so the caller must apply the job-side transitions of every returned decision.
+ */
+public final class Scheduler {
+
+    /** Estimates how long a job would run if started now in a cluster; +infinity when unknown. */
+    @FunctionalInterface
+    public interface Estimator {
+        double runtime(Job job, int cluster);
+
+        Estimator UNKNOWN = (j, c) -> Double.POSITIVE_INFINITY;
+    }
+
+    /** The outcome of one cycle. */
+    public record Result(List<Decision> decisions, int considered) {}
+
+    public static final String REASON_QUOTA = "team quota";
+    public static final String REASON_RESOURCES = "waiting for free GPUs";
+    public static final String REASON_RESERVED = "waiting for free GPUs (holds the reservation)";
+    public static final String REASON_BACKFILL = "would delay the reserved job";
+    public static final String REASON_BLOCKED = "behind a blocked job (strict order)";
+
+    private final Topology topo;
+    private final Policy policy;
+    private final GangPlacer placer;
+
+    public Scheduler(Topology topo, Policy policy) {
+        this.topo = topo;
+        this.policy = policy;
+        this.placer = new GangPlacer(topo);
+    }
+
+    public Policy policy() { return policy; }
+    public GangPlacer placer() { return placer; }
+
+    /** Why {@code job} can never run on this fleet, or null if some cluster could hold it. */
+    public String admissionError(Job job) {
+        for (int c = 0; c < topo.clusterCount(); c++) if (placer.eligible(job.spec(), c)) return null;
+        var s = job.spec();
+        int maxHost = 0;
+        long maxCluster = 0;
+        for (var c : topo.clusters()) {
+            if (s.gpuType() != null && !c.gpuType().equalsIgnoreCase(s.gpuType())) continue;
+            maxHost = Math.max(maxHost, c.gpusPerHost());
+            maxCluster = Math.max(maxCluster, (long) (c.hosts() - c.spareHosts()) * c.gpusPerHost());
+        }
+        if (maxCluster == 0) return "no cluster has GPU type " + s.gpuType();
+        if (s.unit() > maxHost)
+            return "tensor-parallel group of " + s.unit() + " GPUs is larger than a host (" + maxHost + " GPUs)";
+        return "needs " + s.gpus() + " GPUs; the largest eligible cluster has " + maxCluster;
+    }
+
+    /**
+     * Runs one cycle.
+     *
+     * @param now     the caller's clock, seconds
+     * @param waiting waiting jobs, already in {@code policy().order()}
+     * @param running running jobs
+     * @param st      the fleet; changed to reflect the decisions
+     * @param quotas  team quotas
+     * @param est     runtime estimates for backfill
+     */
+    public Result cycle(double now, Iterable<Job> waiting, RunningSet running, FleetState st, Quotas quotas,
+                        Estimator est) {
+        List<Decision> out = new ArrayList<>();
+        Map<String, Integer> teamUse = new HashMap<>();
+        int reservedCluster = -1;
+        double shadow = Double.POSITIVE_INFINITY;
+        int extra = 0;
+        boolean blocked = false;
+        int considered = 0;
+        for (Job job : waiting) {
+            considered++;
+            if (blocked && !policy.backfill()) {
+                job.setReason(REASON_BLOCKED);
+                continue;
+            }
+            var spec = job.spec();
+            String never = admissionError(job);
+            if (never != null) {
+                out.add(new Decision.Reject(job, never));
+                continue;
+            }
+            int use = teamUse.computeIfAbsent(job.team(), running::teamGpus);
+            if ((long) use + job.gpus() > quotas.limit(job.team())) {
+                job.setReason(REASON_QUOTA + " (" + job.team() + ": " + use + " + " + job.gpus() + " > "
+                        + quotas.limit(job.team()) + " GPUs)");
+                continue;
+            }
+            Placement p = fitsByCount(job, st) ? placer.place(spec, st) : null;
+            if (p != null && reservedCluster >= 0 && p.cluster(topo) == reservedCluster) {
+                double runtime = est.runtime(job, reservedCluster);
+                boolean endsBefore = now + runtime <= shadow;
+                if (!endsBefore && job.gpus() > extra) {
+                    // try elsewhere than the reserved cluster before giving up
+                    p = placeOutside(job, st, reservedCluster);
+                    if (p == null) {
+                        job.setReason(REASON_BACKFILL);
+                        continue;
+                    }
+                } else if (!endsBefore) {
+                    extra -= job.gpus();
+                }
+            }
+            if (p != null) {
+                st.allocate(job.id(), p);
+                out.add(new Decision.Start(job, p));
+                teamUse.merge(job.team(), job.gpus(), Integer::sum);
+                continue;
+            }
+            if (policy.preemption() && !blocked && preempt(job, running, st, out)) {
+                teamUse.merge(job.team(), job.gpus(), Integer::sum);
+                continue;
+            }
+            if (!blocked) {
+                blocked = true;
+                if (policy.backfill()) {
+                    double[] res = reserve(job, running, st);
+                    reservedCluster = (int) res[0];
+                    shadow = res[1];
+                    extra = (int) res[2];
+                }
+                job.setReason(REASON_RESERVED);
+            } else {
+                job.setReason(REASON_RESOURCES);
+            }
+        }
+        return new Result(out, considered);
+    }
+
+    private boolean fitsByCount(Job job, FleetState st) {
+        for (int c = 0; c < topo.clusterCount(); c++)
+            if (st.clusterCapacity(c, job.spec().unit()) >= job.gpus() && placer.eligible(job.spec(), c)) return true;
+        return false;
+    }
+
+    private Placement placeOutside(Job job, FleetState st, int excluded) {
+        Placement best = null;
+        for (int c = 0; c < topo.clusterCount() && best == null; c++)
+            if (c != excluded) best = placer.place(job.spec(), st, c);
+        return best;
+    }
+
+    /**
+     * EASY reservation for a blocked job: in each eligible cluster, the earliest time enough GPUs are
+     * expected to be free (counting GPUs, not topology), and how many would be left over then.
+     * Returns {cluster, shadow time, extra GPUs}; cluster -1 when nothing can be reserved.
+     */
+    private double[] reserve(Job job, RunningSet running, FleetState st) {
+        int bestC = -1;
+        double bestShadow = Double.POSITIVE_INFINITY;
+        int bestExtra = 0;
+        for (int c = 0; c < topo.clusterCount(); c++) {
+            if (!placer.eligible(job.spec(), c)) continue;
+            int have = st.clusterCapacity(c, job.spec().unit());
+            double shadow = Double.POSITIVE_INFINITY;
+            if (have >= job.gpus()) shadow = Double.NEGATIVE_INFINITY; // fits by count but not by topology
+            else for (Job r : running.byEnd(c)) {
+                have += r.gpus();
+                if (have >= job.gpus()) { shadow = r.estimatedEnd(); break; }
+            }
+            if (bestC < 0 || shadow < bestShadow) {
+                bestC = c;
+                bestShadow = shadow;
+                bestExtra = Math.max(0, have - job.gpus());
+            }
+        }
+        return new double[] {bestC, bestShadow, bestExtra};
+    }
+
+    /**
+     * Tries to start {@code job} by preempting lower-priority jobs. Victims are taken lowest priority
+     * first, then most recently started, until the gang can be placed; victims that turn out not to be
+     * needed are then given back (when there are few enough to check one by one). Leaves the state
+     * unchanged and returns false if no set of victims suffices.
+     */
+    private boolean preempt(Job job, RunningSet running, FleetState st, List<Decision> out) {
+        var spec = job.spec();
+        for (int c = 0; c < topo.clusterCount(); c++) {
+            if (!placer.eligible(spec, c)) continue;
+            int lower = running.gpusBelow(c, job.priority());
+            if (lower == 0 || (long) st.clusterCapacity(c, spec.unit()) + lower < job.gpus()) continue;
+            List<Job> candidates = new ArrayList<>();
+            for (Job r : running.byEnd(c)) if (r.priority() < job.priority()) candidates.add(r);
+            candidates.sort((a, b) -> a.priority() != b.priority() ? Integer.compare(a.priority(), b.priority())
+                    : a.runStart() != b.runStart() ? Double.compare(b.runStart(), a.runStart())
+                    : Integer.compare(b.id(), a.id()));
+            List<Job> victims = new ArrayList<>();
+            Placement p = null;
+            int freed = 0;
+            for (Job v : candidates) {
+                st.release(v.id(), v.placement());
+                victims.add(v);
+                freed += v.gpus();
+                if (st.clusterCapacity(c, spec.unit()) < job.gpus()) continue;
+                p = placer.place(spec, st, c);
+                if (p != null) break;
+            }
+            if (p == null) {
+                for (Job v : victims) st.allocate(v.id(), v.placement());
+                continue;
+            }
+            if (victims.size() <= 32) {
+                for (int i = victims.size() - 1; i >= 0 && victims.size() > 1; i--) {
+                    Job v = victims.get(i);
+                    if (!canReallocate(v, st)) continue;
+                    st.allocate(v.id(), v.placement());
+                    Placement q = placer.place(spec, st, c);
+                    if (q != null) {
+                        victims.remove(i);
+                        p = q;
+                    } else {
+                        st.release(v.id(), v.placement());
+                    }
+                }
+            }
+            for (Job v : victims) out.add(new Decision.Preempt(v, job));
+            st.allocate(job.id(), p);
+            out.add(new Decision.Start(job, p));
+            return true;
+        }
+        return false;
+    }
+
+    private static boolean canReallocate(Job v, FleetState st) {
+        var p = v.placement();
+        for (int i = 0; i < p.hosts().length; i++)
+            if ((p.masks()[i] & ~st.usableMask(p.hosts()[i])) != 0) return false;
+        return true;
+    }
+}
