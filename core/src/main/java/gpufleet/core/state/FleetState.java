@@ -35,7 +35,11 @@ public final class FleetState {
     private final int[] clusterUsable;
     private final int[] clusterHist;
     private final BitSet[] hostsWithUsable;
+    private final short[] hostBroken; // per host: GPUs out of service (unhealthy, or all on a down host)
+    private final short[] hostSpare;  // per host: healthy GPUs of a spare host
     private int allocatedGpus;
+    private int brokenGpus;
+    private int spareGpus;
 
     public FleetState(Topology topo) {
         this.topo = topo;
@@ -53,6 +57,8 @@ public final class FleetState {
         zoneUsable = new int[topo.zoneCount()];
         clusterUsable = new int[topo.clusterCount()];
         clusterHist = new int[topo.clusterCount() * width];
+        hostBroken = new short[n];
+        hostSpare = new short[n];
         hostsWithUsable = new BitSet[width];
         for (int k = 0; k < width; k++) hostsWithUsable[k] = new BitSet(n);
         for (int h = 0; h < n; h++) {
@@ -78,6 +84,10 @@ public final class FleetState {
     public int zoneUsable(int z) { return zoneUsable[z]; }
     public int clusterUsable(int c) { return clusterUsable[c]; }
     public int allocatedGpus() { return allocatedGpus; }
+    /** GPUs out of service: unhealthy ones, and every GPU of a host that is down. */
+    public int brokenGpus() { return brokenGpus; }
+    /** Healthy GPUs on hot-spare hosts. */
+    public int spareGpus() { return spareGpus; }
     /** Number of hosts in rack {@code r} with exactly {@code k} usable GPUs. */
     public int rackHostsWithUsable(int r, int k) { return k < width ? rackHist[r * width + k] : 0; }
     /** Number of hosts in cluster {@code c} with exactly {@code k} usable GPUs. */
@@ -206,6 +216,13 @@ public final class FleetState {
     }
 
     private void refresh(int h) {
+        int bad = Long.bitCount(unhealthy[h]);
+        int broken = status[h] == HostStatus.DOWN ? topo.gpusOnHost(h) : bad;
+        int spare = status[h] == HostStatus.SPARE ? topo.gpusOnHost(h) - bad : 0;
+        brokenGpus += broken - hostBroken[h];
+        spareGpus += spare - hostSpare[h];
+        hostBroken[h] = (short) broken;
+        hostSpare[h] = (short) spare;
         int now = Long.bitCount(usableMask(h));
         int was = usable[h];
         if (now == was) return;

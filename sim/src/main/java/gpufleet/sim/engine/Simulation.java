@@ -1,0 +1,665 @@
+package gpufleet.sim.engine;
+
+import gpufleet.core.failure.Checkpointing;
+import gpufleet.core.failure.FailureCause;
+import gpufleet.core.failure.FailureModel;
+import gpufleet.core.job.CheckpointPolicy;
+import gpufleet.core.job.Job;
+import gpufleet.core.job.JobSpec;
+import gpufleet.core.job.JobState;
+import gpufleet.core.job.Parallelism;
+import gpufleet.core.job.Priority;
+import gpufleet.core.job.Work;
+import gpufleet.core.sched.Decision;
+import gpufleet.core.sched.Policy;
+import gpufleet.core.sched.Quotas;
+import gpufleet.core.sched.RunningSet;
+import gpufleet.core.sched.Scheduler;
+import gpufleet.core.state.FleetState;
+import gpufleet.core.state.HostStatus;
+import gpufleet.core.state.Placement;
+import gpufleet.core.topology.ClusterSpec;
+import gpufleet.core.topology.FleetSpec;
+import gpufleet.core.topology.Topology;
+import gpufleet.sim.report.SimReport;
+import gpufleet.sim.workload.StreamSpec;
+import gpufleet.sim.workload.WorkloadSpec;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * The digital twin: a discrete-event simulation of a fleet on a virtual clock, driving the same
+ * {@link Scheduler} the controller runs.
+ *
+ * <p><b>Events</b> are arrivals, run ends, failures, repairs and samples, ordered by (time, kind,
+ * sequence). All events at one instant are applied, then one scheduling cycle runs, so a burst of
+ * arrivals costs one cycle.
+ *
+ * <p><b>Progress</b> is arithmetic, not events: a run spends its restart overhead, then trains in
+ * periods of {@code interval} seconds of work followed by a checkpoint write. When a run stops, the
+ * work up to the last completed checkpoint is kept and the rest is lost (a planned stop saves first
+ * and loses nothing). A run's end is one event, invalidated by a generation counter if the run stops
+ * early, so checkpoints cost nothing to simulate.
+ *
+ * <p><b>Failures</b> are independent Poisson processes, one per cause, over all GPUs or hosts of
+ * the fleet (busy or idle). A GPU failure makes that GPU unhealthy until repaired; a host failure
+ * takes the host down, interrupts its jobs and swaps in a hot spare of its cluster if one is free;
+ * a job-scope failure (software) picks a GPU at random and interrupts the job holding it, if any,
+ * which gives each job a rate proportional to its size. Interrupted jobs re-enter the queue and
+ * restart from their last checkpoint on healthy hosts.
+ *
+ * <p>Deterministic: every random draw comes from a named stream of the seed, and nothing reads the
+ * wall clock, so the same inputs give the same report.
+ */
+public final class Simulation {
+
+    /** Everything a run needs. */
+    public record Config(FleetSpec fleet, WorkloadSpec workload, Policy policy, FailureModel failures, long seed,
+                         double days) {
+        public Config {
+            if (!(days > 0) || days > 3650) throw new IllegalArgumentException("days must be in (0, 3650], got " + days);
+        }
+    }
+
+    /** Called now and then with the fraction of simulated time done. */
+    @FunctionalInterface
+    public interface Progress {
+        void update(double fraction, long events);
+
+        Progress NONE = (f, e) -> {};
+    }
+
+    /** Counters a benchmark wants, kept out of the report so that it stays byte-identical. */
+    public record Stats(long events, long cycles, long jobs, long placements) {}
+
+    // event kinds, in tie-break order at one instant
+    private static final int EV_REPAIR = 0, EV_END = 1, EV_FAILURE = 2, EV_ARRIVAL = 3, EV_SAMPLE = 4;
+
+    private record End(Track track, int generation) {}
+    private record Fail(int cause) {}
+    private record Repair(int host, int gpu, boolean wholeHost) {}
+    private record Arrive(JobSpec spec, int stream) {}
+    private record Sample() {}
+
+    private final Config cfg;
+    private final Topology topo;
+    private final FleetState state;
+    private final Scheduler scheduler;
+    private final RunningSet running;
+    private final TreeSet<Job> waiting;
+    private final Quotas quotas;
+    private final EventQueue events = new EventQueue();
+    private final Streams streams;
+    private final List<FailureCause> causes;
+    private final SplittableRandom[] causeRng;
+    private final SplittableRandom pickRng;
+    private final List<StreamGen> gens = new ArrayList<>();
+    private final ArrayList<Track> tracks = new ArrayList<>();
+    private final int[] sparesWanted;
+    private final int[] sparesFree;
+    private final double horizon;
+
+    // metrics
+    private double lastT;
+    private double allocIntegral, unhealthyIntegral, spareIntegral;
+    private long submitted, completed, failed, rejected, preemptions, interruptions, hwFailures, cycles, eventCount,
+            placements;
+    private final Map<String, Integer> interruptionsByCause = new TreeMap<>();
+    private final DoubleList waits = new DoubleList(), jcts = new DoubleList();
+    private final Map<String, TeamAcc> teams = new TreeMap<>();
+    private final List<SimReport.AllocationPoint> samples = new ArrayList<>();
+    private final List<Track> large = new ArrayList<>();
+    private double productiveGpuSec, lostGpuSec;
+    private Track timelineTrack;
+    private final int largeThreshold;
+
+    private static final class TeamAcc {
+        long jobs, completed, interruptions;
+        double gpuSec, productiveGpuSec, costUsd, energyWh, waitSum;
+        long waitCount;
+    }
+
+    private final class StreamGen {
+        final StreamSpec spec;
+        final SplittableRandom arrivals, sizes, durations, teamsRng;
+        final double[] cumSize, cumTeam;
+        final List<StreamSpec.SizeClass> classes;
+        final double rate;
+
+        StreamGen(int index, StreamSpec spec, long reservedGpus) {
+            this.spec = spec;
+            String p = "stream:" + index + ":" + spec.name();
+            arrivals = streams.stream(p + ":arrivals");
+            sizes = streams.stream(p + ":sizes");
+            durations = streams.stream(p + ":durations");
+            teamsRng = streams.stream(p + ":teams");
+            long largest = 0;
+            for (ClusterSpec c : topo.clusters()) largest = Math.max(largest, (long) (c.hosts() - c.spareHosts()) * c.gpusPerHost());
+            final long cap = largest;
+            classes = spec.sizes().stream().filter(s -> s.gpus() <= cap).toList();
+            cumSize = cumulative(classes.stream().mapToDouble(StreamSpec.SizeClass::weight).toArray());
+            cumTeam = cumulative(spec.teams().stream().mapToDouble(StreamSpec.Weighted::weight).toArray());
+            double w = 0, gpuSec = 0;
+            for (var s : classes) {
+                w += s.weight();
+                gpuSec += s.weight() * s.gpus() * s.medianHours() * 3600 * Math.exp(s.sigma() * s.sigma() / 2);
+            }
+            long pool = 0;
+            for (ClusterSpec c : topo.clusters()) pool += (long) (c.hosts() - c.spareHosts()) * c.gpusPerHost();
+            pool = Math.max(0, pool - reservedGpus);
+            rate = classes.isEmpty() || pool == 0 ? 0 : spec.load() * pool / (gpuSec / w);
+        }
+
+        JobSpec next(double t) {
+            var sc = classes.get(pick(cumSize, sizes.nextDouble()));
+            String team = spec.teams().get(pick(cumTeam, teamsRng.nextDouble())).name();
+            double dur = sc.medianHours() * 3600 * Math.exp(sc.sigma() * Streams.gaussian(durations));
+            dur = Math.clamp(dur, 1.0, 365 * 86_400.0);
+            return new JobSpec(spec.name() + "-" + sc.gpus() + "g", team, Parallelism.of(sc.gpus(), sc.tp(), 1, 1),
+                    new Work.Fixed(dur), new CheckpointPolicy(spec.checkpointIntervalSec(), spec.checkpointWriteSec(),
+                    spec.restoreSec()), spec.restartSec(), Priority.parse(sc.priority()), t, null, spec.maxRestarts());
+        }
+    }
+
+    public Simulation(Config cfg) {
+        this.cfg = cfg;
+        this.topo = new Topology(cfg.fleet());
+        this.state = new FleetState(topo);
+        this.scheduler = new Scheduler(topo, cfg.policy());
+        this.running = new RunningSet(topo);
+        this.waiting = new TreeSet<>(cfg.policy().order().comparator());
+        this.quotas = new Quotas(cfg.workload().quotas());
+        this.streams = new Streams(cfg.seed());
+        this.causes = cfg.failures().causes();
+        this.causeRng = new SplittableRandom[causes.size()];
+        for (int i = 0; i < causes.size(); i++) causeRng[i] = streams.stream("failure:" + causes.get(i).name());
+        this.pickRng = streams.stream("failure-pick");
+        this.horizon = cfg.days() * 86_400;
+        sparesWanted = new int[topo.clusterCount()];
+        sparesFree = new int[topo.clusterCount()];
+        for (int c = 0; c < topo.clusterCount(); c++) {
+            int n = topo.cluster(c).spareHosts();
+            sparesWanted[c] = n;
+            // the last hosts of a cluster are its spares
+            for (int h = topo.endHostOfCluster(c) - n; h < topo.endHostOfCluster(c); h++) {
+                state.setStatus(h, HostStatus.SPARE);
+            }
+            sparesFree[c] = n;
+        }
+        int maxJob = cfg.workload().jobs().stream().mapToInt(JobSpec::gpus).max().orElse(0);
+        largeThreshold = Math.max(512, maxJob / 4);
+    }
+
+    public Stats stats() {
+        return new Stats(eventCount, cycles, submitted, placements);
+    }
+
+    /** Runs to the horizon and returns the report. */
+    public SimReport run(Progress progress) {
+        long reserved = 0;
+        for (JobSpec j : cfg.workload().jobs()) {
+            reserved += j.gpus();
+            if (j.submitTime() < horizon) events.push(j.submitTime(), EV_ARRIVAL, new Arrive(j, -1));
+        }
+        for (int i = 0; i < cfg.workload().streams().size(); i++) {
+            var g = new StreamGen(i, cfg.workload().streams().get(i), reserved);
+            gens.add(g);
+            scheduleArrival(i, 0);
+        }
+        for (int i = 0; i < causes.size(); i++) scheduleFailure(i, 0);
+        double sampleEvery = horizon / 400;
+        for (int k = 0; k <= 400; k++) events.push(Math.min(k * sampleEvery, horizon), EV_SAMPLE, new Sample());
+
+        double nextProgress = 0;
+        while (!events.isEmpty() && events.peekTime() <= horizon) {
+            double t = events.peekTime();
+            advance(t);
+            boolean dirty = false;
+            while (!events.isEmpty() && events.peekTime() == t) {
+                Object e = events.pop();
+                eventCount++;
+                dirty |= handle(e, t);
+            }
+            if (dirty) cycle(t);
+            if (t >= nextProgress) {
+                progress.update(t / horizon, eventCount);
+                nextProgress = t + horizon / 200;
+            }
+        }
+        advance(horizon);
+        progress.update(1.0, eventCount);
+        return report();
+    }
+
+    // ---- events ---------------------------------------------------------------------------------
+
+    private boolean handle(Object e, double t) {
+        return switch (e) {
+            case Arrive a -> { arrive(a, t); yield true; }
+            case End end -> {
+                if (end.generation() != end.track().generation || end.track().job.state() != JobState.RUNNING) yield false;
+                finish(end.track(), t);
+                yield true;
+            }
+            case Fail f -> { yield fail(f.cause(), t); }
+            case Repair r -> { repair(r, t); yield true; }
+            case Sample s -> { sample(t); yield false; }
+            default -> throw new IllegalStateException("unknown event " + e);
+        };
+    }
+
+    private void arrive(Arrive a, double t) {
+        JobSpec spec = a.spec().withSubmitTime(t);
+        Job job = new Job(tracks.size(), spec);
+        Track tr = new Track(job);
+        tracks.add(tr);
+        submitted++;
+        team(spec.team()).jobs++;
+        if (a.stream() < 0 || (spec.gpus() >= largeThreshold && large.size() < 200)) {
+            tr.large = true;
+            large.add(tr);
+            if (timelineTrack == null || spec.gpus() > timelineTrack.job.gpus()) {
+                if (timelineTrack != null) timelineTrack.segments = null;
+                timelineTrack = tr;
+                tr.keepTimeline();
+            }
+        }
+        waiting.add(job);
+        if (a.stream() >= 0) scheduleArrival(a.stream(), t);
+    }
+
+    private void scheduleArrival(int stream, double now) {
+        StreamGen g = gens.get(stream);
+        if (g.rate <= 0) return;
+        double t = now + Streams.exponential(g.arrivals, g.rate);
+        if (t <= horizon) events.push(t, EV_ARRIVAL, new Arrive(g.next(t), stream));
+    }
+
+    private void scheduleFailure(int i, double now) {
+        FailureCause c = causes.get(i);
+        double units = c.scope() == FailureCause.Scope.HOST ? topo.hostCount() : topo.totalGpus();
+        double rate = c.ratePerDay() * units / 86_400;
+        if (rate <= 0) return;
+        double t = now + Streams.exponential(causeRng[i], rate);
+        if (t <= horizon) events.push(t, EV_FAILURE, new Fail(i));
+    }
+
+    private boolean fail(int i, double t) {
+        FailureCause c = causes.get(i);
+        scheduleFailure(i, t);
+        boolean changed = false;
+        switch (c.scope()) {
+            case GPU -> {
+                int gpu = pickRng.nextInt(topo.totalGpus());
+                int h = hostOfGpu(gpu), g = gpu - topo.firstGpu(h);
+                if (state.status(h) == HostStatus.DOWN || (state.unhealthyMask(h) & (1L << g)) != 0) return false;
+                hwFailures++;
+                int owner = state.ownerOf(h, g);
+                if (owner >= 0) { interrupt(tracks.get(owner), t, c); changed = true; }
+                state.setGpuHealthy(h, g, false);
+                events.push(t + c.repairHours() * 3600, EV_REPAIR, new Repair(h, g, false));
+            }
+            case HOST -> {
+                int h = pickRng.nextInt(topo.hostCount());
+                if (state.status(h) == HostStatus.DOWN) return false;
+                hwFailures++;
+                for (int j : state.jobsOn(h)) { interrupt(tracks.get(j), t, c); changed = true; }
+                int cl = topo.clusterOfHost(h);
+                if (state.status(h) == HostStatus.SPARE) sparesFree[cl]--;
+                else if (sparesFree[cl] > 0) { activateSpare(cl); changed = true; }
+                state.setStatus(h, HostStatus.DOWN);
+                events.push(t + c.repairHours() * 3600, EV_REPAIR, new Repair(h, -1, true));
+            }
+            case JOB -> {
+                int gpu = pickRng.nextInt(topo.totalGpus());
+                int h = hostOfGpu(gpu);
+                int owner = state.ownerOf(h, gpu - topo.firstGpu(h));
+                if (owner >= 0) { interrupt(tracks.get(owner), t, c); changed = true; }
+            }
+        }
+        return changed;
+    }
+
+    private void activateSpare(int cl) {
+        for (int h = topo.endHostOfCluster(cl) - 1; h >= topo.firstHostOfCluster(cl); h--) {
+            if (state.status(h) == HostStatus.SPARE) {
+                state.setStatus(h, HostStatus.UP);
+                sparesFree[cl]--;
+                return;
+            }
+        }
+    }
+
+    private void repair(Repair r, double t) {
+        int h = r.host();
+        if (!r.wholeHost()) {
+            if ((state.unhealthyMask(h) & (1L << r.gpu())) == 0) return;
+            state.setGpuHealthy(h, r.gpu(), true);
+            return;
+        }
+        if (state.status(h) != HostStatus.DOWN) return;
+        int cl = topo.clusterOfHost(h);
+        if (sparesFree[cl] < sparesWanted[cl]) {
+            state.setStatus(h, HostStatus.SPARE);
+            sparesFree[cl]++;
+        } else {
+            state.setStatus(h, HostStatus.UP);
+        }
+    }
+
+    private int hostOfGpu(int gpu) {
+        // hosts have a uniform GPU count within a cluster: find the cluster, then divide
+        for (int c = 0; c < topo.clusterCount(); c++) {
+            int first = topo.firstHostOfCluster(c), end = topo.endHostOfCluster(c);
+            int g0 = topo.firstGpu(first), per = topo.cluster(c).gpusPerHost();
+            if (gpu < g0 + (end - first) * per) return first + (gpu - g0) / per;
+        }
+        throw new IllegalArgumentException("GPU " + gpu + " out of range");
+    }
+
+    private void sample(double t) {
+        double all = topo.totalGpus();
+        samples.add(new SimReport.AllocationPoint(t / 86_400, state.allocatedGpus() / all, state.brokenGpus() / all,
+                state.spareGpus() / all));
+    }
+
+    private void advance(double t) {
+        double dt = t - lastT;
+        if (dt > 0) {
+            allocIntegral += dt * state.allocatedGpus();
+            unhealthyIntegral += dt * state.brokenGpus();
+            spareIntegral += dt * state.spareGpus();
+            lastT = t;
+        }
+    }
+
+    // ---- scheduling -----------------------------------------------------------------------------
+
+    private void cycle(double t) {
+        cycles++;
+        var result = scheduler.cycle(t, waiting, running, state, quotas, this::estimate);
+        for (Decision d : result.decisions()) {
+            switch (d) {
+                case Decision.Reject r -> {
+                    waiting.remove(r.job());
+                    r.job().fail(t, r.reason());
+                    rejected++;
+                    Track tr = tracks.set(r.job().id(), null);
+                    if (tr.large) large.remove(tr);
+                }
+                case Decision.Preempt p -> {
+                    Track tr = tracks.get(p.job().id());
+                    stopRun(tr, t, false, "preemption");
+                    p.job().preempt(t, p.forJob().id());
+                    preemptions++;
+                    tr.restarting = true;
+                    tr.waitingSince = t;
+                    waiting.add(p.job());
+                }
+                case Decision.Start s -> start(tracks.get(s.job().id()), s.placement(), t);
+            }
+        }
+    }
+
+    /** Seconds the job would run if started now in cluster c, for backfill. */
+    private double estimate(Job job, int c) {
+        Track tr = tracks.get(job.id());
+        var type = topo.cluster(c).type();
+        double work = job.spec().work().seconds(type, job.gpus()) * (1 - tr.progress);
+        double startup = tr.restarting ? job.spec().restartSec() + job.spec().checkpoint().restoreSec() : 0;
+        double interval = intervalFor(job, c);
+        double ckpt = Double.isInfinite(interval) ? 0 : Math.floor(work / interval) * job.spec().checkpoint().writeSec();
+        return startup + work + ckpt;
+    }
+
+    private double intervalFor(Job job, int c) {
+        CheckpointPolicy cp = job.spec().checkpoint();
+        if (!cp.automatic()) return cp.intervalSec();
+        int per = topo.cluster(c).gpusPerHost();
+        int hosts = (job.gpus() + per - 1) / per;
+        return Checkpointing.youngDaly(cp.writeSec(), cfg.failures().jobMtbfSeconds(job.gpus(), hosts));
+    }
+
+    private void start(Track tr, Placement p, double t) {
+        Job job = tr.job;
+        waiting.remove(job);
+        boolean first = job.state() == JobState.PENDING;
+        job.start(t, p);
+        placements++;
+        int c = p.cluster(topo);
+        tr.cluster = c;
+        tr.totalWork = job.spec().work().seconds(topo.cluster(c).type(), job.gpus());
+        tr.interval = intervalFor(job, c);
+        tr.startup = tr.restarting ? job.spec().restartSec() + job.spec().checkpoint().restoreSec() : 0;
+        tr.runStart = t;
+        tr.computeStart = t + tr.startup;
+        if (first) {
+            double w = t - job.submitTime();
+            waits.add(w);
+            TeamAcc ta = team(job.team());
+            ta.waitSum += w;
+            ta.waitCount++;
+        } else {
+            tr.waitAfterStart += t - tr.waitingSince;
+            tr.segment(tr.waitingSince, t, "waiting", "");
+        }
+        double remaining = tr.totalWork * (1 - tr.progress);
+        double nCk = Double.isInfinite(tr.interval) || remaining <= tr.interval ? 0 : Math.floor((remaining - 1e-9) / tr.interval);
+        double end = tr.computeStart + remaining + nCk * job.spec().checkpoint().writeSec();
+        job.setEstimatedEnd(end);
+        running.add(job);
+        if (end <= horizon) events.push(end, EV_END, new End(tr, tr.generation));
+    }
+
+    private void finish(Track tr, double t) {
+        Job job = tr.job;
+        running.remove(job);
+        state.release(job.id(), job.placement());
+        double remaining = tr.totalWork * (1 - tr.progress);
+        double ckpt = t - tr.computeStart - remaining;
+        account(tr, t, remaining, Math.max(0, ckpt), 0, tr.startup);
+        tr.segment(tr.runStart, tr.computeStart, "restarting", "");
+        tr.segment(tr.computeStart, t, "running", "");
+        tr.progress = 1;
+        job.complete(t);
+        completed++;
+        jcts.add(t - job.submitTime());
+        team(job.team()).completed++;
+        if (!tr.large) tracks.set(job.id(), null);
+    }
+
+    private void interrupt(Track tr, double t, FailureCause cause) {
+        Job job = tr.job;
+        if (job.state() != JobState.RUNNING) return;
+        stopRun(tr, t, cause.planned(), cause.name());
+        interruptions++;
+        team(job.team()).interruptions++;
+        interruptionsByCause.merge(cause.name(), 1, Integer::sum);
+        if (job.interrupt(t, cause.name())) {
+            tr.restarting = true;
+            tr.waitingSince = t;
+            waiting.add(job);
+        } else {
+            failed++;
+            if (!tr.large) tracks.set(job.id(), null);
+        }
+    }
+
+    /** Ends the current run early: keeps work up to the last checkpoint (all of it if planned). */
+    private void stopRun(Track tr, double t, boolean planned, String cause) {
+        Job job = tr.job;
+        running.remove(job);
+        state.release(job.id(), job.placement());
+        tr.generation++;
+        double write = job.spec().checkpoint().writeSec();
+        if (t <= tr.computeStart) {
+            account(tr, t, 0, 0, 0, t - tr.runStart);
+            tr.segment(tr.runStart, t, "restarting", cause);
+            return;
+        }
+        double e = t - tr.computeStart, period = tr.interval + write;
+        double k = Double.isInfinite(period) ? 0 : Math.floor(e / period);
+        double rem = e - k * period;
+        double work, ckpt, lost;
+        if (planned) {
+            work = k * tr.interval + Math.min(rem, tr.interval);
+            ckpt = k * write + Math.max(0, rem - tr.interval);
+            lost = 0;
+        } else {
+            work = k * tr.interval;
+            ckpt = k * write;
+            lost = rem;
+        }
+        work = Math.min(work, tr.totalWork * (1 - tr.progress));
+        account(tr, t, work, ckpt, lost, tr.startup);
+        tr.progress = Math.min(1, tr.progress + work / tr.totalWork);
+        tr.segment(tr.runStart, tr.computeStart, "restarting", "");
+        tr.segment(tr.computeStart, t - lost, "running", "");
+        tr.segment(t - lost, t, "lost", cause);
+    }
+
+    private void account(Track tr, double t, double work, double ckpt, double lost, double restart) {
+        Job job = tr.job;
+        int g = job.gpus();
+        double held = t - tr.runStart;
+        job.addAttained(held * g);
+        tr.productive += work;
+        tr.checkpoint += ckpt;
+        tr.lost += lost;
+        tr.restart += restart;
+        productiveGpuSec += work * g;
+        lostGpuSec += lost * g;
+        ClusterSpec cs = topo.cluster(tr.cluster);
+        TeamAcc ta = team(job.team());
+        ta.gpuSec += held * g;
+        ta.productiveGpuSec += work * g;
+        ta.costUsd += held * g / 3600 * cs.gpuHourUsd();
+        ta.energyWh += held * g / 3600 * cs.wattsPerGpu();
+    }
+
+    private TeamAcc team(String name) {
+        return teams.computeIfAbsent(name, k -> new TeamAcc());
+    }
+
+    // ---- report ---------------------------------------------------------------------------------
+
+    private SimReport report() {
+        // account the runs still going at the horizon as if saved now, without changing their state
+        for (Job j : running.all()) {
+            Track tr = tracks.get(j.id());
+            double e = Math.max(0, horizon - tr.computeStart);
+            double write = j.spec().checkpoint().writeSec();
+            double period = tr.interval + write;
+            double k = Double.isInfinite(period) ? 0 : Math.floor(e / period);
+            double work = Math.min(k * tr.interval + Math.min(e - k * period, tr.interval), tr.totalWork * (1 - tr.progress));
+            double ckpt = Math.max(0, e - work);
+            account(tr, horizon, work, ckpt, 0, Math.min(tr.startup, horizon - tr.runStart));
+            tr.progress = Math.min(1, tr.progress + work / tr.totalWork);
+            tr.segment(tr.runStart, Math.min(tr.computeStart, horizon), "restarting", "");
+            tr.segment(tr.computeStart, horizon, "running", "");
+        }
+        for (Job j : waiting) {
+            Track tr = tracks.get(j.id());
+            if (tr != null && j.state() != JobState.PENDING) {
+                tr.waitAfterStart += horizon - tr.waitingSince;
+                tr.segment(tr.waitingSince, horizon, "waiting", "");
+            }
+        }
+        double allGpuSec = (double) topo.totalGpus() * horizon;
+        double availableGpuSec = allGpuSec - unhealthyIntegral;
+        double priceWeighted = 0, wattsWeighted = 0;
+        for (ClusterSpec c : topo.clusters()) {
+            priceWeighted += c.gpus() * c.gpuHourUsd();
+            wattsWeighted += c.gpus() * c.wattsPerGpu();
+        }
+        double price = priceWeighted / topo.totalGpus(), watts = wattsWeighted / topo.totalGpus();
+
+        List<Track> largest = new ArrayList<>(large);
+        largest.sort(Comparator.comparingInt((Track x) -> -x.job.gpus()).thenComparingInt(x -> x.job.id()));
+        if (largest.size() > 50) largest = largest.subList(0, 50);
+        List<SimReport.JobRow> rows = largest.stream().map(this::row).toList();
+        double bigEttr = timelineTrack == null ? Double.NaN : ettr(timelineTrack);
+
+        var headline = new SimReport.Headline(submitted, completed, failed, rejected, 0, running.size(),
+                waiting.size(), allocIntegral / allGpuSec, productiveGpuSec / Math.max(1, availableGpuSec),
+                availableGpuSec / 3600, allocIntegral / 3600, productiveGpuSec / 3600, lostGpuSec / 3600,
+                interruptions, preemptions, allGpuSec / 3600 * price, allGpuSec / 3600 * watts / 1e6, hwFailures, bigEttr);
+        var fleet = cfg.fleet();
+        var scenario = new SimReport.Scenario(fleet.name(), cfg.workload().name(), cfg.policy().name(), cfg.seed(),
+                cfg.days(), fleet.gpus(), fleet.hosts(), round(fleet.h100Equivalents(), 1), fleet.clusters().size(),
+                cfg.failures().name(), round(price, 4), round(watts, 1));
+        List<SimReport.TeamRow> teamRows = new ArrayList<>();
+        teams.forEach((name, a) -> teamRows.add(new SimReport.TeamRow(name, a.jobs, a.completed, a.gpuSec / 3600,
+                a.productiveGpuSec / 3600, a.costUsd, a.energyWh / 1e6, a.waitCount == 0 ? 0 : a.waitSum / a.waitCount,
+                a.interruptions)));
+        double[] w = waits.sorted(), j = jcts.sorted();
+        return new SimReport(scenario, headline, List.copyOf(samples), Map.copyOf(interruptionsByCause), dist(w), dist(j),
+                histogram(w), teamRows, rows,
+                timelineTrack == null || timelineTrack.segments == null ? List.of() : List.copyOf(timelineTrack.segments));
+    }
+
+    private SimReport.JobRow row(Track tr) {
+        Job j = tr.job;
+        double end = j.state().isTerminal() ? j.endTime() : horizon;
+        double wall = Double.isNaN(j.firstStart()) ? 0 : end - j.firstStart();
+        return new SimReport.JobRow(j.id(), j.spec().name(), j.team(), j.gpus(), j.state().name().toLowerCase(),
+                j.submitTime(), Double.isNaN(j.firstStart()) ? -1 : j.firstStart(), end, wall, tr.productive, tr.lost,
+                tr.checkpoint, tr.restart, tr.waitAfterStart, tr.progress, j.restarts(), j.preemptions(),
+                j.interruptionsByCause(), ettr(tr));
+    }
+
+    private double ettr(Track tr) {
+        Job j = tr.job;
+        if (Double.isNaN(j.firstStart())) return 0;
+        double end = j.state().isTerminal() ? j.endTime() : horizon;
+        double wall = end - j.firstStart();
+        return wall <= 0 ? 0 : tr.productive / wall;
+    }
+
+    private static SimReport.Distribution dist(double[] s) {
+        if (s.length == 0) return new SimReport.Distribution(0, 0, 0, 0, 0, 0);
+        double sum = 0;
+        for (double v : s) sum += v;
+        return new SimReport.Distribution(s.length, sum / s.length, DoubleList.percentile(s, 50),
+                DoubleList.percentile(s, 90), DoubleList.percentile(s, 99), s[s.length - 1]);
+    }
+
+    private static SimReport.Histogram histogram(double[] sorted) {
+        double[] edges = {0, 60, 300, 900, 3600, 4 * 3600, 12 * 3600, 86_400, 3 * 86_400, 7 * 86_400};
+        long[] counts = new long[edges.length];
+        for (double v : sorted) {
+            int i = edges.length - 1;
+            while (i > 0 && v < edges[i]) i--;
+            counts[i]++;
+        }
+        List<Double> e = new ArrayList<>();
+        List<Long> c = new ArrayList<>();
+        for (int i = 0; i < edges.length; i++) { e.add(edges[i]); c.add(counts[i]); }
+        return new SimReport.Histogram(e, c);
+    }
+
+    private static double[] cumulative(double[] w) {
+        double[] c = new double[w.length];
+        double s = 0;
+        for (int i = 0; i < w.length; i++) { s += w[i]; c[i] = s; }
+        for (int i = 0; i < w.length; i++) c[i] /= s;
+        return c;
+    }
+
+    private static int pick(double[] cum, double u) {
+        for (int i = 0; i < cum.length; i++) if (u < cum[i]) return i;
+        return cum.length - 1;
+    }
+
+    private static double round(double v, int digits) {
+        double f = Math.pow(10, digits);
+        return Math.round(v * f) / f;
+    }
+}
