@@ -84,19 +84,12 @@ public final class GangPlacer {
         if (bestRack != Integer.MAX_VALUE) return ((long) RACK << 40) | bestRack;
         int bestZone = Integer.MAX_VALUE;
         for (int z = topo.firstZoneOfCluster(c); z < topo.endZoneOfCluster(c); z++) {
-            int cap = zoneCapacity(st, z, u);
+            int cap = st.zoneCapacity(z, u);
             if (cap >= g && cap < bestZone) bestZone = cap;
         }
         if (bestZone != Integer.MAX_VALUE) return ((long) ZONE << 40) | bestZone;
         int cap = st.clusterCapacity(c, u);
         return cap >= g ? ((long) CLUSTER << 40) | cap : ((long) NONE << 40);
-    }
-
-    private int zoneCapacity(FleetState st, int z, int u) {
-        if (u <= 1) return st.zoneUsable(z);
-        int cap = 0;
-        for (int r = topo.firstRackOfZone(z); r < topo.endRackOfZone(z); r++) cap += st.rackCapacity(r, u);
-        return cap;
     }
 
     private Placement placeIn(JobSpec spec, FleetState st, int c) {
@@ -124,7 +117,7 @@ public final class GangPlacer {
         int bestZone = -1;
         bestCap = Integer.MAX_VALUE;
         for (int z = zFirst; z < zEnd; z++) {
-            int cap = zoneCapacity(st, z, u);
+            int cap = st.zoneCapacity(z, u);
             if (cap >= g && cap < bestCap) { bestCap = cap; bestZone = z; }
         }
         if (bestZone >= 0) {
@@ -132,7 +125,7 @@ public final class GangPlacer {
         } else {
             int n = zEnd - zFirst;
             int[] caps = new int[n], ids = new int[n];
-            for (int i = 0; i < n; i++) { ids[i] = zFirst + i; caps[i] = zoneCapacity(st, zFirst + i, u); }
+            for (int i = 0; i < n; i++) { ids[i] = zFirst + i; caps[i] = st.zoneCapacity(zFirst + i, u); }
             int[] takes = cover(ids, caps, n, g);
             for (int i = 0; i < n; i++) if (takes[i] > 0) fillZone(st, ids[i], takes[i], u, b);
         }

@@ -100,6 +100,7 @@ public final class Scheduler {
         int extra = 0;
         boolean blocked = false;
         int considered = 0;
+        java.util.Set<Job> preempted = new java.util.HashSet<>(); // victims of this cycle, still in `running`
         for (Job job : waiting) {
             considered++;
             if (blocked && !policy.backfill()) {
@@ -116,6 +117,11 @@ public final class Scheduler {
             if ((long) use + job.gpus() > quotas.limit(job.team())) {
                 job.setReason(REASON_QUOTA + " (" + job.team() + ": " + use + " + " + job.gpus() + " > "
                         + quotas.limit(job.team()) + " GPUs)");
+                continue;
+            }
+            if (reservedCluster >= 0 && wouldDelayReservation(job, now, shadow, extra, reservedCluster, est)
+                    && !fitsByCountOutside(job, st, reservedCluster)) {
+                job.setReason(REASON_BACKFILL);
                 continue;
             }
             Placement p = fitsByCount(job, st) ? placer.place(spec, st) : null;
@@ -139,7 +145,7 @@ public final class Scheduler {
                 teamUse.merge(job.team(), job.gpus(), Integer::sum);
                 continue;
             }
-            if (policy.preemption() && !blocked && preempt(job, running, st, out)) {
+            if (policy.preemption() && !blocked && preempt(job, running, st, out, preempted)) {
                 teamUse.merge(job.team(), job.gpus(), Integer::sum);
                 continue;
             }
@@ -162,6 +168,17 @@ public final class Scheduler {
     private boolean fitsByCount(Job job, FleetState st) {
         for (int c = 0; c < topo.clusterCount(); c++)
             if (st.clusterCapacity(c, job.spec().unit()) >= job.gpus() && placer.eligible(job.spec(), c)) return true;
+        return false;
+    }
+
+    private boolean wouldDelayReservation(Job job, double now, double shadow, int extra, int cluster, Estimator est) {
+        return job.gpus() > extra && now + est.runtime(job, cluster) > shadow && placer.eligible(job.spec(), cluster);
+    }
+
+    private boolean fitsByCountOutside(Job job, FleetState st, int excluded) {
+        for (int c = 0; c < topo.clusterCount(); c++)
+            if (c != excluded && st.clusterCapacity(c, job.spec().unit()) >= job.gpus() && placer.eligible(job.spec(), c))
+                return true;
         return false;
     }
 
@@ -205,14 +222,14 @@ public final class Scheduler {
      * needed are then given back (when there are few enough to check one by one). Leaves the state
      * unchanged and returns false if no set of victims suffices.
      */
-    private boolean preempt(Job job, RunningSet running, FleetState st, List<Decision> out) {
+    private boolean preempt(Job job, RunningSet running, FleetState st, List<Decision> out, java.util.Set<Job> preempted) {
         var spec = job.spec();
         for (int c = 0; c < topo.clusterCount(); c++) {
             if (!placer.eligible(spec, c)) continue;
             int lower = running.gpusBelow(c, job.priority());
             if (lower == 0 || (long) st.clusterCapacity(c, spec.unit()) + lower < job.gpus()) continue;
             List<Job> candidates = new ArrayList<>();
-            for (Job r : running.byEnd(c)) if (r.priority() < job.priority()) candidates.add(r);
+            for (Job r : running.byEnd(c)) if (r.priority() < job.priority() && !preempted.contains(r)) candidates.add(r);
             candidates.sort((a, b) -> a.priority() != b.priority() ? Integer.compare(a.priority(), b.priority())
                     : a.runStart() != b.runStart() ? Double.compare(b.runStart(), a.runStart())
                     : Integer.compare(b.id(), a.id()));
@@ -245,7 +262,10 @@ public final class Scheduler {
                     }
                 }
             }
-            for (Job v : victims) out.add(new Decision.Preempt(v, job));
+            for (Job v : victims) {
+                out.add(new Decision.Preempt(v, job));
+                preempted.add(v);
+            }
             st.allocate(job.id(), p);
             out.add(new Decision.Start(job, p));
             return true;

@@ -3,7 +3,6 @@ package gpufleet.core.state;
 import gpufleet.core.topology.Topology;
 
 import java.util.Arrays;
-import java.util.BitSet;
 
 /**
  * Which GPUs are free, held or broken, kept with the aggregates the placer needs to stay fast at
@@ -33,8 +32,11 @@ public final class FleetState {
     private final int[] rackUsable;
     private final int[] zoneUsable;
     private final int[] clusterUsable;
+    // capacity for power-of-two units 2, 4, 8, ... (level l is unit 1 << l, l >= 1): whole groups only
+    private final int levels;
+    private final int[][] rackCap, zoneCap, clusterCap;
     private final int[] clusterHist;
-    private final BitSet[] hostsWithUsable;
+    private final long[][] hostsWithUsable; // [usable count] -> bit set over hosts
     private final short[] hostBroken; // per host: GPUs out of service (unhealthy, or all on a down host)
     private final short[] hostSpare;  // per host: healthy GPUs of a spare host
     private int allocatedGpus;
@@ -57,13 +59,18 @@ public final class FleetState {
         zoneUsable = new int[topo.zoneCount()];
         clusterUsable = new int[topo.clusterCount()];
         clusterHist = new int[topo.clusterCount() * width];
+        int lv = 1;
+        while ((1 << lv) <= topo.maxGpusPerHost()) lv++;
+        levels = lv;
+        rackCap = new int[levels][topo.rackCount()];
+        zoneCap = new int[levels][topo.zoneCount()];
+        clusterCap = new int[levels][topo.clusterCount()];
         hostBroken = new short[n];
         hostSpare = new short[n];
-        hostsWithUsable = new BitSet[width];
-        for (int k = 0; k < width; k++) hostsWithUsable[k] = new BitSet(n);
+        hostsWithUsable = new long[width][(n + 63) >>> 6];
         for (int h = 0; h < n; h++) {
             usable[h] = 0;
-            hostsWithUsable[0].set(h);
+            hostsWithUsable[0][h >>> 6] |= 1L << h;
             rackHist[topo.rackOfHost(h) * width]++;
             clusterHist[topo.clusterOfHost(h) * width]++;
             refresh(h);
@@ -96,12 +103,23 @@ public final class FleetState {
 
     /** The first host at or after {@code from} with exactly {@code k} usable GPUs, or -1. */
     public int nextHostWithUsable(int k, int from) {
-        return k < width ? hostsWithUsable[k].nextSetBit(from) : -1;
+        if (k >= width || from < 0) return -1;
+        long[] bits = hostsWithUsable[k];
+        int w = from >>> 6;
+        if (w >= bits.length) return -1;
+        long word = bits[w] & (-1L << from);
+        while (true) {
+            if (word != 0) return (w << 6) + Long.numberOfTrailingZeros(word);
+            if (++w == bits.length) return -1;
+            word = bits[w];
+        }
     }
 
     /** GPUs that could be given to a job whose unit (tensor-parallel group) is {@code unit} GPUs, in rack {@code r}. */
     public int rackCapacity(int r, int unit) {
         if (unit <= 1) return rackUsable[r];
+        int l = level(unit);
+        if (l > 0) return rackCap[l][r];
         int cap = 0, base = r * width;
         for (int k = unit; k < width; k++) cap += rackHist[base + k] * (k - k % unit);
         return cap;
@@ -110,9 +128,28 @@ public final class FleetState {
     /** Same as {@link #rackCapacity} for a whole cluster. */
     public int clusterCapacity(int c, int unit) {
         if (unit <= 1) return clusterUsable[c];
+        int l = level(unit);
+        if (l > 0) return clusterCap[l][c];
         int cap = 0, base = c * width;
         for (int k = unit; k < width; k++) cap += clusterHist[base + k] * (k - k % unit);
         return cap;
+    }
+
+    /** Same as {@link #rackCapacity} for a zone. */
+    public int zoneCapacity(int z, int unit) {
+        if (unit <= 1) return zoneUsable[z];
+        int l = level(unit);
+        if (l > 0) return zoneCap[l][z];
+        int cap = 0;
+        for (int r = topo.firstRackOfZone(z); r < topo.endRackOfZone(z); r++) cap += rackCapacity(r, unit);
+        return cap;
+    }
+
+    /** The maintained level of a power-of-two unit, or 0 when the unit has none. */
+    private int level(int unit) {
+        if ((unit & (unit - 1)) != 0) return 0;
+        int l = Integer.numberOfTrailingZeros(unit);
+        return l < levels ? l : 0;
     }
 
     /** GPUs in the pool that are healthy (held or not), per cluster: the capacity jobs can count on. */
@@ -231,8 +268,17 @@ public final class FleetState {
         rackHist[r * width + now]++;
         clusterHist[c * width + was]--;
         clusterHist[c * width + now]++;
-        hostsWithUsable[was].clear(h);
-        hostsWithUsable[now].set(h);
+        hostsWithUsable[was][h >>> 6] &= ~(1L << h);
+        hostsWithUsable[now][h >>> 6] |= 1L << h;
+        for (int l = 1; l < levels; l++) {
+            int u = 1 << l;
+            int dl = (now - now % u) - (was - was % u);
+            if (dl != 0) {
+                rackCap[l][r] += dl;
+                zoneCap[l][z] += dl;
+                clusterCap[l][c] += dl;
+            }
+        }
         int d = now - was;
         rackUsable[r] += d;
         zoneUsable[z] += d;
