@@ -76,6 +76,9 @@ public final class Simulation {
         Progress NONE = (f, e) -> {};
     }
 
+    /** A job refused because it could never run on this fleet. */
+    public record Rejection(int id, String name, int gpus, String reason) {}
+
     /** Counters a benchmark wants, kept out of the report so that it stays byte-identical. */
     public record Stats(long events, long cycles, long jobs, long placements) {}
 
@@ -112,6 +115,7 @@ public final class Simulation {
     private long submitted, completed, failed, rejected, preemptions, interruptions, hwFailures, cycles, eventCount,
             placements;
     private final Map<String, Integer> interruptionsByCause = new TreeMap<>();
+    private final List<Rejection> rejections = new ArrayList<>();
     private final DoubleList waits = new DoubleList(), jcts = new DoubleList();
     private final Map<String, TeamAcc> teams = new TreeMap<>();
     private final List<SimReport.AllocationPoint> samples = new ArrayList<>();
@@ -195,6 +199,11 @@ public final class Simulation {
         }
         int maxJob = cfg.workload().jobs().stream().mapToInt(JobSpec::gpus).max().orElse(0);
         largeThreshold = Math.max(512, maxJob / 4);
+    }
+
+    /** The first 100 jobs refused as impossible, with the reason. */
+    public List<Rejection> rejections() {
+        return List.copyOf(rejections);
     }
 
     public Stats stats() {
@@ -391,6 +400,8 @@ public final class Simulation {
                     waiting.remove(r.job());
                     r.job().fail(t, r.reason());
                     rejected++;
+                    if (rejections.size() < 100)
+                        rejections.add(new Rejection(r.job().id(), r.job().spec().name(), r.job().gpus(), r.reason()));
                     Track tr = tracks.set(r.job().id(), null);
                     if (tr.large) large.remove(tr);
                 }

@@ -101,4 +101,21 @@ class SimulationTest {
         assertThat(r.headline().jobsCompleted()).isGreaterThan(100);
         assertThat(r.teams()).extracting(SimReport.TeamRow::team).containsExactly("nlp", "vision");
     }
+
+    @Test
+    void aJobThatCanNeverFitIsRejectedWithTheReasonAndTheOthersRun() {
+        var tooBig = new JobSpec("too-big", "genai", Parallelism.of(1024, 8, 1, 1), new Work.Fixed(3600),
+                CheckpointPolicy.NONE, 0, Priority.NORMAL, 0, null, 0);
+        var tpTooWide = new JobSpec("tp16", "genai", Parallelism.of(32, 16, 1, 1), new Work.Fixed(3600),
+                CheckpointPolicy.NONE, 0, Priority.NORMAL, 0, null, 0);
+        var fine = big(16, 1, CheckpointPolicy.NONE);
+        var w = new WorkloadSpec("w", "", 1, List.of(tooBig, tpTooWide, fine), List.of(), Map.of());
+        var sim = new Simulation(new Simulation.Config(fleet(4, 0), w, Policy.GPUFLEET, FailureModel.NONE, 1, 1));
+        var r = sim.run(Simulation.Progress.NONE);
+        assertThat(r.headline().jobsRejected()).isEqualTo(2);
+        assertThat(r.headline().jobsCompleted()).isEqualTo(1);
+        assertThat(sim.rejections()).extracting(Simulation.Rejection::name).containsExactly("too-big", "tp16");
+        assertThat(sim.rejections().get(0).reason()).contains("needs 1024 GPUs").contains("32");
+        assertThat(sim.rejections().get(1).reason()).contains("tensor-parallel group of 16").contains("8 GPUs");
+    }
 }
