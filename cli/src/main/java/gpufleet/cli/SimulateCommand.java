@@ -54,6 +54,8 @@ final class SimulateCommand implements Callable<Integer> {
         var pol = PolicyRegistry.get(policy);
         double d = days != null ? days : wl.defaultDays();
         if (!(d > 0) || d > 3650) throw new IllegalArgumentException("--days must be in (0, 3650], got " + d);
+        if (!(failureScale >= 0) || failureScale > 1000)
+            throw new IllegalArgumentException("--failure-scale must be in [0, 1000], got " + failureScale);
         var failures = FailureModel.LLAMA3.scaled(failureScale);
         Path dir = out != null ? out : Path.of("runs", safe(fleetSpec.name()) + "-" + safe(wl.name()) + "-seed" + seed);
         var sim = new Simulation(new Simulation.Config(fleetSpec, wl, pol, failures, seed, d));
@@ -62,6 +64,8 @@ final class SimulateCommand implements Callable<Integer> {
         double secs = (System.nanoTime() - t0) / 1e9;
         ReportWriter.write(r, dir);
         printSummary(r, sim.stats(), secs, dir);
+        for (var rej : sim.rejections())
+            System.out.printf(Locale.ROOT, "  rejected job %d (%s, %,d GPUs): %s%n", rej.id(), rej.name(), rej.gpus(), rej.reason());
         return 0;
     }
 
