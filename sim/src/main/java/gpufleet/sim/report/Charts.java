@@ -165,7 +165,7 @@ public final class Charts {
      */
     public static String timeline(String label, List<Span> spans, Map<String, KindStyle> styles, Axis x,
                                   double width) {
-        double height = 96;
+        double height = 104;
         if (spans.isEmpty()) return noData(label, width, 60, "No timeline");
         double x0 = spans.stream().mapToDouble(Span::start).filter(Double::isFinite).min().orElse(0);
         double x1 = spans.stream().mapToDouble(Span::end).filter(Double::isFinite).max().orElse(x0 + 1);

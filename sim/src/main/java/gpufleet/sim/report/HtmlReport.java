@@ -1,6 +1,7 @@
 package gpufleet.sim.report;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -34,20 +35,22 @@ public final class HtmlReport {
     private static final double HALF_WIDTH = 520;
     private static final double SECONDS_PER_DAY = 86_400;
 
-    /** Timeline colours; "waiting" is thin because a waiting job holds no GPUs. */
-    static final SequencedMap<String, KindStyle> SEGMENT_STYLES = new LinkedHashMap<>();
-
-    static {
-        SEGMENT_STYLES.put("running", new KindStyle(Palette.BLUE, false, false));
-        SEGMENT_STYLES.put("lost", new KindStyle(Palette.VERMILLION, false, true));
-        SEGMENT_STYLES.put("restarting", new KindStyle(Palette.ORANGE, false, false));
-        SEGMENT_STYLES.put("waiting", new KindStyle(Palette.LIGHT_GREY, true, false));
-    }
+    /** Timeline colours; "waiting" is thin because a waiting job holds no GPUs; lost work gets a marker. */
+    public static final SequencedMap<String, KindStyle> SEGMENT_STYLES = segmentStyles();
 
     private static final Set<String> BADGES = Set.of("completed", "failed", "rejected", "running", "waiting",
             "pending", "restarting", "preempted", "cancelled");
 
     private HtmlReport() {}
+
+    private static SequencedMap<String, KindStyle> segmentStyles() {
+        SequencedMap<String, KindStyle> m = new LinkedHashMap<>();
+        m.put("running", new KindStyle(Palette.BLUE, false, false));
+        m.put("lost", new KindStyle(Palette.VERMILLION, false, true));
+        m.put("restarting", new KindStyle(Palette.ORANGE, false, false));
+        m.put("waiting", new KindStyle(Palette.LIGHT_GREY, true, false));
+        return Collections.unmodifiableSequencedMap(m);
+    }
 
     /** The whole page. */
     public static String render(SimReport r) {

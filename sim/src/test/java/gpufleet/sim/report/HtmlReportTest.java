@@ -3,6 +3,7 @@ package gpufleet.sim.report;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 
+import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -66,6 +67,18 @@ class HtmlReportTest {
     void nullsInTheReportDoNotBreakRendering() {
         SimReport nulls = new SimReport(null, null, null, null, null, null, null, null, null, null);
         assertThatCode(() -> HtmlReport.render(nulls)).doesNotThrowAnyException();
+    }
+
+    @Test
+    void histogramWithABoundedLastBucketLabelsItsUpperEdge() {
+        SimReport s = ReportFixtures.sample();
+        SimReport bounded = new SimReport(s.scenario(), s.headline(), s.allocation(), s.interruptionsByCause(),
+                s.queueWait(), s.completionTime(),
+                new SimReport.Histogram(List.of(0.0, 60.0, 3_600.0, 86_400.0), List.of(5L, 7L, 2L)),
+                s.teams(), s.largeJobs(), s.largestJobTimeline());
+        String html = HtmlReport.render(bounded);
+        assertThat(html).contains(">1 d</text>", "1 h – 1 d: 2 jobs").doesNotContain("≥");
+        assertThat(HtmlReport.render(s)).contains("≥ 3 d: 8 jobs");
     }
 
     @Test
