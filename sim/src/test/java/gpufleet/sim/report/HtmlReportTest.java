@@ -1,0 +1,95 @@
+package gpufleet.sim.report;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
+
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.junit.jupiter.api.Test;
+
+class HtmlReportTest {
+
+    private static final String EVIL = "<script>alert(1)</script>";
+
+    @Test
+    void selfContainedWithNoNetworkReferences() {
+        String html = HtmlReport.render(ReportFixtures.sample());
+        assertThat(html).startsWith("<!DOCTYPE html>")
+                .doesNotContain("http://").doesNotContain("https://")
+                .doesNotContainPattern("(?i)<script[^>]*\\bsrc")
+                .doesNotContainPattern("(?i)<link\\b")
+                .doesNotContainPattern("(?i)@import")
+                .doesNotContainPattern("(?i)url\\(")
+                .doesNotContainPattern("(?i)<(img|iframe|object|embed)\\b");
+    }
+
+    @Test
+    void drawsEveryChartAsInlineSvg() {
+        String html = HtmlReport.render(ReportFixtures.sample());
+        assertThat(count(html, "<svg")).isEqualTo(4);
+        assertThat(html).contains("aria-label=\"Allocation over time\"", "aria-label=\"Interruptions by cause\"",
+                "aria-label=\"Largest job timeline\"", "aria-label=\"Queue-wait histogram\"");
+    }
+
+    @Test
+    void showsScenarioHeadlineTeamsCausesAndJobs() {
+        SimReport r = ReportFixtures.sample();
+        String html = HtmlReport.render(r);
+        assertThat(html).contains("h100-2k", "llm-mix", "gang-priority-preempt", "2,048", ">42<");
+        r.teams().forEach(t -> assertThat(html).contains(Html.esc(t.team())));
+        r.interruptionsByCause().keySet().forEach(c -> assertThat(html).contains(Html.esc(c)));
+        r.largeJobs().forEach(j -> assertThat(html).contains(Html.esc(j.name())));
+        r.largestJobTimeline().stream().filter(s -> s.cause() != null)
+                .forEach(s -> assertThat(html).contains("cause: " + Html.esc(s.cause())));
+        assertThat(html).contains("81.2%", "$3.2M", "901 MWh", "1.3M", "88.4%");
+        for (String kind : new String[] {"running", "lost", "restarting", "waiting"}) assertThat(html).contains(kind);
+    }
+
+    @Test
+    void escapesEveryNameFromTheReport() {
+        String html = HtmlReport.render(ReportFixtures.hostile(EVIL));
+        assertThat(html).doesNotContain(EVIL).doesNotContainPattern("(?i)<script")
+                .contains("&lt;script&gt;alert(1)&lt;/script&gt;");
+        assertThat(HtmlReport.render(ReportFixtures.hostile("\" onmouseover=\"x"))).doesNotContain("\" onmouseover=\"x");
+    }
+
+    @Test
+    void emptyReportStillRenders() {
+        assertThatCode(() -> HtmlReport.render(ReportFixtures.empty())).doesNotThrowAnyException();
+        String html = HtmlReport.render(ReportFixtures.empty());
+        assertThat(html).contains("No interruptions.", "No large jobs.", "No teams.", "No timeline recorded.")
+                .doesNotContain("NaN").doesNotContain("Infinity").endsWith("</html>\n");
+    }
+
+    @Test
+    void nullsInTheReportDoNotBreakRendering() {
+        SimReport nulls = new SimReport(null, null, null, null, null, null, null, null, null, null);
+        assertThatCode(() -> HtmlReport.render(nulls)).doesNotThrowAnyException();
+    }
+
+    @Test
+    void histogramWithABoundedLastBucketLabelsItsUpperEdge() {
+        SimReport s = ReportFixtures.sample();
+        SimReport bounded = new SimReport(s.scenario(), s.headline(), s.allocation(), s.interruptionsByCause(),
+                s.queueWait(), s.completionTime(),
+                new SimReport.Histogram(List.of(0.0, 60.0, 3_600.0, 86_400.0), List.of(5L, 7L, 2L)),
+                s.teams(), s.largeJobs(), s.largestJobTimeline());
+        String html = HtmlReport.render(bounded);
+        assertThat(html).contains(">1 d</text>", "1 h – 1 d: 2 jobs").doesNotContain("≥");
+        assertThat(HtmlReport.render(s)).contains("≥ 3 d: 8 jobs");
+    }
+
+    @Test
+    void deterministic() {
+        assertThat(HtmlReport.render(ReportFixtures.sample())).isEqualTo(HtmlReport.render(ReportFixtures.sample()));
+    }
+
+    private static int count(String s, String needle) {
+        Matcher m = Pattern.compile(Pattern.quote(needle)).matcher(s);
+        int n = 0;
+        while (m.find()) n++;
+        return n;
+    }
+}
