@@ -40,7 +40,7 @@ class FleetStatePropertyTest {
 
     record SetHealthy(int host, int gpu, boolean healthy) implements Op {}
 
-    @Property(tries = 300)
+    @Property(tries = 500)
     @StatisticsReport(StatisticsReport.StatisticsReportMode.OFF)
     void aggregatesAlwaysEqualABruteForceRecomputation(@ForAll("fleets") FleetSpec fleet, @ForAll("ops") List<Op> ops) {
         Topology t = new Topology(fleet);
@@ -82,9 +82,9 @@ class FleetStatePropertyTest {
                     refuse |= p.masks()[i] == 0 || (p.masks()[i] & ~m.usable(p.hosts()[i])) != 0;
                 Statistics.label("allocate").collect(refuse ? "refused" : "granted");
                 if (refuse) {
-                    String before = FleetStateTest.fingerprint(st);
+                    String before = Invariants.fingerprint(st);
                     assertThatThrownBy(() -> st.allocate(a.job(), p)).isInstanceOf(IllegalStateException.class);
-                    assertThat(FleetStateTest.fingerprint(st)).as("a refused allocate changes nothing").isEqualTo(before);
+                    assertThat(Invariants.fingerprint(st)).as("a refused allocate changes nothing").isEqualTo(before);
                 } else {
                     st.allocate(a.job(), p);
                     m.allocate(a.job(), p);
@@ -197,6 +197,6 @@ class FleetStatePropertyTest {
         return Arbitraries.frequencyOf(
                 Tuple.of(5, allocate), Tuple.of(3, release),
                 Tuple.of(2, status), Tuple.of(2, healthy)
-        ).list().ofMinSize(1).ofMaxSize(40);
+        ).list().ofMinSize(5).ofMaxSize(50);
     }
 }

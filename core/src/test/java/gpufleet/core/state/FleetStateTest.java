@@ -1,13 +1,12 @@
 package gpufleet.core.state;
 
 import gpufleet.core.testkit.Fleets;
+import gpufleet.core.testkit.Invariants;
 import gpufleet.core.testkit.Placements;
 import gpufleet.core.topology.Topology;
 import org.junit.jupiter.api.Test;
 
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
 
 import static gpufleet.core.testkit.Invariants.assertAggregatesMatchBruteForce;
 import static gpufleet.core.testkit.Placements.first;
@@ -49,10 +48,10 @@ class FleetStateTest {
     @Test
     void allocateRefusesAGpuHeldByAnotherJobAndChangesNothing() {
         st.allocate(1, first(0, 4));
-        String before = fingerprint(st);
+        String before = Invariants.fingerprint(st);
         assertThatThrownBy(() -> st.allocate(2, Placements.of().on(0, 0b1_1000).build()))
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("job 2").hasMessageContaining("not usable");
-        assertThat(fingerprint(st)).isEqualTo(before);
+        assertThat(Invariants.fingerprint(st)).isEqualTo(before);
         assertThat(st.ownerOf(0, 3)).isEqualTo(1);
         assertThat(st.ownerOf(0, 4)).isEqualTo(FleetState.NONE);
     }
@@ -166,30 +165,9 @@ class FleetStateTest {
     }
 
     private void assertRefusedWithoutChange(Placement p) {
-        String before = fingerprint(st);
+        String before = Invariants.fingerprint(st);
         assertThatThrownBy(() -> st.allocate(9, p)).isInstanceOf(IllegalStateException.class);
-        assertThat(fingerprint(st)).isEqualTo(before);
+        assertThat(Invariants.fingerprint(st)).isEqualTo(before);
         assertAggregatesMatchBruteForce(st);
-    }
-
-    /** Everything a caller can read off the state, as one comparable string. */
-    static String fingerprint(FleetState st) {
-        Topology t = st.topology();
-        List<Object> out = new ArrayList<>();
-        for (int h = 0; h < t.hostCount(); h++) {
-            out.add(st.status(h));
-            out.add(st.allocatedMask(h));
-            out.add(st.unhealthyMask(h));
-            out.add(st.usable(h));
-            for (int g = 0; g < t.gpusOnHost(h); g++) out.add(st.ownerOf(h, g));
-        }
-        for (int r = 0; r < t.rackCount(); r++)
-            for (int k = 0; k < st.histogramWidth(); k++) out.add(st.rackHostsWithUsable(r, k));
-        for (int r = 0; r < t.rackCount(); r++) out.add(st.rackUsable(r));
-        for (int z = 0; z < t.zoneCount(); z++) out.add(st.zoneUsable(z));
-        for (int c = 0; c < t.clusterCount(); c++) out.add(st.clusterUsable(c));
-        out.add(st.allocatedGpus());
-        out.add(Arrays.toString(st.gpuCounts()));
-        return out.toString();
     }
 }

@@ -6,8 +6,11 @@ import gpufleet.core.state.HostStatus;
 import gpufleet.core.state.Placement;
 import gpufleet.core.topology.Topology;
 
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.List;
 import java.util.function.IntUnaryOperator;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -136,5 +139,26 @@ public final class Invariants {
                 if (st.ownerOf(h, g) != FleetState.NONE)
                     assertThat(owner).as("GPU %d of host %d is held by job %d, which is not running", g, h,
                             st.ownerOf(h, g)).containsKey(((long) h << 8) | g);
+    }
+
+    /** Everything a caller can read off the state, as one comparable string. */
+    public static String fingerprint(FleetState st) {
+        Topology t = st.topology();
+        List<Object> out = new ArrayList<>();
+        for (int h = 0; h < t.hostCount(); h++) {
+            out.add(st.status(h));
+            out.add(st.allocatedMask(h));
+            out.add(st.unhealthyMask(h));
+            out.add(st.usable(h));
+            for (int g = 0; g < t.gpusOnHost(h); g++) out.add(st.ownerOf(h, g));
+        }
+        for (int r = 0; r < t.rackCount(); r++)
+            for (int k = 0; k < st.histogramWidth(); k++) out.add(st.rackHostsWithUsable(r, k));
+        for (int r = 0; r < t.rackCount(); r++) out.add(st.rackUsable(r));
+        for (int z = 0; z < t.zoneCount(); z++) out.add(st.zoneUsable(z));
+        for (int c = 0; c < t.clusterCount(); c++) out.add(st.clusterUsable(c));
+        out.add(st.allocatedGpus());
+        out.add(Arrays.toString(st.gpuCounts()));
+        return out.toString();
     }
 }
