@@ -22,7 +22,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
- * Random sequences of allocate / release / setStatus / setGpuHealthy against a plain model kept by
+ * Random sequences of allocate / release / reclaim / setStatus / setGpuHealthy against a plain model kept by
  * the test (an owner per GPU, a status and an unhealthy mask per host). After every step the state
  * must agree with the model and every aggregate must equal its brute-force recomputation.
  */
@@ -35,6 +35,9 @@ class FleetStatePropertyTest {
 
     /** Job {@code job} releases its own placement ({@code own}) or an arbitrary one. */
     record Release(int job, boolean own, int host, long mask) implements Op {}
+
+    /** Job {@code job} reclaims GPUs as if undoing a release: usable or not, refused only where another job holds one. */
+    record Reclaim(int job, int host, long mask) implements Op {}
 
     record SetStatus(int host, HostStatus status) implements Op {}
 
@@ -101,6 +104,23 @@ class FleetStatePropertyTest {
                 }
                 st.release(r.job(), p);
                 m.release(r.job(), p);
+            }
+            case Reclaim r -> {
+                int h = r.host() % n;
+                Placement p = Placements.of().on(h, r.mask() & Placements.full(t.gpusOnHost(h))).build();
+                boolean refuse = false;
+                for (long b = p.masks()[0]; b != 0; b &= b - 1) {
+                    int o = m.owner[t.firstGpu(h) + Long.numberOfTrailingZeros(b)];
+                    refuse |= o != FleetState.NONE && o != r.job();
+                }
+                if (refuse) {
+                    String before = Invariants.fingerprint(st);
+                    assertThatThrownBy(() -> st.reclaim(r.job(), p)).isInstanceOf(IllegalStateException.class);
+                    assertThat(Invariants.fingerprint(st)).as("a refused reclaim changes nothing").isEqualTo(before);
+                } else {
+                    st.reclaim(r.job(), p);
+                    m.allocate(r.job(), p);
+                }
             }
             case SetStatus s -> {
                 st.setStatus(s.host() % n, s.status());
@@ -191,11 +211,12 @@ class FleetStatePropertyTest {
         Arbitrary<Op> allocate = Combinators.combine(job, host, mask, host, mask, Arbitraries.of(true, true, true, false))
                 .as(Allocate::new);
         Arbitrary<Op> release = Combinators.combine(job, Arbitraries.of(true, true, false), host, mask).as(Release::new);
+        Arbitrary<Op> reclaim = Combinators.combine(job, host, mask).as(Reclaim::new);
         Arbitrary<Op> status = Combinators.combine(host, Arbitraries.of(HostStatus.class)).as(SetStatus::new);
         Arbitrary<Op> healthy = Combinators.combine(host, Arbitraries.integers().between(0, 63), Arbitraries.of(true, false))
                 .as(SetHealthy::new);
         return Arbitraries.frequencyOf(
-                Tuple.of(5, allocate), Tuple.of(3, release),
+                Tuple.of(5, allocate), Tuple.of(3, release), Tuple.of(1, reclaim),
                 Tuple.of(2, status), Tuple.of(2, healthy)
         ).list().ofMinSize(5).ofMaxSize(50);
     }

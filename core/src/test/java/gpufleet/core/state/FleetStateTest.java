@@ -104,6 +104,32 @@ class FleetStateTest {
     }
 
     @Test
+    void reclaimUndoesAReleaseEvenWhereTheGpusAreNoLongerUsable() {
+        st.allocate(1, whole(topo, 0, 1));
+        st.setStatus(0, HostStatus.DRAINING);
+        st.setGpuHealthy(1, 3, false);
+        String held = Invariants.fingerprint(st);
+        st.release(1, whole(topo, 0, 1));
+        assertThat(st.allocatedGpus()).isZero();
+        st.reclaim(1, whole(topo, 0, 1));
+        assertThat(Invariants.fingerprint(st)).isEqualTo(held);
+        assertAggregatesMatchBruteForce(st);
+    }
+
+    @Test
+    void reclaimRefusesGpusHeldByAnotherJobAndChangesNothing() {
+        st.allocate(1, first(0, 4));
+        st.release(1, first(0, 4));
+        st.allocate(2, first(0, 1));
+        String before = Invariants.fingerprint(st);
+        assertThatThrownBy(() -> st.reclaim(1, first(0, 4))).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("held by job 2");
+        assertThatThrownBy(() -> st.reclaim(1, Placements.of().on(0, 1L << 8).build()))
+                .isInstanceOf(IllegalStateException.class);
+        assertThat(Invariants.fingerprint(st)).isEqualTo(before);
+    }
+
+    @Test
     void aHostThatGoesDownKeepsItsAllocationsUntilReleased() {
         st.allocate(1, whole(topo, 2));
         st.setStatus(2, HostStatus.DOWN);
