@@ -163,20 +163,19 @@ class JobTest {
 
         @Test
         void interruptOfAWaitingJobFailedItInsteadOfBeingRefused() {
-            for (JobState from : new JobState[] {JobState.PENDING, JobState.RESTARTING, JobState.PREEMPTED}) {
-                Job j = Jobs.job(1).gpus(8).tp(8).maxRestarts(0).build();
-                if (from != JobState.PENDING) j.start(0, EIGHT);
-                if (from == JobState.PREEMPTED) j.preempt(5, 2);
-                if (from == JobState.RESTARTING) {
-                    j = Jobs.job(1).gpus(8).tp(8).maxRestarts(1).build();
-                    j.start(0, EIGHT);
-                    j.interrupt(5, "xid");
-                }
+            // maxRestarts 0: before the fix, interrupting a waiting job "ran out of restarts" and failed it
+            Job pending = Jobs.job(1).gpus(8).tp(8).maxRestarts(0).build();
+            Job preempted = Jobs.job(2).gpus(8).tp(8).maxRestarts(0).build();
+            preempted.start(0, EIGHT);
+            preempted.preempt(5, 9);
+            Job restarting = Jobs.job(3).gpus(8).tp(8).maxRestarts(1).build();
+            restarting.start(0, EIGHT);
+            restarting.interrupt(5, "xid");
+            for (Job j : new Job[] {pending, preempted, restarting}) {
                 var before = JobStateTest.Snapshot.of(j);
-                Job job = j;
-                assertThatThrownBy(() -> job.interrupt(10, "xid")).as("interrupt from %s", from)
-                        .isInstanceOf(IllegalStateException.class);
-                assertThat(JobStateTest.Snapshot.of(j)).as("interrupt from %s changes nothing", from).isEqualTo(before);
+                assertThatThrownBy(() -> j.interrupt(10, "xid")).as("interrupt of a %s job", j.state())
+                        .isInstanceOf(IllegalStateException.class).hasMessageContaining("only RUNNING");
+                assertThat(JobStateTest.Snapshot.of(j)).as("a refused interrupt changes nothing").isEqualTo(before);
             }
         }
 

@@ -5,15 +5,14 @@ import gpufleet.core.state.FleetState;
 import gpufleet.core.state.HostStatus;
 import gpufleet.core.state.Placement;
 import gpufleet.core.testkit.Fleets;
+import gpufleet.core.testkit.Invariants;
 import gpufleet.core.testkit.Jobs;
-import gpufleet.core.testkit.Placements;
 import gpufleet.core.topology.Topology;
 import org.junit.jupiter.api.Test;
 
 import static gpufleet.core.testkit.Fleets.cluster;
 import static gpufleet.core.testkit.Invariants.assertTpGroupsWithinHosts;
 import static gpufleet.core.testkit.Placements.first;
-import static gpufleet.core.testkit.Placements.whole;
 import static org.assertj.core.api.Assertions.assertThat;
 
 class GangPlacerTest {
@@ -58,9 +57,9 @@ class GangPlacerTest {
         Topology t = Fleets.labTopology(1, 2, 2, 2, 8);
         FleetState st = new FleetState(t);
         hold(st, 3, 5);
-        var before = gpufleet.core.testkit.Invariants.fingerprint(st);
-        new GangPlacer(t).place(gang(40, 4), st);
-        assertThat(gpufleet.core.testkit.Invariants.fingerprint(st)).isEqualTo(before);
+        var before = Invariants.fingerprint(st);
+        assertThat(new GangPlacer(t).place(gang(40, 4), st)).isNotNull();
+        assertThat(Invariants.fingerprint(st)).isEqualTo(before);
     }
 
     @Test
@@ -202,6 +201,5 @@ class GangPlacerTest {
         Placement p = new GangPlacer(t).place(gang(16, 4), st);
         assertThat(p.hosts()).isSorted();
         assertThat(p).isEqualTo(new GangPlacer(t).place(gang(16, 4), st));
-        assertThat(whole(t, 1).gpus()).isEqualTo(8);
     }
 }

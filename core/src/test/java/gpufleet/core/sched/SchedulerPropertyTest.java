@@ -60,7 +60,7 @@ class SchedulerPropertyTest {
     /** One step: time moves on by {@code dt}, the event happens, a cycle runs. */
     record Step(int dt, Event event) {}
 
-    @Property(tries = 300)
+    @Property(tries = 1000)
     @StatisticsReport(StatisticsReport.StatisticsReportMode.OFF)
     void invariantsHoldAfterEveryCycle(@ForAll("fleets") FleetSpec fleet, @ForAll("policies") Policy policy,
                                        @ForAll("quotas") Quotas quotas, @ForAll("steps") List<Step> steps) {

@@ -6,7 +6,7 @@ import gpufleet.core.state.HostStatus;
 import gpufleet.core.testkit.Fleets;
 import gpufleet.core.testkit.Harness;
 import gpufleet.core.testkit.Invariants;
-import gpufleet.core.testkit.Jobs;
+import gpufleet.core.testkit.Placements;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
@@ -311,7 +311,7 @@ class SchedulerTest {
             // then A, which suffices alone: B is given back.
             Job a = h.runOn(job(101).gpus(8).priority(LOW).build(), whole(h.topo, 0), 0, 1000);
             Job b = h.runOn(job(102).gpus(4).priority(LOW).build(), first(1, 4), 10, 1000);
-            h.runOn(job(103).gpus(4).priority(NORMAL).build(), gpufleet.core.testkit.Placements.of().on(1, 0xf0).build(), 5, 1000);
+            h.runOn(job(103).gpus(4).priority(NORMAL).build(), Placements.of().on(1, 0xf0).build(), 5, 1000);
             h.runOn(job(104).gpus(16).priority(CRITICAL).build(), whole(h.topo, 2, 3), 0, 1000);
             Job x = job(1).gpus(8).tp(8).priority(HIGH).build();
             var r = h.cycle(20, x);

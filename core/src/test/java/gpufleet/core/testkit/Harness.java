@@ -34,7 +34,7 @@ public final class Harness {
         this.scheduler = new Scheduler(topo, policy);
     }
 
-    /** The job's fixed duration, whatever the cluster. */
+    /** The job's duration, whatever the cluster (fixture jobs have fixed durations, so no GPU type is needed). */
     public static Scheduler.Estimator durations() {
         return (j, c) -> j.spec().work().seconds(null, j.gpus());
     }
