@@ -64,9 +64,9 @@ public final class Job {
 
     /** Starts (or restarts) the job on {@code p}. */
     public void start(double now, Placement p) {
-        moveTo(JobState.RUNNING);
         if (p.gpus() != spec.gpus())
             throw new IllegalArgumentException("job " + id + " needs " + spec.gpus() + " GPUs, placement has " + p.gpus());
+        moveTo(JobState.RUNNING);
         placement = p;
         runStart = now;
         if (Double.isNaN(firstStart)) firstStart = now;
@@ -74,8 +74,13 @@ public final class Job {
         reason = "";
     }
 
-    /** The current run was stopped by a failure; the job waits to restart. Returns false if out of restarts (then FAILED). */
+    /**
+     * The current run was stopped by a failure; the job waits to restart. Returns false if out of
+     * restarts (then FAILED). Only a running job can be interrupted.
+     */
     public boolean interrupt(double now, String cause) {
+        if (state != JobState.RUNNING)
+            throw new IllegalStateException("job " + id + ": cannot interrupt a job that is " + state + " (only RUNNING)");
         interruptions.merge(cause, 1, Integer::sum);
         placement = null;
         if (restarts >= spec.maxRestarts()) {

@@ -15,7 +15,8 @@ import java.util.Arrays;
  * whole groups ({@code floor(usable / u) * u} GPUs), so no TP group straddles hosts. Within a
  * cluster the placer tries, in order, the narrowest scope that can hold the whole gang: one host,
  * one rack, one zone, then several zones. At each scope it takes the tightest item that fits (the
- * smallest sufficient capacity), keeping large empty blocks for large gangs. When the gang must
+ * smallest sufficient capacity), keeping large empty blocks for large gangs; among zones it first
+ * takes the one where the gang needs the fewest racks, then the tightest. When the gang must
  * spread over several items it takes the largest items first and closes with the tightest item
  * that covers the rest; that uses the fewest racks (and zones) possible for the gang.
  *
@@ -27,6 +28,9 @@ public final class GangPlacer {
 
     /** Scope a placement lands in; lower is better. */
     public static final int HOST = 0, RACK = 1, ZONE = 2, CLUSTER = 3, NONE = 4;
+
+    /** {@link #scope} packs the scope above this bit and the tightness below it. */
+    private static final int SCOPE_SHIFT = 56;
 
     private final Topology topo;
     private int[] scratchCap = new int[0];
@@ -58,8 +62,8 @@ public final class GangPlacer {
             if (only >= 0 && c != only) continue;
             if (!eligible(spec, c) || st.clusterCapacity(c, spec.unit()) < spec.gpus()) continue;
             long scoreTight = scope(spec, st, c);
-            int sc = (int) (scoreTight >>> 40);
-            long tight = scoreTight & ((1L << 40) - 1);
+            int sc = (int) (scoreTight >>> SCOPE_SHIFT);
+            long tight = scoreTight & ((1L << SCOPE_SHIFT) - 1);
             if (sc < bestScope || (sc == bestScope && tight < bestTight)) {
                 bestC = c;
                 bestScope = sc;
@@ -69,27 +73,46 @@ public final class GangPlacer {
         return bestC < 0 ? null : placeIn(spec, st, bestC);
     }
 
-    /** (scope << 40) | tightness of the best fit in cluster c; scope NONE when the gang does not fit. */
+    /** (scope << SCOPE_SHIFT) | tightness of the best fit in cluster c; scope NONE when the gang does not fit. */
     long scope(JobSpec spec, FleetState st, int c) {
         int g = spec.gpus(), u = spec.unit();
         if (g <= topo.cluster(c).gpusPerHost()) {
             for (int k = g; k < st.histogramWidth(); k++)
-                if (st.clusterHostsWithUsable(c, k) > 0) return ((long) HOST << 40) | k;
+                if (st.clusterHostsWithUsable(c, k) > 0) return ((long) HOST << SCOPE_SHIFT) | k;
         }
         int bestRack = Integer.MAX_VALUE;
         for (int r = topo.firstRackOfCluster(c); r < topo.endRackOfCluster(c); r++) {
             int cap = st.rackCapacity(r, u);
             if (cap >= g && cap < bestRack) bestRack = cap;
         }
-        if (bestRack != Integer.MAX_VALUE) return ((long) RACK << 40) | bestRack;
-        int bestZone = Integer.MAX_VALUE;
+        if (bestRack != Integer.MAX_VALUE) return ((long) RACK << SCOPE_SHIFT) | bestRack;
+        long bestZone = Long.MAX_VALUE;
         for (int z = topo.firstZoneOfCluster(c); z < topo.endZoneOfCluster(c); z++) {
             int cap = st.zoneCapacity(z, u);
-            if (cap >= g && cap < bestZone) bestZone = cap;
+            if (cap >= g) bestZone = Math.min(bestZone, zoneKey(st, z, g, u, cap));
         }
-        if (bestZone != Integer.MAX_VALUE) return ((long) ZONE << 40) | bestZone;
+        if (bestZone != Long.MAX_VALUE) return ((long) ZONE << SCOPE_SHIFT) | bestZone;
         int cap = st.clusterCapacity(c, u);
-        return cap >= g ? ((long) CLUSTER << 40) | cap : ((long) NONE << 40);
+        return cap >= g ? ((long) CLUSTER << SCOPE_SHIFT) | cap : ((long) NONE << SCOPE_SHIFT);
+    }
+
+    /**
+     * How well zone z (capacity {@code cap} >= g) suits the gang, lower is better: the fewest racks it
+     * needs there, then the tightest capacity. Capacities are below 2^27 (2M hosts x 64 GPUs).
+     */
+    private long zoneKey(FleetState st, int z, int g, int u, int cap) {
+        return ((long) racksNeeded(st, z, g, u) << 28) | cap;
+    }
+
+    /** The fewest racks of zone z that hold g GPUs in groups of u: the largest racks first. */
+    private int racksNeeded(FleetState st, int z, int g, int u) {
+        int rFirst = topo.firstRackOfZone(z), n = topo.endRackOfZone(z) - rFirst;
+        int[] caps = new int[n];
+        for (int i = 0; i < n; i++) caps[i] = st.rackCapacity(rFirst + i, u);
+        Arrays.sort(caps);
+        int sum = 0, k = 0;
+        for (int i = n - 1; i >= 0 && sum < g; i--, k++) sum += caps[i];
+        return k;
     }
 
     private Placement placeIn(JobSpec spec, FleetState st, int c) {
@@ -115,10 +138,12 @@ public final class GangPlacer {
         }
         int zFirst = topo.firstZoneOfCluster(c), zEnd = topo.endZoneOfCluster(c);
         int bestZone = -1;
-        bestCap = Integer.MAX_VALUE;
+        long bestKey = Long.MAX_VALUE;
         for (int z = zFirst; z < zEnd; z++) {
             int cap = st.zoneCapacity(z, u);
-            if (cap >= g && cap < bestCap) { bestCap = cap; bestZone = z; }
+            if (cap < g) continue;
+            long key = zoneKey(st, z, g, u, cap);
+            if (key < bestKey) { bestKey = key; bestZone = z; }
         }
         if (bestZone >= 0) {
             fillZone(st, bestZone, g, u, b);

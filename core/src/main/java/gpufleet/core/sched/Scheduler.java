@@ -6,9 +6,12 @@ import gpufleet.core.state.Placement;
 import gpufleet.core.topology.Topology;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * One scheduling cycle: {@code (now, waiting jobs, running jobs, fleet state) -> decisions}.
@@ -95,12 +98,13 @@ public final class Scheduler {
                         Estimator est) {
         List<Decision> out = new ArrayList<>();
         Map<String, Integer> teamUse = new HashMap<>();
+        // still in the running set (the caller removes them after the cycle), but no longer victims
+        Set<Job> preempted = Collections.newSetFromMap(new IdentityHashMap<>());
         int reservedCluster = -1;
         double shadow = Double.POSITIVE_INFINITY;
         int extra = 0;
         boolean blocked = false;
         int considered = 0;
-        java.util.Set<Job> preempted = new java.util.HashSet<>(); // victims of this cycle, still in `running`
         for (Job job : waiting) {
             considered++;
             if (blocked && !policy.backfill()) {
@@ -119,12 +123,13 @@ public final class Scheduler {
                         + quotas.limit(job.team()) + " GPUs)");
                 continue;
             }
-            if (reservedCluster >= 0 && wouldDelayReservation(job, now, shadow, extra, reservedCluster, est)
+            boolean fits = fitsByCount(job, st);
+            if (fits && reservedCluster >= 0 && wouldDelayReservation(job, now, shadow, extra, reservedCluster, est)
                     && !fitsByCountOutside(job, st, reservedCluster)) {
                 job.setReason(REASON_BACKFILL);
                 continue;
             }
-            Placement p = fitsByCount(job, st) ? placer.place(spec, st) : null;
+            Placement p = fits ? placer.place(spec, st) : null;
             if (p != null && reservedCluster >= 0 && p.cluster(topo) == reservedCluster) {
                 double runtime = est.runtime(job, reservedCluster);
                 boolean endsBefore = now + runtime <= shadow;
@@ -145,7 +150,7 @@ public final class Scheduler {
                 teamUse.merge(job.team(), job.gpus(), Integer::sum);
                 continue;
             }
-            if (policy.preemption() && !blocked && preempt(job, running, st, out, preempted)) {
+            if (policy.preemption() && !blocked && preempt(job, running, preempted, st, out)) {
                 teamUse.merge(job.team(), job.gpus(), Integer::sum);
                 continue;
             }
@@ -219,17 +224,19 @@ public final class Scheduler {
     /**
      * Tries to start {@code job} by preempting lower-priority jobs. Victims are taken lowest priority
      * first, then most recently started, until the gang can be placed; victims that turn out not to be
-     * needed are then given back (when there are few enough to check one by one). Leaves the state
-     * unchanged and returns false if no set of victims suffices.
+     * needed are then given back (when there are few enough to check one by one). Jobs already
+     * preempted this cycle are not candidates. Leaves the state unchanged and returns false if no
+     * set of victims suffices.
      */
-    private boolean preempt(Job job, RunningSet running, FleetState st, List<Decision> out, java.util.Set<Job> preempted) {
+    private boolean preempt(Job job, RunningSet running, Set<Job> preempted, FleetState st, List<Decision> out) {
         var spec = job.spec();
         for (int c = 0; c < topo.clusterCount(); c++) {
             if (!placer.eligible(spec, c)) continue;
             int lower = running.gpusBelow(c, job.priority());
             if (lower == 0 || (long) st.clusterCapacity(c, spec.unit()) + lower < job.gpus()) continue;
             List<Job> candidates = new ArrayList<>();
-            for (Job r : running.byEnd(c)) if (r.priority() < job.priority() && !preempted.contains(r)) candidates.add(r);
+            for (Job r : running.byEnd(c))
+                if (r.priority() < job.priority() && !preempted.contains(r)) candidates.add(r);
             candidates.sort((a, b) -> a.priority() != b.priority() ? Integer.compare(a.priority(), b.priority())
                     : a.runStart() != b.runStart() ? Double.compare(b.runStart(), a.runStart())
                     : Integer.compare(b.id(), a.id()));
@@ -245,14 +252,14 @@ public final class Scheduler {
                 if (p != null) break;
             }
             if (p == null) {
-                for (Job v : victims) st.allocate(v.id(), v.placement());
+                // reclaim, not allocate: a victim's GPUs may no longer be usable (a draining host)
+                for (Job v : victims) st.reclaim(v.id(), v.placement());
                 continue;
             }
             if (victims.size() <= 32) {
                 for (int i = victims.size() - 1; i >= 0 && victims.size() > 1; i--) {
                     Job v = victims.get(i);
-                    if (!canReallocate(v, st)) continue;
-                    st.allocate(v.id(), v.placement());
+                    st.reclaim(v.id(), v.placement());
                     Placement q = placer.place(spec, st, c);
                     if (q != null) {
                         victims.remove(i);
@@ -271,12 +278,5 @@ public final class Scheduler {
             return true;
         }
         return false;
-    }
-
-    private static boolean canReallocate(Job v, FleetState st) {
-        var p = v.placement();
-        for (int i = 0; i < p.hosts().length; i++)
-            if ((p.masks()[i] & ~st.usableMask(p.hosts()[i])) != 0) return false;
-        return true;
     }
 }

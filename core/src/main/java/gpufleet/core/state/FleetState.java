@@ -221,6 +221,37 @@ public final class FleetState {
         }
     }
 
+    /**
+     * Undoes {@link #release}: gives {@code job} back the GPUs of {@code p} it held before, even those
+     * no longer usable (its host drained or went down, or a GPU failed, while it ran). For callers that
+     * release GPUs tentatively, as preemption does. Refuses, changing nothing, if any GPU is now held
+     * by another job.
+     */
+    public void reclaim(int job, Placement p) {
+        if (job < 0) throw new IllegalArgumentException("job id must be >= 0");
+        for (int i = 0; i < p.hosts().length; i++) {
+            int h = p.hosts()[i], base = topo.firstGpu(h);
+            long m = p.masks()[i];
+            if ((m & ~fullMask(h)) != 0)
+                throw new IllegalStateException("job " + job + ": host " + topo.hostName(h) + " has no GPUs "
+                        + Long.toBinaryString(m & ~fullMask(h)));
+            for (long b = m; b != 0; b &= b - 1) {
+                int o = owner[base + Long.numberOfTrailingZeros(b)];
+                if (o != NONE && o != job)
+                    throw new IllegalStateException("job " + job + ": GPU " + Long.numberOfTrailingZeros(b) + " of host "
+                            + topo.hostName(h) + " is held by job " + o);
+            }
+        }
+        for (int i = 0; i < p.hosts().length; i++) {
+            int h = p.hosts()[i], base = topo.firstGpu(h);
+            long m = p.masks()[i] & ~allocated[h];
+            allocated[h] |= m;
+            for (long b = m; b != 0; b &= b - 1) owner[base + Long.numberOfTrailingZeros(b)] = job;
+            allocatedGpus += Long.bitCount(m);
+            refresh(h);
+        }
+    }
+
     public void setStatus(int h, HostStatus s) {
         status[h] = s;
         refresh(h);
