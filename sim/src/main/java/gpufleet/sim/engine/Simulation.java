@@ -76,9 +76,6 @@ public final class Simulation {
         Progress NONE = (f, e) -> {};
     }
 
-    /** A job refused because it could never run on this fleet. */
-    public record Rejection(int id, String name, int gpus, String reason) {}
-
     /** Counters a benchmark wants, kept out of the report so that it stays byte-identical. */
     public record Stats(long events, long cycles, long jobs, long placements) {}
 
@@ -115,7 +112,7 @@ public final class Simulation {
     private long submitted, completed, failed, rejected, preemptions, interruptions, hwFailures, cycles, eventCount,
             placements;
     private final Map<String, Integer> interruptionsByCause = new TreeMap<>();
-    private final List<Rejection> rejections = new ArrayList<>();
+    private final List<SimReport.Rejection> rejections = new ArrayList<>();
     private final DoubleList waits = new DoubleList(), jcts = new DoubleList();
     private final Map<String, TeamAcc> teams = new TreeMap<>();
     private final List<SimReport.AllocationPoint> samples = new ArrayList<>();
@@ -202,7 +199,7 @@ public final class Simulation {
     }
 
     /** The first 100 jobs refused as impossible, with the reason. */
-    public List<Rejection> rejections() {
+    public List<SimReport.Rejection> rejections() {
         return List.copyOf(rejections);
     }
 
@@ -401,7 +398,7 @@ public final class Simulation {
                     r.job().fail(t, r.reason());
                     rejected++;
                     if (rejections.size() < 100)
-                        rejections.add(new Rejection(r.job().id(), r.job().spec().name(), r.job().gpus(), r.reason()));
+                        rejections.add(new SimReport.Rejection(r.job().id(), r.job().spec().name(), r.job().gpus(), r.reason()));
                     Track tr = tracks.set(r.job().id(), null);
                     if (tr.large) large.remove(tr);
                 }
@@ -613,7 +610,8 @@ public final class Simulation {
         double[] w = waits.sorted(), j = jcts.sorted();
         return new SimReport(scenario, headline, List.copyOf(samples), Map.copyOf(interruptionsByCause), dist(w), dist(j),
                 histogram(w), teamRows, rows,
-                timelineTrack == null || timelineTrack.segments == null ? List.of() : List.copyOf(timelineTrack.segments));
+                timelineTrack == null || timelineTrack.segments == null ? List.of() : List.copyOf(timelineTrack.segments),
+                List.copyOf(rejections));
     }
 
     private SimReport.JobRow row(Track tr) {

@@ -70,6 +70,7 @@ public final class HtmlReport {
         timeline(h, r.largestJobTimeline(), largestJob(r.largeJobs()));
         teams(h, r.teams());
         largeJobs(h, r.largeJobs());
+        rejected(h, r.rejectedJobs());
         notes(h);
         h.append("</main>\n</body>\n</html>\n");
         return h.toString();
@@ -363,6 +364,21 @@ public final class HtmlReport {
         h.append("</tbody></table></div>\n</section>\n");
     }
 
+    private static void rejected(StringBuilder h, List<SimReport.Rejection> rejections) {
+        List<SimReport.Rejection> rows = nonNull(rejections);
+        if (rows.isEmpty()) return;
+        h.append("<section class=\"panel\">\n<h2>Rejected jobs</h2>\n")
+         .append("<div class=\"sub\">Jobs no cluster of this fleet could ever hold; the run went on without them</div>\n")
+         .append("<div class=\"scroll\"><table><thead><tr><th>Job</th><th>GPUs</th><th>Reason</th></tr></thead><tbody>\n");
+        for (SimReport.Rejection j : rows) {
+            h.append("<tr><td>").append(Html.esc(j.name())).append(" <span class=\"muted\">#").append(j.id())
+             .append("</span></td>");
+            td(h, Fmt.count(j.gpus()));
+            h.append("<td>").append(Html.esc(j.reason())).append("</td></tr>\n");
+        }
+        h.append("</tbody></table></div>\n</section>\n");
+    }
+
     private static String causes(Map<String, Integer> byCause) {
         if (byCause == null || byCause.isEmpty()) return "no interruptions";
         StringBuilder b = new StringBuilder();
@@ -374,7 +390,7 @@ public final class HtmlReport {
     private static void notes(StringBuilder h) {
         h.append("<p class=\"note\"><b>Goodput</b> = productive GPU-hours / available GPU-hours. ")
          .append("<b>Allocation</b> = allocated GPUs / all GPUs. ")
-         .append("<b>ETTR</b> (effective training time ratio) = productive time / wall time since first submission. ")
+         .append("<b>ETTR</b> (effective training time ratio) = productive time / wall time since the job first started. ")
          .append("Lost time is work done since the last checkpoint and thrown away by an interruption. ")
          .append("Field definitions: docs/report.md.</p>\n");
     }

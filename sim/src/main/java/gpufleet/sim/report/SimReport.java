@@ -18,7 +18,11 @@ public record SimReport(
         Histogram queueWaitHistogram,
         List<TeamRow> teams,
         List<JobRow> largeJobs,
-        List<Segment> largestJobTimeline) {
+        List<Segment> largestJobTimeline,
+        List<Rejection> rejectedJobs) {
+
+    /** A job refused because no cluster of the fleet could ever hold it (the first 100 are kept). */
+    public record Rejection(int id, String name, int gpus, String reason) {}
 
     /** What was simulated. */
     public record Scenario(String fleet, String workload, String policy, long seed, double days, long gpus,

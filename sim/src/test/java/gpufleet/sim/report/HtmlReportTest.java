@@ -65,7 +65,7 @@ class HtmlReportTest {
 
     @Test
     void nullsInTheReportDoNotBreakRendering() {
-        SimReport nulls = new SimReport(null, null, null, null, null, null, null, null, null, null);
+        SimReport nulls = new SimReport(null, null, null, null, null, null, null, null, null, null, null);
         assertThatCode(() -> HtmlReport.render(nulls)).doesNotThrowAnyException();
     }
 
@@ -75,7 +75,7 @@ class HtmlReportTest {
         SimReport bounded = new SimReport(s.scenario(), s.headline(), s.allocation(), s.interruptionsByCause(),
                 s.queueWait(), s.completionTime(),
                 new SimReport.Histogram(List.of(0.0, 60.0, 3_600.0, 86_400.0), List.of(5L, 7L, 2L)),
-                s.teams(), s.largeJobs(), s.largestJobTimeline());
+                s.teams(), s.largeJobs(), s.largestJobTimeline(), s.rejectedJobs());
         String html = HtmlReport.render(bounded);
         assertThat(html).contains(">1 d</text>", "1 h – 1 d: 2 jobs").doesNotContain("≥");
         assertThat(HtmlReport.render(s)).contains("≥ 3 d: 8 jobs");

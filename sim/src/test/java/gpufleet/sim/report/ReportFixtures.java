@@ -33,7 +33,8 @@ final class ReportFixtures {
                 new Distribution(380, 180_000, 43_200, 600_000, 1_800_000, 2_300_000),
                 new Histogram(List.of(0.0, 10.0, 60.0, 300.0, 900.0, 3_600.0, 14_400.0, 43_200.0, 86_400.0, 259_200.0),
                         List.of(35L, 61L, 74L, 52L, 66L, 48L, 31L, 22L, 15L, 8L)),
-                teams(), largeJobs(), timeline());
+                teams(), largeJobs(), timeline(),
+                List.of(new SimReport.Rejection(9, "too-big", 65_536, "needs 65536 GPUs; the largest eligible cluster has 2048")));
     }
 
     /** No jobs, no interruptions, no samples; the ratios are 0/0. */
@@ -41,7 +42,7 @@ final class ReportFixtures {
         Headline h = new Headline(0, 0, 0, 0, 0, 0, 0, 0, Double.NaN, 0, 0, 0, 0, 0, 0, 0, 0, 0, Double.NaN);
         Distribution none = new Distribution(0, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN);
         return new SimReport(scenario(), h, List.of(), Map.of(), none, none, new Histogram(List.of(), List.of()),
-                List.of(), List.of(), List.of());
+                List.of(), List.of(), List.of(), List.of());
     }
 
     static Headline headline() {
@@ -133,6 +134,7 @@ final class ReportFixtures {
         timeline.add(new Segment(29.7 * DAY, 29.8 * DAY, evil, evil));
         Scenario sc = new Scenario(evil, evil, evil, 1, 1, 8, 1, 8, 1, evil, 1, 700);
         return new SimReport(sc, s.headline(), s.allocation(), causes, s.queueWait(), s.completionTime(),
-                s.queueWaitHistogram(), teams, jobs, timeline);
+                s.queueWaitHistogram(), teams, jobs, timeline,
+                List.of(new SimReport.Rejection(99, evil, 8, evil)));
     }
 }

@@ -63,7 +63,7 @@ class ReportWriterTest {
         SimReport finite = new SimReport(sample.scenario(), sample.headline(), sample.allocation(),
                 sample.interruptionsByCause(), sample.queueWait(), sample.completionTime(),
                 sample.queueWaitHistogram(), sample.teams(), sample.largeJobs().subList(1, 4),
-                sample.largestJobTimeline());
+                sample.largestJobTimeline(), sample.rejectedJobs());
         SimReport back = ReportWriter.mapper().readValue(ReportWriter.toJson(finite), SimReport.class);
         assertThat(back).isEqualTo(finite);
     }
@@ -76,7 +76,7 @@ class ReportWriterTest {
                 new SimReport.Distribution(3, Double.POSITIVE_INFINITY, 1, 2, 3, Double.NEGATIVE_INFINITY),
                 s.completionTime(),
                 new SimReport.Histogram(List.of(0.0, 60.0, Double.POSITIVE_INFINITY), List.of(1L, 2L, 0L)),
-                s.teams(), s.largeJobs(), s.largestJobTimeline());
+                s.teams(), s.largeJobs(), s.largestJobTimeline(), s.rejectedJobs());
         String json = ReportWriter.toJson(odd);
         assertThat(json).doesNotContain("NaN").doesNotContain("Infinity");
         JsonNode tree = ReportWriter.mapper().readTree(json);
