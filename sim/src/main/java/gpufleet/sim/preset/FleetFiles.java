@@ -49,15 +49,7 @@ public final class FleetFiles {
     /** A preset by name, or a fleet file by path (.yaml, .yml or .json). */
     public static FleetSpec load(String nameOrPath) {
         Sources.Text t = Sources.resolve(nameOrPath, "fleet", DIR, PRESETS);
-        return parse(t.text(), t.source(), t.defaultName());
-    }
-
-    /**
-     * Parses fleet text. {@code source} names the text in messages and picks the syntax: JSON when it
-     * ends in {@code .json}, YAML otherwise; a file without {@code name:} is named after it.
-     */
-    public static FleetSpec parse(String text, String source) {
-        return parse(text, source, Sources.baseName(source.substring(source.lastIndexOf('/') + 1)));
+        return parse(t.text(), t.source());
     }
 
     /** Every built-in preset with its totals. */
@@ -70,9 +62,13 @@ public final class FleetFiles {
         return Sources.preset(name, "fleet", DIR, PRESETS).text();
     }
 
-    private static FleetSpec parse(String text, String source, String defaultName) {
+    /**
+     * Parses fleet text. {@code source} names the text in messages and picks the syntax: JSON when it
+     * ends in {@code .json}, YAML otherwise; a file without {@code name:} is named after it.
+     */
+    public static FleetSpec parse(String text, String source) {
         Node root = Sources.parse(text, source).object(TOP);
-        String name = root.has("name") ? root.get("name").text() : defaultName;
+        String name = root.has("name") ? root.get("name").text() : Sources.defaultName(source);
         String description = root.has("description") ? root.get("description").text() : "";
         Node defaults = root.get("defaults");
         if (!defaults.isMissing()) defaults.object(DEFAULTS);

@@ -29,8 +29,8 @@ final class Sources {
     private static final JsonMapper JSON = JsonMapper.builder()
             .enable(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY).build();
 
-    /** Preset text with the name to show in messages and the name a file without {@code name:} gets. */
-    record Text(String source, String defaultName, String text) {}
+    /** Preset text and the name to show in messages. */
+    record Text(String source, String text) {}
 
     private Sources() {}
 
@@ -55,7 +55,7 @@ final class Sources {
                     + String.join(", ", presets) + " (or give a path to a .yaml, .yml or .json file)");
         Path p = Path.of(s);
         try {
-            return new Text(s, baseName(p.getFileName().toString()), Files.readString(p, StandardCharsets.UTF_8));
+            return new Text(s, Files.readString(p, StandardCharsets.UTF_8));
         } catch (NoSuchFileException e) {
             throw PresetFileException.ofFile(s, "no such file");
         } catch (IOException e) {
@@ -71,13 +71,15 @@ final class Sources {
         try (InputStream in = Sources.class.getClassLoader().getResourceAsStream(resource)) {
             if (in == null) throw new IllegalStateException("preset resource " + resource + " is missing from the build");
             String source = resource.substring(resource.indexOf("presets/") + "presets/".length());
-            return new Text(source, name, new String(in.readAllBytes(), StandardCharsets.UTF_8));
+            return new Text(source, new String(in.readAllBytes(), StandardCharsets.UTF_8));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read preset resource " + resource, e);
         }
     }
 
-    static String baseName(String file) {
+    /** The name a file without {@code name:} gets: its file name without directory and extension. */
+    static String defaultName(String source) {
+        String file = source.substring(Math.max(source.lastIndexOf('/'), source.lastIndexOf('\\')) + 1);
         int dot = file.lastIndexOf('.');
         return dot > 0 ? file.substring(0, dot) : file;
     }

@@ -60,12 +60,7 @@ public final class WorkloadFiles {
     /** A preset by name, or a workload file by path (.yaml, .yml or .json). */
     public static WorkloadSpec load(String nameOrPath) {
         Sources.Text t = Sources.resolve(nameOrPath, "workload", DIR, PRESETS);
-        return parse(t.text(), t.source(), t.defaultName());
-    }
-
-    /** Parses workload text; {@code source} names it in messages and picks JSON (.json) or YAML. */
-    public static WorkloadSpec parse(String text, String source) {
-        return parse(text, source, Sources.baseName(source.substring(source.lastIndexOf('/') + 1)));
+        return parse(t.text(), t.source());
     }
 
     /** Every built-in preset with a summary. */
@@ -78,9 +73,10 @@ public final class WorkloadFiles {
         return Sources.preset(name, "workload", DIR, PRESETS).text();
     }
 
-    private static WorkloadSpec parse(String text, String source, String defaultName) {
+    /** Parses workload text; {@code source} names it in messages and picks JSON (.json) or YAML. */
+    public static WorkloadSpec parse(String text, String source) {
         Node root = Sources.parse(text, source).object(TOP);
-        String name = root.has("name") ? root.get("name").text() : defaultName;
+        String name = root.has("name") ? root.get("name").text() : Sources.defaultName(source);
         String description = root.has("description") ? root.get("description").text() : "";
         double days = days(root.require("days"));
         Map<String, Integer> quotas = new LinkedHashMap<>();
