@@ -4,21 +4,16 @@ import gpufleet.core.job.JobSpec;
 import gpufleet.core.state.FleetState;
 import gpufleet.core.state.HostStatus;
 import gpufleet.core.state.Placement;
-import gpufleet.core.testkit.FleetArbitraries;
+import gpufleet.core.testkit.FleetGen;
 import gpufleet.core.testkit.Fleets;
+import gpufleet.core.testkit.Gen;
 import gpufleet.core.testkit.Invariants;
 import gpufleet.core.testkit.Jobs;
+import gpufleet.core.testkit.Property;
+import gpufleet.core.testkit.Tally;
 import gpufleet.core.topology.FleetSpec;
 import gpufleet.core.topology.Topology;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.Tuple;
-import net.jqwik.api.statistics.Statistics;
-import net.jqwik.api.statistics.StatisticsReport;
+import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -46,9 +41,24 @@ class GangPlacerPropertyTest {
 
     record SetHealthy(int host, int gpu, boolean healthy) implements Op {}
 
-    @Property(tries = 1000)
-    @StatisticsReport(StatisticsReport.StatisticsReportMode.OFF)
-    void placementsAreSoundTightAndDeterministic(@ForAll("fleets") FleetSpec fleet, @ForAll("ops") List<Op> ops) {
+    /** One generated case: a fleet and what happens to it. */
+    record Case(FleetSpec fleet, List<Op> ops) {}
+
+    @Test
+    void placementsAreSoundTightAndDeterministic() {
+        var scopes = new Tally("placement scope");
+        Property.forAll("placements are sound, tight and deterministic", 1000,
+                g -> new Case(fleet(g), ops(g)),
+                c -> Property.smallerLists(c.ops()).map(ops -> new Case(c.fleet(), ops)),
+                c -> placeReleaseAndChange(c.fleet(), c.ops(), scopes));
+        scopes.report();
+        assertThat(scopes.percentage("host")).as("coverage of scope host").isGreaterThan(5);
+        assertThat(scopes.percentage("rack")).as("coverage of scope rack").isGreaterThan(2);
+        assertThat(scopes.percentage("zone")).as("coverage of scope zone").isGreaterThan(0.5);
+        assertThat(scopes.percentage("none")).as("coverage of scope none").isGreaterThan(5);
+    }
+
+    private static void placeReleaseAndChange(FleetSpec fleet, List<Op> ops, Tally scopes) {
         Topology t = new Topology(fleet);
         FleetState st = new FleetState(t), twin = new FleetState(t);
         GangPlacer placer = new GangPlacer(t);
@@ -66,7 +76,7 @@ class GangPlacerPropertyTest {
                     assertThat(Invariants.fingerprint(st)).as("place() does not change the state").isEqualTo(before);
                     assertThat(new GangPlacer(t).place(spec, twin)).as("same inputs, same placement").isEqualTo(p);
                     assertThat(placer.place(spec, st)).as("placing again gives the same").isEqualTo(p);
-                    Statistics.label("scope").collect(checkAgainstBruteForce(t, st, spec, p));
+                    scopes.collect(checkAgainstBruteForce(t, st, spec, p));
                     if (p != null) {
                         st.allocate(nextId, p);
                         twin.allocate(nextId, p);
@@ -93,12 +103,6 @@ class GangPlacerPropertyTest {
             }
             assertNoGpuHeldTwice(st, held);
         }
-        Statistics.label("scope").coverage(c -> {
-            c.check("host").percentage(pc -> pc > 5);
-            c.check("rack").percentage(pc -> pc > 2);
-            c.check("zone").percentage(pc -> pc > 0.5);
-            c.check("none").percentage(pc -> pc > 5);
-        });
     }
 
     /** Each held placement is owned, GPU by GPU, by its job, and the state holds nothing else. */
@@ -199,22 +203,17 @@ class GangPlacerPropertyTest {
         return best;
     }
 
-    @Provide
-    Arbitrary<FleetSpec> fleets() {
-        return FleetArbitraries.fleets(2);
+    static FleetSpec fleet(Gen g) {
+        return FleetGen.fleet(g, 2);
     }
 
-    @Provide
-    Arbitrary<List<Op>> ops() {
-        Arbitrary<Integer> host = Arbitraries.integers().between(0, 1000);
-        Arbitrary<Op> place = Combinators.combine(Arbitraries.of(1, 1, 2, 4, 8), Arbitraries.of(1, 1, 2),
-                Arbitraries.integers().between(1, 6), Arbitraries.of(0, 0, 0, 1, 2)).as(Place::new);
-        Arbitrary<Op> release = Arbitraries.integers().between(0, 1000).map(Release::new);
-        Arbitrary<Op> status = Combinators.combine(host, Arbitraries.of(HostStatus.UP, HostStatus.UP, HostStatus.DOWN,
-                HostStatus.DRAINING, HostStatus.SPARE)).as(SetStatus::new);
-        Arbitrary<Op> healthy = Combinators.combine(host, Arbitraries.integers().between(0, 63), Arbitraries.of(true, false))
-                .as(SetHealthy::new);
-        return Arbitraries.frequencyOf(Tuple.of(6, place), Tuple.of(3, release), Tuple.of(1, status), Tuple.of(1, healthy))
-                .list().ofMinSize(5).ofMaxSize(50);
+    static List<Op> ops(Gen g) {
+        return g.listOf(5, 50, () -> g.frequency(
+                Gen.weight(6, () -> new Place(g.oneOf(1, 1, 2, 4, 8), g.oneOf(1, 1, 2), g.intBetween(1, 6),
+                        g.oneOf(0, 0, 0, 1, 2))),
+                Gen.weight(3, () -> new Release(g.intBetween(0, 1000))),
+                Gen.weight(1, () -> new SetStatus(g.intBetween(0, 1000), g.oneOf(HostStatus.UP, HostStatus.UP,
+                        HostStatus.DOWN, HostStatus.DRAINING, HostStatus.SPARE))),
+                Gen.weight(1, () -> new SetHealthy(g.intBetween(0, 1000), g.intBetween(0, 63), g.bool()))));
     }
 }

@@ -4,21 +4,16 @@ import gpufleet.core.job.Job;
 import gpufleet.core.job.JobState;
 import gpufleet.core.state.FleetState;
 import gpufleet.core.state.HostStatus;
-import gpufleet.core.testkit.FleetArbitraries;
+import gpufleet.core.testkit.FleetGen;
 import gpufleet.core.testkit.Fleets;
+import gpufleet.core.testkit.Gen;
 import gpufleet.core.testkit.Harness;
 import gpufleet.core.testkit.Invariants;
 import gpufleet.core.testkit.Jobs;
+import gpufleet.core.testkit.Property;
+import gpufleet.core.testkit.Tally;
 import gpufleet.core.topology.FleetSpec;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.Tuple;
-import net.jqwik.api.statistics.Statistics;
-import net.jqwik.api.statistics.StatisticsReport;
+import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -60,34 +55,42 @@ class SchedulerPropertyTest {
     /** One step: time moves on by {@code dt}, the event happens, a cycle runs. */
     record Step(int dt, Event event) {}
 
-    @Property(tries = 1000)
-    @StatisticsReport(StatisticsReport.StatisticsReportMode.OFF)
-    void invariantsHoldAfterEveryCycle(@ForAll("fleets") FleetSpec fleet, @ForAll("policies") Policy policy,
-                                       @ForAll("quotas") Quotas quotas, @ForAll("steps") List<Step> steps) {
-        var world = new World(new Harness(fleet, policy).quotas(quotas), quotas);
-        for (Step s : steps) {
-            world.now += s.dt();
-            world.happen(s.event());
-            world.cycle();
-        }
-        Statistics.label("decisions").coverage(c -> {
-            c.check("start").percentage(pc -> pc > 10);
-            c.check("preempt").percentage(pc -> pc > 0.2);
-        });
+    /** One generated case: a fleet, how it is scheduled, and what happens to it. */
+    record Case(FleetSpec fleet, Policy policy, Quotas quotas, List<Step> steps) {}
+
+    @Test
+    void invariantsHoldAfterEveryCycle() {
+        var decisions = new Tally("decisions");
+        Property.forAll("invariants hold after every cycle", 1000,
+                g -> new Case(fleet(g), policy(g), quotas(g), steps(g)),
+                c -> Property.smallerLists(c.steps()).map(steps -> new Case(c.fleet(), c.policy(), c.quotas(), steps)),
+                c -> {
+                    var world = new World(new Harness(c.fleet(), c.policy()).quotas(c.quotas()), c.quotas(), decisions);
+                    for (Step s : c.steps()) {
+                        world.now += s.dt();
+                        world.happen(s.event());
+                        world.cycle();
+                    }
+                });
+        decisions.report();
+        assertThat(decisions.percentage("start")).as("coverage of start decisions").isGreaterThan(10);
+        assertThat(decisions.percentage("preempt")).as("coverage of preempt decisions").isGreaterThan(0.2);
     }
 
     /** The caller's side: the jobs, the queue, and what the test does to them. */
     static final class World {
         final Harness h;
         final Quotas quotas;
+        final Tally decisions;
         final List<Job> all = new ArrayList<>();
         final List<Job> waiting = new ArrayList<>();
         final Map<Integer, Job> byId = new HashMap<>();
         double now;
 
-        World(Harness h, Quotas quotas) {
+        World(Harness h, Quotas quotas, Tally decisions) {
             this.h = h;
             this.quotas = quotas;
+            this.decisions = decisions;
         }
 
         void happen(Event e) {
@@ -155,19 +158,19 @@ class SchedulerPropertyTest {
                     case Decision.Start s -> {
                         assertThat(waiting).contains(s.job());
                         startedNow.add(s.job());
-                        Statistics.label("decisions").collect("start");
+                        decisions.collect("start");
                     }
                     case Decision.Preempt p -> {
                         assertThat(wasRunning).as("only running jobs are preempted").contains(p.job());
                         assertThat(p.job().priority()).as("%s preempted for %s", p.job(), p.forJob())
                                 .isLessThan(p.forJob().priority());
                         assertThat(h.scheduler.policy().preemption()).isTrue();
-                        Statistics.label("decisions").collect("preempt");
+                        decisions.collect("preempt");
                     }
                     case Decision.Reject x -> {
                         assertThat(waiting).contains(x.job());
                         assertThat(h.scheduler.admissionError(x.job())).isEqualTo(x.reason());
-                        Statistics.label("decisions").collect("reject");
+                        decisions.collect("reject");
                     }
                 }
             }
@@ -201,44 +204,32 @@ class SchedulerPropertyTest {
         }
     }
 
-    @Provide
-    Arbitrary<FleetSpec> fleets() {
-        return FleetArbitraries.fleets(2);
+    static FleetSpec fleet(Gen g) {
+        return FleetGen.fleet(g, 2);
     }
 
-    @Provide
-    Arbitrary<Policy> policies() {
-        return Arbitraries.of(PolicyRegistry.all());
+    static Policy policy(Gen g) {
+        return g.oneOf(PolicyRegistry.all());
     }
 
-    @Provide
-    Arbitrary<Quotas> quotas() {
-        Arbitrary<Integer> limit = Arbitraries.of(-1, -1, 8, 16, 32);
-        return Combinators.combine(limit, limit, limit).as((a, b, c) -> {
-            var q = Quotas.NONE;
-            int[] ls = {a, b, c};
-            for (int i = 0; i < 3; i++) if (ls[i] >= 0) q = q.with(TEAMS[i], ls[i]);
-            return q;
-        });
+    static Quotas quotas(Gen g) {
+        var q = Quotas.NONE;
+        for (int i = 0; i < 3; i++) {
+            int limit = g.oneOf(-1, -1, 8, 16, 32);
+            if (limit >= 0) q = q.with(TEAMS[i], limit);
+        }
+        return q;
     }
 
-    @Provide
-    Arbitrary<List<Step>> steps() {
-        Arbitrary<Integer> host = Arbitraries.integers().between(0, 1000);
-        Arbitrary<Integer> pick = Arbitraries.integers().between(0, 1000);
-        Arbitrary<Event> arrive = Combinators.combine(Arbitraries.of(1, 1, 2, 4, 8), Arbitraries.integers().between(1, 5),
-                Arbitraries.integers().between(0, 3), Arbitraries.integers().between(0, 2),
-                Arbitraries.integers().between(10, 1000), Arbitraries.of(0, 0, 0, 1, 2), Arbitraries.integers().between(0, 2))
-                .as(Arrive::new);
-        Arbitrary<Event> event = Arbitraries.frequencyOf(
-                Tuple.of(8, arrive),
-                Tuple.of(3, pick.map(Finish::new)),
-                Tuple.of(1, pick.map(Cancel::new)),
-                Tuple.of(1, host.map(HostDown::new)),
-                Tuple.of(1, host.map(Drain::new)),
-                Tuple.of(2, host.map(Repair::new)),
-                Tuple.of(1, Combinators.combine(host, Arbitraries.integers().between(0, 63)).as(GpuFault::new)));
-        return Combinators.combine(Arbitraries.integers().between(0, 100), event).as(Step::new)
-                .list().ofMinSize(5).ofMaxSize(60);
+    static List<Step> steps(Gen g) {
+        return g.listOf(5, 60, () -> new Step(g.intBetween(0, 100), g.frequency(
+                Gen.weight(8, () -> new Arrive(g.oneOf(1, 1, 2, 4, 8), g.intBetween(1, 5), g.intBetween(0, 3),
+                        g.intBetween(0, 2), g.intBetween(10, 1000), g.oneOf(0, 0, 0, 1, 2), g.intBetween(0, 2))),
+                Gen.weight(3, () -> new Finish(g.intBetween(0, 1000))),
+                Gen.weight(1, () -> new Cancel(g.intBetween(0, 1000))),
+                Gen.weight(1, () -> new HostDown(g.intBetween(0, 1000))),
+                Gen.weight(1, () -> new Drain(g.intBetween(0, 1000))),
+                Gen.weight(2, () -> new Repair(g.intBetween(0, 1000))),
+                Gen.weight(1, () -> new GpuFault(g.intBetween(0, 1000), g.intBetween(0, 63))))));
     }
 }

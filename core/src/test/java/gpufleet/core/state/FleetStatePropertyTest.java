@@ -1,19 +1,14 @@
 package gpufleet.core.state;
 
-import gpufleet.core.testkit.FleetArbitraries;
+import gpufleet.core.testkit.FleetGen;
+import gpufleet.core.testkit.Gen;
 import gpufleet.core.testkit.Invariants;
 import gpufleet.core.testkit.Placements;
+import gpufleet.core.testkit.Property;
+import gpufleet.core.testkit.Tally;
 import gpufleet.core.topology.FleetSpec;
 import gpufleet.core.topology.Topology;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.Tuple;
-import net.jqwik.api.statistics.Statistics;
-import net.jqwik.api.statistics.StatisticsReport;
+import org.junit.jupiter.api.Test;
 
 import java.util.Arrays;
 import java.util.List;
@@ -43,27 +38,34 @@ class FleetStatePropertyTest {
 
     record SetHealthy(int host, int gpu, boolean healthy) implements Op {}
 
-    @Property(tries = 500)
-    @StatisticsReport(StatisticsReport.StatisticsReportMode.OFF)
-    void aggregatesAlwaysEqualABruteForceRecomputation(@ForAll("fleets") FleetSpec fleet, @ForAll("ops") List<Op> ops) {
-        Topology t = new Topology(fleet);
-        FleetState st = new FleetState(t);
-        var m = new Model(t);
-        for (Op op : ops) {
-            apply(op, st, m);
-            m.assertAgrees(st);
-            Invariants.assertAggregatesMatchBruteForce(st);
-            assertThat(Arrays.stream(st.gpuCounts()).sum()).isEqualTo(t.totalGpus());
-            assertThat(st.gpuCounts()[0]).isEqualTo(st.allocatedGpus());
-        }
+    /** One generated case: a fleet and what happens to it. */
+    record Case(FleetSpec fleet, List<Op> ops) {}
+
+    @Test
+    void aggregatesAlwaysEqualABruteForceRecomputation() {
+        var allocations = new Tally("allocate");
+        Property.forAll("aggregates always equal a brute-force recomputation", 500,
+                g -> new Case(fleet(g), ops(g)),
+                c -> Property.smallerLists(c.ops()).map(ops -> new Case(c.fleet(), ops)),
+                c -> {
+                    Topology t = new Topology(c.fleet());
+                    FleetState st = new FleetState(t);
+                    var m = new Model(t);
+                    for (Op op : c.ops()) {
+                        apply(op, st, m, allocations);
+                        m.assertAgrees(st);
+                        Invariants.assertAggregatesMatchBruteForce(st);
+                        assertThat(Arrays.stream(st.gpuCounts()).sum()).isEqualTo(t.totalGpus());
+                        assertThat(st.gpuCounts()[0]).isEqualTo(st.allocatedGpus());
+                    }
+                });
         // the generator must exercise both outcomes of allocate, not only refusals
-        Statistics.label("allocate").coverage(c -> {
-            c.check("granted").percentage(pc -> pc > 30);
-            c.check("refused").percentage(pc -> pc > 5);
-        });
+        allocations.report();
+        assertThat(allocations.percentage("granted")).as("coverage of granted allocations").isGreaterThan(30);
+        assertThat(allocations.percentage("refused")).as("coverage of refused allocations").isGreaterThan(5);
     }
 
-    private static void apply(Op op, FleetState st, Model m) {
+    private static void apply(Op op, FleetState st, Model m, Tally allocations) {
         Topology t = st.topology();
         int n = t.hostCount();
         switch (op) {
@@ -83,7 +85,7 @@ class FleetStatePropertyTest {
                 boolean refuse = false;
                 for (int i = 0; i < p.hosts().length; i++)
                     refuse |= p.masks()[i] == 0 || (p.masks()[i] & ~m.usable(p.hosts()[i])) != 0;
-                Statistics.label("allocate").collect(refuse ? "refused" : "granted");
+                allocations.collect(refuse ? "refused" : "granted");
                 if (refuse) {
                     String before = Invariants.fingerprint(st);
                     assertThatThrownBy(() -> st.allocate(a.job(), p)).isInstanceOf(IllegalStateException.class);
@@ -198,26 +200,28 @@ class FleetStatePropertyTest {
         }
     }
 
-    @Provide
-    Arbitrary<FleetSpec> fleets() {
-        return FleetArbitraries.fleets(3);
+    static FleetSpec fleet(Gen g) {
+        return FleetGen.fleet(g, 3);
     }
 
-    @Provide
-    Arbitrary<List<Op>> ops() {
-        Arbitrary<Integer> host = Arbitraries.integers().between(0, 1000);
-        Arbitrary<Integer> job = Arbitraries.integers().between(0, 5);
-        Arbitrary<Long> mask = Arbitraries.longs().between(0, 255);
-        Arbitrary<Op> allocate = Combinators.combine(job, host, mask, host, mask, Arbitraries.of(true, true, true, false))
-                .as(Allocate::new);
-        Arbitrary<Op> release = Combinators.combine(job, Arbitraries.of(true, true, false), host, mask).as(Release::new);
-        Arbitrary<Op> reclaim = Combinators.combine(job, host, mask).as(Reclaim::new);
-        Arbitrary<Op> status = Combinators.combine(host, Arbitraries.of(HostStatus.class)).as(SetStatus::new);
-        Arbitrary<Op> healthy = Combinators.combine(host, Arbitraries.integers().between(0, 63), Arbitraries.of(true, false))
-                .as(SetHealthy::new);
-        return Arbitraries.frequencyOf(
-                Tuple.of(5, allocate), Tuple.of(3, release), Tuple.of(1, reclaim),
-                Tuple.of(2, status), Tuple.of(2, healthy)
-        ).list().ofMinSize(5).ofMaxSize(50);
+    static List<Op> ops(Gen g) {
+        return g.listOf(5, 50, () -> g.frequency(
+                Gen.weight(5, () -> new Allocate(job(g), host(g), mask(g), host(g), mask(g), g.oneOf(true, true, true, false))),
+                Gen.weight(3, () -> new Release(job(g), g.oneOf(true, true, false), host(g), mask(g))),
+                Gen.weight(1, () -> new Reclaim(job(g), host(g), mask(g))),
+                Gen.weight(2, () -> new SetStatus(host(g), g.oneOf(HostStatus.values()))),
+                Gen.weight(2, () -> new SetHealthy(host(g), g.intBetween(0, 63), g.bool()))));
+    }
+
+    private static int host(Gen g) {
+        return g.intBetween(0, 1000);
+    }
+
+    private static int job(Gen g) {
+        return g.intBetween(0, 5);
+    }
+
+    private static long mask(Gen g) {
+        return g.longBetween(0, 255);
     }
 }

@@ -1,11 +1,8 @@
 package gpufleet.core.topology;
 
-import gpufleet.core.testkit.FleetArbitraries;
+import gpufleet.core.testkit.FleetGen;
 import gpufleet.core.testkit.Fleets;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
+import gpufleet.core.testkit.Property;
 import org.junit.jupiter.api.Test;
 
 import java.util.HashSet;
@@ -84,14 +81,10 @@ class TopologyTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'a' is used twice");
     }
 
-    @Property(tries = 200)
-    void idsAreContiguousForAnyFleet(@ForAll("fleets") FleetSpec fleet) {
-        assertContiguous(new Topology(fleet));
-    }
-
-    @Provide
-    Arbitrary<FleetSpec> fleets() {
-        return FleetArbitraries.fleets(3);
+    @Test
+    void idsAreContiguousForAnyFleet() {
+        Property.forAll("ids are contiguous for any fleet", 200, g -> FleetGen.fleet(g, 3),
+                fleet -> assertContiguous(new Topology(fleet)));
     }
 
     /**
