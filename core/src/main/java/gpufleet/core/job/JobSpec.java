@@ -15,9 +15,12 @@ package gpufleet.core.job;
  * @param submitTime      seconds on the caller's clock
  * @param gpuType         a GPU model the job must run on, or null for any
  * @param maxRestarts     interruptions tolerated before the job is failed
+ * @param cluster         the name of a cluster the job must run in, or null for any (a virtual
+ *                        cluster's jobs in a trace replay, say)
  */
 public record JobSpec(String name, String team, Parallelism parallelism, Work work, CheckpointPolicy checkpoint,
-                      double restartSec, int priority, double submitTime, String gpuType, int maxRestarts) {
+                      double restartSec, int priority, double submitTime, String gpuType, int maxRestarts,
+                      String cluster) {
     public JobSpec {
         if (name == null || name.isBlank()) name = "job";
         if (team == null || team.isBlank()) team = "default";
@@ -33,6 +36,12 @@ public record JobSpec(String name, String team, Parallelism parallelism, Work wo
         if (maxRestarts < 0) throw new IllegalArgumentException("job '" + name + "': maxRestarts must be >= 0");
     }
 
+    /** A spec that may run in any cluster. */
+    public JobSpec(String name, String team, Parallelism parallelism, Work work, CheckpointPolicy checkpoint,
+                   double restartSec, int priority, double submitTime, String gpuType, int maxRestarts) {
+        this(name, team, parallelism, work, checkpoint, restartSec, priority, submitTime, gpuType, maxRestarts, null);
+    }
+
     public int gpus() {
         return parallelism.gpus();
     }
@@ -43,6 +52,7 @@ public record JobSpec(String name, String team, Parallelism parallelism, Work wo
     }
 
     public JobSpec withSubmitTime(double t) {
-        return new JobSpec(name, team, parallelism, work, checkpoint, restartSec, priority, t, gpuType, maxRestarts);
+        return new JobSpec(name, team, parallelism, work, checkpoint, restartSec, priority, t, gpuType, maxRestarts,
+                cluster);
     }
 }

@@ -44,6 +44,7 @@ public final class GangPlacer {
     public boolean eligible(JobSpec spec, int c) {
         ClusterSpec cs = topo.cluster(c);
         if (spec.gpuType() != null && !cs.gpuType().equalsIgnoreCase(spec.gpuType())) return false;
+        if (spec.cluster() != null && !cs.name().equals(spec.cluster())) return false;
         if (spec.unit() > cs.gpusPerHost()) return false;
         int perHost = cs.gpusPerHost() - cs.gpusPerHost() % spec.unit();
         return (long) perHost * (cs.hosts() - cs.spareHosts()) >= spec.gpus();

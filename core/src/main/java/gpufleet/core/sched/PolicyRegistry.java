@@ -9,7 +9,9 @@ public final class PolicyRegistry {
     private static final Map<String, Policy> POLICIES = new LinkedHashMap<>();
 
     static {
-        for (Policy p : List.of(Policy.GPUFLEET, Policy.FIFO, Policy.PRIORITY)) POLICIES.put(p.name(), p);
+        for (Policy p : List.of(Policy.GPUFLEET, Policy.FIFO, Policy.FIFO_BACKFILL, Policy.PRIORITY, Policy.SJF,
+                Policy.SRTF, Policy.LAS, Policy.FAIR))
+            POLICIES.put(p.name(), p);
     }
 
     private PolicyRegistry() {}
@@ -19,6 +21,15 @@ public final class PolicyRegistry {
         if (p == null)
             throw new IllegalArgumentException("unknown policy '" + name + "'; known: " + String.join(", ", POLICIES.keySet()));
         return p;
+    }
+
+    /** The policy of this name, with LAS thresholds (GPU-seconds) where it uses them. */
+    public static Policy get(String name, double[] lasThresholds) {
+        return switch (name) {
+            case "las" -> Policy.las(lasThresholds);
+            case "gpufleet" -> Policy.gpufleet(lasThresholds);
+            default -> get(name);
+        };
     }
 
     public static List<Policy> all() {

@@ -75,10 +75,13 @@ public final class Scheduler {
         long maxCluster = 0;
         for (var c : topo.clusters()) {
             if (s.gpuType() != null && !c.gpuType().equalsIgnoreCase(s.gpuType())) continue;
+            if (s.cluster() != null && !c.name().equals(s.cluster())) continue;
             maxHost = Math.max(maxHost, c.gpusPerHost());
             maxCluster = Math.max(maxCluster, (long) (c.hosts() - c.spareHosts()) * c.gpusPerHost());
         }
-        if (maxCluster == 0) return "no cluster has GPU type " + s.gpuType();
+        if (maxCluster == 0)
+            return s.cluster() != null && s.gpuType() == null ? "no cluster is named " + s.cluster()
+                    : "no cluster" + (s.cluster() != null ? " named " + s.cluster() : "") + " has GPU type " + s.gpuType();
         if (s.unit() > maxHost)
             return "tensor-parallel group of " + s.unit() + " GPUs is larger than a host (" + maxHost + " GPUs)";
         return "needs " + s.gpus() + " GPUs; the largest eligible cluster has " + maxCluster;
@@ -96,6 +99,23 @@ public final class Scheduler {
      */
     public Result cycle(double now, Iterable<Job> waiting, RunningSet running, FleetState st, Quotas quotas,
                         Estimator est) {
+        return cycle(now, waiting, running, st, quotas, est, Map.of());
+    }
+
+    /**
+     * As {@link #cycle(double, Iterable, RunningSet, FleetState, Quotas, Estimator)}, with the teams'
+     * guaranteed shares (GPUs) for fair-share orders. Waiting jobs may come in any order when the
+     * policy's order is dynamic; otherwise they must already be in {@code policy().order()}.
+     */
+    public Result cycle(double now, Iterable<Job> waiting, RunningSet running, FleetState st, Quotas quotas,
+                        Estimator est, Map<String, Integer> shares) {
+        QueueOrder.View view = new QueueOrder.View(now, est, shares);
+        if (policy.order().dynamic()) {
+            List<Job> sorted = new ArrayList<>();
+            for (Job j : waiting) sorted.add(j);
+            waiting = policy.order().arrange(sorted, view);
+        }
+        List<Job> left = policy.rank() != null ? new ArrayList<>() : null;
         List<Decision> out = new ArrayList<>();
         Map<String, Integer> teamUse = new HashMap<>();
         // still in the running set (the caller removes them after the cycle), but no longer victims
@@ -107,8 +127,9 @@ public final class Scheduler {
         int considered = 0;
         for (Job job : waiting) {
             considered++;
-            if (blocked && !policy.backfill()) {
+            if (blocked && policy.mode() == Policy.Mode.STRICT) {
                 job.setReason(REASON_BLOCKED);
+                if (left != null) left.add(job);
                 continue;
             }
             var spec = job.spec();
@@ -154,7 +175,10 @@ public final class Scheduler {
                 teamUse.merge(job.team(), job.gpus(), Integer::sum);
                 continue;
             }
-            if (!blocked) {
+            if (left != null) left.add(job);
+            if (policy.mode() == Policy.Mode.GREEDY) {
+                job.setReason(REASON_RESOURCES);
+            } else if (!blocked) {
                 blocked = true;
                 if (policy.backfill()) {
                     double[] res = reserve(job, running, st);
@@ -167,7 +191,77 @@ public final class Scheduler {
                 job.setReason(REASON_RESOURCES);
             }
         }
+        if (left != null && !left.isEmpty() && now - lastRankPass >= policy.rank().intervalSec()) {
+            lastRankPass = now;
+            rankPass(now, left, running, st, quotas, teamUse, view, preempted, out);
+        }
         return new Result(out, considered);
+    }
+
+    private double lastRankPass = Double.NEGATIVE_INFINITY;
+
+    /**
+     * Preemption by rank. Running jobs (except those started under {@code minRunSec} ago, and those
+     * already stopped this cycle) and the jobs still waiting are put in the policy's order; walking it,
+     * each job claims GPUs of its cluster by count while any remain. Running jobs that claim none are
+     * candidate victims; waiting jobs that claim some are candidates to start. Victims are released,
+     * the candidates placed (topology-aware) in rank order, and every victim whose GPUs are still free
+     * afterwards is given them back: only jobs whose GPUs were actually taken are preempted.
+     */
+    private void rankPass(double now, List<Job> left, RunningSet running, FleetState st, Quotas quotas,
+                          Map<String, Integer> teamUse, QueueOrder.View view, Set<Job> preempted, List<Decision> out) {
+        int nc = topo.clusterCount();
+        long[] budget = new long[nc];
+        for (int c = 0; c < nc; c++) budget[c] = st.clusterCapacity(c, 1);
+        List<Job> all = new ArrayList<>(left);
+        for (Job r : running.all()) {
+            if (preempted.contains(r)) continue;
+            int c = r.placement().cluster(topo);
+            budget[c] += r.gpus();
+            if (now - r.runStart() < policy.rank().minRunSec()) budget[c] -= r.gpus(); // protected
+            else all.add(r);
+        }
+        if (all.size() == left.size()) return; // nothing preemptible
+        policy.order().arrange(all, view);
+        List<Job> victims = new ArrayList<>();
+        List<Job> starts = new ArrayList<>();
+        Map<String, Integer> use = new HashMap<>(teamUse);
+        for (Job j : all) {
+            if (j.state() == gpufleet.core.job.JobState.RUNNING) {
+                int c = j.placement().cluster(topo);
+                if (budget[c] >= j.gpus()) budget[c] -= j.gpus();
+                else victims.add(j);
+                continue;
+            }
+            int u = use.computeIfAbsent(j.team(), k -> 0);
+            if ((long) u + j.gpus() > quotas.limit(j.team())) continue;
+            int best = -1;
+            for (int c = 0; c < nc; c++)
+                if (placer.eligible(j.spec(), c) && budget[c] >= j.gpus() && (best < 0 || budget[c] > budget[best])) best = c;
+            if (best < 0) continue;
+            budget[best] -= j.gpus();
+            use.merge(j.team(), j.gpus(), Integer::sum);
+            starts.add(j);
+        }
+        if (starts.isEmpty() || victims.isEmpty()) return;
+        for (Job v : victims) st.release(v.id(), v.placement());
+        Job first = null;
+        for (Job j : starts) {
+            Placement p = placer.place(j.spec(), st);
+            if (p == null) continue;
+            st.allocate(j.id(), p);
+            out.add(new Decision.Start(j, p));
+            teamUse.merge(j.team(), j.gpus(), Integer::sum);
+            if (first == null) first = j;
+        }
+        for (Job v : victims) {
+            if (first != null && !st.canReclaim(v.id(), v.placement())) {
+                out.add(new Decision.Preempt(v, first));
+                preempted.add(v);
+            } else {
+                st.reclaim(v.id(), v.placement());
+            }
+        }
     }
 
     private boolean fitsByCount(Job job, FleetState st) {

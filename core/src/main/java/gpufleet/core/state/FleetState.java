@@ -227,6 +227,18 @@ public final class FleetState {
      * release GPUs tentatively, as preemption does. Refuses, changing nothing, if any GPU is now held
      * by another job.
      */
+    /** Whether {@link #reclaim} would succeed: no GPU of {@code p} is held by another job. */
+    public boolean canReclaim(int job, Placement p) {
+        for (int i = 0; i < p.hosts().length; i++) {
+            int h = p.hosts()[i], base = topo.firstGpu(h);
+            for (long b = p.masks()[i] & fullMask(h); b != 0; b &= b - 1) {
+                int o = owner[base + Long.numberOfTrailingZeros(b)];
+                if (o != NONE && o != job) return false;
+            }
+        }
+        return true;
+    }
+
     public void reclaim(int job, Placement p) {
         if (job < 0) throw new IllegalArgumentException("job id must be >= 0");
         for (int i = 0; i < p.hosts().length; i++) {

@@ -26,6 +26,9 @@ public final class GpuCatalog {
         add(new GpuType("MI300X", 1307, 2615, 192, 5.3, 896, 750,
                 "AMD Instinct MI300X datasheet: BF16 1,307.4 TFLOPS and FP8 2,614.9 TFLOPS dense, "
                         + "192 GB HBM3 at 5.3 TB/s, Infinity Fabric 896 GB/s peak, 750 W"));
+        add(new GpuType("P100-SXM2", 21.2, 0, 16, 0.732, 160, 300,
+                "NVIDIA Tesla P100 datasheet (SXM2): 21.2 TFLOPS FP16 (no BF16 or tensor cores: FP16 figure "
+                        + "used), 16 GB HBM2 at 732 GB/s, NVLink 160 GB/s, 300 W"));
         add(new GpuType("V100-SXM2", 125, 0, 32, 0.9, 300, 300,
                 "NVIDIA V100 datasheet (SXM2): 125 TFLOPS deep-learning (FP16 tensor) peak, no BF16 units "
                         + "(FP16 figure used), 32 GB HBM2 at 900 GB/s, NVLink 300 GB/s, 300 W"));

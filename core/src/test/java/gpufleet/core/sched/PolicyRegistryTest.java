@@ -9,14 +9,15 @@ class PolicyRegistryTest {
 
     @Test
     void everyPolicyIsFoundByItsName() {
-        assertThat(PolicyRegistry.all()).containsExactly(Policy.GPUFLEET, Policy.FIFO, Policy.PRIORITY);
+        assertThat(PolicyRegistry.all()).containsExactly(Policy.GPUFLEET, Policy.FIFO, Policy.FIFO_BACKFILL,
+                Policy.PRIORITY, Policy.SJF, Policy.SRTF, Policy.LAS, Policy.FAIR);
         for (Policy p : PolicyRegistry.all()) assertThat(PolicyRegistry.get(p.name())).isSameAs(p);
     }
 
     @Test
     void anUnknownNameListsTheKnownOnes() {
         assertThatThrownBy(() -> PolicyRegistry.get("lottery")).isInstanceOf(IllegalArgumentException.class)
-                .hasMessage("unknown policy 'lottery'; known: gpufleet, fifo, priority");
+                .hasMessage("unknown policy 'lottery'; known: gpufleet, fifo, fifo-backfill, priority, sjf, srtf, las, fair");
     }
 
     @Test

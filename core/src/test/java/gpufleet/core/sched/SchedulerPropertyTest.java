@@ -162,9 +162,21 @@ class SchedulerPropertyTest {
                     }
                     case Decision.Preempt p -> {
                         assertThat(wasRunning).as("only running jobs are preempted").contains(p.job());
-                        assertThat(p.job().priority()).as("%s preempted for %s", p.job(), p.forJob())
-                                .isLessThan(p.forJob().priority());
-                        assertThat(h.scheduler.policy().preemption()).isTrue();
+                        var policy = h.scheduler.policy();
+                        boolean byPriority = policy.preemption() && p.job().priority() < p.forJob().priority();
+                        if (policy.rank() == null || byPriority) {
+                            assertThat(p.job().priority()).as("%s preempted for %s", p.job(), p.forJob())
+                                    .isLessThan(p.forJob().priority());
+                            assertThat(policy.preemption()).isTrue();
+                        } else {
+                            // by rank: never a job that started under the minimum run ago, and under an
+                            // order that puts priority first (gpufleet) never a higher priority
+                            assertThat(now - p.job().runStart()).as("%s ran long enough to be preempted", p.job())
+                                    .isGreaterThanOrEqualTo(policy.rank().minRunSec());
+                            if (policy.name().equals("gpufleet"))
+                                assertThat(p.job().priority()).as("%s preempted for %s", p.job(), p.forJob())
+                                        .isLessThanOrEqualTo(p.forJob().priority());
+                        }
                         decisions.collect("preempt");
                     }
                     case Decision.Reject x -> {

@@ -10,6 +10,7 @@ import gpufleet.core.job.JobState;
 import gpufleet.core.job.Parallelism;
 import gpufleet.core.job.Priority;
 import gpufleet.core.job.Work;
+import gpufleet.core.perf.CommSlowdown;
 import gpufleet.core.sched.Decision;
 import gpufleet.core.sched.Policy;
 import gpufleet.core.sched.Quotas;
@@ -62,11 +63,42 @@ public final class Simulation {
 
     /** Everything a run needs. */
     public record Config(FleetSpec fleet, WorkloadSpec workload, Policy policy, FailureModel failures, long seed,
-                         double days) {
+                         double days, Tuning tuning) {
         public Config {
             if (!(days > 0) || days > 3650) throw new IllegalArgumentException("days must be in (0, 3650], got " + days);
+            if (tuning == null) tuning = Tuning.DEFAULT;
+        }
+
+        public Config(FleetSpec fleet, WorkloadSpec workload, Policy policy, FailureModel failures, long seed, double days) {
+            this(fleet, workload, policy, failures, seed, days, Tuning.DEFAULT);
         }
     }
+
+    /**
+     * Knobs beyond the scenario.
+     *
+     * @param preemptionCostSec seconds a preempted job pays when it resumes (saving its state when
+     *                          stopped, loading it when restarted); NaN: each job's own checkpoint
+     *                          write + restore time
+     * @param slowdown          how placement spread stretches run time
+     * @param shares            team -> guaranteed GPUs, for fair-share policies
+     * @param recordEvents      keep every job's submit, start, preempt, interrupt and finish times
+     */
+    public record Tuning(double preemptionCostSec, CommSlowdown slowdown, Map<String, Integer> shares,
+                         boolean recordEvents) {
+        public static final Tuning DEFAULT = new Tuning(Double.NaN, CommSlowdown.NONE, Map.of(), false);
+
+        public Tuning {
+            if (preemptionCostSec < 0 || preemptionCostSec > 86_400)
+                throw new IllegalArgumentException("preemption cost must be in [0, 86400] s, got " + preemptionCostSec);
+            if (slowdown == null) slowdown = CommSlowdown.NONE;
+            shares = Map.copyOf(shares == null ? Map.of() : shares);
+        }
+    }
+
+    /** One line of the job event log ({@code --trace-events}). */
+    public record JobEvent(double time, int job, String name, String group, int gpus, String event, int hosts,
+                           int racks, String detail) {}
 
     /** Called now and then with the fraction of simulated time done. */
     @FunctionalInterface
@@ -113,6 +145,13 @@ public final class Simulation {
             placements;
     private final Map<String, Integer> interruptionsByCause = new TreeMap<>();
     private final List<SimReport.Rejection> rejections = new ArrayList<>();
+    private final List<JobEvent> jobEvents = new ArrayList<>();
+    private final DoubleList queueDelays = new DoubleList();
+    private final Map<String, double[]> groupSlowdown = new TreeMap<>(); // group -> {sum of JCT/duration, count}
+    private final List<double[]> bigWaits = new ArrayList<>(); // {gpus, total queue wait} of completed jobs >= 8 GPUs
+    private int largestGpus;
+    private long multiGpuStarts, oneHostStarts, oneRackStarts;
+    private double firstSubmit = Double.NaN, lastCompletion, allocUntilLast, fragIntegral, fragTime;
     private final DoubleList waits = new DoubleList(), jcts = new DoubleList();
     private final Map<String, TeamAcc> teams = new TreeMap<>();
     private final List<SimReport.AllocationPoint> samples = new ArrayList<>();
@@ -267,6 +306,9 @@ public final class Simulation {
         Track tr = new Track(job);
         tracks.add(tr);
         submitted++;
+        if (Double.isNaN(firstSubmit)) firstSubmit = t;
+        largestGpus = Math.max(largestGpus, spec.gpus());
+        event(t, tr, "submit", "");
         team(spec.team()).jobs++;
         if (a.stream() < 0 || (spec.gpus() >= largeThreshold && large.size() < 200)) {
             tr.large = true;
@@ -379,6 +421,17 @@ public final class Simulation {
     private void advance(double t) {
         double dt = t - lastT;
         if (dt > 0) {
+            double free = 0, stranded = 0;
+            for (int c = 0; c < topo.clusterCount(); c++) {
+                int usable = state.clusterUsable(c);
+                free += usable;
+                stranded += usable - (double) state.clusterHostsWithUsable(c, topo.cluster(c).gpusPerHost())
+                        * topo.cluster(c).gpusPerHost();
+            }
+            if (free > 0) {
+                fragIntegral += dt * stranded / free;
+                fragTime += dt;
+            }
             allocIntegral += dt * state.allocatedGpus();
             unhealthyIntegral += dt * state.brokenGpus();
             spareIntegral += dt * state.spareGpus();
@@ -390,7 +443,7 @@ public final class Simulation {
 
     private void cycle(double t) {
         cycles++;
-        var result = scheduler.cycle(t, waiting, running, state, quotas, this::estimate);
+        var result = scheduler.cycle(t, waiting, running, state, quotas, this::estimate, cfg.tuning().shares());
         for (Decision d : result.decisions()) {
             switch (d) {
                 case Decision.Reject r -> {
@@ -404,12 +457,16 @@ public final class Simulation {
                 }
                 case Decision.Preempt p -> {
                     Track tr = tracks.get(p.job().id());
-                    stopRun(tr, t, false, "preemption");
+                    // the scheduler asks the job to save and stop: no work is lost, resuming costs
+                    stopRun(tr, t, true, "preemption");
                     p.job().preempt(t, p.forJob().id());
                     preemptions++;
-                    tr.restarting = true;
+                    double cost = cfg.tuning().preemptionCostSec();
+                    tr.pendingStartup = Double.isNaN(cost)
+                            ? p.job().spec().checkpoint().writeSec() + p.job().spec().checkpoint().restoreSec() : cost;
                     tr.waitingSince = t;
                     waiting.add(p.job());
+                    event(t, tr, "preempt", "for job " + p.forJob().id());
                 }
                 case Decision.Start s -> start(tracks.get(s.job().id()), s.placement(), t);
             }
@@ -419,12 +476,76 @@ public final class Simulation {
     /** Seconds the job would run if started now in cluster c, for backfill. */
     private double estimate(Job job, int c) {
         Track tr = tracks.get(job.id());
+        if (c < 0) c = defaultCluster(job);
         var type = topo.cluster(c).type();
         double work = job.spec().work().seconds(type, job.gpus()) * (1 - tr.progress);
-        double startup = tr.restarting ? job.spec().restartSec() + job.spec().checkpoint().restoreSec() : 0;
+        double startup = tr.pendingStartup;
         double interval = intervalFor(job, c);
         double ckpt = Double.isInfinite(interval) ? 0 : Math.floor(work / interval) * job.spec().checkpoint().writeSec();
         return startup + work + ckpt;
+    }
+
+    private int defaultCluster(Job job) {
+        for (int c = 0; c < topo.clusterCount(); c++) if (scheduler.placer().eligible(job.spec(), c)) return c;
+        return 0;
+    }
+
+    private void event(double t, Track tr, String kind, String detail) {
+        if (!cfg.tuning().recordEvents()) return;
+        Job j = tr.job;
+        Placement p = j.placement();
+        jobEvents.add(new JobEvent(t, j.id(), j.spec().name(), j.team(), j.gpus(), kind,
+                p == null ? 0 : p.hostCount(), p == null ? 0 : p.rackCount(topo), detail));
+    }
+
+    /** Every job's submit, start, resume, preempt, interrupt and finish, in time order (when recorded). */
+    public List<JobEvent> jobEvents() {
+        return List.copyOf(jobEvents);
+    }
+
+    /** Figures a policy comparison wants, over completed jobs. */
+    public record ReplayStats(long completed, double meanJct, double p50Jct, double p99Jct, double meanQueueDelay,
+                              double p99QueueDelay, double makespan, double allocation, double multiGpuJobs,
+                              double inOneHost, double inOneRack, double fragmentation, double fairness,
+                              double largestJobsMeanWait, double largestJobsMaxWait, int largestJobsGpus,
+                              long preemptions) {}
+
+    public ReplayStats replayStats() {
+        double[] jct = jcts.sorted(), qd = queueDelays.sorted();
+        double sumJ = 0, sumQ = 0;
+        for (double v : jct) sumJ += v;
+        for (double v : qd) sumQ += v;
+        double makespan = lastCompletion - firstSubmit;
+        double span = Math.max(1e-9, lastCompletion - firstSubmit);
+        double fairness = jain(groupSlowdown);
+        double bigMean = 0, bigMax = 0;
+        int bigN = 0;
+        for (double[] w : bigWaits) {
+            if (w[0] < largestGpus) continue;
+            bigMean += w[1];
+            bigMax = Math.max(bigMax, w[1]);
+            bigN++;
+        }
+        if (bigN > 0) bigMean /= bigN;
+        return new ReplayStats(completed, jct.length == 0 ? 0 : sumJ / jct.length, DoubleList.percentile(jct, 50),
+                DoubleList.percentile(jct, 99), qd.length == 0 ? 0 : sumQ / qd.length, DoubleList.percentile(qd, 99),
+                makespan, allocUntilLast / (span * topo.totalGpus()), multiGpuStarts,
+                multiGpuStarts == 0 ? 1 : (double) oneHostStarts / multiGpuStarts,
+                multiGpuStarts == 0 ? 1 : (double) oneRackStarts / multiGpuStarts,
+                fragTime == 0 ? 0 : fragIntegral / fragTime, fairness, bigMean, bigMax, largestGpus, preemptions);
+    }
+
+    private static double jain(Map<String, double[]> groups) {
+        double sum = 0, sq = 0;
+        int n = 0;
+        for (double[] g : groups.values()) {
+            if (g[1] == 0) continue;
+            double x = g[0] / g[1];
+            sum += x;
+            sq += x * x;
+            n++;
+        }
+        return n == 0 || sq == 0 ? 1 : sum * sum / (n * sq);
     }
 
     private double intervalFor(Job job, int c) {
@@ -443,12 +564,20 @@ public final class Simulation {
         placements++;
         int c = p.cluster(topo);
         tr.cluster = c;
-        tr.totalWork = job.spec().work().seconds(topo.cluster(c).type(), job.gpus());
+        tr.totalWork = job.spec().work().seconds(topo.cluster(c).type(), job.gpus())
+                * cfg.tuning().slowdown().factor(p, topo);
         tr.interval = intervalFor(job, c);
-        tr.startup = tr.restarting ? job.spec().restartSec() + job.spec().checkpoint().restoreSec() : 0;
+        tr.startup = tr.pendingStartup;
+        tr.pendingStartup = 0;
         tr.runStart = t;
         tr.computeStart = t + tr.startup;
+        event(t, tr, first ? "start" : "resume", "");
         if (first) {
+            if (job.gpus() > 1) {
+                multiGpuStarts++;
+                if (p.hostCount() == 1) oneHostStarts++;
+                if (p.rackCount(topo) == 1) oneRackStarts++;
+            }
             double w = t - job.submitTime();
             waits.add(w);
             TeamAcc ta = team(job.team());
@@ -477,8 +606,17 @@ public final class Simulation {
         tr.segment(tr.computeStart, t, "running", "");
         tr.progress = 1;
         job.complete(t);
+        event(t, tr, "finish", "");
         completed++;
         jcts.add(t - job.submitTime());
+        queueDelays.add(job.queueWait());
+        lastCompletion = Math.max(lastCompletion, t);
+        allocUntilLast = allocIntegral;
+        double ideal = job.spec().work().seconds(topo.cluster(tr.cluster).type(), job.gpus());
+        double[] g = groupSlowdown.computeIfAbsent(job.team(), k -> new double[2]);
+        g[0] += (t - job.submitTime()) / ideal;
+        g[1]++;
+        if (job.gpus() >= 8) bigWaits.add(new double[] {job.gpus(), job.queueWait()});
         team(job.team()).completed++;
         if (!tr.large) tracks.set(job.id(), null);
     }
@@ -486,18 +624,37 @@ public final class Simulation {
     private void interrupt(Track tr, double t, FailureCause cause) {
         Job job = tr.job;
         if (job.state() != JobState.RUNNING) return;
+        event(t, tr, "interrupt", cause.name());
         stopRun(tr, t, cause.planned(), cause.name());
         interruptions++;
         team(job.team()).interruptions++;
         interruptionsByCause.merge(cause.name(), 1, Integer::sum);
         if (job.interrupt(t, cause.name())) {
-            tr.restarting = true;
+            tr.pendingStartup = job.spec().restartSec() + job.spec().checkpoint().restoreSec();
             tr.waitingSince = t;
             waiting.add(job);
         } else {
             failed++;
             if (!tr.large) tracks.set(job.id(), null);
         }
+    }
+
+    /**
+     * Splits {@code e} seconds of a run's training phase into {work kept, checkpoint writing, work
+     * lost}: whole periods of {@code interval} of work plus a {@code write} are kept; of the last,
+     * partial period, a planned stop (which saves first) keeps the work and an unplanned one loses
+     * it. Without periodic checkpoints (an infinite interval) there are no whole periods.
+     */
+    static double[] split(double e, double interval, double write, boolean planned) {
+        double k = 0, rem = e;
+        if (!Double.isInfinite(interval)) {
+            k = Math.floor(e / (interval + write));
+            rem = e - k * (interval + write);
+        }
+        double keptPeriods = k == 0 ? 0 : k * interval;
+        double tailWork = Math.min(rem, interval), tailWrite = Math.max(0, rem - interval);
+        return planned ? new double[] {keptPeriods + tailWork, k * write + tailWrite, 0}
+                : new double[] {keptPeriods, k * write, rem};
     }
 
     /** Ends the current run early: keeps work up to the last checkpoint (all of it if planned). */
@@ -512,19 +669,8 @@ public final class Simulation {
             tr.segment(tr.runStart, t, "restarting", cause);
             return;
         }
-        double e = t - tr.computeStart, period = tr.interval + write;
-        double k = Double.isInfinite(period) ? 0 : Math.floor(e / period);
-        double rem = e - k * period;
-        double work, ckpt, lost;
-        if (planned) {
-            work = k * tr.interval + Math.min(rem, tr.interval);
-            ckpt = k * write + Math.max(0, rem - tr.interval);
-            lost = 0;
-        } else {
-            work = k * tr.interval;
-            ckpt = k * write;
-            lost = rem;
-        }
+        double[] split = split(t - tr.computeStart, tr.interval, write, planned);
+        double work = split[0], ckpt = split[1], lost = split[2];
         work = Math.min(work, tr.totalWork * (1 - tr.progress));
         account(tr, t, work, ckpt, lost, tr.startup);
         tr.progress = Math.min(1, tr.progress + work / tr.totalWork);
@@ -564,9 +710,8 @@ public final class Simulation {
             Track tr = tracks.get(j.id());
             double e = Math.max(0, horizon - tr.computeStart);
             double write = j.spec().checkpoint().writeSec();
-            double period = tr.interval + write;
-            double k = Double.isInfinite(period) ? 0 : Math.floor(e / period);
-            double work = Math.min(k * tr.interval + Math.min(e - k * period, tr.interval), tr.totalWork * (1 - tr.progress));
+            double[] split = split(e, tr.interval, write, true);
+            double work = Math.min(split[0], tr.totalWork * (1 - tr.progress));
             double ckpt = Math.max(0, e - work);
             account(tr, horizon, work, ckpt, 0, Math.min(tr.startup, horizon - tr.runStart));
             tr.progress = Math.min(1, tr.progress + work / tr.totalWork);

@@ -34,7 +34,7 @@ import java.util.stream.Collectors;
 public final class FleetFiles {
     /** The built-in presets, smallest first. */
     public static final List<String> PRESETS =
-            List.of("lab-64", "h100-24k-roce", "h100-24k-ib", "h100-100k", "fleet-350k", "fleet-600k");
+            List.of("lab-64", "h100-24k-roce", "h100-24k-ib", "h100-100k", "fleet-350k", "fleet-600k", "philly-vcs");
 
     static final String DIR = "gpufleet/presets/fleets/";
 

@@ -118,4 +118,16 @@ class SimulationTest {
         assertThat(sim.rejections().get(0).reason()).contains("needs 1024 GPUs").contains("32");
         assertThat(sim.rejections().get(1).reason()).contains("tensor-parallel group of 16").contains("8 GPUs");
     }
+
+    @Test
+    void aStopWithoutPeriodicCheckpointsKeepsOrLosesTheWholeRunNeverNaN() {
+        // regression: 0 periods x an infinite interval was NaN, and a preempted job never finished
+        assertThat(Simulation.split(500, Double.POSITIVE_INFINITY, 0, true)).containsExactly(500, 0, 0);
+        assertThat(Simulation.split(500, Double.POSITIVE_INFINITY, 0, false)).containsExactly(0, 0, 500);
+        // 2 whole periods of 100 s work + 10 s write, then 35 s into the third
+        assertThat(Simulation.split(255, 100, 10, false)).containsExactly(200, 20, 35);
+        assertThat(Simulation.split(255, 100, 10, true)).containsExactly(235, 20, 0);
+        // stopped while writing the third checkpoint: a planned stop keeps the work, counts the write so far
+        assertThat(Simulation.split(325, 100, 10, true)).containsExactly(300, 25, 0);
+    }
 }

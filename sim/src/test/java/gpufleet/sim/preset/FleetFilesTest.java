@@ -309,7 +309,7 @@ class FleetFilesTest {
         assertThatThrownBy(() -> FleetFiles.load("h100-99k"))
                 .isInstanceOf(PresetFileException.class)
                 .hasMessage("unknown fleet preset 'h100-99k'; known: lab-64, h100-24k-roce, h100-24k-ib, h100-100k, "
-                        + "fleet-350k, fleet-600k (or give a path to a .yaml, .yml or .json file)");
+                        + "fleet-350k, fleet-600k, philly-vcs (or give a path to a .yaml, .yml or .json file)");
         assertThatThrownBy(() -> FleetFiles.presetText("nope")).hasMessageStartingWith("unknown fleet preset 'nope'; known: lab-64");
     }
 
