@@ -9,7 +9,8 @@ public final class PolicyRegistry {
     private static final Map<String, Policy> POLICIES = new LinkedHashMap<>();
 
     static {
-        for (Policy p : List.of(Policy.GPUFLEET, Policy.FIFO, Policy.FIFO_BACKFILL, Policy.PRIORITY, Policy.SJF,
+        for (Policy p : List.of(Policy.GPUFLEET, Policy.FIFO, Policy.FIFO_BACKFILL, Policy.PRIORITY,
+                Policy.PRIORITY_BACKFILL, Policy.SJF,
                 Policy.SRTF, Policy.LAS, Policy.FAIR))
             POLICIES.put(p.name(), p);
     }

@@ -27,6 +27,15 @@ public interface QueueOrder {
         return false;
     }
 
+    /**
+     * A pairwise form of the order over running and waiting jobs alike, or null when the order is
+     * not pairwise (fair share depends on what others took). Lets a caller ask cheaply whether any
+     * running job ranks below a waiting one before sorting everything.
+     */
+    default Comparator<Job> rankComparator(View v) {
+        return comparator();
+    }
+
     /** Sorts {@code jobs} (running and waiting alike) into this order, in place, and returns it. */
     default List<Job> arrange(List<Job> jobs, View v) {
         jobs.sort(comparator());
@@ -39,8 +48,14 @@ public interface QueueOrder {
      * @param now    the caller's clock
      * @param est    run-time estimates (the trace's true durations in a replay: an oracle)
      * @param shares team -> guaranteed GPUs, for fair sharing (absent teams weigh 1 GPU)
+     * @param held   team -> GPUs held by jobs that are not among those being arranged
      */
-    record View(double now, Scheduler.Estimator est, Map<String, Integer> shares) {
+    record View(double now, Scheduler.Estimator est, Map<String, Integer> shares,
+                java.util.function.ToIntFunction<String> held) {
+        public View(double now, Scheduler.Estimator est, Map<String, Integer> shares) {
+            this(now, est, shares, t -> 0);
+        }
+
         /** Seconds of run time left: for a running job until its expected end, else its full estimate. */
         public double remaining(Job j) {
             if (j.state() == JobState.RUNNING) return Math.max(0, j.estimatedEnd() - now);
@@ -77,6 +92,11 @@ public interface QueueOrder {
         public List<Job> arrange(List<Job> jobs, View v) {
             return sortByKey(jobs, v::remaining);
         }
+
+        @Override
+        public Comparator<Job> rankComparator(View v) {
+            return Comparator.comparingDouble(v::remaining).thenComparing(ARRIVAL);
+        }
     };
 
     /**
@@ -84,31 +104,64 @@ public interface QueueOrder {
      * thresholds its attained GPU-time has passed; lower queues first, arrival order within a queue.
      */
     static QueueOrder leastAttained(double[] thresholdsGpuSec) {
+        double[] t = checkThresholds(thresholdsGpuSec);
+        return new Ranked("least-attained", (j, attained) -> Dynamic.level(t, attained));
+    }
+
+    /**
+     * Priority first, then {@link #leastAttained} queues, then arrival. A waiting job's attained
+     * service does not change while it waits, so callers may keep their queue in this order.
+     */
+    static QueueOrder priorityThenLeastAttained(double[] thresholdsGpuSec) {
+        double[] t = checkThresholds(thresholdsGpuSec);
+        // priorities are in [0, 1000] and levels below 1000, so one number orders both
+        return new Ranked("priority-las", (j, attained) -> (1000 - j.priority()) * 1e7 + Dynamic.level(t, attained) * 1e4
+                + Math.min(j.gpus(), 9_999));
+    }
+
+    private static double[] checkThresholds(double[] thresholdsGpuSec) {
         double[] t = thresholdsGpuSec.clone();
         for (int i = 0; i < t.length; i++)
             if (!(t[i] > 0) || (i > 0 && t[i] <= t[i - 1]))
                 throw new IllegalArgumentException("LAS thresholds must be positive and increasing, got "
                         + java.util.Arrays.toString(thresholdsGpuSec));
-        return new Dynamic("least-attained") {
-            @Override
-            public List<Job> arrange(List<Job> jobs, View v) {
-                return sortByKey(jobs, j -> level(t, v.attained(j)));
-            }
-        };
+        return t;
     }
 
-    /** Priority first, then {@link #leastAttained} queues, then arrival. */
-    static QueueOrder priorityThenLeastAttained(double[] thresholdsGpuSec) {
-        QueueOrder las = leastAttained(thresholdsGpuSec);
-        return new Dynamic("priority-las") {
-            @Override
-            public List<Job> arrange(List<Job> jobs, View v) {
-                las.arrange(jobs, v);
-                // stable sort keeps the LAS order within a priority
-                jobs.sort(Comparator.comparingInt(Job::priority).reversed());
-                return jobs;
-            }
-        };
+    /**
+     * An order by a numeric key of (job, attained GPU-seconds), then arrival. A waiting job's key is
+     * fixed while it waits (so the order is static for a queue), but a running job's moves with its
+     * attained service, so ranking running against waiting jobs uses the cycle's view. Keys are
+     * computed once per job per sort.
+     */
+    final class Ranked implements QueueOrder {
+        /** The sort key of a job given its attained GPU-seconds; lower ranks first. */
+        public interface Key {
+            double of(Job j, double attainedGpuSeconds);
+        }
+
+        private final String name;
+        private final Key key;
+        private final Comparator<Job> waiting;
+
+        Ranked(String name, Key key) {
+            this.name = name;
+            this.key = key;
+            this.waiting = Comparator.<Job>comparingDouble(j -> key.of(j, j.attainedGpuSeconds())).thenComparing(ARRIVAL);
+        }
+
+        @Override public String name() { return name; }
+        @Override public Comparator<Job> comparator() { return waiting; }
+
+        @Override
+        public Comparator<Job> rankComparator(View v) {
+            return Comparator.<Job>comparingDouble(j -> key.of(j, v.attained(j))).thenComparing(ARRIVAL);
+        }
+
+        @Override
+        public List<Job> arrange(List<Job> jobs, View v) {
+            return Dynamic.sortByKey(jobs, j -> key.of(j, v.attained(j)));
+        }
     }
 
     /**
@@ -117,6 +170,11 @@ public interface QueueOrder {
      * arrived first. A team's jobs within its guarantee therefore come before any team's borrowing.
      */
     QueueOrder FAIR_SHARE = new Dynamic("fair-share") {
+        @Override
+        public Comparator<Job> rankComparator(View v) {
+            return null;
+        }
+
         @Override
         public List<Job> arrange(List<Job> jobs, View v) {
             Map<String, List<Job>> byTeam = new LinkedHashMap<>();
@@ -134,7 +192,8 @@ public interface QueueOrder {
                     if (i >= e.getValue().size()) continue;
                     Job cand = e.getValue().get(i);
                     double w = Math.max(1, v.shares().getOrDefault(e.getKey(), 1));
-                    double share = (taken.getOrDefault(e.getKey(), 0L) + cand.gpus()) / w;
+                    long had = taken.computeIfAbsent(e.getKey(), k -> (long) v.held().applyAsInt(k));
+                    double share = (had + cand.gpus()) / w;
                     if (best == null || share < bestShare
                             || (share == bestShare && ARRIVAL.compare(cand, bestJob) < 0)) {
                         best = e.getKey();
@@ -166,9 +225,15 @@ public interface QueueOrder {
 
         /** Sorts by a numeric key computed once per job, then arrival. */
         protected static List<Job> sortByKey(List<Job> jobs, java.util.function.ToDoubleFunction<Job> key) {
-            Map<Job, Double> keys = new java.util.IdentityHashMap<>(jobs.size() * 2);
-            for (Job j : jobs) keys.put(j, key.applyAsDouble(j));
-            jobs.sort(Comparator.<Job>comparingDouble(keys::get).thenComparing(ARRIVAL));
+            record Keyed(double key, double submit, int id, Job job) {}
+            Keyed[] a = new Keyed[jobs.size()];
+            for (int i = 0; i < a.length; i++) {
+                Job j = jobs.get(i);
+                a[i] = new Keyed(key.applyAsDouble(j), j.submitTime(), j.id(), j);
+            }
+            java.util.Arrays.sort(a, (x, y) -> x.key != y.key ? Double.compare(x.key, y.key)
+                    : x.submit != y.submit ? Double.compare(x.submit, y.submit) : Integer.compare(x.id, y.id));
+            for (int i = 0; i < a.length; i++) jobs.set(i, a[i].job);
             return jobs;
         }
 

@@ -6,6 +6,7 @@ import gpufleet.core.state.Placement;
 import gpufleet.core.topology.Topology;
 
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
@@ -109,12 +110,13 @@ public final class Scheduler {
      */
     public Result cycle(double now, Iterable<Job> waiting, RunningSet running, FleetState st, Quotas quotas,
                         Estimator est, Map<String, Integer> shares) {
-        QueueOrder.View view = new QueueOrder.View(now, est, shares);
+        QueueOrder.View view = new QueueOrder.View(now, est, shares, running::teamGpus);
         if (policy.order().dynamic()) {
             List<Job> sorted = new ArrayList<>();
             for (Job j : waiting) sorted.add(j);
             waiting = policy.order().arrange(sorted, view);
         }
+        if (policy.starvationSec() > 0) waiting = starvedFirst(waiting, now);
         List<Job> left = policy.rank() != null ? new ArrayList<>() : null;
         List<Decision> out = new ArrayList<>();
         Map<String, Integer> teamUse = new HashMap<>();
@@ -201,6 +203,43 @@ public final class Scheduler {
     private double lastRankPass = Double.NEGATIVE_INFINITY;
 
     /**
+     * The same jobs with every waiting job that has waited at least the policy's starvation bound moved
+     * ahead of the jobs of its priority (stably, and oldest wait first among them). One pass, no sort of
+     * the rest, so that a queue kept in a static order stays cheap.
+     */
+    private List<Job> starvedFirst(Iterable<Job> jobs, double now) {
+        List<Job> starved = new ArrayList<>(), rest = new ArrayList<>();
+        for (Job j : jobs) {
+            if (j.state().isWaiting() && now - j.waitingSince() >= policy.starvationSec()) starved.add(j);
+            else rest.add(j);
+        }
+        if (starved.isEmpty()) return rest;
+        starved.sort(Comparator.comparingInt(Job::priority).reversed().thenComparingDouble(Job::waitingSince)
+                .thenComparingInt(Job::id));
+        // merge: a starved job goes before the first job of its priority or lower
+        List<Job> out = new ArrayList<>(starved.size() + rest.size());
+        int i = 0;
+        for (Job r : rest) {
+            while (i < starved.size() && starved.get(i).priority() >= r.priority()) out.add(starved.get(i++));
+            out.add(r);
+        }
+        while (i < starved.size()) out.add(starved.get(i++));
+        return out;
+    }
+
+    /** Whether some preemptible running job ranks below the best-ranked waiting job; no sorting. */
+    private boolean anyRunningRanksBelow(List<Job> left, RunningSet running, Set<Job> preempted, Comparator<Job> rank,
+                                         double now) {
+        Job best = left.getFirst();
+        for (Job w : left) if (rank.compare(w, best) < 0) best = w;
+        for (int c = 0; c < topo.clusterCount(); c++)
+            for (Job r : running.byEnd(c))
+                if (!preempted.contains(r) && now - r.runStart() >= policy.rank().minRunSec() && rank.compare(r, best) > 0)
+                    return true;
+        return false;
+    }
+
+    /**
      * Preemption by rank. Running jobs (except those started under {@code minRunSec} ago, and those
      * already stopped this cycle) and the jobs still waiting are put in the policy's order; walking it,
      * each job claims GPUs of its cluster by count while any remain. Running jobs that claim none are
@@ -210,23 +249,36 @@ public final class Scheduler {
      */
     private void rankPass(double now, List<Job> left, RunningSet running, FleetState st, Quotas quotas,
                           Map<String, Integer> teamUse, QueueOrder.View view, Set<Job> preempted, List<Decision> out) {
+        Comparator<Job> rank = policy.order().rankComparator(view);
+        if (rank != null && !anyRunningRanksBelow(left, running, preempted, rank, now)) return;
         int nc = topo.clusterCount();
         long[] budget = new long[nc];
         for (int c = 0; c < nc; c++) budget[c] = st.clusterCapacity(c, 1);
+        // pinned jobs hold GPUs the pass may not take (started under minRunSec ago, or started earlier
+        // in this cycle); they are ranked too, because a fair-share order counts what each team holds
+        Set<Job> pinned = Collections.newSetFromMap(new IdentityHashMap<>());
+        for (Decision d : out) if (d instanceof Decision.Start st0) pinned.add(st0.job());
         List<Job> all = new ArrayList<>(left);
+        boolean anyPreemptible = false;
         for (Job r : running.all()) {
             if (preempted.contains(r)) continue;
-            int c = r.placement().cluster(topo);
-            budget[c] += r.gpus();
-            if (now - r.runStart() < policy.rank().minRunSec()) budget[c] -= r.gpus(); // protected
-            else all.add(r);
+            if (now - r.runStart() < policy.rank().minRunSec()) {
+                pinned.add(r);
+            } else {
+                budget[r.placement().cluster(topo)] += r.gpus();
+                anyPreemptible = true;
+            }
+            all.add(r);
         }
-        if (all.size() == left.size()) return; // nothing preemptible
-        policy.order().arrange(all, view);
+        if (!anyPreemptible) return;
+        for (Job j : pinned) if (j.state() != gpufleet.core.job.JobState.RUNNING) all.add(j);
+        policy.order().arrange(all, new QueueOrder.View(now, view.est(), view.shares()));
+        if (policy.starvationSec() > 0) all = starvedFirst(all, now);
         List<Job> victims = new ArrayList<>();
         List<Job> starts = new ArrayList<>();
         Map<String, Integer> use = new HashMap<>(teamUse);
         for (Job j : all) {
+            if (pinned.contains(j)) continue;
             if (j.state() == gpufleet.core.job.JobState.RUNNING) {
                 int c = j.placement().cluster(topo);
                 if (budget[c] >= j.gpus()) budget[c] -= j.gpus();

@@ -28,7 +28,9 @@ import static org.assertj.core.api.Assertions.assertThatCode;
 
 class SchedulerTest {
     /** One rack of 4 hosts x 8 GPUs. */
-    private Harness h = new Harness(Fleets.lab(1, 1, 1, 4, 8), Policy.GPUFLEET);
+    // the mechanics (quota, backfill, preemption) are pinned under priority-backfill, whose order is
+    // plain priority-then-arrival; gpufleet's own order is pinned in GpufleetOrder below
+    private Harness h = new Harness(Fleets.lab(1, 1, 1, 4, 8), Policy.PRIORITY_BACKFILL);
 
     /** After every scenario the running jobs own exactly their placements, and nothing else is held. */
     @AfterEach
@@ -391,6 +393,55 @@ class SchedulerTest {
             assertThat(r.decisions()).containsExactly(new Decision.Preempt(b, x), new Decision.Start(x, whole(h.topo, 1)));
             assertThat(a.state()).isEqualTo(JobState.RUNNING);
             assertThat(y.state()).isEqualTo(JobState.PENDING);
+        }
+    }
+
+    /** gpufleet's own order: priority, then least attained service, then fewer GPUs, with a starvation bound. */
+    @Nested
+    class GpufleetOrder {
+
+        @Test
+        void withinAPriorityAndQueueTheNarrowerGangGoesFirst() {
+            fleet(4, Policy.GPUFLEET);
+            Job wide = job(1).gpus(32).submit(0).build();
+            Job narrow = job(2).gpus(8).submit(1).build();
+            var r = h.cycle(10, wide, narrow);
+            assertThat(started(r)).containsExactly(narrow);
+            assertThat(wide.reason()).isEqualTo(Scheduler.REASON_RESERVED);
+            // under plain priority-then-arrival the wide gang, first to arrive, takes the whole fleet
+            fleet(4, Policy.PRIORITY_BACKFILL);
+            Job wide2 = job(1).gpus(32).submit(0).build();
+            Job narrow2 = job(2).gpus(8).submit(1).build();
+            assertThat(started(h.cycle(10, wide2, narrow2))).containsExactly(wide2);
+        }
+
+        @Test
+        void aJobWithMoreAttainedServiceGoesAfterNewOnesEvenIfNarrower() {
+            fleet(1, Policy.GPUFLEET);
+            Job veteran = job(1).gpus(1).submit(0).build();
+            veteran.addAttained(Policy.TIRESIAS_THRESHOLDS[0] + 1); // in the second queue
+            Job fresh = job(2).gpus(8).submit(5).build();
+            var r = h.cycle(10, veteran, fresh);
+            assertThat(started(r)).containsExactly(fresh);
+        }
+
+        @Test
+        void priorityStillComesFirst() {
+            fleet(1, Policy.GPUFLEET);
+            Job lowNarrow = job(1).gpus(1).priority(LOW).submit(0).build();
+            Job highWide = job(2).gpus(8).priority(HIGH).submit(5).build();
+            assertThat(started(h.cycle(10, lowNarrow, highWide))).containsExactly(highWide);
+        }
+
+        @Test
+        void aJobWaitingBeyondTheStarvationBoundGoesFirstInItsPriority() {
+            fleet(4, Policy.GPUFLEET);
+            double now = Policy.STARVATION_SEC + 100;
+            Job starved = job(1).gpus(32).submit(0).build();              // waited past the bound
+            Job narrow = job(2).gpus(8).submit(now - 10).build();          // would otherwise go first
+            var r = h.cycle(now, starved, narrow);
+            assertThat(started(r)).containsExactly(starved);
+            assertThat(narrow.reason()).isEqualTo(Scheduler.REASON_RESERVED);
         }
     }
 }
