@@ -116,8 +116,9 @@ final class ReplayCommand implements Callable<Integer> {
         }
         o.println();
         o.println("JCT: submission to completion. WAIT: all time queued (first wait and after preemptions). ALLOC: mean");
-        o.println("share of GPUs allocated until the last completion. 1HOST/1RACK: multi-GPU jobs whose first placement");
-        o.println("was inside one host / one rack. FRAG: time-mean share of free GPUs stranded on partly used hosts.");
+        o.println("share of GPUs allocated until the last completion. 1HOST/1RACK: of the multi-GPU jobs that fit one");
+        o.println("host / one rack, the share first placed inside one. FRAG: time-mean share of free GPUs stranded on");
+        o.println("partly used hosts.");
         o.println("FAIR: Jain's index over groups' mean slowdown (JCT / run time; 1 = even). BIG_WAIT/BIG_MAX: mean and");
         o.printf(Locale.ROOT, "worst queueing of the largest jobs (%d GPUs). Semantics:%n",
                 results.isEmpty() ? 0 : results.getFirst().stats().largestJobsGpus());

@@ -150,7 +150,7 @@ public final class Simulation {
     private final Map<String, double[]> groupSlowdown = new TreeMap<>(); // group -> {sum of JCT/duration, count}
     private final List<double[]> bigWaits = new ArrayList<>(); // {gpus, total queue wait} of completed jobs >= 8 GPUs
     private int largestGpus;
-    private long multiGpuStarts, oneHostStarts, oneRackStarts;
+    private long multiGpuStarts, oneHostStarts, rackSizedStarts, oneRackStarts;
     private double firstSubmit = Double.NaN, lastCompletion, allocUntilLast, fragIntegral, fragTime;
     private final DoubleList waits = new DoubleList(), jcts = new DoubleList();
     private final Map<String, TeamAcc> teams = new TreeMap<>();
@@ -504,6 +504,10 @@ public final class Simulation {
     }
 
     /** Figures a policy comparison wants, over completed jobs. */
+    /**
+     * {@code inOneHost}: of multi-GPU jobs small enough for one host, the share whose first placement
+     * was on one host; {@code inOneRack}: the same for jobs small enough for one rack.
+     */
     public record ReplayStats(long completed, double meanJct, double p50Jct, double p99Jct, double meanQueueDelay,
                               double p99QueueDelay, double makespan, double allocation, double multiGpuJobs,
                               double inOneHost, double inOneRack, double fragmentation, double fairness,
@@ -531,7 +535,7 @@ public final class Simulation {
                 DoubleList.percentile(jct, 99), qd.length == 0 ? 0 : sumQ / qd.length, DoubleList.percentile(qd, 99),
                 makespan, allocUntilLast / (span * topo.totalGpus()), multiGpuStarts,
                 multiGpuStarts == 0 ? 1 : (double) oneHostStarts / multiGpuStarts,
-                multiGpuStarts == 0 ? 1 : (double) oneRackStarts / multiGpuStarts,
+                rackSizedStarts == 0 ? 1 : (double) oneRackStarts / rackSizedStarts,
                 fragTime == 0 ? 0 : fragIntegral / fragTime, fairness, bigMean, bigMax, largestGpus, preemptions);
     }
 
@@ -573,9 +577,13 @@ public final class Simulation {
         tr.computeStart = t + tr.startup;
         event(t, tr, first ? "start" : "resume", "");
         if (first) {
-            if (job.gpus() > 1) {
+            ClusterSpec cs = topo.cluster(c);
+            if (job.gpus() > 1 && job.gpus() <= cs.gpusPerHost()) {
                 multiGpuStarts++;
                 if (p.hostCount() == 1) oneHostStarts++;
+            }
+            if (job.gpus() > 1 && job.gpus() <= cs.gpusPerHost() * cs.hostsPerRack()) {
+                rackSizedStarts++;
                 if (p.rackCount(topo) == 1) oneRackStarts++;
             }
             double w = t - job.submitTime();
