@@ -155,7 +155,7 @@ public final class Scheduler {
             Placement p = fits ? placer.place(spec, st) : null;
             if (p != null && reservedCluster >= 0 && p.cluster(topo) == reservedCluster) {
                 double runtime = est.runtime(job, reservedCluster);
-                boolean endsBefore = now + runtime <= shadow;
+                boolean endsBefore = endsBy(now, runtime, shadow);
                 if (!endsBefore && job.gpus() > extra) {
                     // try elsewhere than the reserved cluster before giving up
                     p = placeOutside(job, st, reservedCluster);
@@ -323,7 +323,12 @@ public final class Scheduler {
     }
 
     private boolean wouldDelayReservation(Job job, double now, double shadow, int extra, int cluster, Estimator est) {
-        return job.gpus() > extra && now + est.runtime(job, cluster) > shadow && placer.eligible(job.spec(), cluster);
+        return job.gpus() > extra && !endsBy(now, est.runtime(job, cluster), shadow) && placer.eligible(job.spec(), cluster);
+    }
+
+    /** Whether a job of this run time started now ends by the shadow time; an unknown run time never does. */
+    private static boolean endsBy(double now, double runtime, double shadow) {
+        return !Double.isInfinite(runtime) && now + runtime <= shadow;
     }
 
     private boolean fitsByCountOutside(Job job, FleetState st, int excluded) {

@@ -243,6 +243,20 @@ class SchedulerTest {
         }
 
         @Test
+        void unknownRuntimesNeverBackfillAheadOfAnUnknownReservation() {
+            // regression: with running jobs' ends unknown the shadow time is infinite, and
+            // "now + infinity <= infinity" let a job of unknown length jump the reserved gang
+            for (int host = 0; host < 3; host++)
+                h.runOn(job(100 + host).gpus(8).build(), whole(h.topo, host), 0, Double.POSITIVE_INFINITY);
+            h.estimator(Scheduler.Estimator.UNKNOWN);
+            Job head = job(1).gpus(32).submit(0).build();
+            Job any = job(2).gpus(8).submit(1).build();
+            var r = h.cycle(10, head, any);
+            assertThat(r.decisions()).isEmpty();
+            assertThat(any.reason()).isEqualTo(Scheduler.REASON_BACKFILL);
+        }
+
+        @Test
         void aBlockedJobBehindTheReservationWaitsForResources() {
             holdThreeHostsUntil100();
             Job head = job(1).gpus(32).submit(0).build();
