@@ -94,4 +94,61 @@ class CliTest {
                 "--out", tmp.resolve("o").toString(), "--quiet");
         assertThat(sim.code()).as(sim.err()).isZero();
     }
+
+    static Path tiresiasCut() {
+        for (Path d = Path.of("").toAbsolutePath(); d != null; d = d.getParent()) {
+            Path p = d.resolveSibling("shared").resolve("traces/philly/philly_oct2017_first2000.csv");
+            if (Files.exists(p)) return p;
+        }
+        throw new IllegalStateException("shared/traces not found beside the checkout");
+    }
+
+    @Test
+    void replayPrintsOneJsonObjectPerPolicyAndWritesTheEventLog(@TempDir Path tmp) throws Exception {
+        Path events = tmp.resolve("events.csv");
+        var r = run("replay", "--trace", tiresiasCut().toString(), "--fleet", "hosts:32x8", "--policy", "fifo,srtf",
+                "-o", "json", "--out", tmp.resolve("reports").toString(), "--trace-events", events.toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        var rows = tools.jackson.databind.json.JsonMapper.builder().build().readTree(r.out());
+        assertThat(rows.size()).isEqualTo(2);
+        assertThat(rows.get(0).get("policy").asString()).isEqualTo("fifo");
+        assertThat(rows.get(1).get("oracle").asBoolean()).isTrue();
+        assertThat(rows.get(0).get("jobs").asLong()).isEqualTo(2000);
+        assertThat(rows.get(0).get("preemptionCostSec").asDouble()).isZero();
+        assertThat(rows.get(0).get("stats").get("meanJct").asDouble()).isPositive();
+        var lines = Files.readAllLines(events);
+        assertThat(lines.getFirst()).isEqualTo("policy,time,job,name,group,gpus,event,hosts,racks,detail");
+        // every job of both policies is submitted, started and finished
+        assertThat(lines.stream().filter(l -> l.startsWith("fifo,") && l.contains(",finish,")).count()).isEqualTo(2000);
+        assertThat(lines.stream().filter(l -> l.startsWith("srtf,") && l.contains(",preempt,")).count()).isPositive();
+        assertThat(tmp.resolve("reports/srtf/report.json")).exists();
+    }
+
+    @Test
+    void replayTableNamesEveryPolicysSemantics(@TempDir Path tmp) {
+        var r = run("replay", "--trace", tiresiasCut().toString(), "--fleet", "gpus:256", "--policy", "las,gpufleet",
+                "--out", tmp.toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("JCT_AVG").contains("flat pool").contains("placement slowdown none")
+                .contains("Tiresias").contains("3250");
+    }
+
+    @Test
+    void replayRefusesBadInputClearly(@TempDir Path tmp) throws Exception {
+        var missing = run("replay", "--trace", tmp.resolve("nope.csv").toString(), "--fleet", "hosts:4x8");
+        assertThat(missing.code()).isEqualTo(2);
+        assertThat(missing.err()).contains("nope.csv").doesNotContain("\tat ");
+        var fleet = run("replay", "--trace", tiresiasCut().toString(), "--fleet", "hosts:0x8");
+        assertThat(fleet.code()).isEqualTo(2);
+        assertThat(fleet.err()).contains("hosts:0x8").contains("hosts must be");
+        var las = run("replay", "--trace", tiresiasCut().toString(), "--fleet", "hosts:4x8", "--policy", "las",
+                "--las-thresholds", "100,50");
+        assertThat(las.code()).isEqualTo(2);
+        assertThat(las.err()).contains("LAS thresholds must be positive and increasing");
+        Path junk = tmp.resolve("junk.csv");
+        Files.writeString(junk, "a,b,c\n1,2,3\n");
+        var bad = run("replay", "--trace", junk.toString(), "--fleet", "hosts:4x8");
+        assertThat(bad.code()).isEqualTo(2);
+        assertThat(bad.err()).contains("junk.csv").doesNotContain("\tat ");
+    }
 }
