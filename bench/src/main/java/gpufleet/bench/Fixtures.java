@@ -54,8 +54,8 @@ public final class Fixtures {
     }
 
     /**
-     * The fleet mix: most jobs small, most GPUs in large gangs (about two thirds of the GPUs held
-     * are in gangs of 256 or more), the shape published traces of shared training clusters show.
+     * The fleet mix: most jobs small (84% fit on one host), most GPUs in gangs (57% of the GPUs
+     * asked for are in gangs of 256 or more). An assumption with the usual shape, not fitted to a trace.
      */
     public static final Mix MIX = new Mix(
             new int[] {1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192},
