@@ -97,6 +97,8 @@ final class ReplayCommand implements Callable<Integer> {
         }
         var o = System.out;
         o.printf(Locale.ROOT, "trace %s: %s%n", trace, t.summary());
+        for (int i = 0; i < Math.min(5, t.problems().size()); i++) o.println("  " + t.problems().get(i));
+        if (t.problems().size() > 5) o.printf(Locale.ROOT, "  (%d more noted; -o json lists them)%n", t.problems().size() - 5);
         o.printf(Locale.ROOT, "fleet %s: %,d GPUs in %,d hosts%s | preemption cost %.0f s | placement slowdown %s | failures %s%n",
                 fleet, parsed.fleet().gpus(), parsed.fleet().hosts(), parsed.flat() ? " (flat pool)" : "", preemptionCost,
                 replay.slowdown(), failureScale == 0 ? "off" : "x" + failureScale);
@@ -153,6 +155,11 @@ final class ReplayCommand implements Callable<Integer> {
             m.put("oracle", r.policy().oracle());
             m.put("semantics", r.policy().summary());
             m.put("trace", t.source());
+            m.put("traceRows", t.rows());
+            m.put("badRows", t.badRows());
+            m.put("duplicates", t.duplicates());
+            m.put("skipped", t.skipped());
+            m.put("problems", t.problems());
             m.put("jobs", r.jobs());
             m.put("unfinished", r.unfinished());
             m.put("rejected", r.rejected());
