@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** The {@code gpufleet} command. */
 @Command(name = "gpufleet", mixinStandardHelpOptions = true, version = "gpufleet 0.1.0",
         description = "Control plane and digital twin for GPU training fleets.",
-        subcommands = {SimulateCommand.class, ReplayCommand.class, FleetsCommand.class, WorkloadsCommand.class, PoliciesCommand.class,
+        subcommands = {SimulateCommand.class, ReplayCommand.class, PlanCommand.class, FleetsCommand.class, WorkloadsCommand.class, PoliciesCommand.class,
                 BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
