@@ -28,7 +28,6 @@ import gpufleet.sim.workload.WorkloadSpec;
 
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -140,7 +139,7 @@ public final class Simulation {
 
     // metrics
     private double lastT;
-    private double allocIntegral, unhealthyIntegral, spareIntegral;
+    private double allocIntegral, unhealthyIntegral;
     private long submitted, completed, failed, rejected, preemptions, interruptions, hwFailures, cycles, eventCount,
             placements;
     private final Map<String, Integer> interruptionsByCause = new TreeMap<>();
@@ -434,7 +433,6 @@ public final class Simulation {
             }
             allocIntegral += dt * state.allocatedGpus();
             unhealthyIntegral += dt * state.brokenGpus();
-            spareIntegral += dt * state.spareGpus();
             lastT = t;
         }
     }
