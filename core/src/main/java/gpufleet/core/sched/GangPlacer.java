@@ -246,15 +246,20 @@ public final class GangPlacer {
 
         Placement build() {
             if (remaining != 0) throw new IllegalStateException("gang placement left " + remaining + " GPUs unplaced");
-            Integer[] order = new Integer[n];
-            for (int i = 0; i < n; i++) order[i] = i;
             boolean sorted = true;
             for (int i = 1; i < n; i++) if (hosts[i] < hosts[i - 1]) { sorted = false; break; }
             if (sorted) return new Placement(Arrays.copyOf(hosts, n), Arrays.copyOf(masks, n));
-            Arrays.sort(order, (a, c) -> Integer.compare(hosts[a], hosts[c]));
+            // sort (host, index) pairs packed in longs: host ids are non-negative ints
+            long[] keyed = new long[n];
+            for (int i = 0; i < n; i++) keyed[i] = ((long) hosts[i] << 32) | i;
+            Arrays.sort(keyed);
             int[] hs = new int[n];
             long[] ms = new long[n];
-            for (int i = 0; i < n; i++) { hs[i] = hosts[order[i]]; ms[i] = masks[order[i]]; }
+            for (int i = 0; i < n; i++) {
+                int at = (int) keyed[i];
+                hs[i] = hosts[at];
+                ms[i] = masks[at];
+            }
             return new Placement(hs, ms);
         }
     }
