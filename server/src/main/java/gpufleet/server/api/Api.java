@@ -28,6 +28,8 @@ import java.util.regex.Pattern;
  */
 public final class Api {
     public static final long MAX_BODY_BYTES = 1 << 20;
+    /** Request attribute set once an error body is written, so the 404 fallback leaves it alone. */
+    private static final String ANSWERED = "gpufleet.answered";
     private static final System.Logger LOG = System.getLogger(Api.class.getName());
     private static final JsonMapper OUT = JsonMapper.builder().build();
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
@@ -80,8 +82,7 @@ public final class Api {
                 error(ctx, 500, "internal error", null);
             });
             r.error(404, ctx -> {
-                if (ctx.result() == null || ctx.result().isEmpty() || !"application/json".equals(ctx.contentType()))
-                    error(ctx, 404, "no such route: " + ctx.method() + " " + ctx.path(), null);
+                if (ctx.attribute(ANSWERED) == null) error(ctx, 404, "no such route: " + ctx.method() + " " + ctx.path(), null);
             });
             r.error(405, ctx -> error(ctx, 405, "method not allowed", null));
         });
@@ -188,6 +189,7 @@ public final class Api {
     }
 
     private static void error(Context ctx, int status, String message, String field) {
+        ctx.attribute(ANSWERED, Boolean.TRUE);
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("error", message);
         m.put("field", field);

@@ -132,6 +132,7 @@ public final class Controller implements AutoCloseable {
                 waiting.put(job.id(), job);
             }
         }
+        if (layout != null) layout.applyStatuses(state);
     }
 
     private static Job toJob(JobRecord r) {

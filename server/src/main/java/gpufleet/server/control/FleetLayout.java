@@ -126,14 +126,20 @@ public final class FleetLayout {
         return best;
     }
 
-    /** A fresh fleet state: phantom slots down, drained hosts draining, everything free. */
+    /**
+     * A fresh fleet state: phantom slots down, registered hosts up, everything free. Give running jobs
+     * their GPUs first, then {@link #applyStatuses}: a drained host may still hold jobs.
+     */
     public FleetState newState() {
         FleetState st = new FleetState(topo);
-        for (int h = 0; h < hostAt.length; h++) {
-            if (hostAt[h] == null) st.setStatus(h, HostStatus.DOWN);
-            else if (hostAt[h].status() != HostStatus.UP) st.setStatus(h, hostAt[h].status());
-        }
+        for (int h = 0; h < hostAt.length; h++) if (hostAt[h] == null) st.setStatus(h, HostStatus.DOWN);
         return st;
+    }
+
+    /** Sets each registered host's stored status (draining, say) on {@code st}. */
+    public void applyStatuses(FleetState st) {
+        for (int h = 0; h < hostAt.length; h++)
+            if (hostAt[h] != null && hostAt[h].status() != HostStatus.UP) st.setStatus(h, hostAt[h].status());
     }
 
     /** The core id of a host, or -1. */
