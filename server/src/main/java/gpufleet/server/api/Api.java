@@ -1,0 +1,198 @@
+package gpufleet.server.api;
+
+import gpufleet.core.job.JobState;
+import gpufleet.core.state.HostStatus;
+import gpufleet.server.control.Controller;
+import gpufleet.server.control.RequestError;
+import gpufleet.server.store.JobRecord;
+import gpufleet.server.store.NewJob;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.javalin.http.HttpResponseException;
+import tools.jackson.databind.json.JsonMapper;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * The HTTP API under {@code /api/v1}. Handlers parse and validate, call the {@link Controller}, and
+ * answer JSON. Every refusal is {@code {"error": ..., "field": ...}} with a 4xx status; an
+ * unexpected failure is a 500 with a generic message, never a stack trace.
+ */
+public final class Api {
+    public static final long MAX_BODY_BYTES = 1 << 20;
+    /** Request attribute set once an error body is written, so the 404 fallback leaves it alone. */
+    private static final String ANSWERED = "gpufleet.answered";
+    private static final System.Logger LOG = System.getLogger(Api.class.getName());
+    private static final JsonMapper OUT = JsonMapper.builder().build();
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
+    private static final Set<String> JOB_FIELDS = Set.of("name", "team", "gpus", "tp", "pp", "cp", "priority", "command",
+            "maxRestarts", "checkpointDir");
+    private static final Set<String> HOST_FIELDS = Set.of("name", "gpus", "rack", "zone");
+
+    private final Controller controller;
+    private final String openapi;
+
+    public Api(Controller controller) {
+        this.controller = controller;
+        try (InputStream in = Api.class.getResourceAsStream("/gpufleet/server/openapi.json")) {
+            if (in == null) throw new IllegalStateException("openapi.json is missing from the classpath");
+            this.openapi = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** A Javalin server with the routes, not started. */
+    public Javalin create() {
+        return Javalin.create(config -> {
+            config.http.maxRequestSize = MAX_BODY_BYTES;
+            config.startup.showJavalinBanner = false;
+            var r = config.routes;
+            r.get("/api/v1/healthz", ctx -> json(ctx, 200, Map.of("status", "ok",
+                    "schemaVersion", controller.store().schemaVersion())));
+            r.get("/api/v1/openapi.json", ctx -> ctx.status(200).contentType("application/json").result(openapi));
+            r.post("/api/v1/jobs", this::submit);
+            r.get("/api/v1/jobs", this::listJobs);
+            r.get("/api/v1/jobs/{id}", this::getJob);
+            r.post("/api/v1/jobs/{id}/cancel", ctx -> json(ctx, 200, controller.cancel(id(ctx, "id"))));
+            r.post("/api/v1/hosts/register", this::register);
+            r.post("/api/v1/hosts/{id}/heartbeat", this::heartbeat);
+            r.get("/api/v1/hosts", ctx -> json(ctx, 200, controller.store().hosts()));
+            r.post("/api/v1/hosts/{name}/drain", ctx -> json(ctx, 200,
+                    controller.setHostStatus(ctx.pathParam("name"), HostStatus.DRAINING)));
+            r.post("/api/v1/hosts/{name}/resume", ctx -> json(ctx, 200,
+                    controller.setHostStatus(ctx.pathParam("name"), HostStatus.UP)));
+            r.get("/api/v1/teams", ctx -> json(ctx, 200, controller.store().teams()));
+            r.put("/api/v1/teams/{name}", this::putTeam);
+
+            r.exception(RequestError.class, (e, ctx) -> error(ctx, e.status(), e.getMessage(), e.field()));
+            r.exception(HttpResponseException.class, (e, ctx) -> error(ctx, e.getStatus(),
+                    e.getStatus() == 413 ? "request body larger than " + MAX_BODY_BYTES + " bytes" : e.getMessage(),
+                    e.getStatus() == 413 ? "body" : null));
+            r.exception(Exception.class, (e, ctx) -> {
+                LOG.log(System.Logger.Level.ERROR, "request " + ctx.method() + " " + ctx.path() + " failed", e);
+                error(ctx, 500, "internal error", null);
+            });
+            r.error(404, ctx -> {
+                if (ctx.attribute(ANSWERED) == null) error(ctx, 404, "no such route: " + ctx.method() + " " + ctx.path(), null);
+            });
+            r.error(405, ctx -> error(ctx, 405, "method not allowed", null));
+        });
+    }
+
+    private void submit(Context ctx) {
+        requireSmallBody(ctx);
+        Body b = Body.parse(ctx.body(), JOB_FIELDS);
+        String name = b.string("name", true, null, 200);
+        String team = b.string("team", true, null, 128);
+        int gpus = b.integer("gpus", true, null, 1, 10_000_000);
+        int tp = b.integer("tp", false, 1, 1, 64);
+        int pp = b.integer("pp", false, 1, 1, 100_000);
+        int cp = b.integer("cp", false, 1, 1, 100_000);
+        int priority = b.integer("priority", false, 1, 0, 1000);
+        var command = b.strings("command", true, 1000, 4096);
+        if (command.isEmpty()) throw RequestError.badRequest("command", "'command' must not be empty");
+        int maxRestarts = b.integer("maxRestarts", false, 3, 0, 1000);
+        String checkpointDir = b.string("checkpointDir", false, null, 4096);
+        if (gpus % tp != 0) throw RequestError.badRequest("tp", "tp (" + tp + ") must divide gpus (" + gpus + ")");
+        long group = (long) tp * pp * cp;
+        if (gpus % group != 0)
+            throw RequestError.badRequest(gpus % (tp * (long) pp) != 0 ? "pp" : "cp",
+                    "gpus (" + gpus + ") must be a multiple of tp x pp x cp (" + group + ")");
+        JobRecord rec = controller.submit(new NewJob(name, team, gpus, tp, pp, cp, priority, command, maxRestarts,
+                checkpointDir));
+        json(ctx, 201, rec);
+    }
+
+    private void listJobs(Context ctx) {
+        JobState state = null;
+        String s = ctx.queryParam("state");
+        if (s != null) {
+            try {
+                state = JobState.valueOf(s.toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw RequestError.badRequest("state", "unknown state '" + s + "'");
+            }
+        }
+        json(ctx, 200, controller.store().jobs(state, ctx.queryParam("team")));
+    }
+
+    private void getJob(Context ctx) {
+        long id = id(ctx, "id");
+        JobRecord rec = controller.store().job(id).orElseThrow(() -> RequestError.notFound("id", "no job " + id));
+        Map<String, Object> out = new LinkedHashMap<>(OUT.convertValue(rec, Map.class));
+        out.put("events", controller.store().events(id));
+        json(ctx, 200, out);
+    }
+
+    private void register(Context ctx) {
+        requireSmallBody(ctx);
+        Body b = Body.parse(ctx.body(), HOST_FIELDS);
+        String name = name(b, "name", true, null);
+        int gpus = b.integer("gpus", true, null, 1, 64);
+        String rack = name(b, "rack", false, "rack0");
+        String zone = name(b, "zone", false, "zone0");
+        json(ctx, 200, controller.registerHost(name, rack, zone, gpus));
+    }
+
+    private void heartbeat(Context ctx) {
+        requireSmallBody(ctx);
+        long id = id(ctx, "id");
+        Body b = Body.parse(ctx.body(), Set.of("generation"));
+        long generation = b.longValue("generation", true, 1);
+        json(ctx, 200, controller.heartbeat(id, generation));
+    }
+
+    private void putTeam(Context ctx) {
+        requireSmallBody(ctx);
+        String name = ctx.pathParam("name");
+        if (!NAME.matcher(name).matches()) throw RequestError.badRequest("name", "team name must match " + NAME.pattern());
+        Body b = Body.parse(ctx.body(), Set.of("quotaGpus"));
+        Integer quota = b.integer("quotaGpus", false, null, 0, Integer.MAX_VALUE);
+        json(ctx, 200, controller.putTeam(name, quota));
+    }
+
+    private static String name(Body b, String field, boolean required, String dflt) {
+        String s = b.string(field, required, dflt, 128);
+        if (s != null && !NAME.matcher(s).matches())
+            throw RequestError.badRequest(field, "'" + field + "' must match " + NAME.pattern());
+        return s;
+    }
+
+    private static long id(Context ctx, String param) {
+        String s = ctx.pathParam(param);
+        try {
+            long id = Long.parseLong(s);
+            if (id < 1) throw new NumberFormatException();
+            return id;
+        } catch (NumberFormatException e) {
+            throw RequestError.badRequest(param, "'" + param + "' must be a positive integer, got '" + s + "'");
+        }
+    }
+
+    /** Refuses a declared body over the limit before reading it. */
+    private static void requireSmallBody(Context ctx) {
+        if (ctx.contentLength() > MAX_BODY_BYTES)
+            throw new RequestError(413, "body", "request body larger than " + MAX_BODY_BYTES + " bytes");
+    }
+
+    private static void json(Context ctx, int status, Object body) {
+        ctx.status(status).contentType("application/json").result(OUT.writeValueAsString(body));
+    }
+
+    private static void error(Context ctx, int status, String message, String field) {
+        ctx.attribute(ANSWERED, Boolean.TRUE);
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("error", message);
+        m.put("field", field);
+        json(ctx, status, m);
+    }
+}

@@ -1,0 +1,433 @@
+package gpufleet.server.store;
+
+import gpufleet.core.job.JobState;
+import gpufleet.core.state.HostStatus;
+import tools.jackson.core.type.TypeReference;
+import tools.jackson.databind.json.JsonMapper;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * {@link Store} over JDBC: an SQLite file by default, any database that speaks the same portable SQL
+ * (PostgreSQL) through {@link #SqlStore(String, String, String)}.
+ *
+ * <p>One connection, used under this object's monitor: the controller is the only writer, and one
+ * connection makes every method one serial transaction. SQLite runs in WAL mode with
+ * {@code synchronous=FULL}, so a commit that returned survives the process being killed.
+ *
+ * <p>The schema comes from versioned scripts ({@code db/migration/V<n>__<what>.sql}) applied at
+ * start-up in order, each in its own transaction together with its row in {@code schema_version}.
+ * Ids are allocated as {@code max(id) + 1} inside the inserting transaction, which is safe with one
+ * writer and needs no dialect-specific identity columns.
+ */
+public final class SqlStore implements Store {
+    /** Migrations in order; the version is the number after the V. */
+    static final List<String> MIGRATIONS = List.of("V1__initial_schema.sql");
+
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+    private static final TypeReference<List<HostGpus>> PLACEMENT = new TypeReference<>() {};
+    private static final TypeReference<List<String>> STRINGS = new TypeReference<>() {};
+
+    private final Connection conn;
+
+    /** Opens (creating if needed) {@code <dataDir>/gpufleet.db}. */
+    public static SqlStore sqlite(Path dataDir) {
+        try {
+            Files.createDirectories(dataDir);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create data directory " + dataDir, e);
+        }
+        return new SqlStore("jdbc:sqlite:" + dataDir.resolve("gpufleet.db").toAbsolutePath(), null, null);
+    }
+
+    public SqlStore(String jdbcUrl, String user, String password) {
+        try {
+            conn = DriverManager.getConnection(jdbcUrl, user, password);
+            if (jdbcUrl.startsWith("jdbc:sqlite:")) {
+                try (Statement s = conn.createStatement()) {
+                    s.execute("PRAGMA journal_mode=WAL");
+                    s.execute("PRAGMA synchronous=FULL");
+                    s.execute("PRAGMA foreign_keys=ON");
+                    s.execute("PRAGMA busy_timeout=5000");
+                }
+            }
+            conn.setAutoCommit(false);
+            migrate();
+        } catch (SQLException e) {
+            throw new StoreException("cannot open database " + jdbcUrl + ": " + e.getMessage(), e);
+        }
+    }
+
+    // ---- migrations ----------------------------------------------------------------------------
+
+    private void migrate() throws SQLException {
+        try (Statement s = conn.createStatement()) {
+            s.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, "
+                    + "description TEXT NOT NULL, applied_at TEXT NOT NULL)");
+        }
+        conn.commit();
+        int current = currentVersion();
+        for (String file : MIGRATIONS) {
+            int version = Integer.parseInt(file.substring(1, file.indexOf("__")));
+            if (version <= current) continue;
+            String description = file.substring(file.indexOf("__") + 2, file.lastIndexOf('.')).replace('_', ' ');
+            try (Statement s = conn.createStatement()) {
+                for (String sql : statements(readMigration(file))) s.execute(sql);
+                try (PreparedStatement p = conn.prepareStatement(
+                        "INSERT INTO schema_version (version, description, applied_at) VALUES (?, ?, ?)")) {
+                    p.setInt(1, version);
+                    p.setString(2, description);
+                    p.setString(3, java.time.Instant.now().toString());
+                    p.executeUpdate();
+                }
+                conn.commit();
+            } catch (SQLException e) {
+                conn.rollback();
+                throw new SQLException("migration " + file + " failed: " + e.getMessage(), e);
+            }
+        }
+    }
+
+    private int currentVersion() throws SQLException {
+        try (Statement s = conn.createStatement();
+             ResultSet rs = s.executeQuery("SELECT COALESCE(MAX(version), 0) FROM schema_version")) {
+            rs.next();
+            int v = rs.getInt(1);
+            conn.commit();
+            return v;
+        }
+    }
+
+    private static String readMigration(String file) {
+        try (InputStream in = SqlStore.class.getResourceAsStream("/db/migration/" + file)) {
+            if (in == null) throw new IllegalStateException("migration " + file + " is missing from the classpath");
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Splits a script on semicolons at line ends, dropping {@code --} comment lines. */
+    static List<String> statements(String script) {
+        List<String> out = new ArrayList<>();
+        StringBuilder cur = new StringBuilder();
+        for (String line : script.split("\n")) {
+            String t = line.strip();
+            if (t.startsWith("--") || t.isEmpty()) continue;
+            cur.append(line).append('\n');
+            if (t.endsWith(";")) {
+                String sql = cur.toString().strip();
+                out.add(sql.substring(0, sql.length() - 1));
+                cur.setLength(0);
+            }
+        }
+        if (!cur.toString().isBlank()) out.add(cur.toString().strip());
+        return out;
+    }
+
+    @Override
+    public synchronized int schemaVersion() {
+        return tx(this::currentVersion);
+    }
+
+    // ---- hosts ---------------------------------------------------------------------------------
+
+    @Override
+    public synchronized HostRecord registerHost(String name, String rack, String zone, int gpus, double now) {
+        return tx(() -> {
+            long id = nextId("hosts");
+            try (PreparedStatement p = conn.prepareStatement("""
+                    INSERT INTO hosts (id, name, rack, zone, gpus, status, last_heartbeat, generation, registered_at)
+                    VALUES (?, ?, ?, ?, ?, 'UP', ?, 1, ?)
+                    ON CONFLICT (name) DO UPDATE SET rack = excluded.rack, zone = excluded.zone,
+                        gpus = excluded.gpus, last_heartbeat = excluded.last_heartbeat,
+                        generation = hosts.generation + 1""")) {
+                p.setLong(1, id);
+                p.setString(2, name);
+                p.setString(3, rack);
+                p.setString(4, zone);
+                p.setInt(5, gpus);
+                p.setDouble(6, now);
+                p.setDouble(7, now);
+                p.executeUpdate();
+            }
+            return queryHosts("SELECT * FROM hosts WHERE name = ?", name).getFirst();
+        });
+    }
+
+    @Override
+    public synchronized boolean heartbeat(long hostId, long generation, double now) {
+        return tx(() -> {
+            try (PreparedStatement p = conn.prepareStatement(
+                    "UPDATE hosts SET last_heartbeat = ? WHERE id = ? AND generation = ?")) {
+                p.setDouble(1, now);
+                p.setLong(2, hostId);
+                p.setLong(3, generation);
+                return p.executeUpdate() == 1;
+            }
+        });
+    }
+
+    @Override
+    public synchronized void setHostStatus(long hostId, HostStatus status) {
+        tx(() -> {
+            try (PreparedStatement p = conn.prepareStatement("UPDATE hosts SET status = ? WHERE id = ?")) {
+                p.setString(1, status.name());
+                p.setLong(2, hostId);
+                if (p.executeUpdate() != 1) throw new StoreException("no host " + hostId, null);
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public synchronized List<HostRecord> hosts() {
+        return tx(() -> queryHosts("SELECT * FROM hosts ORDER BY id"));
+    }
+
+    @Override
+    public synchronized Optional<HostRecord> host(long id) {
+        return tx(() -> queryHosts("SELECT * FROM hosts WHERE id = ?", id).stream().findFirst());
+    }
+
+    @Override
+    public synchronized Optional<HostRecord> hostByName(String name) {
+        return tx(() -> queryHosts("SELECT * FROM hosts WHERE name = ?", name).stream().findFirst());
+    }
+
+    private List<HostRecord> queryHosts(String sql, Object... args) throws SQLException {
+        try (PreparedStatement p = prepare(sql, args); ResultSet rs = p.executeQuery()) {
+            List<HostRecord> out = new ArrayList<>();
+            while (rs.next())
+                out.add(new HostRecord(rs.getLong("id"), rs.getString("name"), rs.getString("rack"),
+                        rs.getString("zone"), rs.getInt("gpus"), HostStatus.valueOf(rs.getString("status")),
+                        nullableDouble(rs, "last_heartbeat"), rs.getLong("generation")));
+            return out;
+        }
+    }
+
+    // ---- teams ---------------------------------------------------------------------------------
+
+    @Override
+    public synchronized TeamRecord putTeam(String name, Integer quotaGpus) {
+        return tx(() -> {
+            try (PreparedStatement p = conn.prepareStatement("""
+                    INSERT INTO teams (name, quota_gpus) VALUES (?, ?)
+                    ON CONFLICT (name) DO UPDATE SET quota_gpus = excluded.quota_gpus""")) {
+                p.setString(1, name);
+                if (quotaGpus == null) p.setNull(2, java.sql.Types.INTEGER);
+                else p.setInt(2, quotaGpus);
+                p.executeUpdate();
+            }
+            return new TeamRecord(name, quotaGpus);
+        });
+    }
+
+    @Override
+    public synchronized List<TeamRecord> teams() {
+        return tx(() -> {
+            try (PreparedStatement p = conn.prepareStatement("SELECT name, quota_gpus FROM teams ORDER BY name");
+                 ResultSet rs = p.executeQuery()) {
+                List<TeamRecord> out = new ArrayList<>();
+                while (rs.next()) {
+                    String name = rs.getString(1);
+                    int q = rs.getInt(2);
+                    out.add(new TeamRecord(name, rs.wasNull() ? null : q));
+                }
+                return out;
+            }
+        });
+    }
+
+    // ---- jobs ----------------------------------------------------------------------------------
+
+    @Override
+    public synchronized JobRecord insertJob(NewJob j, double now) {
+        return tx(() -> {
+            long id = nextId("jobs");
+            try (PreparedStatement p = conn.prepareStatement("""
+                    INSERT INTO jobs (id, name, team, gpus, tp, pp, cp, priority, state, submit_time, command,
+                        max_restarts, checkpoint_dir, restarts, reason, placement, generation, updated_time)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'PENDING', ?, ?, ?, ?, 0, 'submitted', NULL, 0, ?)""")) {
+                p.setLong(1, id);
+                p.setString(2, j.name());
+                p.setString(3, j.team());
+                p.setInt(4, j.gpus());
+                p.setInt(5, j.tp());
+                p.setInt(6, j.pp());
+                p.setInt(7, j.cp());
+                p.setInt(8, j.priority());
+                p.setDouble(9, now);
+                p.setString(10, JSON.writeValueAsString(j.command()));
+                p.setInt(11, j.maxRestarts());
+                p.setString(12, j.checkpointDir());
+                p.setDouble(13, now);
+                p.executeUpdate();
+            }
+            addEvent(id, now, "SUBMITTED", j.gpus() + " GPUs for team " + j.team());
+            return queryJobs("SELECT * FROM jobs WHERE id = ?", id).getFirst();
+        });
+    }
+
+    @Override
+    public synchronized List<JobRecord> jobs(JobState state, String team) {
+        StringBuilder sql = new StringBuilder("SELECT * FROM jobs WHERE 1 = 1");
+        List<Object> args = new ArrayList<>();
+        if (state != null) {
+            sql.append(" AND state = ?");
+            args.add(state.name());
+        }
+        if (team != null) {
+            sql.append(" AND team = ?");
+            args.add(team);
+        }
+        sql.append(" ORDER BY id");
+        return tx(() -> queryJobs(sql.toString(), args.toArray()));
+    }
+
+    @Override
+    public synchronized List<JobRecord> liveJobs() {
+        return tx(() -> queryJobs("SELECT * FROM jobs WHERE state NOT IN ('COMPLETED', 'FAILED', 'CANCELLED') ORDER BY id"));
+    }
+
+    @Override
+    public synchronized Optional<JobRecord> job(long id) {
+        return tx(() -> queryJobs("SELECT * FROM jobs WHERE id = ?", id).stream().findFirst());
+    }
+
+    @Override
+    public synchronized List<JobEvent> events(long jobId) {
+        return tx(() -> {
+            try (PreparedStatement p = prepare("SELECT * FROM job_events WHERE job_id = ? ORDER BY seq", jobId);
+                 ResultSet rs = p.executeQuery()) {
+                List<JobEvent> out = new ArrayList<>();
+                while (rs.next())
+                    out.add(new JobEvent(rs.getLong("job_id"), rs.getInt("seq"), rs.getDouble("time"),
+                            rs.getString("kind"), rs.getString("detail")));
+                return out;
+            }
+        });
+    }
+
+    @Override
+    public synchronized void apply(List<JobChange> changes, double now) {
+        if (changes.isEmpty()) return;
+        tx(() -> {
+            for (JobChange c : changes) {
+                if (c.state() == null) {
+                    try (PreparedStatement p = prepare("UPDATE jobs SET reason = ?, updated_time = ? WHERE id = ?",
+                            c.reason(), now, c.jobId())) {
+                        if (p.executeUpdate() != 1) throw new StoreException("no job " + c.jobId(), null);
+                    }
+                    continue;
+                }
+                boolean running = c.state() == JobState.RUNNING;
+                boolean terminal = c.state().isTerminal();
+                String placement = running ? JSON.writeValueAsString(c.placement()) : null;
+                try (PreparedStatement p = prepare("""
+                        UPDATE jobs SET state = ?, placement = ?, reason = ?, generation = generation + 1,
+                            start_time = CASE WHEN ? = 1 THEN ? ELSE start_time END,
+                            end_time = CASE WHEN ? = 1 THEN ? ELSE end_time END,
+                            updated_time = ?
+                        WHERE id = ?""", c.state().name(), placement, c.reason() == null ? "" : c.reason(),
+                        running ? 1 : 0, now, terminal ? 1 : 0, now, now, c.jobId())) {
+                    if (p.executeUpdate() != 1) throw new StoreException("no job " + c.jobId(), null);
+                }
+                addEvent(c.jobId(), now, c.eventKind(), c.eventDetail() == null ? "" : c.eventDetail());
+            }
+            return null;
+        });
+    }
+
+    private void addEvent(long jobId, double now, String kind, String detail) throws SQLException {
+        try (PreparedStatement p = prepare("""
+                INSERT INTO job_events (job_id, seq, time, kind, detail)
+                SELECT ?, COALESCE(MAX(seq), 0) + 1, ?, ?, ? FROM job_events WHERE job_id = ?""",
+                jobId, now, kind, detail, jobId)) {
+            p.executeUpdate();
+        }
+    }
+
+    private List<JobRecord> queryJobs(String sql, Object... args) throws SQLException {
+        try (PreparedStatement p = prepare(sql, args); ResultSet rs = p.executeQuery()) {
+            List<JobRecord> out = new ArrayList<>();
+            while (rs.next()) {
+                String placement = rs.getString("placement");
+                out.add(new JobRecord(rs.getLong("id"), rs.getString("name"), rs.getString("team"), rs.getInt("gpus"),
+                        rs.getInt("tp"), rs.getInt("pp"), rs.getInt("cp"), rs.getInt("priority"),
+                        JobState.valueOf(rs.getString("state")), rs.getDouble("submit_time"),
+                        JSON.readValue(rs.getString("command"), STRINGS), rs.getInt("max_restarts"),
+                        rs.getString("checkpoint_dir"), rs.getInt("restarts"), rs.getString("reason"),
+                        placement == null ? List.of() : JSON.readValue(placement, PLACEMENT), rs.getLong("generation"),
+                        nullableDouble(rs, "start_time"), nullableDouble(rs, "end_time")));
+            }
+            return out;
+        }
+    }
+
+    // ---- plumbing ------------------------------------------------------------------------------
+
+    private long nextId(String table) throws SQLException {
+        try (Statement s = conn.createStatement();
+             ResultSet rs = s.executeQuery("SELECT COALESCE(MAX(id), 0) + 1 FROM " + table)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    private PreparedStatement prepare(String sql, Object... args) throws SQLException {
+        PreparedStatement p = conn.prepareStatement(sql);
+        for (int i = 0; i < args.length; i++) p.setObject(i + 1, args[i]);
+        return p;
+    }
+
+    private static Double nullableDouble(ResultSet rs, String col) throws SQLException {
+        double v = rs.getDouble(col);
+        return rs.wasNull() ? null : v;
+    }
+
+    @FunctionalInterface
+    private interface Work<T> {
+        T run() throws SQLException;
+    }
+
+    /** Runs {@code w} as one transaction: committed if it returns, rolled back if it throws. */
+    private <T> T tx(Work<T> w) {
+        try {
+            T out = w.run();
+            conn.commit();
+            return out;
+        } catch (SQLException | RuntimeException e) {
+            try {
+                conn.rollback();
+            } catch (SQLException r) {
+                e.addSuppressed(r);
+            }
+            if (e instanceof RuntimeException re) throw re;
+            throw new StoreException("database error: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        try {
+            conn.close();
+        } catch (SQLException e) {
+            throw new StoreException("cannot close the database: " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,55 @@
+package gpufleet.server.store;
+
+import gpufleet.core.job.JobState;
+import gpufleet.core.state.HostStatus;
+
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The controller's durable state. Every method that changes something does it in one transaction:
+ * when it returns the change is committed, and when it throws nothing of it was.
+ */
+public interface Store extends AutoCloseable {
+
+    /** Inserts a host (UP), or re-registers one of the same name (new shape, same status, generation + 1). */
+    HostRecord registerHost(String name, String rack, String zone, int gpus, double now);
+
+    /** Records a heartbeat; false (and no change) if the host is unknown or the generation is not its current one. */
+    boolean heartbeat(long hostId, long generation, double now);
+
+    void setHostStatus(long hostId, HostStatus status);
+
+    List<HostRecord> hosts();
+
+    Optional<HostRecord> host(long id);
+
+    Optional<HostRecord> hostByName(String name);
+
+    /** Creates the team or changes its quota (null = unlimited). */
+    TeamRecord putTeam(String name, Integer quotaGpus);
+
+    List<TeamRecord> teams();
+
+    /** Stores a new PENDING job with a SUBMITTED event and returns it with its id. */
+    JobRecord insertJob(NewJob job, double now);
+
+    /** Jobs in id order, filtered by state and team when those are not null. */
+    List<JobRecord> jobs(JobState state, String team);
+
+    /** Jobs not in a terminal state, in id order. */
+    List<JobRecord> liveJobs();
+
+    Optional<JobRecord> job(long id);
+
+    List<JobEvent> events(long jobId);
+
+    /** Applies all changes in one transaction, in order. */
+    void apply(List<JobChange> changes, double now);
+
+    /** The highest schema version applied. */
+    int schemaVersion();
+
+    @Override
+    void close();
+}

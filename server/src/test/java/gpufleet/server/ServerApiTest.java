@@ -1,0 +1,154 @@
+package gpufleet.server;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class ServerApiTest {
+    @TempDir
+    Path dir;
+    GpufleetServer server;
+    Client api;
+
+    @BeforeEach
+    void start() {
+        server = GpufleetServer.start(dir, 0, Duration.ofMillis(200));
+        api = new Client(server.port());
+    }
+
+    @AfterEach
+    void stop() {
+        server.close();
+    }
+
+    /** host → GPU → job, from the stored placements of RUNNING jobs; fails if a GPU is held twice. */
+    static Map<String, Map<Integer, Integer>> storedOwners(Client api) {
+        Map<String, Map<Integer, Integer>> out = new HashMap<>();
+        for (JsonNode j : api.ok(api.get("/jobs?state=RUNNING")))
+            for (JsonNode hg : j.get("placement"))
+                for (JsonNode g : hg.get("gpus")) {
+                    Integer was = out.computeIfAbsent(hg.get("host").stringValue(), k -> new HashMap<>())
+                            .put(g.intValue(), j.get("id").intValue());
+                    assertThat(was).as("GPU %s of %s held twice", g, hg.get("host")).isNull();
+                }
+        return out;
+    }
+
+    @Test
+    void submittedJobIsPlacedOnRegisteredHostsWithTensorGroupsInsideHosts() {
+        api.registerHost("node-a", 8, "r1", "z1");
+        api.registerHost("node-b", 8, "r1", "z1");
+        api.registerHost("node-c", 8, "r2", "z1");
+        long big = api.submit("big", 12, 4);
+        long small = api.submit("small", 6, 2);
+
+        JsonNode b = api.awaitState(big, "RUNNING");
+        JsonNode s = api.awaitState(small, "RUNNING");
+        for (JsonNode j : new JsonNode[] {b, s}) {
+            int total = 0;
+            int tp = j.get("tp").intValue();
+            for (JsonNode hg : j.get("placement")) {
+                assertThat(hg.get("gpus").size() % tp).as("TP groups stay inside a host").isZero();
+                total += hg.get("gpus").size();
+            }
+            assertThat(total).isEqualTo(j.get("gpus").intValue());
+            assertThat(j.get("generation").longValue()).isEqualTo(1);
+            assertThat(j.get("startTime").isNumber()).isTrue();
+            assertThat(j.get("events").findValuesAsString("kind")).containsExactly("SUBMITTED", "STARTED");
+        }
+        Map<String, Map<Integer, Integer>> stored = storedOwners(api);
+        assertThat(stored.values().stream().mapToInt(Map::size).sum()).isEqualTo(18);
+        assertThat(server.controller().gpuOwners()).isEqualTo(stored);
+    }
+
+    @Test
+    void pendingJobsWaitInOrderWithAReasonAndCancelFreesTheirGpus() {
+        api.registerHost("node-a", 8, "r1", "z1");
+        api.registerHost("node-b", 8, "r1", "z1");
+        long first = api.submit("first", 16, 8);
+        api.awaitState(first, "RUNNING");
+        long second = api.submit("second", 8, 8);
+        long third = api.submit("third", 8, 8);
+        server.controller().cycle();
+
+        JsonNode pending = api.ok(api.get("/jobs?state=PENDING"));
+        assertThat(pending.findValuesAsString("name")).containsExactly("second", "third");
+        for (JsonNode j : pending) assertThat(j.get("reason").stringValue()).startsWith("waiting for free GPUs");
+        assertThat(pending.get(0).get("reason").stringValue()).contains("reservation");
+
+        JsonNode cancelled = api.ok(api.post("/jobs/" + first + "/cancel", ""));
+        assertThat(cancelled.get("state").stringValue()).isEqualTo("CANCELLED");
+        assertThat(cancelled.get("placement").isEmpty()).isTrue();
+        assertThat(cancelled.get("generation").longValue()).isEqualTo(2);
+
+        api.awaitState(second, "RUNNING");
+        api.awaitState(third, "RUNNING");
+        assertThat(server.controller().gpuOwners()).isEqualTo(storedOwners(api));
+        assertThat(server.controller().gpuOwners().values().stream().flatMap(m -> m.values().stream()))
+                .doesNotContain((int) first);
+        assertThat(api.post("/jobs/" + first + "/cancel", "").status()).isEqualTo(409);
+    }
+
+    @Test
+    void listFiltersByStateAndTeam() {
+        api.registerHost("node-a", 8, "r1", "z1");
+        api.ok(api.put("/teams/vision", "{\"quotaGpus\":4}"));
+        long d = api.submit("d", 2, 1);
+        long v = api.ok(api.post("/jobs", "{\"name\":\"v\",\"team\":\"vision\",\"gpus\":8,\"command\":[\"x\"]}"))
+                .get("id").longValue();
+        api.awaitState(d, "RUNNING");
+        server.controller().cycle();
+        assertThat(api.ok(api.get("/jobs?team=vision")).findValuesAsString("name")).containsExactly("v");
+        assertThat(api.job(v).get("reason").stringValue()).startsWith("team quota");
+        assertThat(api.ok(api.get("/jobs?state=running")).findValuesAsString("name")).containsExactly("d");
+        assertThat(api.get("/jobs?state=bogus").status()).isEqualTo(400);
+    }
+
+    @Test
+    void drainedHostTakesNoNewWorkAndResumeReturnsIt() {
+        api.registerHost("node-a", 8, "r1", "z1");
+        assertThat(api.ok(api.post("/hosts/node-a/drain", "")).get("status").stringValue()).isEqualTo("DRAINING");
+        long j = api.submit("j", 8, 8);
+        server.controller().cycle();
+        assertThat(api.job(j).get("state").stringValue()).isEqualTo("PENDING");
+        api.ok(api.post("/hosts/node-a/resume", ""));
+        api.awaitState(j, "RUNNING");
+        assertThat(api.post("/hosts/nope/drain", "").status()).isEqualTo(404);
+    }
+
+    @Test
+    void heartbeatIsFencedByGeneration() {
+        long id = api.registerHost("node-a", 8, "r1", "z1");
+        assertThat(api.ok(api.post("/hosts/" + id + "/heartbeat", "{\"generation\":1}")).get("generation").longValue())
+                .isEqualTo(1);
+        JsonNode again = api.ok(api.post("/hosts/register", "{\"name\":\"node-a\",\"gpus\":8,\"rack\":\"r1\",\"zone\":\"z1\"}"));
+        assertThat(again.get("id").longValue()).isEqualTo(id);
+        assertThat(again.get("generation").longValue()).isEqualTo(2);
+        var stale = api.post("/hosts/" + id + "/heartbeat", "{\"generation\":1}");
+        assertThat(stale.status()).isEqualTo(409);
+        assertThat(stale.json().get("field").stringValue()).isEqualTo("generation");
+        assertThat(api.post("/hosts/999/heartbeat", "{\"generation\":1}").status()).isEqualTo(404);
+    }
+
+    @Test
+    void healthAndOpenApiDescribeTheRoutes() {
+        assertThat(api.ok(api.get("/healthz")).get("schemaVersion").intValue()).isEqualTo(1);
+        JsonNode doc = api.ok(api.get("/openapi.json"));
+        assertThat(doc.get("openapi").stringValue()).startsWith("3.");
+        Set<String> paths = new HashSet<>(doc.get("paths").propertyNames());
+        assertThat(paths).contains("/jobs", "/jobs/{id}", "/jobs/{id}/cancel", "/hosts/register",
+                "/hosts/{id}/heartbeat", "/hosts", "/hosts/{name}/drain", "/hosts/{name}/resume", "/healthz",
+                "/openapi.json");
+    }
+}

@@ -1,0 +1,164 @@
+package gpufleet.server;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import tools.jackson.databind.JsonNode;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Every refused request answers a 4xx JSON error naming the field, and leaves the stored state
+ * exactly as it was.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class ValidationTest {
+    @TempDir
+    static Path dir;
+    GpufleetServer server;
+    Client api;
+    long runningJob;
+
+    @BeforeAll
+    void start() {
+        server = GpufleetServer.start(dir, 0, Duration.ofMillis(200));
+        api = new Client(server.port());
+        api.registerHost("node-a", 8, "r1", "z1");
+        api.registerHost("node-b", 8, "r2", "z1");
+        runningJob = api.submit("resident", 4, 4);
+        api.awaitState(runningJob, "RUNNING");
+        api.ok(api.post("/jobs/" + api.submit("done", 1, 1) + "/cancel", ""));
+    }
+
+    @AfterAll
+    void stop() {
+        server.close();
+    }
+
+    static final String OK_JOB = "\"name\":\"j\",\"team\":\"default\",\"gpus\":8,\"command\":[\"python\",\"train.py\"]";
+
+    static Stream<Arguments> badJobs() {
+        return Stream.of(
+                Arguments.of("{", "body"),
+                Arguments.of("[]", "body"),
+                Arguments.of("\"job\"", "body"),
+                Arguments.of("", "name"),
+                Arguments.of("{" + OK_JOB + ",\"extra\":1}", "extra"),
+                Arguments.of("{" + OK_JOB + ",\"gpus\":8}", "body"), // duplicate key
+                Arguments.of("{\"team\":\"default\",\"gpus\":8,\"command\":[\"x\"]}", "name"),
+                Arguments.of("{\"name\":\"j\",\"gpus\":8,\"command\":[\"x\"]}", "team"),
+                Arguments.of("{\"name\":\"j\",\"team\":\"default\",\"command\":[\"x\"]}", "gpus"),
+                Arguments.of("{\"name\":\"j\",\"team\":\"default\",\"gpus\":8}", "command"),
+                Arguments.of("{\"name\":\"\",\"team\":\"default\",\"gpus\":8,\"command\":[\"x\"]}", "name"),
+                Arguments.of("{\"name\":7,\"team\":\"default\",\"gpus\":8,\"command\":[\"x\"]}", "name"),
+                Arguments.of("{\"name\":\"j\",\"team\":\"nope\",\"gpus\":8,\"command\":[\"x\"]}", "team"),
+                Arguments.of("{\"name\":\"j\",\"team\":\"default\",\"gpus\":0,\"command\":[\"x\"]}", "gpus"),
+                Arguments.of("{\"name\":\"j\",\"team\":\"default\",\"gpus\":-8,\"command\":[\"x\"]}", "gpus"),
+                Arguments.of("{\"name\":\"j\",\"team\":\"default\",\"gpus\":\"8\",\"command\":[\"x\"]}", "gpus"),
+                Arguments.of("{\"name\":\"j\",\"team\":\"default\",\"gpus\":8.5,\"command\":[\"x\"]}", "gpus"),
+                Arguments.of("{\"name\":\"j\",\"team\":\"default\",\"gpus\":1e30,\"command\":[\"x\"]}", "gpus"),
+                Arguments.of("{\"name\":\"j\",\"team\":\"default\",\"gpus\":99999999999,\"command\":[\"x\"]}", "gpus"),
+                Arguments.of("{\"name\":\"j\",\"team\":\"default\",\"gpus\":24,\"command\":[\"x\"]}", "gpus"),
+                Arguments.of("{\"name\":\"j\",\"team\":\"default\",\"gpus\":8,\"tp\":3,\"command\":[\"x\"]}", "tp"),
+                Arguments.of("{\"name\":\"j\",\"team\":\"default\",\"gpus\":16,\"tp\":16,\"command\":[\"x\"]}", "tp"),
+                Arguments.of("{\"name\":\"j\",\"team\":\"default\",\"gpus\":8,\"tp\":0,\"command\":[\"x\"]}", "tp"),
+                Arguments.of("{\"name\":\"j\",\"team\":\"default\",\"gpus\":8,\"tp\":2,\"pp\":3,\"command\":[\"x\"]}", "pp"),
+                Arguments.of("{\"name\":\"j\",\"team\":\"default\",\"gpus\":8,\"cp\":3,\"command\":[\"x\"]}", "cp"),
+                Arguments.of("{\"name\":\"j\",\"team\":\"default\",\"gpus\":8,\"priority\":5000,\"command\":[\"x\"]}", "priority"),
+                Arguments.of("{\"name\":\"j\",\"team\":\"default\",\"gpus\":8,\"maxRestarts\":-1,\"command\":[\"x\"]}", "maxRestarts"),
+                Arguments.of("{\"name\":\"j\",\"team\":\"default\",\"gpus\":8,\"command\":[]}", "command"),
+                Arguments.of("{\"name\":\"j\",\"team\":\"default\",\"gpus\":8,\"command\":[1]}", "command"),
+                Arguments.of("{\"name\":\"j\",\"team\":\"default\",\"gpus\":8,\"command\":\"python\"}", "command"),
+                Arguments.of("{\"name\":\"j\",\"team\":\"default\",\"gpus\":8,\"command\":[\"x\"],\"checkpointDir\":5}", "checkpointDir"));
+    }
+
+    @ParameterizedTest(name = "[{index}] {1}: {0}")
+    @MethodSource("badJobs")
+    void badJobSubmissionIsRefusedNamingTheField(String body, String field) {
+        String before = dump();
+        Client.Response r = api.post("/jobs", body);
+        assertThat(r.status()).as(r.body()).isEqualTo(400);
+        assertRefusal(r, field);
+        assertThat(dump()).isEqualTo(before);
+    }
+
+    static Stream<Arguments> badRequests() {
+        return Stream.of(
+                Arguments.of("POST", "/hosts/register", "{\"gpus\":8}", 400, "name"),
+                Arguments.of("POST", "/hosts/register", "{\"name\":\"n\",\"gpus\":0}", 400, "gpus"),
+                Arguments.of("POST", "/hosts/register", "{\"name\":\"n\",\"gpus\":65}", 400, "gpus"),
+                Arguments.of("POST", "/hosts/register", "{\"name\":\"../etc\",\"gpus\":8}", 400, "name"),
+                Arguments.of("POST", "/hosts/register", "{\"name\":\"n\",\"gpus\":8,\"rack\":\"\"}", 400, "rack"),
+                Arguments.of("POST", "/hosts/register", "{\"name\":\"n\",\"gpus\":8,\"role\":\"x\"}", 400, "role"),
+                Arguments.of("POST", "/hosts/register", "{\"name\":\"node-a\",\"gpus\":4,\"rack\":\"r1\",\"zone\":\"z1\"}", 409, "name"),
+                Arguments.of("POST", "/hosts/1/heartbeat", "{}", 400, "generation"),
+                Arguments.of("POST", "/hosts/1/heartbeat", "{\"generation\":\"one\"}", 400, "generation"),
+                Arguments.of("POST", "/hosts/1/heartbeat", "{\"generation\":7}", 409, "generation"),
+                Arguments.of("POST", "/hosts/42/heartbeat", "{\"generation\":1}", 404, "id"),
+                Arguments.of("POST", "/hosts/abc/heartbeat", "{\"generation\":1}", 400, "id"),
+                Arguments.of("POST", "/hosts/ghost/drain", "", 404, "name"),
+                Arguments.of("POST", "/hosts/ghost/resume", "", 404, "name"),
+                Arguments.of("POST", "/jobs/999/cancel", "", 404, "id"),
+                Arguments.of("POST", "/jobs/-1/cancel", "", 400, "id"),
+                Arguments.of("POST", "/jobs/2/cancel", "", 409, "id"),
+                Arguments.of("GET", "/jobs/999", "", 404, "id"),
+                Arguments.of("GET", "/jobs/x", "", 400, "id"),
+                Arguments.of("GET", "/jobs?state=SLEEPING", "", 400, "state"),
+                Arguments.of("PUT", "/teams/bad%20name", "{}", 400, "name"),
+                Arguments.of("PUT", "/teams/t", "{\"quotaGpus\":-1}", 400, "quotaGpus"),
+                Arguments.of("GET", "/nowhere", "", 404, null),
+                Arguments.of("POST", "/jobs", "{\"name\":\"" + "x".repeat(2 << 20) + "\"}", 413, "body"));
+    }
+
+    @ParameterizedTest(name = "[{index}] {0} {1} -> {3}")
+    @MethodSource("badRequests")
+    void badRequestIsRefusedAndChangesNothing(String method, String path, String body, int status, String field) {
+        String before = dump();
+        Client.Response r = switch (method) {
+            case "GET" -> api.get(path);
+            case "PUT" -> api.put(path, body);
+            default -> api.post(path, body);
+        };
+        assertThat(r.status()).as(r.body()).isEqualTo(status);
+        assertRefusal(r, field);
+        assertThat(dump()).isEqualTo(before);
+    }
+
+    @Test
+    void refusalsLeaveTheGpusOfTheRunningJobAlone() {
+        assertThat(api.job(runningJob).get("state").stringValue()).isEqualTo("RUNNING");
+        assertThat(server.controller().gpuOwners()).isEqualTo(ServerApiTest.storedOwners(api));
+    }
+
+    private static void assertRefusal(Client.Response r, String field) {
+        JsonNode e = r.json();
+        assertThat(e.get("error").isString()).isTrue();
+        assertThat(e.get("error").stringValue()).isNotBlank().doesNotContain("Exception").doesNotContain("\tat ");
+        if (field == null) assertThat(e.get("field").isNull()).isTrue();
+        else assertThat(e.get("field").stringValue()).isEqualTo(field);
+    }
+
+    /** Everything the store holds, as the API shows it (host heartbeats excluded: they are not state). */
+    private String dump() {
+        List<String> parts = new ArrayList<>();
+        JsonNode jobs = api.ok(api.get("/jobs"));
+        parts.add(jobs.toString());
+        for (JsonNode j : jobs) parts.add(api.job(j.get("id").longValue()).toString());
+        for (JsonNode h : api.ok(api.get("/hosts")))
+            parts.add(h.get("name") + " " + h.get("gpus") + " " + h.get("rack") + " " + h.get("zone") + " "
+                    + h.get("status") + " " + h.get("generation"));
+        parts.add(api.ok(api.get("/teams")).toString());
+        return String.join("\n", parts);
+    }
+}
