@@ -1,0 +1,22 @@
+package gpufleet.protocol;
+
+import java.util.List;
+
+/**
+ * One job's share of a host: the processes the agent must run for it.
+ *
+ * @param generation    fences the assignment: reports must carry it, and a new generation (restart,
+ *                      preemption, cancel) means the old processes must go
+ * @param restart       how many times the job has been restarted (GPUFLEET_RESTART_COUNT)
+ * @param checkpointDir where the job keeps its checkpoints, or null for a per-host default
+ * @param masterAddr    address of the host running rank 0 (MASTER_ADDR)
+ * @param ranks         this host's ranks, in local-rank order
+ */
+public record Assignment(long job, long generation, int restart, String name, List<String> command,
+                         String checkpointDir, String masterAddr, int masterPort, int worldSize,
+                         List<RankSlot> ranks) {
+    public Assignment {
+        command = List.copyOf(command);
+        ranks = List.copyOf(ranks);
+    }
+}

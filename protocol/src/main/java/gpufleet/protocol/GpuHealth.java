@@ -1,0 +1,9 @@
+package gpufleet.protocol;
+
+/**
+ * A GPU the agent found unhealthy.
+ *
+ * @param xid    the NVIDIA XID error code behind it, or null when the cause was not an XID (ECC, lost device)
+ * @param detail a short human-readable cause, e.g. "XID 79: GPU has fallen off the bus"
+ */
+public record GpuHealth(int index, boolean healthy, Integer xid, String detail) {}

@@ -1,0 +1,4 @@
+package gpufleet.protocol;
+
+/** A rank's process ended with {@code code} (128 + signal number when a signal ended it). */
+public record RankExit(int rank, int code) {}
