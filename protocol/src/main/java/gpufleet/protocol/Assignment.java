@@ -10,11 +10,12 @@ import java.util.List;
  * @param restart       how many times the job has been restarted (GPUFLEET_RESTART_COUNT)
  * @param checkpointDir where the job keeps its checkpoints, or null for a per-host default
  * @param masterAddr    address of the host running rank 0 (MASTER_ADDR)
+ * @param groupRank     this host's index among the job's hosts (GROUP_RANK)
  * @param ranks         this host's ranks, in local-rank order
  */
 public record Assignment(long job, long generation, int restart, String name, List<String> command,
                          String checkpointDir, String masterAddr, int masterPort, int worldSize,
-                         List<RankSlot> ranks) {
+                         int groupRank, List<RankSlot> ranks) {
     public Assignment {
         command = List.copyOf(command);
         ranks = List.copyOf(ranks);

@@ -27,7 +27,11 @@ public final class GpufleetServer implements AutoCloseable {
     }
 
     public static GpufleetServer start(Store store, String host, int port, Duration cycle) {
-        Controller c = new Controller(store, Clock.systemUTC(), Policy.GPUFLEET);
+        return start(store, host, port, cycle, Controller.DEFAULT_HEARTBEAT_TIMEOUT);
+    }
+
+    public static GpufleetServer start(Store store, String host, int port, Duration cycle, Duration heartbeatTimeout) {
+        Controller c = new Controller(store, Clock.systemUTC(), Policy.GPUFLEET, heartbeatTimeout);
         Javalin http = new Api(c).create();
         try {
             http.start(host, port);

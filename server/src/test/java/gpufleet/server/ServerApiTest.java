@@ -143,12 +143,12 @@ class ServerApiTest {
 
     @Test
     void healthAndOpenApiDescribeTheRoutes() {
-        assertThat(api.ok(api.get("/healthz")).get("schemaVersion").intValue()).isEqualTo(1);
+        assertThat(api.ok(api.get("/healthz")).get("schemaVersion").intValue()).isEqualTo(2);
         JsonNode doc = api.ok(api.get("/openapi.json"));
         assertThat(doc.get("openapi").stringValue()).startsWith("3.");
         Set<String> paths = new HashSet<>(doc.get("paths").propertyNames());
         assertThat(paths).contains("/jobs", "/jobs/{id}", "/jobs/{id}/cancel", "/hosts/register",
-                "/hosts/{id}/heartbeat", "/hosts", "/hosts/{name}/drain", "/hosts/{name}/resume", "/healthz",
+                "/hosts/{id}/heartbeat", "/hosts/{id}/assignments", "/hosts", "/hosts/{name}/drain", "/hosts/{name}/resume", "/healthz",
                 "/openapi.json");
     }
 }

@@ -2,6 +2,12 @@ package gpufleet.server.api;
 
 import gpufleet.core.job.JobState;
 import gpufleet.core.state.HostStatus;
+import gpufleet.protocol.GpuDescriptor;
+import gpufleet.protocol.GpuHealth;
+import gpufleet.protocol.Heartbeat;
+import gpufleet.protocol.RankExit;
+import gpufleet.protocol.Registration;
+import gpufleet.protocol.TaskReport;
 import gpufleet.server.control.Controller;
 import gpufleet.server.control.RequestError;
 import gpufleet.server.store.JobRecord;
@@ -15,7 +21,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -35,7 +43,13 @@ public final class Api {
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
     private static final Set<String> JOB_FIELDS = Set.of("name", "team", "gpus", "tp", "pp", "cp", "priority", "command",
             "maxRestarts", "checkpointDir");
-    private static final Set<String> HOST_FIELDS = Set.of("name", "gpus", "rack", "zone");
+    private static final Set<String> HOST_FIELDS = Set.of("name", "gpus", "rack", "zone", "address", "gpuInfo");
+    private static final Set<String> GPU_INFO_FIELDS = Set.of("index", "uuid", "model", "memoryMiB");
+    private static final Set<String> TASK_FIELDS = Set.of("job", "generation", "exits", "checkpointTime");
+    private static final Set<String> EXIT_FIELDS = Set.of("rank", "code");
+    private static final Set<String> HEALTH_FIELDS = Set.of("index", "healthy", "xid", "detail");
+    /** The longest an assignments poll may wait. */
+    static final long MAX_WAIT_MS = 60_000;
 
     private final Controller controller;
     private final String openapi;
@@ -65,11 +79,11 @@ public final class Api {
             r.post("/api/v1/jobs/{id}/cancel", ctx -> json(ctx, 200, controller.cancel(id(ctx, "id"))));
             r.post("/api/v1/hosts/register", this::register);
             r.post("/api/v1/hosts/{id}/heartbeat", this::heartbeat);
-            r.get("/api/v1/hosts", ctx -> json(ctx, 200, controller.store().hosts()));
-            r.post("/api/v1/hosts/{name}/drain", ctx -> json(ctx, 200,
-                    controller.setHostStatus(ctx.pathParam("name"), HostStatus.DRAINING)));
+            r.get("/api/v1/hosts/{id}/assignments", this::assignments);
+            r.get("/api/v1/hosts", ctx -> json(ctx, 200, controller.hosts()));
+            r.post("/api/v1/hosts/{name}/drain", this::drain);
             r.post("/api/v1/hosts/{name}/resume", ctx -> json(ctx, 200,
-                    controller.setHostStatus(ctx.pathParam("name"), HostStatus.UP)));
+                    controller.setHostStatus(ctx.pathParam("name"), HostStatus.UP, null)));
             r.get("/api/v1/teams", ctx -> json(ctx, 200, controller.store().teams()));
             r.put("/api/v1/teams/{name}", this::putTeam);
 
@@ -129,6 +143,9 @@ public final class Api {
         long id = id(ctx, "id");
         JobRecord rec = controller.store().job(id).orElseThrow(() -> RequestError.notFound("id", "no job " + id));
         Map<String, Object> out = new LinkedHashMap<>(OUT.convertValue(rec, Map.class));
+        double now = System.currentTimeMillis() / 1000.0;
+        out.put("lostSeconds", rec.lostSecondsAt(now));
+        out.put("ettr", rec.ettrAt(now));
         out.put("events", controller.store().events(id));
         json(ctx, 200, out);
     }
@@ -140,15 +157,69 @@ public final class Api {
         int gpus = b.integer("gpus", true, null, 1, 64);
         String rack = name(b, "rack", false, "rack0");
         String zone = name(b, "zone", false, "zone0");
-        json(ctx, 200, controller.registerHost(name, rack, zone, gpus));
+        String address = b.string("address", false, null, 253);
+        List<GpuDescriptor> info = new ArrayList<>();
+        for (Body g : b.objects("gpuInfo", 64, GPU_INFO_FIELDS)) {
+            int index = g.integer("index", true, null, 0, gpus - 1);
+            if (info.stream().anyMatch(x -> x.index() == index))
+                throw RequestError.badRequest("gpuInfo", "GPU index " + index + " is listed twice");
+            info.add(new GpuDescriptor(index, g.string("uuid", false, "", 128), g.string("model", false, "", 128),
+                    g.longValue("memoryMiB", false, 0) == null ? 0 : g.longValue("memoryMiB", false, 0)));
+        }
+        json(ctx, 200, controller.registerHost(new Registration(name, gpus, rack, zone, address, info), ctx.ip()));
     }
 
     private void heartbeat(Context ctx) {
         requireSmallBody(ctx);
         long id = id(ctx, "id");
-        Body b = Body.parse(ctx.body(), Set.of("generation"));
+        Body b = Body.parse(ctx.body(), Set.of("generation", "tasks", "gpus"));
         long generation = b.longValue("generation", true, 1);
-        json(ctx, 200, controller.heartbeat(id, generation));
+        List<TaskReport> tasks = new ArrayList<>();
+        for (Body t : b.objects("tasks", 10_000, TASK_FIELDS)) {
+            List<RankExit> exits = new ArrayList<>();
+            for (Body e : t.objects("exits", 64, EXIT_FIELDS))
+                exits.add(new RankExit(e.integer("rank", true, null, 0, Integer.MAX_VALUE),
+                        e.integer("code", true, null, Integer.MIN_VALUE, Integer.MAX_VALUE)));
+            tasks.add(new TaskReport(t.longValue("job", true, 1), t.longValue("generation", true, 0), exits,
+                    t.number("checkpointTime", false, 0, 1e11)));
+        }
+        List<GpuHealth> gpus = new ArrayList<>();
+        for (Body g : b.objects("gpus", 64, HEALTH_FIELDS))
+            gpus.add(new GpuHealth(g.integer("index", true, null, 0, 63), g.bool("healthy", true, null),
+                    g.integer("xid", false, null, 0, Integer.MAX_VALUE), g.string("detail", false, null, 500)));
+        json(ctx, 200, controller.heartbeat(id, new Heartbeat(generation, tasks, gpus)));
+    }
+
+    private void assignments(Context ctx) {
+        long id = id(ctx, "id");
+        long generation = query(ctx, "generation", true, 1, Long.MAX_VALUE, 0);
+        long version = query(ctx, "version", false, Long.MIN_VALUE, Long.MAX_VALUE, -1);
+        long waitMs = query(ctx, "waitMs", false, 0, MAX_WAIT_MS, 0);
+        var reply = controller.awaitAssignments(id, generation, version, waitMs);
+        ctx.future(() -> reply.thenAccept(r -> json(ctx, 200, r)));
+    }
+
+    private void drain(Context ctx) {
+        requireSmallBody(ctx);
+        Body b = Body.parse(ctx.body(), Set.of("reason"));
+        String reason = b.string("reason", false, null, 500);
+        json(ctx, 200, controller.setHostStatus(ctx.pathParam("name"), HostStatus.DRAINING, reason));
+    }
+
+    private static long query(Context ctx, String name, boolean required, long min, long max, long dflt) {
+        String s = ctx.queryParam(name);
+        if (s == null || s.isEmpty()) {
+            if (required) throw RequestError.badRequest(name, "query parameter '" + name + "' is required");
+            return dflt;
+        }
+        try {
+            long v = Long.parseLong(s);
+            if (v < min || v > max) throw new NumberFormatException();
+            return v;
+        } catch (NumberFormatException e) {
+            throw RequestError.badRequest(name, "query parameter '" + name + "' must be an integer in [" + min + ", "
+                    + max + "], got '" + s + "'");
+        }
     }
 
     private void putTeam(Context ctx) {

@@ -20,9 +20,12 @@ final class Body {
             .build();
 
     private final JsonNode node;
+    /** Where this object sits in the request, e.g. "tasks[2]."; names fields in errors. */
+    private final String path;
 
-    private Body(JsonNode node) {
+    private Body(JsonNode node, String path) {
         this.node = node;
+        this.path = path;
     }
 
     /** Parses {@code raw}, allowing only {@code fields}. An empty body is an empty object. */
@@ -38,9 +41,54 @@ final class Body {
             }
         }
         if (n == null || !n.isObject()) throw RequestError.badRequest("body", "the body must be a JSON object");
+        return of(n, "", fields);
+    }
+
+    private static Body of(JsonNode n, String path, Set<String> fields) {
         for (String name : n.propertyNames())
-            if (!fields.contains(name)) throw RequestError.badRequest(name, "unknown field '" + name + "'");
-        return new Body(n);
+            if (!fields.contains(name)) throw RequestError.badRequest(path + name, "unknown field '" + path + name + "'");
+        return new Body(n, path);
+    }
+
+    /** A list of objects, each allowing only {@code fields}; an absent field is an empty list. */
+    List<Body> objects(String field, int maxItems, Set<String> fields) {
+        JsonNode v = present(field);
+        if (v == null) return List.of();
+        String f = path + field;
+        if (!v.isArray()) throw RequestError.badRequest(f, "'" + f + "' must be a list of objects");
+        if (v.size() > maxItems) throw RequestError.badRequest(f, "'" + f + "' has more than " + maxItems + " items");
+        List<Body> out = new ArrayList<>(v.size());
+        for (int i = 0; i < v.size(); i++) {
+            JsonNode e = v.get(i);
+            if (!e.isObject()) throw RequestError.badRequest(f, "'" + f + "' must be a list of objects");
+            out.add(of(e, f + "[" + i + "].", fields));
+        }
+        return out;
+    }
+
+    Double number(String field, boolean required, double min, double max) {
+        JsonNode v = present(field);
+        String f = path + field;
+        if (v == null) {
+            if (required) throw RequestError.badRequest(f, "'" + f + "' is required");
+            return null;
+        }
+        if (!v.isNumber()) throw RequestError.badRequest(f, "'" + f + "' must be a number");
+        double d = v.doubleValue();
+        if (!(d >= min && d <= max))
+            throw RequestError.badRequest(f, "'" + f + "' must be in [" + min + ", " + max + "], got " + d);
+        return d;
+    }
+
+    Boolean bool(String field, boolean required, Boolean dflt) {
+        JsonNode v = present(field);
+        String f = path + field;
+        if (v == null) {
+            if (required) throw RequestError.badRequest(f, "'" + f + "' is required");
+            return dflt;
+        }
+        if (!v.isBoolean()) throw RequestError.badRequest(f, "'" + f + "' must be true or false");
+        return v.booleanValue();
     }
 
     private JsonNode present(String field) {
@@ -50,61 +98,65 @@ final class Body {
 
     String string(String field, boolean required, String dflt, int maxLen) {
         JsonNode v = present(field);
+        String f = path + field;
         if (v == null) {
-            if (required) throw RequestError.badRequest(field, "'" + field + "' is required");
+            if (required) throw RequestError.badRequest(f, "'" + f + "' is required");
             return dflt;
         }
-        if (!v.isString()) throw RequestError.badRequest(field, "'" + field + "' must be a string");
+        if (!v.isString()) throw RequestError.badRequest(f, "'" + f + "' must be a string");
         String s = v.stringValue();
-        if (s.isBlank()) throw RequestError.badRequest(field, "'" + field + "' must not be blank");
-        if (s.length() > maxLen) throw RequestError.badRequest(field, "'" + field + "' is longer than " + maxLen + " characters");
+        if (s.isBlank()) throw RequestError.badRequest(f, "'" + f + "' must not be blank");
+        if (s.length() > maxLen) throw RequestError.badRequest(f, "'" + f + "' is longer than " + maxLen + " characters");
         for (int i = 0; i < s.length(); i++)
             if (Character.isISOControl(s.charAt(i)))
-                throw RequestError.badRequest(field, "'" + field + "' contains a control character");
+                throw RequestError.badRequest(f, "'" + f + "' contains a control character");
         return s;
     }
 
     Integer integer(String field, boolean required, Integer dflt, int min, int max) {
         JsonNode v = present(field);
+        String f = path + field;
         if (v == null) {
-            if (required) throw RequestError.badRequest(field, "'" + field + "' is required");
+            if (required) throw RequestError.badRequest(f, "'" + f + "' is required");
             return dflt;
         }
         if (!v.isIntegralNumber() || !v.canConvertToInt())
-            throw RequestError.badRequest(field, "'" + field + "' must be an integer");
+            throw RequestError.badRequest(f, "'" + f + "' must be an integer");
         int i = v.intValue();
         if (i < min || i > max)
-            throw RequestError.badRequest(field, "'" + field + "' must be in [" + min + ", " + max + "], got " + i);
+            throw RequestError.badRequest(f, "'" + f + "' must be in [" + min + ", " + max + "], got " + i);
         return i;
     }
 
     Long longValue(String field, boolean required, long min) {
         JsonNode v = present(field);
+        String f = path + field;
         if (v == null) {
-            if (required) throw RequestError.badRequest(field, "'" + field + "' is required");
+            if (required) throw RequestError.badRequest(f, "'" + f + "' is required");
             return null;
         }
         if (!v.isIntegralNumber() || !v.canConvertToLong())
-            throw RequestError.badRequest(field, "'" + field + "' must be an integer");
+            throw RequestError.badRequest(f, "'" + f + "' must be an integer");
         long l = v.longValue();
-        if (l < min) throw RequestError.badRequest(field, "'" + field + "' must be >= " + min);
+        if (l < min) throw RequestError.badRequest(f, "'" + f + "' must be >= " + min);
         return l;
     }
 
     List<String> strings(String field, boolean required, int maxItems, int maxLen) {
         JsonNode v = present(field);
+        String f = path + field;
         if (v == null) {
-            if (required) throw RequestError.badRequest(field, "'" + field + "' is required");
+            if (required) throw RequestError.badRequest(f, "'" + f + "' is required");
             return List.of();
         }
-        if (!v.isArray()) throw RequestError.badRequest(field, "'" + field + "' must be a list of strings");
-        if (v.size() > maxItems) throw RequestError.badRequest(field, "'" + field + "' has more than " + maxItems + " items");
+        if (!v.isArray()) throw RequestError.badRequest(f, "'" + f + "' must be a list of strings");
+        if (v.size() > maxItems) throw RequestError.badRequest(f, "'" + f + "' has more than " + maxItems + " items");
         List<String> out = new ArrayList<>();
         for (JsonNode e : v) {
-            if (!e.isString()) throw RequestError.badRequest(field, "'" + field + "' must be a list of strings");
+            if (!e.isString()) throw RequestError.badRequest(f, "'" + f + "' must be a list of strings");
             String s = e.stringValue();
-            if (s.length() > maxLen) throw RequestError.badRequest(field, "an item of '" + field + "' is longer than " + maxLen + " characters");
-            if (s.indexOf('\0') >= 0) throw RequestError.badRequest(field, "an item of '" + field + "' contains a NUL character");
+            if (s.length() > maxLen) throw RequestError.badRequest(f, "an item of '" + f + "' is longer than " + maxLen + " characters");
+            if (s.indexOf('\0') >= 0) throw RequestError.badRequest(f, "an item of '" + f + "' contains a NUL character");
             out.add(s);
         }
         return out;

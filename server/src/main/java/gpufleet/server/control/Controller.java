@@ -14,6 +14,12 @@ import gpufleet.core.sched.Scheduler;
 import gpufleet.core.state.FleetState;
 import gpufleet.core.state.HostStatus;
 import gpufleet.core.state.Placement;
+import gpufleet.protocol.GpuHealth;
+import gpufleet.protocol.Heartbeat;
+import gpufleet.protocol.HeartbeatReply;
+import gpufleet.protocol.RankExit;
+import gpufleet.protocol.Registration;
+import gpufleet.protocol.TaskReport;
 import gpufleet.server.store.HostGpus;
 import gpufleet.server.store.HostRecord;
 import gpufleet.server.store.JobChange;
@@ -25,6 +31,11 @@ import gpufleet.server.store.TeamRecord;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.Collection;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -54,17 +65,32 @@ import java.util.concurrent.locks.ReentrantLock;
  * generation fences its assignment: agents (not yet built) must present it, so an agent acting on a
  * placement from before a restart or a preemption is refused.
  *
+ * <p><b>Agents.</b> What each host must run is published in an {@link AssignmentBook} that heartbeats
+ * and long polls read without the lock. Heartbeat times live in memory only (a write per heartbeat
+ * would not scale to 12,500 hosts); after a restart every host gets a fresh timeout. Reports that
+ * change something (a rank ended, a GPU failed) take the lock and commit like any decision. A gang
+ * is stopped as a whole: the job gets a new generation, every agent drops the old one, and the job
+ * waits to restart (or fails, once its restarts are spent).
+ *
  * <p>All changes happen under one lock; the loop is one platform thread that runs a cycle every
- * period and after every submit, cancel, resume and registration.
+ * period and after every submit, cancel, resume and registration, and looks for silent hosts.
  */
 public final class Controller implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(Controller.class.getName());
     /** Jobs here run until they end or are cancelled; the core needs a duration, so give it the longest it accepts. */
     private static final Work UNKNOWN_WORK = new Work.Fixed(20 * 365 * 86_400.0);
 
+    /** How long a host may stay silent before it is declared lost and its jobs restarted elsewhere. */
+    public static final Duration DEFAULT_HEARTBEAT_TIMEOUT = Duration.ofSeconds(30);
+    /** Polls are released this often at most, so callbacks of timed-out polls do not pile up. */
+    private static final double WAKE_ALL_EVERY_SEC = 55;
+
     private final Store store;
     private final Clock clock;
     private final Policy policy;
+    private final double heartbeatTimeoutSec;
+    private final double startedAt;
+    private double lastWakeAll;
     private final ReentrantLock lock = new ReentrantLock();
     private final ScheduledExecutorService loop;
     private volatile boolean halted;
@@ -77,11 +103,26 @@ public final class Controller implements AutoCloseable {
     private final TreeMap<Integer, Job> waiting = new TreeMap<>();
     private final Map<Integer, Job> runningJobs = new HashMap<>();
     private final Map<Integer, String> storedReason = new HashMap<>();
+    private final Map<Integer, JobRecord> runningRecords = new HashMap<>();
+    private final Map<Integer, BitSet> ranksDone = new HashMap<>();
+    private final AssignmentBook book = new AssignmentBook();
+
+    // read without the lock by heartbeats and polls
+    private volatile Map<Long, HostRecord> hostsById = Map.of();
+    private final ConcurrentHashMap<Long, Double> lastSeen = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Integer, Double> checkpoints = new ConcurrentHashMap<>();
 
     public Controller(Store store, Clock clock, Policy policy) {
+        this(store, clock, policy, DEFAULT_HEARTBEAT_TIMEOUT);
+    }
+
+    public Controller(Store store, Clock clock, Policy policy, Duration heartbeatTimeout) {
         this.store = store;
         this.clock = clock;
         this.policy = policy;
+        this.heartbeatTimeoutSec = heartbeatTimeout.toMillis() / 1000.0;
+        this.startedAt = clock.millis() / 1000.0;
+        this.lastWakeAll = startedAt;
         this.loop = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "gpufleet-scheduler");
             t.setDaemon(true);
@@ -97,7 +138,10 @@ public final class Controller implements AutoCloseable {
 
     /** Starts the scheduling loop: a cycle every {@code period}, and one after each change. */
     public Controller start(Duration period) {
-        loop.scheduleWithFixedDelay(this::safeCycle, 0, period.toMillis(), TimeUnit.MILLISECONDS);
+        loop.scheduleWithFixedDelay(() -> {
+            safely(this::checkLiveness);
+            safeCycle();
+        }, 0, period.toMillis(), TimeUnit.MILLISECONDS);
         return this;
     }
 
@@ -114,7 +158,13 @@ public final class Controller implements AutoCloseable {
         waiting.clear();
         runningJobs.clear();
         storedReason.clear();
-        layout = FleetLayout.of(store.hosts());
+        runningRecords.clear();
+        book.clear();
+        List<HostRecord> hosts = store.hosts();
+        Map<Long, HostRecord> byId = new HashMap<>();
+        for (HostRecord h : hosts) byId.put(h.id(), h);
+        hostsById = Map.copyOf(byId);
+        layout = FleetLayout.of(hosts);
         state = layout == null ? null : layout.newState();
         running = layout == null ? null : new RunningSet(layout.topology());
         scheduler = layout == null ? null : new Scheduler(layout.topology(), policy);
@@ -128,10 +178,13 @@ public final class Controller implements AutoCloseable {
                 job.start(r.startTime() == null ? r.submitTime() : r.startTime(), p);
                 running.add(job);
                 runningJobs.put(job.id(), job);
+                runningRecords.put(job.id(), r);
+                book.add(r, this::addressOf);
             } else {
                 waiting.put(job.id(), job);
             }
         }
+        ranksDone.keySet().retainAll(runningJobs.keySet());
         if (layout != null) layout.applyStatuses(state);
     }
 
@@ -153,10 +206,14 @@ public final class Controller implements AutoCloseable {
     }
 
     private void safeCycle() {
+        safely(this::cycle);
+    }
+
+    private void safely(Runnable r) {
         try {
-            cycle();
+            r.run();
         } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.ERROR, "scheduling cycle failed; state rebuilt from the store", e);
+            LOG.log(System.Logger.Level.ERROR, "controller step failed; state rebuilt from the store", e);
             lock.lock();
             try {
                 if (!halted) reload();
@@ -189,7 +246,8 @@ public final class Controller implements AutoCloseable {
                         changes.add(new JobChange(j.id(), JobState.RUNNING, where, "", "STARTED", describe(where)));
                     }
                     case Decision.Preempt p -> changes.add(new JobChange(j.id(), JobState.PREEMPTED, List.of(),
-                            "preempted by job " + p.forJob().id(), "PREEMPTED", "for job " + p.forJob().id()));
+                            "preempted by job " + p.forJob().id(), "PREEMPTED", "for job " + p.forJob().id(),
+                            endOfRun(runningRecords.get(j.id()), now, true, false)));
                     case Decision.Reject r -> changes.add(new JobChange(j.id(), JobState.FAILED, List.of(), r.reason(),
                             "REJECTED", r.reason()));
                 }
@@ -212,6 +270,7 @@ public final class Controller implements AutoCloseable {
                     Job v = p.job();
                     running.remove(v);
                     runningJobs.remove(v.id());
+                    forgetRun(v.id());
                     v.preempt(now, p.forJob().id());
                     waiting.put(v.id(), v);
                 }
@@ -223,6 +282,9 @@ public final class Controller implements AutoCloseable {
                         j.start(now, s.placement());
                         running.add(j);
                         runningJobs.put(j.id(), j);
+                        JobRecord r = store.job(j.id()).orElseThrow();
+                        runningRecords.put(j.id(), r);
+                        book.add(r, this::addressOf);
                     }
                     case Decision.Reject r -> {
                         waiting.remove(j.id());
@@ -291,13 +353,16 @@ public final class Controller implements AutoCloseable {
             if (rec.state().isTerminal())
                 throw RequestError.conflict("id", "job " + id + " is already " + rec.state());
             double now = now();
-            store.apply(List.of(new JobChange(id, JobState.CANCELLED, List.of(), "cancelled", "CANCELLED",
-                    rec.state() == JobState.RUNNING ? "released " + rec.gpus() + " GPUs" : "")), now);
             int jid = (int) id;
+            JobRecord run = runningRecords.get(jid);
+            store.apply(List.of(new JobChange(id, JobState.CANCELLED, List.of(), "cancelled", "CANCELLED",
+                    rec.state() == JobState.RUNNING ? "released " + rec.gpus() + " GPUs" : "",
+                    run == null ? JobChange.Accounting.NONE : endOfRun(run, now, false, false))), now);
             Job j = runningJobs.remove(jid);
             if (j != null) {
                 running.remove(j);
                 state.release(jid, j.placement());
+                forgetRun(jid);
             } else {
                 j = waiting.remove(jid);
             }
@@ -310,56 +375,334 @@ public final class Controller implements AutoCloseable {
         return store.job(id).orElseThrow();
     }
 
-    /** Registers a host (or re-registers one, which bumps its generation) and rebuilds the topology. */
-    public HostRecord registerHost(String name, String rack, String zone, int gpus) {
+    // ---- runs ending ---------------------------------------------------------------------------
+
+    /**
+     * How a run ending at {@code now} counts. Work since the later of the run's start and the newest
+     * checkpoint is thrown away when the run was interrupted ({@code lostWork}); a run that is
+     * interrupted leaves the job waiting, and that wait is counted as lost when it runs again.
+     */
+    private JobChange.Accounting endOfRun(JobRecord r, double now, boolean lostWork, boolean restart) {
+        if (r == null || r.startTime() == null) return JobChange.Accounting.NONE;
+        double run = Math.max(0, now - r.startTime());
+        Double ck = checkpointOf(r);
+        double lost = 0;
+        if (lostWork) lost = Math.min(run, Math.max(0, now - Math.max(r.startTime(), ck == null ? r.startTime() : ck)));
+        return new JobChange.Accounting(restart ? 1 : 0, run, lost, ck, lostWork);
+    }
+
+    private Double checkpointOf(JobRecord r) {
+        Double seen = checkpoints.get((int) r.id());
+        if (seen == null) return r.lastCheckpoint();
+        return r.lastCheckpoint() == null ? seen : Math.max(seen, r.lastCheckpoint());
+    }
+
+    /** Drops a run's in-memory traces once its end is committed. Caller holds the lock. */
+    private void forgetRun(int job) {
+        JobRecord r = runningRecords.remove(job);
+        if (r != null) book.remove(job, r.placement());
+        ranksDone.remove(job);
+        checkpoints.remove(job);
+    }
+
+    /**
+     * Stops a running job's whole gang after a failure: requeued with one more restart, or FAILED
+     * when its restarts are spent. Caller holds the lock.
+     */
+    private void interrupt(int job, String cause, String kind, double now) {
+        JobRecord r = runningRecords.get(job);
+        Job j = runningJobs.get(job);
+        if (r == null || j == null) return;
+        boolean again = r.restarts() < r.maxRestarts();
+        String reason = again ? "restarting after: " + cause
+                : "failed after " + r.restarts() + " restarts (max " + r.maxRestarts() + "): " + cause;
+        store.apply(List.of(new JobChange(job, again ? JobState.RESTARTING : JobState.FAILED, List.of(), reason,
+                again ? "RESTART" : "FAILED", kind + ": " + cause, endOfRun(r, now, true, again))), now);
+        runningJobs.remove(job);
+        running.remove(j);
+        state.release(job, j.placement());
+        forgetRun(job);
+        if (again) {
+            JobRecord next = store.job(job).orElseThrow();
+            Job w = toJob(next);
+            waiting.put(job, w);
+            storedReason.put(job, next.reason());
+        } else {
+            j.fail(now, reason);
+            storedReason.remove(job);
+        }
+        LOG.log(System.Logger.Level.INFO, "job " + job + ": " + reason);
+    }
+
+    /** Every rank ended with 0. Caller holds the lock. */
+    private void complete(int job, double now) {
+        JobRecord r = runningRecords.get(job);
+        Job j = runningJobs.get(job);
+        if (r == null || j == null) return;
+        store.apply(List.of(new JobChange(job, JobState.COMPLETED, List.of(), "completed", "COMPLETED",
+                "all " + r.gpus() + " ranks exited 0", endOfRun(r, now, false, false))), now);
+        runningJobs.remove(job);
+        running.remove(j);
+        state.release(job, j.placement());
+        forgetRun(job);
+        j.complete(now);
+        storedReason.remove(job);
+    }
+
+    // ---- hosts and agents ----------------------------------------------------------------------
+
+    private String addressOf(String hostName) {
+        for (HostRecord h : hostsById.values())
+            if (h.name().equals(hostName)) return h.address() == null || h.address().isBlank() ? h.name() : h.address();
+        return hostName;
+    }
+
+    /**
+     * Registers a host (or re-registers one, which bumps its generation) and rebuilds the topology.
+     * A re-registration is a new agent process: whatever the old one ran is gone, so jobs holding
+     * GPUs there lose a part of their gang and are restarted.
+     */
+    public HostRecord registerHost(Registration r, String remoteAddress) {
         HostRecord rec;
         lock.lock();
         try {
-            var existing = store.hostByName(name);
+            double now = now();
+            var existing = store.hostByName(r.name());
             if (existing.isPresent()) {
                 HostRecord e = existing.get();
-                boolean reshaped = e.gpus() != gpus || !e.rack().equals(rack) || !e.zone().equals(zone);
-                int h = layout.indexOf(name);
-                if (reshaped && h >= 0 && state.jobsOn(h).length > 0)
-                    throw RequestError.conflict("name", "host " + name + " runs jobs "
-                            + java.util.Arrays.toString(state.jobsOn(h)) + "; it cannot change its GPUs, rack or zone now");
+                boolean reshaped = e.gpus() != r.gpus() || !e.rack().equals(r.rack()) || !e.zone().equals(r.zone());
+                int h = layout.indexOf(r.name());
+                int[] jobs = h >= 0 ? state.jobsOn(h) : new int[0];
+                if (reshaped && jobs.length > 0)
+                    throw RequestError.conflict("name", "host " + r.name() + " runs jobs "
+                            + java.util.Arrays.toString(jobs) + "; it cannot change its GPUs, rack or zone now");
+                for (int job : jobs) interrupt(job, "agent on " + r.name() + " restarted", "AGENT_RESTARTED", now);
             }
             List<HostRecord> after = new ArrayList<>();
-            for (HostRecord h : store.hosts()) if (!h.name().equals(name)) after.add(h);
-            after.add(new HostRecord(0, name, rack, zone, gpus, HostStatus.UP, null, 0));
+            for (HostRecord h : store.hosts()) if (!h.name().equals(r.name())) after.add(h);
+            after.add(new HostRecord(0, r.name(), r.rack(), r.zone(), r.gpus(), HostStatus.UP));
             if (FleetLayout.slotCount(after) > FleetLayout.MAX_SLOTS)
                 throw RequestError.badRequest("rack", "this rack and zone would make the fleet's layout too sparse ("
                         + FleetLayout.slotCount(after) + " slots > " + FleetLayout.MAX_SLOTS + ")");
-            rec = store.registerHost(name, rack, zone, gpus, now());
+            rec = store.registerHost(r, r.address() != null ? r.address() : remoteAddress, now);
+            lastSeen.put(rec.id(), now);
             reload();
         } finally {
             lock.unlock();
         }
         trigger();
-        return rec;
+        return rec.withLastHeartbeat(lastSeen.get(rec.id()));
     }
 
-    /** Records a heartbeat from the agent holding {@code generation}; refuses a stale one. */
-    public HostRecord heartbeat(long hostId, long generation) {
-        HostRecord h = store.host(hostId).orElseThrow(() -> RequestError.notFound("id", "no host " + hostId));
-        if (!store.heartbeat(hostId, generation, now()))
+    /** The host an agent speaks for, if {@code generation} is its current one; else the refusal. */
+    private HostRecord fenced(long hostId, long generation) {
+        HostRecord h = hostsById.get(hostId);
+        if (h == null) throw RequestError.notFound("id", "no host " + hostId);
+        if (h.generation() != generation)
             throw RequestError.conflict("generation", "generation " + generation + " is stale; host " + h.name()
-                    + " is at generation " + store.host(hostId).map(HostRecord::generation).orElse(h.generation()));
-        return store.host(hostId).orElseThrow();
+                    + " is at generation " + h.generation());
+        return h;
     }
 
-    /** Drains (no new work; running jobs stay) or resumes a host. */
-    public HostRecord setHostStatus(String name, HostStatus status) {
+    /**
+     * An agent's heartbeat: it is alive, runs these tasks, and these GPUs are unhealthy. Answers what
+     * the host must run now. Only reports that change something take the lock.
+     */
+    public HeartbeatReply heartbeat(long hostId, Heartbeat hb) {
+        HostRecord h = fenced(hostId, hb.generation());
+        double now = now();
+        lastSeen.put(hostId, now);
+        for (TaskReport t : hb.tasks())
+            if (t.checkpointTime() != null && t.checkpointTime() <= now + 60)
+                checkpoints.merge((int) t.job(), t.checkpointTime(), Math::max);
+        boolean act = h.status() == HostStatus.DOWN;
+        for (TaskReport t : hb.tasks()) if (!t.exits().isEmpty()) act = true;
+        for (GpuHealth g : hb.gpus()) if (!g.healthy() && !h.unhealthyGpus().contains(g.index())) act = true;
+        if (act) {
+            boolean changed;
+            lock.lock();
+            try {
+                changed = handleReports(hostId, hb, now);
+            } finally {
+                lock.unlock();
+            }
+            if (changed) trigger();
+        }
+        return reply(hostsById.getOrDefault(hostId, h));
+    }
+
+    private HeartbeatReply reply(HostRecord h) {
+        AssignmentBook.Snapshot s = book.of(h.name());
+        return new HeartbeatReply(h.id(), h.generation(), h.status().name(), s.version(), s.assignments());
+    }
+
+    /** Acts on exits and GPU errors in a heartbeat. Caller holds the lock. Returns whether anything changed. */
+    private boolean handleReports(long hostId, Heartbeat hb, double now) {
+        if (halted) return false;
+        HostRecord h = hostsById.get(hostId);
+        if (h == null || h.generation() != hb.generation()) return false;
+        boolean changed = false;
+        if (h.status() == HostStatus.DOWN) {
+            // it was declared lost and is back: its old work was already restarted elsewhere
+            store.setHostStatus(h.id(), HostStatus.UP, "", List.of());
+            state.setStatus(layout.indexOf(h.name()), HostStatus.UP);
+            refreshHosts();
+            h = hostsById.get(hostId);
+            changed = true;
+        }
+        for (TaskReport t : hb.tasks()) {
+            int job = (int) t.job();
+            JobRecord r = runningRecords.get(job);
+            if (r == null || r.generation() != t.generation()) continue; // stale: that run is over
+            String hostName = h.name();
+            var mine = r.placement().stream().filter(p -> p.host().equals(hostName)).findFirst();
+            if (mine.isEmpty()) continue;
+            int first = firstRankOn(r, mine.get().host());
+            int count = mine.get().gpus().size();
+            Optional<RankExit> bad = t.exits().stream()
+                    .filter(e -> e.rank() >= first && e.rank() < first + count && e.code() != 0).findFirst();
+            if (bad.isPresent()) {
+                interrupt(job, "rank " + bad.get().rank() + " on " + mine.get().host() + " exited with code "
+                        + bad.get().code(), "RANK_FAILED", now);
+                changed = true;
+                continue;
+            }
+            BitSet done = ranksDone.computeIfAbsent(job, k -> new BitSet(r.gpus()));
+            for (RankExit e : t.exits()) if (e.rank() >= first && e.rank() < first + count) done.set(e.rank());
+            if (done.cardinality() == r.gpus()) {
+                complete(job, now);
+                changed = true;
+            }
+        }
+        HostRecord reported = h;
+        List<GpuHealth> fresh = hb.gpus().stream()
+                .filter(g -> !g.healthy() && g.index() >= 0 && g.index() < reported.gpus() && !reported.unhealthyGpus().contains(g.index()))
+                .toList();
+        if (!fresh.isEmpty()) {
+            gpuFailed(reported, fresh, now);
+            changed = true;
+        }
+        return changed;
+    }
+
+    private static int firstRankOn(JobRecord r, String host) {
+        int rank = 0;
+        for (HostGpus hg : r.placement()) {
+            if (hg.host().equals(host)) return rank;
+            rank += hg.gpus().size();
+        }
+        return -1;
+    }
+
+    /** GPUs went bad: the host takes no new work, and jobs on those GPUs restart elsewhere. Caller holds the lock. */
+    private void gpuFailed(HostRecord h, List<GpuHealth> bad, double now) {
+        List<Integer> unhealthy = new ArrayList<>(h.unhealthyGpus());
+        StringBuilder why = new StringBuilder();
+        for (GpuHealth g : bad) {
+            unhealthy.add(g.index());
+            if (!why.isEmpty()) why.append("; ");
+            why.append("GPU ").append(g.index()).append(": ")
+                    .append(g.detail() != null && !g.detail().isBlank() ? g.detail()
+                            : g.xid() != null ? "XID " + g.xid() : "unhealthy");
+        }
+        String reason = why.toString();
+        HostStatus status = h.status() == HostStatus.DOWN ? HostStatus.DOWN : HostStatus.DRAINING;
+        store.setHostStatus(h.id(), status, reason, unhealthy.stream().sorted().distinct().toList());
+        int hi = layout.indexOf(h.name());
+        state.setStatus(hi, status);
+        for (int job : state.jobsOn(hi)) {
+            JobRecord r = runningRecords.get(job);
+            if (r == null) continue;
+            boolean uses = r.placement().stream().anyMatch(p -> p.host().equals(h.name())
+                    && p.gpus().stream().anyMatch(unhealthy::contains));
+            if (uses) interrupt(job, h.name() + " " + reason, "GPU_FAILED", now);
+        }
+        refreshHosts();
+        LOG.log(System.Logger.Level.WARNING, "host " + h.name() + " drained: " + reason);
+    }
+
+    /** Re-reads host records (status, reason) without rebuilding the topology. Caller holds the lock. */
+    private void refreshHosts() {
+        Map<Long, HostRecord> byId = new HashMap<>();
+        for (HostRecord x : store.hosts()) byId.put(x.id(), x);
+        hostsById = Map.copyOf(byId);
+    }
+
+    /**
+     * Waits for the host's assignments to differ from {@code version}, at most {@code waitMs}, then
+     * answers what the host must run. The wait holds no thread.
+     */
+    public CompletableFuture<HeartbeatReply> awaitAssignments(long hostId, long generation, long version, long waitMs) {
+        HostRecord h = fenced(hostId, generation);
+        CompletableFuture<Void> change = book.changeAfter(h.name(), version);
+        return change.completeOnTimeout(null, waitMs, TimeUnit.MILLISECONDS)
+                .thenApply(x -> reply(hostsById.getOrDefault(hostId, h)));
+    }
+
+    /** Declares lost every host silent for longer than the timeout, restarting its jobs elsewhere. */
+    public void checkLiveness() {
+        double now = now();
+        if (now - lastWakeAll > WAKE_ALL_EVERY_SEC) {
+            lastWakeAll = now;
+            book.wakeAll();
+        }
+        List<HostRecord> silent = new ArrayList<>();
+        for (HostRecord h : hostsById.values()) {
+            if (h.status() == HostStatus.DOWN) continue;
+            double seen = lastSeen.getOrDefault(h.id(), startedAt);
+            if (now - seen > heartbeatTimeoutSec) silent.add(h);
+        }
+        if (silent.isEmpty()) return;
+        lock.lock();
+        try {
+            if (halted) return;
+            for (HostRecord stale : silent) {
+                HostRecord h = hostsById.get(stale.id());
+                if (h == null || h.status() == HostStatus.DOWN) continue;
+                double seen = lastSeen.getOrDefault(h.id(), startedAt);
+                if (now - seen <= heartbeatTimeoutSec) continue;
+                String cause = "host " + h.name() + " lost: no heartbeat for " + Math.round(now - seen) + " s";
+                int hi = layout.indexOf(h.name());
+                for (int job : state.jobsOn(hi)) interrupt(job, cause, "HOST_LOST", now);
+                store.setHostStatus(h.id(), HostStatus.DOWN, "no heartbeat for " + Math.round(now - seen) + " s",
+                        h.unhealthyGpus());
+                state.setStatus(hi, HostStatus.DOWN);
+                LOG.log(System.Logger.Level.WARNING, cause);
+            }
+            refreshHosts();
+        } finally {
+            lock.unlock();
+        }
+        trigger();
+    }
+
+    /** Hosts as stored, with the last heartbeat heard since this controller started. */
+    public List<HostRecord> hosts() {
+        List<HostRecord> out = new ArrayList<>();
+        for (HostRecord h : store.hosts()) out.add(h.withLastHeartbeat(lastSeen.get(h.id())));
+        return out;
+    }
+
+    /** Drains (no new work; running jobs stay) or resumes a host; resuming clears its unhealthy GPUs. */
+    public HostRecord setHostStatus(String name, HostStatus status, String reason) {
+        long id;
         lock.lock();
         try {
             HostRecord h = store.hostByName(name).orElseThrow(() -> RequestError.notFound("name", "no host " + name));
-            store.setHostStatus(h.id(), status);
+            id = h.id();
+            if (status == HostStatus.UP) {
+                store.setHostStatus(h.id(), HostStatus.UP, "", List.of());
+                lastSeen.put(h.id(), now()); // a fresh timeout: resuming a lost host gives its agent time to return
+            } else {
+                store.setHostStatus(h.id(), status, reason == null ? "drained by an operator" : reason, h.unhealthyGpus());
+            }
             state.setStatus(layout.indexOf(name), status);
+            refreshHosts();
         } finally {
             lock.unlock();
         }
         if (status == HostStatus.UP) trigger();
-        return store.hostByName(name).orElseThrow();
+        return store.hostByName(name).orElseThrow().withLastHeartbeat(lastSeen.get(id));
     }
 
     /** Creates a team or sets its quota. */

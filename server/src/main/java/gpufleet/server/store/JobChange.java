@@ -11,9 +11,35 @@ import java.util.List;
  *
  * @param state     the new state, or null to keep the state and only update the reason
  * @param placement the GPUs it holds from now on (empty unless RUNNING)
+ * @param time      how the run that ends here counts (zero for transitions that end no run)
  */
 public record JobChange(long jobId, JobState state, List<HostGpus> placement, String reason, String eventKind,
-                        String eventDetail) {
+                        String eventDetail, Accounting time) {
+
+    /**
+     * What a transition adds to the job's time accounting.
+     *
+     * @param restarts    1 when the job is requeued after a failure
+     * @param runSeconds  length of the run that ends
+     * @param lostSeconds work since the last checkpoint that the ending run throws away
+     * @param checkpoint  newest checkpoint seen, or null
+     * @param interrupted true when the job now waits to run again (the wait will count as lost)
+     */
+    public record Accounting(int restarts, double runSeconds, double lostSeconds, Double checkpoint,
+                             boolean interrupted) {
+        public static final Accounting NONE = new Accounting(0, 0, 0, null, false);
+    }
+
+    public JobChange {
+        placement = placement == null ? List.of() : List.copyOf(placement);
+        if (time == null) time = Accounting.NONE;
+    }
+
+    public JobChange(long jobId, JobState state, List<HostGpus> placement, String reason, String eventKind,
+                     String eventDetail) {
+        this(jobId, state, placement, reason, eventKind, eventDetail, Accounting.NONE);
+    }
+
     public static JobChange reason(long jobId, String reason) {
         return new JobChange(jobId, null, List.of(), reason, null, null);
     }

@@ -7,16 +7,41 @@ import java.util.List;
 /**
  * A job as stored. Times are seconds since the epoch.
  *
- * @param placement  the GPUs it holds while RUNNING, empty otherwise
- * @param generation bumped every time the job's assignment changes (start, preemption, cancel):
- *                   an agent acting on an older generation is acting on a stale assignment
+ * @param placement      the GPUs it holds while RUNNING, empty otherwise
+ * @param generation     bumped every time the job's assignment changes (start, preemption, restart, cancel):
+ *                       an agent acting on an older generation is acting on a stale assignment
+ * @param startTime      when the current (or last) run began
+ * @param firstStartTime when the job first ran
+ * @param runSeconds     time it held GPUs in runs that have ended
+ * @param lostSeconds    work thrown away at interruptions (since the last checkpoint) plus time spent
+ *                       waiting to run again, for interruptions that have been recovered
+ * @param lastCheckpoint newest checkpoint the agents reported (epoch seconds), or null
+ * @param interruptedAt  when the job was last interrupted, while it waits to run again; null otherwise
  */
 public record JobRecord(long id, String name, String team, int gpus, int tp, int pp, int cp, int priority,
                         JobState state, double submitTime, List<String> command, int maxRestarts,
                         String checkpointDir, int restarts, String reason, List<HostGpus> placement,
-                        long generation, Double startTime, Double endTime) {
+                        long generation, Double startTime, Double endTime, Double firstStartTime,
+                        double runSeconds, double lostSeconds, Double lastCheckpoint, Double interruptedAt) {
     public JobRecord {
         command = List.copyOf(command);
         placement = placement == null ? List.of() : List.copyOf(placement);
+    }
+
+    /** Time lost so far, counting an interruption still being waited out at {@code now}. */
+    public double lostSecondsAt(double now) {
+        return lostSeconds + (interruptedAt == null ? 0 : Math.max(0, now - interruptedAt));
+    }
+
+    /**
+     * Effective training time ratio at {@code now}: the share of the time since the job first started
+     * that went to progress that was kept. Null before the first start.
+     */
+    public Double ettrAt(double now) {
+        if (firstStartTime == null) return null;
+        double end = endTime != null ? endTime : now;
+        double elapsed = end - firstStartTime;
+        if (elapsed <= 0) return 1.0;
+        return Math.max(0, Math.min(1, (elapsed - lostSecondsAt(end)) / elapsed));
     }
 }

@@ -2,6 +2,8 @@ package gpufleet.server.store;
 
 import gpufleet.core.job.JobState;
 import gpufleet.core.state.HostStatus;
+import gpufleet.protocol.GpuDescriptor;
+import gpufleet.protocol.Registration;
 import tools.jackson.core.type.TypeReference;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -36,11 +38,13 @@ import java.util.Optional;
  */
 public final class SqlStore implements Store {
     /** Migrations in order; the version is the number after the V. */
-    static final List<String> MIGRATIONS = List.of("V1__initial_schema.sql");
+    static final List<String> MIGRATIONS = List.of("V1__initial_schema.sql", "V2__agents_and_accounting.sql");
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
     private static final TypeReference<List<HostGpus>> PLACEMENT = new TypeReference<>() {};
     private static final TypeReference<List<String>> STRINGS = new TypeReference<>() {};
+    private static final TypeReference<List<Integer>> INTS = new TypeReference<>() {};
+    private static final TypeReference<List<GpuDescriptor>> GPUS = new TypeReference<>() {};
 
     private final Connection conn;
 
@@ -147,47 +151,43 @@ public final class SqlStore implements Store {
     // ---- hosts ---------------------------------------------------------------------------------
 
     @Override
-    public synchronized HostRecord registerHost(String name, String rack, String zone, int gpus, double now) {
+    public synchronized HostRecord registerHost(Registration r, String address, double now) {
         return tx(() -> {
             long id = nextId("hosts");
             try (PreparedStatement p = conn.prepareStatement("""
-                    INSERT INTO hosts (id, name, rack, zone, gpus, status, last_heartbeat, generation, registered_at)
-                    VALUES (?, ?, ?, ?, ?, 'UP', ?, 1, ?)
+                    INSERT INTO hosts (id, name, rack, zone, gpus, status, last_heartbeat, generation, registered_at,
+                        address, gpu_info)
+                    VALUES (?, ?, ?, ?, ?, 'UP', ?, 1, ?, ?, ?)
                     ON CONFLICT (name) DO UPDATE SET rack = excluded.rack, zone = excluded.zone,
                         gpus = excluded.gpus, last_heartbeat = excluded.last_heartbeat,
+                        address = excluded.address, gpu_info = excluded.gpu_info,
+                        status = CASE WHEN hosts.status = 'DOWN' THEN 'UP' ELSE hosts.status END,
+                        status_reason = CASE WHEN hosts.status = 'DOWN' THEN '' ELSE hosts.status_reason END,
                         generation = hosts.generation + 1""")) {
                 p.setLong(1, id);
-                p.setString(2, name);
-                p.setString(3, rack);
-                p.setString(4, zone);
-                p.setInt(5, gpus);
+                p.setString(2, r.name());
+                p.setString(3, r.rack());
+                p.setString(4, r.zone());
+                p.setInt(5, r.gpus());
                 p.setDouble(6, now);
                 p.setDouble(7, now);
+                p.setString(8, address);
+                p.setString(9, JSON.writeValueAsString(r.gpuInfo()));
                 p.executeUpdate();
             }
-            return queryHosts("SELECT * FROM hosts WHERE name = ?", name).getFirst();
+            return queryHosts("SELECT * FROM hosts WHERE name = ?", r.name()).getFirst();
         });
     }
 
     @Override
-    public synchronized boolean heartbeat(long hostId, long generation, double now) {
-        return tx(() -> {
-            try (PreparedStatement p = conn.prepareStatement(
-                    "UPDATE hosts SET last_heartbeat = ? WHERE id = ? AND generation = ?")) {
-                p.setDouble(1, now);
-                p.setLong(2, hostId);
-                p.setLong(3, generation);
-                return p.executeUpdate() == 1;
-            }
-        });
-    }
-
-    @Override
-    public synchronized void setHostStatus(long hostId, HostStatus status) {
+    public synchronized void setHostStatus(long hostId, HostStatus status, String reason, List<Integer> unhealthyGpus) {
         tx(() -> {
-            try (PreparedStatement p = conn.prepareStatement("UPDATE hosts SET status = ? WHERE id = ?")) {
+            try (PreparedStatement p = conn.prepareStatement(
+                    "UPDATE hosts SET status = ?, status_reason = ?, unhealthy_gpus = ? WHERE id = ?")) {
                 p.setString(1, status.name());
-                p.setLong(2, hostId);
+                p.setString(2, reason == null ? "" : reason);
+                p.setString(3, JSON.writeValueAsString(unhealthyGpus == null ? List.of() : unhealthyGpus));
+                p.setLong(4, hostId);
                 if (p.executeUpdate() != 1) throw new StoreException("no host " + hostId, null);
             }
             return null;
@@ -215,7 +215,9 @@ public final class SqlStore implements Store {
             while (rs.next())
                 out.add(new HostRecord(rs.getLong("id"), rs.getString("name"), rs.getString("rack"),
                         rs.getString("zone"), rs.getInt("gpus"), HostStatus.valueOf(rs.getString("status")),
-                        nullableDouble(rs, "last_heartbeat"), rs.getLong("generation")));
+                        null, rs.getLong("generation"), rs.getString("address"),
+                        JSON.readValue(rs.getString("gpu_info"), GPUS), rs.getString("status_reason"),
+                        JSON.readValue(rs.getString("unhealthy_gpus"), INTS)));
             return out;
         }
     }
@@ -337,14 +339,28 @@ public final class SqlStore implements Store {
                 }
                 boolean running = c.state() == JobState.RUNNING;
                 boolean terminal = c.state().isTerminal();
+                JobChange.Accounting t = c.time();
                 String placement = running ? JSON.writeValueAsString(c.placement()) : null;
+                // a start ends any wait after an interruption: that wait is lost time
                 try (PreparedStatement p = prepare("""
                         UPDATE jobs SET state = ?, placement = ?, reason = ?, generation = generation + 1,
                             start_time = CASE WHEN ? = 1 THEN ? ELSE start_time END,
+                            first_start_time = CASE WHEN ? = 1 AND first_start_time IS NULL THEN ? ELSE first_start_time END,
+                            lost_seconds = lost_seconds + ?
+                                + CASE WHEN ? = 1 AND interrupted_at IS NOT NULL THEN ? - interrupted_at ELSE 0 END,
+                            interrupted_at = CASE WHEN ? = 1 THEN ? WHEN ? = 1 THEN NULL ELSE interrupted_at END,
+                            run_seconds = run_seconds + ?,
+                            restarts = restarts + ?,
+                            last_checkpoint = CASE WHEN ? = 1 THEN ? ELSE last_checkpoint END,
                             end_time = CASE WHEN ? = 1 THEN ? ELSE end_time END,
                             updated_time = ?
                         WHERE id = ?""", c.state().name(), placement, c.reason() == null ? "" : c.reason(),
-                        running ? 1 : 0, now, terminal ? 1 : 0, now, now, c.jobId())) {
+                        running ? 1 : 0, now, running ? 1 : 0, now,
+                        t.lostSeconds(), running ? 1 : 0, now,
+                        t.interrupted() ? 1 : 0, now, running || terminal ? 1 : 0,
+                        t.runSeconds(), t.restarts(),
+                        t.checkpoint() != null ? 1 : 0, t.checkpoint() == null ? 0.0 : t.checkpoint(),
+                        terminal ? 1 : 0, now, now, c.jobId())) {
                     if (p.executeUpdate() != 1) throw new StoreException("no job " + c.jobId(), null);
                 }
                 addEvent(c.jobId(), now, c.eventKind(), c.eventDetail() == null ? "" : c.eventDetail());
@@ -373,7 +389,10 @@ public final class SqlStore implements Store {
                         JSON.readValue(rs.getString("command"), STRINGS), rs.getInt("max_restarts"),
                         rs.getString("checkpoint_dir"), rs.getInt("restarts"), rs.getString("reason"),
                         placement == null ? List.of() : JSON.readValue(placement, PLACEMENT), rs.getLong("generation"),
-                        nullableDouble(rs, "start_time"), nullableDouble(rs, "end_time")));
+                        nullableDouble(rs, "start_time"), nullableDouble(rs, "end_time"),
+                        nullableDouble(rs, "first_start_time"), rs.getDouble("run_seconds"),
+                        rs.getDouble("lost_seconds"), nullableDouble(rs, "last_checkpoint"),
+                        nullableDouble(rs, "interrupted_at")));
             }
             return out;
         }

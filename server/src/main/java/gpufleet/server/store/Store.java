@@ -2,6 +2,7 @@ package gpufleet.server.store;
 
 import gpufleet.core.job.JobState;
 import gpufleet.core.state.HostStatus;
+import gpufleet.protocol.Registration;
 
 import java.util.List;
 import java.util.Optional;
@@ -12,13 +13,14 @@ import java.util.Optional;
  */
 public interface Store extends AutoCloseable {
 
-    /** Inserts a host (UP), or re-registers one of the same name (new shape, same status, generation + 1). */
-    HostRecord registerHost(String name, String rack, String zone, int gpus, double now);
+    /**
+     * Inserts a host (UP), or re-registers one of the same name: new shape and GPUs, generation + 1, and
+     * the same status, except that a DOWN host (lost) comes back UP.
+     */
+    HostRecord registerHost(Registration r, String address, double now);
 
-    /** Records a heartbeat; false (and no change) if the host is unknown or the generation is not its current one. */
-    boolean heartbeat(long hostId, long generation, double now);
-
-    void setHostStatus(long hostId, HostStatus status);
+    /** Sets a host's status, why, and which of its GPUs are unhealthy. */
+    void setHostStatus(long hostId, HostStatus status, String reason, List<Integer> unhealthyGpus);
 
     List<HostRecord> hosts();
 

@@ -1,0 +1,115 @@
+package gpufleet.server.control;
+
+import gpufleet.protocol.Assignment;
+import gpufleet.protocol.RankSlot;
+import gpufleet.server.store.HostGpus;
+import gpufleet.server.store.JobRecord;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+
+/**
+ * What each host must run, derived from the RUNNING jobs' committed placements, with a version per
+ * host so agents can long-poll for a change.
+ *
+ * <p>Writers (the controller, under its lock) replace a host's whole list; readers (heartbeats and
+ * polls, on any thread) read an immutable snapshot without locking, so 12,500 agents heartbeating
+ * never wait on a scheduling cycle.
+ */
+final class AssignmentBook {
+    /** One host's assignments at one version. */
+    record Snapshot(long version, List<Assignment> assignments) {}
+
+    private static final Snapshot EMPTY = new Snapshot(0, List.of());
+
+    // versions only grow, across all hosts, so a version an agent holds is never reused for other content
+    private final AtomicLong versions = new AtomicLong(System.currentTimeMillis() * 1000);
+    private final Map<String, Map<Long, Assignment>> byHost = new TreeMap<>(); // guarded by the controller's lock
+    private final ConcurrentHashMap<String, Snapshot> published = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, CompletableFuture<Void>> waiters = new ConcurrentHashMap<>();
+
+    /** Port for a job's rendezvous: spread over a range, different across restarts of the same job. */
+    static int masterPort(long job, int restart) {
+        return 20_000 + (int) Math.floorMod(job * 7_919L + restart * 104_729L, 30_000L);
+    }
+
+    /** The per-host assignments of a RUNNING job: ranks numbered host by host in placement order. */
+    static Map<String, Assignment> split(JobRecord r, Function<String, String> addressOf) {
+        Map<String, Assignment> out = new TreeMap<>();
+        List<HostGpus> where = r.placement();
+        if (where.isEmpty()) return out;
+        String master = addressOf.apply(where.getFirst().host());
+        int port = masterPort(r.id(), r.restarts());
+        int rank = 0;
+        for (int group = 0; group < where.size(); group++) {
+            HostGpus hg = where.get(group);
+            List<RankSlot> slots = new ArrayList<>(hg.gpus().size());
+            for (int local = 0; local < hg.gpus().size(); local++) slots.add(new RankSlot(rank++, local, hg.gpus().get(local)));
+            out.put(hg.host(), new Assignment(r.id(), r.generation(), r.restarts(), r.name(), r.command(),
+                    r.checkpointDir(), master, port, r.gpus(), group, slots));
+        }
+        return out;
+    }
+
+    /** Records a started job. Caller holds the controller's lock. */
+    void add(JobRecord r, Function<String, String> addressOf) {
+        for (var e : split(r, addressOf).entrySet()) {
+            byHost.computeIfAbsent(e.getKey(), k -> new TreeMap<>()).put(r.id(), e.getValue());
+            publish(e.getKey());
+        }
+    }
+
+    /** Drops a job from every host that had it. Caller holds the controller's lock. */
+    void remove(long job, List<HostGpus> placement) {
+        for (HostGpus hg : placement) {
+            Map<Long, Assignment> m = byHost.get(hg.host());
+            if (m != null && m.remove(job) != null) publish(hg.host());
+        }
+    }
+
+    /** Forgets everything (before a rebuild from the store), announcing the change to every waiting host. */
+    void clear() {
+        List<String> hosts = new ArrayList<>(byHost.keySet());
+        byHost.clear();
+        for (String h : hosts) publish(h);
+    }
+
+    private void publish(String host) {
+        Map<Long, Assignment> m = byHost.get(host);
+        List<Assignment> list = m == null ? List.of() : List.copyOf(m.values());
+        Snapshot old = published.get(host);
+        if (old != null && old.assignments().equals(list)) return;
+        published.put(host, new Snapshot(versions.incrementAndGet(), list));
+        CompletableFuture<Void> w = waiters.remove(host);
+        if (w != null) w.complete(null);
+    }
+
+    Snapshot of(String host) {
+        return published.getOrDefault(host, EMPTY);
+    }
+
+    /** Completes when the host's version differs from {@code version}, or when the caller's wait ends. */
+    CompletableFuture<Void> changeAfter(String host, long version) {
+        CompletableFuture<Void> w = waiters.computeIfAbsent(host, h -> new CompletableFuture<>());
+        // checked after registering, so a publish between the caller's read and now is not missed
+        if (of(host).version() != version) return CompletableFuture.completedFuture(null);
+        return w;
+    }
+
+    /**
+     * Releases every waiting poll. Polls that time out leave their callbacks on the host's future;
+     * completing it now and then bounds what accumulates on hosts whose work never changes.
+     */
+    void wakeAll() {
+        for (String h : List.copyOf(waiters.keySet())) {
+            CompletableFuture<Void> w = waiters.remove(h);
+            if (w != null) w.complete(null);
+        }
+    }
+}
