@@ -1,0 +1,339 @@
+package gpufleet.agent;
+
+import gpufleet.agent.gpu.GpuBackend;
+import gpufleet.agent.gpu.GpuEvent;
+import gpufleet.agent.gpu.GpuInfo;
+import gpufleet.protocol.Assignment;
+import gpufleet.protocol.GpuDescriptor;
+import gpufleet.protocol.GpuHealth;
+import gpufleet.protocol.Heartbeat;
+import gpufleet.protocol.HeartbeatReply;
+import gpufleet.protocol.Registration;
+import gpufleet.protocol.TaskReport;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * The node agent: registers this host, heartbeats, runs what the controller assigns, reports how it
+ * ends, ships logs, and watches the GPUs.
+ *
+ * <p>It reconciles rather than obeys: every reply lists what the host must run, and the agent starts
+ * what is missing and stops what is no longer listed (or listed under a new generation). A lost reply
+ * or a controller restart therefore costs nothing; the next exchange sets things right, and running
+ * ranks keep running while the controller is away.
+ */
+public final class Agent implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(Agent.class.getName());
+    private static final long POLL_WAIT_MS = 30_000;
+    private static final int CHECKPOINT_SCAN_LIMIT = 10_000;
+
+    private final AgentConfig config;
+    private final GpuBackend gpus;
+    private final ControllerClient client;
+    private final LogShipper logs;
+    private final ProcessGroups groups;
+    private final Semaphore wake = new Semaphore(0);
+    private final Map<Long, Task> tasks = new LinkedHashMap<>(); // guarded by this
+    private final Map<Integer, GpuHealth> unhealthy = new ConcurrentHashMap<>();
+    private final List<Thread> threads = new ArrayList<>();
+    private volatile boolean closed;
+    private volatile long hostId;
+    private volatile long generation;
+    private volatile long version = -1;
+    private volatile String fatal;
+    private Process watchdog;
+
+    public Agent(AgentConfig config, GpuBackend gpus) {
+        this.config = config;
+        this.gpus = gpus;
+        this.client = new ControllerClient(config.server());
+        this.logs = new LogShipper(client);
+        this.groups = new ProcessGroups(config.workDir());
+    }
+
+    /** Registers (retrying until the controller answers) and starts the agent's loops. */
+    public Agent start() throws IOException, InterruptedException {
+        Files.createDirectories(config.workDir());
+        groups.killLeftovers();
+        watchdog = groups.startWatchdog();
+        register();
+        threads.add(Thread.ofPlatform().name("gpufleet-heartbeat").daemon().start(this::heartbeatLoop));
+        threads.add(Thread.ofVirtual().name("gpufleet-assignments").start(this::pollLoop));
+        threads.add(Thread.ofPlatform().name("gpufleet-gpu-events").daemon().start(this::gpuLoop));
+        threads.add(Thread.ofVirtual().name("gpufleet-logs").start(this::logLoop));
+        return this;
+    }
+
+    public long hostId() { return hostId; }
+
+    /** Why the agent stopped on its own (another agent took over its host), or null while it runs. */
+    public String fatal() { return fatal; }
+
+    private void register() throws InterruptedException {
+        List<GpuDescriptor> info = new ArrayList<>();
+        for (GpuInfo g : gpus.gpus()) info.add(new GpuDescriptor(g.index(), g.uuid(), g.model(), g.memoryBytes() >> 20));
+        Registration r = new Registration(config.name(), info.size(), config.rack(), config.zone(), config.address(), info);
+        long backoff = 500;
+        while (!closed) {
+            try {
+                ControllerClient.Registered reg = client.register(r);
+                hostId = reg.id();
+                generation = reg.generation();
+                version = -1;
+                LOG.log(System.Logger.Level.INFO, "registered " + config.name() + " as host " + hostId + " generation "
+                        + generation + " with " + info.size() + " GPUs (" + gpus.describe() + ")");
+                return;
+            } catch (ControllerClient.Failure e) {
+                if (e.status() / 100 == 4) throw new IllegalStateException("the controller refused this host: " + e.getMessage());
+                LOG.log(System.Logger.Level.WARNING, e.getMessage() + "; retrying");
+                Thread.sleep(backoff);
+                backoff = Math.min(backoff * 2, 10_000);
+            }
+        }
+    }
+
+    // ---- the loops -----------------------------------------------------------------------------
+
+    private void heartbeatLoop() {
+        while (!closed) {
+            long g = generation;
+            try {
+                HeartbeatReply reply = client.heartbeat(hostId, heartbeat());
+                if (!"UP".equals(reply.status())) unhealthy.clear(); // the controller has recorded them
+                reconcile(reply);
+            } catch (ControllerClient.Failure e) {
+                if (!handle(e, g)) return;
+            } catch (InterruptedException e) {
+                return;
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.ERROR, "heartbeat failed", e);
+            }
+            try {
+                wake.tryAcquire(config.heartbeat().toMillis(), TimeUnit.MILLISECONDS);
+                wake.drainPermits();
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
+    }
+
+    private void pollLoop() {
+        while (!closed) {
+            long g = generation;
+            try {
+                HeartbeatReply reply = client.awaitAssignments(hostId, g, version, POLL_WAIT_MS);
+                if (g == generation) reconcile(reply);
+            } catch (ControllerClient.Failure e) {
+                if (!handle(e, g)) return;
+                sleepQuietly(1000);
+            } catch (InterruptedException e) {
+                return;
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.ERROR, "assignment poll failed", e);
+                sleepQuietly(1000);
+            }
+        }
+    }
+
+    private void gpuLoop() {
+        while (!closed) {
+            try {
+                for (GpuEvent e : gpus.poll(Duration.ofSeconds(1))) {
+                    LOG.log(e.fatal() ? System.Logger.Level.WARNING : System.Logger.Level.INFO,
+                            "GPU " + e.index() + ": " + e.detail());
+                    if (e.fatal()) {
+                        unhealthy.put(e.index(), new GpuHealth(e.index(), false,
+                                e.kind() == GpuEvent.Kind.XID ? Integer.valueOf((int) e.code()) : null, e.detail()));
+                        wake.release();
+                    }
+                }
+            } catch (InterruptedException e) {
+                return;
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.ERROR, "reading GPU events failed", e);
+                sleepQuietly(1000);
+            }
+        }
+    }
+
+    private void logLoop() {
+        while (!closed) {
+            try {
+                logs.shipOnce();
+                Thread.sleep(500);
+            } catch (InterruptedException e) {
+                return;
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.ERROR, "shipping logs failed", e);
+                sleepQuietly(1000);
+            }
+        }
+    }
+
+    /** Handles a refusal of a call made with {@code used} as the generation; returns false when the agent must stop. */
+    private boolean handle(ControllerClient.Failure e, long used) {
+        if (used != generation) return true; // the other loop has registered again meanwhile
+        switch (e.status()) {
+            case 0, 500, 502, 503 -> {
+                // the controller is away (restarting, say): keep the ranks running and try again
+                LOG.log(System.Logger.Level.DEBUG, e.getMessage());
+                sleepQuietly(1000);
+                return true;
+            }
+            case 404 -> {
+                LOG.log(System.Logger.Level.WARNING, "the controller does not know this host; registering again");
+                try {
+                    synchronized (this) {
+                        if (used == generation) register();
+                    }
+                } catch (InterruptedException ie) {
+                    return false;
+                } catch (IllegalStateException refused) {
+                    fatal = refused.getMessage();
+                    close();
+                    return false;
+                }
+                return true;
+            }
+            case 409 -> {
+                if (!e.getMessage().contains("generation")) return true;
+                fatal = "another agent registered as " + config.name() + "; this one stops";
+                LOG.log(System.Logger.Level.ERROR, fatal);
+                close();
+                return false;
+            }
+            default -> {
+                LOG.log(System.Logger.Level.WARNING, e.getMessage());
+                sleepQuietly(1000);
+                return true;
+            }
+        }
+    }
+
+    // ---- reconciling ---------------------------------------------------------------------------
+
+    /** Starts what the host must run and is not running; stops what runs and must not. */
+    synchronized void reconcile(HeartbeatReply reply) {
+        if (closed || reply.generation() != generation) return;
+        Map<Long, Assignment> want = new HashMap<>();
+        for (Assignment a : reply.assignments()) want.put(a.job(), a);
+        List<Task> stopping = new ArrayList<>();
+        for (var it = tasks.values().iterator(); it.hasNext(); ) {
+            Task t = it.next();
+            Assignment a = want.get(t.job());
+            if (a == null || a.generation() != t.generation()) {
+                it.remove();
+                stopping.add(t);
+            }
+        }
+        for (Assignment a : reply.assignments()) {
+            if (tasks.containsKey(a.job())) continue;
+            Task t = Task.start(a, config.workDir(), config.name());
+            tasks.put(a.job(), t);
+            logs.follow(t);
+            for (Task.Rank r : t.ranks)
+                if (r.process != null) r.process.onExit().thenRun(wake::release);
+            LOG.log(System.Logger.Level.INFO, "started job " + a.job() + " restart " + a.restart() + ": ranks "
+                    + a.ranks().stream().map(s -> Integer.toString(s.rank())).toList());
+        }
+        version = reply.version();
+        recordGroups();
+        for (Task t : stopping) {
+            LOG.log(System.Logger.Level.INFO, "stopping job " + t.job() + " generation " + t.generation());
+            Thread.ofVirtual().start(() -> {
+                t.stop(config.killGrace().toMillis());
+                logs.ended(t);
+                recordGroups();
+            });
+        }
+    }
+
+    private synchronized void recordGroups() {
+        List<Long> live = new ArrayList<>();
+        for (Task t : tasks.values()) live.addAll(t.liveGroups());
+        groups.record(live);
+    }
+
+    private Heartbeat heartbeat() {
+        List<TaskReport> reports = new ArrayList<>();
+        List<Task> now;
+        synchronized (this) {
+            now = List.copyOf(tasks.values());
+        }
+        boolean anyEnded = false;
+        for (Task t : now) {
+            var exits = t.exits();
+            if (exits.size() == t.ranks.size()) anyEnded = true;
+            reports.add(new TaskReport(t.job(), t.generation(), exits, t.holdsRankZero() ? newestCheckpoint(t.checkpointDir) : null));
+        }
+        if (anyEnded) recordGroups();
+        return new Heartbeat(generation, reports, List.copyOf(unhealthy.values()));
+    }
+
+    /** The newest modification time under a checkpoint directory, looking at a bounded number of entries. */
+    static Double newestCheckpoint(Path dir) {
+        if (!Files.isDirectory(dir)) return null;
+        try (Stream<Path> s = Files.walk(dir, 4)) {
+            long newest = s.limit(CHECKPOINT_SCAN_LIMIT).filter(p -> !p.equals(dir)).mapToLong(p -> {
+                try {
+                    return Files.getLastModifiedTime(p).toMillis();
+                } catch (IOException e) {
+                    return 0;
+                }
+            }).max().orElse(0);
+            return newest == 0 ? null : newest / 1000.0;
+        } catch (IOException | java.io.UncheckedIOException e) {
+            return null;
+        }
+    }
+
+    /** The jobs this agent is running now, by id. */
+    public synchronized List<Long> runningJobs() {
+        return List.copyOf(tasks.keySet());
+    }
+
+    private static void sleepQuietly(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Stops every rank, ships what is left of their logs, and stops the loops. */
+    @Override
+    public void close() {
+        List<Task> all;
+        synchronized (this) {
+            if (closed) return;
+            closed = true;
+            all = List.copyOf(tasks.values());
+            tasks.clear();
+        }
+        for (Task t : all) {
+            t.stop(config.killGrace().toMillis());
+            logs.ended(t);
+        }
+        try {
+            logs.shipOnce();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        groups.record(List.of());
+        for (Thread t : threads) if (t != Thread.currentThread()) t.interrupt();
+        if (watchdog != null) watchdog.destroy();
+        gpus.close();
+    }
+}

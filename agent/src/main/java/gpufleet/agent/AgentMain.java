@@ -1,0 +1,172 @@
+package gpufleet.agent;
+
+import gpufleet.agent.gpu.GpuBackend;
+import gpufleet.agent.gpu.GpuBackends;
+import gpufleet.agent.gpu.SimulatedGpus;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * {@code gpufleet agent}: runs the node agent until killed. Also {@code gpufleet agent inject-xid}, which
+ * asks a running agent with simulated GPUs to report an XID error.
+ */
+public final class AgentMain {
+    static final String USAGE = """
+            usage: gpufleet agent [--server URL] [--name NAME] [--rack RACK] [--zone ZONE] [--work-dir DIR]
+                                  [--address ADDR] [--simulate-gpus N] [--nvml PATH] [--heartbeat SEC] [--kill-grace SEC]
+                   gpufleet agent inject-xid [--work-dir DIR] --gpu INDEX --xid CODE
+              --server         the controller (default: $GPUFLEET_SERVER, else http://localhost:8080)
+              --name           this host's name (default: the machine's host name)
+              --rack, --zone   topology labels (default rack0, zone0)
+              --work-dir       rank logs, default checkpoints and agent state (default ./gpufleet-agent)
+              --address        address other hosts reach this one at (default: as the controller sees it)
+              --simulate-gpus  pretend to have N GPUs (hosts without NVIDIA GPUs, tests)
+              --nvml           path of libnvidia-ml.so.1 when the dynamic linker cannot find it
+              --heartbeat      seconds between heartbeats (default 5)
+              --kill-grace     seconds between SIGTERM and SIGKILL when stopping ranks (default 10)""";
+
+    private AgentMain() {}
+
+    public static void main(String[] args) {
+        int code = run(args);
+        if (code != 0) System.exit(code);
+    }
+
+    /** Runs the agent (blocking until the process is killed or the agent stops itself); returns an exit code. */
+    public static int run(String... args) {
+        try {
+            if (args.length > 0 && args[0].equals("inject-xid")) return injectXid(args);
+            return runAgent(args);
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            System.err.println("gpufleet agent: " + e.getMessage());
+            return 2;
+        }
+    }
+
+    private static int runAgent(String[] args) {
+        String server = System.getenv().getOrDefault("GPUFLEET_SERVER", "http://localhost:8080");
+        String name = null, rack = "rack0", zone = "zone0", address = null;
+        Path workDir = Path.of("gpufleet-agent");
+        Path nvml = null;
+        int simulate = 0;
+        double heartbeat = AgentConfig.DEFAULT_HEARTBEAT.toMillis() / 1000.0;
+        double grace = AgentConfig.DEFAULT_KILL_GRACE.toMillis() / 1000.0;
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (a.equals("-h") || a.equals("--help")) {
+                System.out.println(USAGE);
+                return 0;
+            }
+            if (i + 1 >= args.length) throw new IllegalArgumentException("option " + a + " needs a value\n" + USAGE);
+            String v = args[++i];
+            switch (a) {
+                case "--server" -> server = v;
+                case "--name" -> name = v;
+                case "--rack" -> rack = v;
+                case "--zone" -> zone = v;
+                case "--work-dir" -> workDir = Path.of(v);
+                case "--address" -> address = v;
+                case "--nvml" -> nvml = Path.of(v);
+                case "--simulate-gpus" -> simulate = (int) number(a, v, 1, 64);
+                case "--heartbeat" -> heartbeat = number(a, v, 0.05, 3600);
+                case "--kill-grace" -> grace = number(a, v, 0, 3600);
+                default -> throw new IllegalArgumentException("unknown option " + a + "\n" + USAGE);
+            }
+        }
+        if (name == null) name = hostName();
+        URI uri = serverUri(server);
+        Path injectDir = workDir.resolve("inject");
+        GpuBackend gpus = simulate > 0 ? new SimulatedGpus(simulate, SimulatedGpus.DEFAULT_MODEL, injectDir, name)
+                : GpuBackends.open(0, injectDir, nvml);
+        AgentConfig config = new AgentConfig(uri, name, rack, zone, address, workDir.toAbsolutePath(),
+                Duration.ofMillis((long) (heartbeat * 1000)), Duration.ofMillis((long) (grace * 1000)));
+        Agent agent = new Agent(config, gpus);
+        CountDownLatch done = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            agent.close();
+            done.countDown();
+        }, "gpufleet-agent-shutdown"));
+        try {
+            agent.start();
+            System.out.println("gpufleet agent " + name + " on " + uri + ": host " + agent.hostId() + ", "
+                    + gpus.gpus().size() + " GPUs (" + gpus.describe() + "), work dir " + config.workDir());
+            while (agent.fatal() == null && !done.await(1, java.util.concurrent.TimeUnit.SECONDS)) {
+                // runs until killed, or until the controller hands the host to another agent
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot use work dir " + workDir + ": " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (agent.fatal() != null) {
+            System.err.println("gpufleet agent: " + agent.fatal());
+            return 1;
+        }
+        return 0;
+    }
+
+    private static int injectXid(String[] args) {
+        Path workDir = Path.of("gpufleet-agent");
+        Integer gpu = null, xid = null;
+        for (int i = 1; i < args.length; i++) {
+            String a = args[i];
+            if (i + 1 >= args.length) throw new IllegalArgumentException("option " + a + " needs a value\n" + USAGE);
+            String v = args[++i];
+            switch (a) {
+                case "--work-dir" -> workDir = Path.of(v);
+                case "--gpu" -> gpu = (int) number(a, v, 0, 63);
+                case "--xid" -> xid = (int) number(a, v, 1, 100_000);
+                default -> throw new IllegalArgumentException("unknown option " + a + "\n" + USAGE);
+            }
+        }
+        if (gpu == null || xid == null) throw new IllegalArgumentException("inject-xid needs --gpu and --xid\n" + USAGE);
+        try {
+            SimulatedGpus.requestXid(workDir.resolve("inject"), gpu, xid);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot write to " + workDir.resolve("inject") + ": " + e.getMessage());
+        }
+        System.out.println("asked the agent in " + workDir + " to report XID " + xid + " on GPU " + gpu);
+        return 0;
+    }
+
+    static URI serverUri(String s) {
+        try {
+            URI u = new URI(s);
+            if (u.getScheme() == null || !(u.getScheme().equals("http") || u.getScheme().equals("https")) || u.getHost() == null)
+                throw new URISyntaxException(s, "expected http://HOST:PORT");
+            return u;
+        } catch (URISyntaxException e) {
+            throw new IllegalArgumentException("--server '" + s + "' is not a controller URL (expected http://HOST:PORT)");
+        }
+    }
+
+    private static double number(String option, String v, double min, double max) {
+        try {
+            double d = Double.parseDouble(v);
+            if (d >= min && d <= max) return d;
+        } catch (NumberFormatException e) {
+            // fall through to the message
+        }
+        throw new IllegalArgumentException(option + " must be a number in [" + fmt(min) + ", " + fmt(max) + "], got '" + v + "'");
+    }
+
+    private static String fmt(double d) {
+        return d == Math.rint(d) ? Long.toString((long) d) : Double.toString(d);
+    }
+
+    private static String hostName() {
+        try {
+            String h = InetAddress.getLocalHost().getHostName();
+            int dot = h.indexOf('.');
+            return dot > 0 ? h.substring(0, dot) : h;
+        } catch (IOException e) {
+            return "localhost";
+        }
+    }
+}

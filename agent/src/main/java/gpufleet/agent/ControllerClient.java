@@ -1,0 +1,99 @@
+package gpufleet.agent;
+
+import gpufleet.protocol.Heartbeat;
+import gpufleet.protocol.HeartbeatReply;
+import gpufleet.protocol.Registration;
+import tools.jackson.databind.DeserializationFeature;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+
+/** The agent's side of the protocol in docs/agent-protocol.md, over the JDK's HTTP client. */
+public final class ControllerClient {
+    /** A refusal from the controller (a 4xx or 5xx answer), or no answer at all ({@code status} 0). */
+    public static final class Failure extends Exception {
+        private final int status;
+
+        Failure(int status, String message) {
+            super(message);
+            this.status = status;
+        }
+
+        public int status() { return status; }
+    }
+
+    /** The host as the controller stored it: what the agent needs of a registration. */
+    public record Registered(long id, long generation, String status) {}
+
+    static final JsonMapper JSON = JsonMapper.builder()
+            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .build();
+
+    private final URI base;
+    private final HttpClient http;
+
+    public ControllerClient(URI server) {
+        String s = server.toString();
+        this.base = URI.create(s.endsWith("/") ? s : s + "/");
+        this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
+    }
+
+    public URI server() { return base; }
+
+    public Registered register(Registration r) throws Failure, InterruptedException {
+        JsonNode n = JSON.readTree(send(post("api/v1/hosts/register", JSON.writeValueAsString(r)), Duration.ofSeconds(30)));
+        return new Registered(n.get("id").longValue(), n.get("generation").longValue(), n.get("status").stringValue());
+    }
+
+    public HeartbeatReply heartbeat(long hostId, Heartbeat hb) throws Failure, InterruptedException {
+        return JSON.readValue(send(post("api/v1/hosts/" + hostId + "/heartbeat", JSON.writeValueAsString(hb)),
+                Duration.ofSeconds(30)), HeartbeatReply.class);
+    }
+
+    /** Waits up to {@code waitMs} for the host's assignments to differ from {@code version}. */
+    public HeartbeatReply awaitAssignments(long hostId, long generation, long version, long waitMs)
+            throws Failure, InterruptedException {
+        var req = HttpRequest.newBuilder(base.resolve("api/v1/hosts/" + hostId + "/assignments?generation=" + generation
+                + "&version=" + version + "&waitMs=" + waitMs)).GET();
+        return JSON.readValue(send(req, Duration.ofMillis(waitMs + 30_000)), HeartbeatReply.class);
+    }
+
+    /** Appends {@code bytes} to the controller's copy of a rank's log. */
+    public void shipLog(long job, int rank, long generation, byte[] bytes) throws Failure, InterruptedException {
+        var req = HttpRequest.newBuilder(base.resolve("api/v1/jobs/" + job + "/logs/" + rank + "?generation=" + generation))
+                .header("Content-Type", "text/plain; charset=utf-8")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(bytes));
+        send(req, Duration.ofSeconds(30));
+    }
+
+    private HttpRequest.Builder post(String path, String json) {
+        return HttpRequest.newBuilder(base.resolve(path)).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(json));
+    }
+
+    private String send(HttpRequest.Builder b, Duration timeout) throws Failure, InterruptedException {
+        HttpResponse<String> r;
+        try {
+            r = http.send(b.timeout(timeout).build(), HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new Failure(0, "cannot reach the controller at " + base + ": " + e);
+        }
+        if (r.statusCode() / 100 != 2) {
+            String msg = r.body();
+            try {
+                JsonNode n = JSON.readTree(r.body());
+                if (n != null && n.has("error")) msg = n.get("error").asString();
+            } catch (RuntimeException notJson) {
+                // keep the raw body
+            }
+            throw new Failure(r.statusCode(), "controller answered " + r.statusCode() + ": " + msg);
+        }
+        return r.body();
+    }
+}

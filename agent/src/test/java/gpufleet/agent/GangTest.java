@@ -1,0 +1,198 @@
+package gpufleet.agent;
+
+import gpufleet.agent.gpu.SimulatedGpus;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Gangs through failure, end to end: a controller, agents as real processes with simulated GPUs,
+ * and a small real program that checkpoints and resumes.
+ */
+class GangTest {
+    @TempDir
+    Path dir;
+    TestFleet fleet;
+    Path ckpt;
+
+    @BeforeEach
+    void setUp() throws IOException {
+        fleet = new TestFleet(dir);
+        ckpt = Files.createDirectories(dir.resolve("ckpt"));
+    }
+
+    @AfterEach
+    void tearDown() {
+        fleet.close();
+    }
+
+    private String[] train(int steps, String pause, int failRank) throws IOException {
+        return new String[] {"/bin/sh", fleet.trainScript().toString(), Integer.toString(steps), pause,
+                Integer.toString(failRank)};
+    }
+
+    private static List<String> hostsOf(JsonNode job) {
+        List<String> out = new ArrayList<>();
+        for (JsonNode p : job.get("placement")) out.add(p.get("host").stringValue());
+        return out;
+    }
+
+    private static List<String> events(JsonNode job, String kind) {
+        List<String> out = new ArrayList<>();
+        for (JsonNode e : job.get("events")) if (e.get("kind").stringValue().equals(kind)) out.add(e.get("detail").stringValue());
+        return out;
+    }
+
+    private int checkpointStep() {
+        try {
+            Path f = ckpt.resolve("step");
+            return Files.exists(f) ? Integer.parseInt(Files.readString(f).strip()) : 0;
+        } catch (IOException | NumberFormatException e) {
+            return 0;
+        }
+    }
+
+    /** Pids the training program recorded for its ranks on a given restart. */
+    private Set<Long> pids(int restart) throws IOException {
+        Set<Long> out = new HashSet<>();
+        try (var s = Files.list(ckpt)) {
+            for (Path p : s.toList()) {
+                String n = p.getFileName().toString();
+                if (n.startsWith("pid-") && n.endsWith("-" + restart)) out.add(Long.parseLong(Files.readString(p).strip()));
+            }
+        }
+        return out;
+    }
+
+    private static boolean alive(long pid) {
+        return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+    }
+
+    @Test
+    void aJobRestartsFromItsCheckpointWhenAnAgentDies() throws Exception {
+        Process a = fleet.startAgent("host-a", "r1", 8);
+        Process b = fleet.startAgent("host-b", "r1", 8);
+        Process c = fleet.startAgent("host-c", "r2", 8);
+        fleet.awaitHosts(3);
+        long id = fleet.submit("llama", 16, 8, 3, ckpt, train(100, "0.1", -1));
+        JsonNode running = fleet.awaitJob(id, "RUNNING", 10);
+        List<String> first = hostsOf(running);
+        assertThat(first).hasSize(2);
+        fleet.await("a checkpoint at step 15", 30, this::checkpointStep, s -> s >= 15);
+
+        // kill the agent holding the job's second half, as a crashed host would
+        String victim = first.get(1);
+        Process dead = switch (victim) {
+            case "host-a" -> a;
+            case "host-b" -> b;
+            default -> c;
+        };
+        Set<Long> firstRun = pids(0);
+        assertThat(firstRun).hasSize(16);
+        dead.destroyForcibly().waitFor();
+
+        JsonNode again = fleet.await("job restarted", 20, () -> fleet.job(id),
+                j -> j.get("restarts").intValue() == 1 && j.get("state").stringValue().equals("RUNNING"));
+        assertThat(hostsOf(again)).doesNotContain(victim).hasSize(2);
+        assertThat(again.get("generation").longValue()).isGreaterThan(running.get("generation").longValue());
+        // nothing of the first run survives: the dead agent's watchdog and the live agents stopped it all
+        fleet.await("first run's ranks gone", 15, () -> firstRun.stream().filter(GangTest::alive).count(), n -> n == 0);
+
+        JsonNode done = fleet.awaitJob(id, "COMPLETED", 60);
+        assertThat(done.get("restarts").intValue()).isEqualTo(1);
+        assertThat(events(done, "RESTART")).singleElement().asString()
+                .contains("HOST_LOST").contains(victim).contains("no heartbeat");
+        String finished = Files.readString(ckpt.resolve("done")).strip();
+        assertThat(finished).startsWith("restart=1 start=");
+        assertThat(Integer.parseInt(finished.substring(finished.lastIndexOf("start=") + 6))).isGreaterThanOrEqualTo(15);
+        assertThat(done.get("lostSeconds").doubleValue()).isGreaterThan(0);
+        assertThat(done.get("ettr").doubleValue()).isGreaterThan(0).isLessThan(1);
+        JsonNode hosts = fleet.get("/hosts");
+        for (JsonNode h : hosts)
+            if (h.get("name").stringValue().equals(victim)) assertThat(h.get("status").stringValue()).isEqualTo("DOWN");
+    }
+
+    @Test
+    void aRankExitingNonZeroRestartsTheWholeGang() throws Exception {
+        fleet.startAgent("host-a", "r1", 8);
+        fleet.startAgent("host-b", "r1", 8);
+        fleet.awaitHosts(2);
+        long id = fleet.submit("crashy", 16, 8, 2, ckpt, train(30, "0.1", 9));
+        JsonNode done = fleet.awaitJob(id, "COMPLETED", 60);
+        assertThat(done.get("restarts").intValue()).isEqualTo(1);
+        assertThat(events(done, "RESTART")).singleElement().asString()
+                .contains("RANK_FAILED").contains("rank 9 on").contains("exited with code 3");
+        assertThat(Files.readString(ckpt.resolve("done"))).startsWith("restart=1");
+        // the other fifteen ranks of the failed run were stopped, not left running beside the restart
+        for (long pid : pids(0)) assertThat(alive(pid)).as("pid " + pid).isFalse();
+    }
+
+    @Test
+    void aJobOutOfRestartsFails() throws Exception {
+        fleet.startAgent("host-a", "r1", 8);
+        fleet.awaitHosts(1);
+        long id = fleet.submit("fragile", 8, 8, 0, ckpt, train(30, "0.1", 2));
+        JsonNode failed = fleet.awaitJob(id, "FAILED", 30);
+        assertThat(failed.get("reason").stringValue()).contains("failed after 0 restarts").contains("rank 2");
+        assertThat(failed.get("placement")).isEmpty();
+    }
+
+    @Test
+    void aFatalXidDrainsTheHostAndMovesTheJob() throws Exception {
+        fleet.startAgent("host-a", "r1", 8);
+        fleet.startAgent("host-b", "r1", 8);
+        fleet.awaitHosts(2);
+        long id = fleet.submit("xid", 8, 8, 3, ckpt, train(60, "0.1", -1));
+        JsonNode running = fleet.awaitJob(id, "RUNNING", 10);
+        String host = hostsOf(running).getFirst();
+        String other = host.equals("host-a") ? "host-b" : "host-a";
+        SimulatedGpus.requestXid(fleet.agentWorkDir(host).resolve("inject"), 2, 79);
+
+        JsonNode moved = fleet.await("job moved", 20, () -> fleet.job(id),
+                j -> j.get("restarts").intValue() == 1 && j.get("state").stringValue().equals("RUNNING"));
+        assertThat(hostsOf(moved)).containsExactly(other);
+        JsonNode drained = fleet.await("host drained", 5, () -> fleet.get("/hosts"), hs -> {
+            for (JsonNode h : hs)
+                if (h.get("name").stringValue().equals(host)) return h.get("status").stringValue().equals("DRAINING");
+            return false;
+        });
+        for (JsonNode h : drained)
+            if (h.get("name").stringValue().equals(host)) {
+                assertThat(h.get("statusReason").stringValue()).contains("GPU 2").contains("79");
+                assertThat(h.get("unhealthyGpus").get(0).intValue()).isEqualTo(2);
+            }
+        assertThat(events(fleet.job(id), "RESTART")).singleElement().asString().contains("GPU_FAILED").contains(host);
+        fleet.awaitJob(id, "COMPLETED", 60);
+    }
+
+    @Test
+    void cancellingStopsEveryRank() throws Exception {
+        fleet.startAgent("host-a", "r1", 8);
+        fleet.awaitHosts(1);
+        long id = fleet.submit("long", 4, 1, 0, ckpt, train(100_000, "1", -1));
+        fleet.awaitJob(id, "RUNNING", 10);
+        Set<Long> pids = fleet.await("four ranks up", 10, () -> {
+            try {
+                return pids(0);
+            } catch (IOException e) {
+                return Set.<Long>of();
+            }
+        }, s -> s.size() == 4);
+        assertThat(pids).allMatch(GangTest::alive);
+        fleet.post("/jobs/" + id + "/cancel", "");
+        fleet.await("ranks stopped", 10, () -> pids.stream().filter(GangTest::alive).count(), n -> n == 0);
+        assertThat(fleet.job(id).get("state").stringValue()).isEqualTo("CANCELLED");
+    }
+}

@@ -1,0 +1,156 @@
+package gpufleet.agent;
+
+import gpufleet.server.GpufleetServer;
+import gpufleet.server.store.SqlStore;
+import gpufleet.server.store.Store;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Predicate;
+
+/**
+ * A controller in this JVM and agents as real processes on loopback, with simulated GPUs: the
+ * pieces of a fleet, small enough for a test.
+ */
+final class TestFleet implements AutoCloseable {
+    static final JsonMapper JSON = JsonMapper.builder().build();
+    static final Duration HEARTBEAT_TIMEOUT = Duration.ofSeconds(5);
+
+    final Path dir;
+    final GpufleetServer server;
+    final String url;
+    final List<Process> agents = new ArrayList<>();
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    TestFleet(Path dir) {
+        this(dir, SqlStore.sqlite(dir.resolve("controller")));
+    }
+
+    TestFleet(Path dir, Store store) {
+        this.dir = dir;
+        this.server = GpufleetServer.start(store, "127.0.0.1", 0, Duration.ofMillis(100), HEARTBEAT_TIMEOUT);
+        this.url = "http://127.0.0.1:" + server.port();
+    }
+
+    /** The training stand-in, copied out of the test resources. */
+    Path trainScript() throws IOException {
+        Path p = dir.resolve("train.sh");
+        if (!Files.exists(p))
+            try (InputStream in = TestFleet.class.getResourceAsStream("train.sh")) {
+                Files.copy(in, p);
+            }
+        return p;
+    }
+
+    /** Starts an agent process with {@code gpus} simulated GPUs. */
+    Process startAgent(String name, String rack, int gpus) throws IOException {
+        Path work = dir.resolve("agents").resolve(name);
+        Files.createDirectories(work);
+        List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx96m", "-XX:TieredStopAtLevel=1", "--enable-native-access=ALL-UNNAMED",
+                "-cp", System.getProperty("java.class.path"), AgentMain.class.getName(),
+                "--server", url, "--name", name, "--rack", rack, "--zone", "z1", "--work-dir", work.toString(),
+                "--simulate-gpus", Integer.toString(gpus), "--heartbeat", "0.5", "--kill-grace", "1");
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(work.resolve("agent.out").toFile())).start();
+        agents.add(p);
+        return p;
+    }
+
+    Path agentWorkDir(String name) {
+        return dir.resolve("agents").resolve(name);
+    }
+
+    // ---- the API -------------------------------------------------------------------------------
+
+    JsonNode get(String path) {
+        return send(HttpRequest.newBuilder(URI.create(url + "/api/v1" + path)).GET(), 200);
+    }
+
+    JsonNode post(String path, String body) {
+        return send(HttpRequest.newBuilder(URI.create(url + "/api/v1" + path)).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)), -1);
+    }
+
+    String text(String path) {
+        try {
+            return http.send(HttpRequest.newBuilder(URI.create(url + "/api/v1" + path)).GET().build(),
+                    HttpResponse.BodyHandlers.ofString()).body();
+        } catch (IOException | InterruptedException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private JsonNode send(HttpRequest.Builder b, int expect) {
+        try {
+            HttpResponse<String> r = http.send(b.timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+            if (expect > 0 ? r.statusCode() != expect : r.statusCode() / 100 != 2)
+                throw new AssertionError(r.statusCode() + ": " + r.body());
+            return JSON.readTree(r.body());
+        } catch (IOException | InterruptedException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    long submit(String name, int gpus, int tp, int maxRestarts, Path checkpoints, String... command) {
+        String body = JSON.createObjectNode().put("name", name).put("team", "default").put("gpus", gpus).put("tp", tp)
+                .put("maxRestarts", maxRestarts).put("checkpointDir", checkpoints.toString())
+                .set("command", JSON.valueToTree(List.of(command))).toString();
+        return post("/jobs", body).get("id").longValue();
+    }
+
+    JsonNode job(long id) {
+        return get("/jobs/" + id);
+    }
+
+    /** Polls {@code what} until {@code ok} holds; fails after {@code seconds}. */
+    <T> T await(String what, double seconds, java.util.function.Supplier<T> what_, Predicate<T> ok) {
+        long deadline = System.nanoTime() + (long) (seconds * 1e9);
+        T v = what_.get();
+        while (!ok.test(v)) {
+            if (System.nanoTime() > deadline) throw new AssertionError("timed out waiting for " + what + "; last: " + v);
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                throw new AssertionError(e);
+            }
+            v = what_.get();
+        }
+        return v;
+    }
+
+    JsonNode awaitJob(long id, String state, double seconds) {
+        return await("job " + id + " " + state, seconds, () -> job(id), j -> j.get("state").stringValue().equals(state));
+    }
+
+    void awaitHosts(int n) {
+        await(n + " hosts registered", 30, () -> get("/hosts"), h -> h.size() == n
+                && java.util.stream.StreamSupport.stream(h.spliterator(), false).allMatch(x -> !x.get("lastHeartbeat").isNull()));
+    }
+
+    @Override
+    public void close() {
+        for (Process p : agents) {
+            p.destroy();
+        }
+        for (Process p : agents) {
+            try {
+                if (!p.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)) p.destroyForcibly();
+            } catch (InterruptedException e) {
+                p.destroyForcibly();
+            }
+        }
+        server.close();
+    }
+}
