@@ -36,7 +36,7 @@ import java.util.stream.Stream;
  */
 public final class Agent implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(Agent.class.getName());
-    private static final long POLL_WAIT_MS = 30_000;
+    private static final long POLL_WAIT_MS = 25_000; // under the 30 s idle timeout HTTP servers and proxies commonly apply
     private static final int CHECKPOINT_SCAN_LIMIT = 10_000;
 
     private final AgentConfig config;

@@ -76,6 +76,14 @@ class GangTest {
         return out;
     }
 
+    private Set<Long> firstRunPids() {
+        try {
+            return pids(0);
+        } catch (IOException e) {
+            return Set.of();
+        }
+    }
+
     private static boolean alive(long pid) {
         return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
     }
@@ -99,8 +107,7 @@ class GangTest {
             case "host-b" -> b;
             default -> c;
         };
-        Set<Long> firstRun = pids(0);
-        assertThat(firstRun).hasSize(16);
+        Set<Long> firstRun = fleet.await("all ranks up", 20, this::firstRunPids, s -> s.size() == 16);
         dead.destroyForcibly().waitFor();
 
         JsonNode again = fleet.await("job restarted", 20, () -> fleet.job(id),
@@ -183,16 +190,32 @@ class GangTest {
         fleet.awaitHosts(1);
         long id = fleet.submit("long", 4, 1, 0, ckpt, train(100_000, "1", -1));
         fleet.awaitJob(id, "RUNNING", 10);
-        Set<Long> pids = fleet.await("four ranks up", 10, () -> {
-            try {
-                return pids(0);
-            } catch (IOException e) {
-                return Set.<Long>of();
-            }
-        }, s -> s.size() == 4);
+        Set<Long> pids = fleet.await("four ranks up", 10, this::firstRunPids, s -> s.size() == 4);
         assertThat(pids).allMatch(GangTest::alive);
         fleet.post("/jobs/" + id + "/cancel", "");
         fleet.await("ranks stopped", 10, () -> pids.stream().filter(GangTest::alive).count(), n -> n == 0);
         assertThat(fleet.job(id).get("state").stringValue()).isEqualTo("CANCELLED");
+    }
+
+    @Test
+    void runningRanksSurviveAControllerRestart() throws Exception {
+        fleet.startAgent("host-a", "r1", 8);
+        fleet.startAgent("host-b", "r1", 8);
+        fleet.awaitHosts(2);
+        long id = fleet.submit("steady", 16, 8, 3, ckpt, train(60, "0.1", -1));
+        JsonNode before = fleet.awaitJob(id, "RUNNING", 10);
+        fleet.await("a checkpoint", 30, this::checkpointStep, s -> s >= 5);
+        Set<Long> ranks = fleet.await("all ranks up", 20, this::firstRunPids, s -> s.size() == 16);
+
+        fleet.restartController(gpufleet.server.store.SqlStore.sqlite(dir.resolve("controller")));
+        JsonNode after = fleet.job(id);
+        assertThat(after.get("state").stringValue()).isEqualTo("RUNNING");
+        assertThat(after.get("generation")).isEqualTo(before.get("generation"));
+        assertThat(ranks).hasSize(16).allMatch(GangTest::alive);
+
+        JsonNode done = fleet.awaitJob(id, "COMPLETED", 60);
+        assertThat(done.get("restarts").intValue()).isZero();
+        assertThat(Files.readString(ckpt.resolve("done"))).startsWith("restart=0 start=0");
+        assertThat(pids(1)).isEmpty();
     }
 }

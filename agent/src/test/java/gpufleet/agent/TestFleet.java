@@ -28,7 +28,8 @@ final class TestFleet implements AutoCloseable {
     static final Duration HEARTBEAT_TIMEOUT = Duration.ofSeconds(5);
 
     final Path dir;
-    final GpufleetServer server;
+    GpufleetServer server;
+    final int port;
     final String url;
     final List<Process> agents = new ArrayList<>();
     private final HttpClient http = HttpClient.newHttpClient();
@@ -40,7 +41,14 @@ final class TestFleet implements AutoCloseable {
     TestFleet(Path dir, Store store) {
         this.dir = dir;
         this.server = GpufleetServer.start(store, "127.0.0.1", 0, Duration.ofMillis(100), HEARTBEAT_TIMEOUT);
-        this.url = "http://127.0.0.1:" + server.port();
+        this.port = server.port();
+        this.url = "http://127.0.0.1:" + port;
+    }
+
+    /** Kills the controller (nothing but what it committed survives) and starts a new one on the same port. */
+    void restartController(Store store) {
+        server.crash();
+        server = GpufleetServer.start(store, "127.0.0.1", port, Duration.ofMillis(100), HEARTBEAT_TIMEOUT);
     }
 
     /** The training stand-in, copied out of the test resources. */

@@ -68,6 +68,8 @@ public final class Api {
     public Javalin create() {
         return Javalin.create(config -> {
             config.http.maxRequestSize = MAX_BODY_BYTES;
+            // long polls end on their own after waitMs; the container must not cut them short
+            config.http.asyncTimeout = MAX_WAIT_MS + 10_000;
             config.startup.showJavalinBanner = false;
             var r = config.routes;
             r.get("/api/v1/healthz", ctx -> json(ctx, 200, Map.of("status", "ok",
@@ -196,7 +198,13 @@ public final class Api {
         long version = query(ctx, "version", false, Long.MIN_VALUE, Long.MAX_VALUE, -1);
         long waitMs = query(ctx, "waitMs", false, 0, MAX_WAIT_MS, 0);
         var reply = controller.awaitAssignments(id, generation, version, waitMs);
-        ctx.future(() -> reply.thenAccept(r -> json(ctx, 200, r)));
+        ctx.future(() -> reply.thenAccept(r -> {
+            try {
+                json(ctx, 200, r);
+            } catch (RuntimeException clientGone) {
+                // the agent hung up while waiting (it died, or its own timeout passed): nobody to answer
+            }
+        }));
     }
 
     private void drain(Context ctx) {
