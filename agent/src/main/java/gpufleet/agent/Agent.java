@@ -52,6 +52,13 @@ public final class Agent implements AutoCloseable {
     private volatile long hostId;
     private volatile long generation;
     private volatile long version = -1;
+    /** Runs this agent has started, as job/generation: a generation is run at most once, whatever replies arrive late. */
+    private final java.util.Set<String> started = java.util.Collections.newSetFromMap(new java.util.LinkedHashMap<>() {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+            return size() > 10_000;
+        }
+    });
     private volatile String fatal;
     private Process watchdog;
 
@@ -92,6 +99,9 @@ public final class Agent implements AutoCloseable {
                 hostId = reg.id();
                 generation = reg.generation();
                 version = -1;
+                synchronized (this) {
+                    started.clear(); // a new registration: the controller has restarted this host's jobs
+                }
                 LOG.log(System.Logger.Level.INFO, "registered " + config.name() + " as host " + hostId + " generation "
                         + generation + " with " + info.size() + " GPUs (" + gpus.describe() + ")");
                 return;
@@ -227,6 +237,8 @@ public final class Agent implements AutoCloseable {
     /** Starts what the host must run and is not running; stops what runs and must not. */
     synchronized void reconcile(HeartbeatReply reply) {
         if (closed || reply.generation() != generation) return;
+        // heartbeat replies and poll replies race; one computed before a change must not undo it
+        if (reply.version() < version) return;
         Map<Long, Assignment> want = new HashMap<>();
         for (Assignment a : reply.assignments()) want.put(a.job(), a);
         List<Task> stopping = new ArrayList<>();
@@ -240,6 +252,7 @@ public final class Agent implements AutoCloseable {
         }
         for (Assignment a : reply.assignments()) {
             if (tasks.containsKey(a.job())) continue;
+            if (!started.add(a.job() + "/" + a.generation())) continue;
             Task t = Task.start(a, config.workDir(), config.name());
             tasks.put(a.job(), t);
             logs.follow(t);

@@ -26,10 +26,11 @@ final class AssignmentBook {
     /** One host's assignments at one version. */
     record Snapshot(long version, List<Assignment> assignments) {}
 
-    private static final Snapshot EMPTY = new Snapshot(0, List.of());
-
-    // versions only grow, across all hosts, so a version an agent holds is never reused for other content
+    // Versions only grow, across all hosts and across controller restarts (they start from the clock),
+    // so agents can drop a reply older than one they have applied.
     private final AtomicLong versions = new AtomicLong(System.currentTimeMillis() * 1000);
+    /** What a host with nothing published yet must run: nothing, as of this controller's start. */
+    private final Snapshot empty = new Snapshot(versions.get(), List.of());
     private final Map<String, Map<Long, Assignment>> byHost = new TreeMap<>(); // guarded by the controller's lock
     private final ConcurrentHashMap<String, Snapshot> published = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, CompletableFuture<Void>> waiters = new ConcurrentHashMap<>();
@@ -91,7 +92,7 @@ final class AssignmentBook {
     }
 
     Snapshot of(String host) {
-        return published.getOrDefault(host, EMPTY);
+        return published.getOrDefault(host, empty);
     }
 
     /** Completes when the host's version differs from {@code version}, or when the caller's wait ends. */

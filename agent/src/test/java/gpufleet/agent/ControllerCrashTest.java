@@ -1,0 +1,202 @@
+package gpufleet.agent;
+
+import gpufleet.server.ServerMain;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The controller is a real process, SIGKILLed again and again while jobs are submitted and run on real
+ * agents. After every restart: each acknowledged job is there, no GPU is held twice; at the end every
+ * job has run exactly once, to completion.
+ */
+class ControllerCrashTest {
+    private static final int ROUNDS = 4;
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(2)).build();
+
+    @TempDir
+    Path dir;
+
+    private Process startController(int port) throws IOException {
+        List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m",
+                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
+                ServerMain.class.getName(), "--port", Integer.toString(port), "--data-dir", dir.resolve("data").toString());
+        return new ProcessBuilder(cmd).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("controller.out").toFile())).start();
+    }
+
+    private HttpResponse<String> call(HttpRequest.Builder b) throws IOException, InterruptedException {
+        return http.send(b.timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private JsonNode get(String url) throws IOException, InterruptedException {
+        HttpResponse<String> r = call(HttpRequest.newBuilder(URI.create(url)).GET());
+        assertThat(r.statusCode()).as(url + ": " + r.body()).isEqualTo(200);
+        return TestFleet.JSON.readTree(r.body());
+    }
+
+    private void awaitUp(String base) throws InterruptedException {
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            try {
+                if (call(HttpRequest.newBuilder(URI.create(base + "/api/v1/healthz")).GET()).statusCode() == 200) return;
+            } catch (IOException notYet) {
+                // starting
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("controller did not come up; see " + dir.resolve("controller.out"));
+    }
+
+    @Test
+    void everyJobIsAccountedForAcrossRepeatedSigkills() throws Exception {
+        int port;
+        try (var s = new java.net.ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        String base = "http://127.0.0.1:" + port;
+        Path script = dir.resolve("train.sh");
+        try (var in = TestFleet.class.getResourceAsStream("train.sh")) {
+            Files.copy(in, script);
+        }
+        Process controller = startController(port);
+        awaitUp(base);
+        // agents are started through a TestFleet-less path: same command line as production
+        List<Process> agents = new ArrayList<>();
+        for (String name : List.of("host-a", "host-b")) {
+            Path work = Files.createDirectories(dir.resolve(name));
+            agents.add(new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx96m",
+                    "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"), AgentMain.class.getName(),
+                    "--server", base, "--name", name, "--work-dir", work.toString(), "--simulate-gpus", "8",
+                    "--heartbeat", "0.5", "--kill-grace", "1")
+                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(work.resolve("agent.out").toFile()))
+                    .start());
+        }
+        Map<Long, Path> acknowledged = new ConcurrentHashMap<>();
+        AtomicBoolean submitting = new AtomicBoolean(true);
+        AtomicInteger seq = new AtomicInteger();
+        Thread submitter = Thread.ofVirtual().start(() -> {
+            while (submitting.get()) {
+                int n = seq.incrementAndGet();
+                Path ck = dir.resolve("ck").resolve("job-" + n);
+                String body = TestFleet.JSON.createObjectNode().put("name", "j" + n).put("team", "default").put("gpus", 4)
+                        .put("maxRestarts", 0).put("checkpointDir", ck.toString())
+                        .set("command", TestFleet.JSON.valueToTree(List.of("/bin/sh", script.toString(), "15", "0.1")))
+                        .toString();
+                try {
+                    Files.createDirectories(ck);
+                    HttpResponse<String> r = call(HttpRequest.newBuilder(URI.create(base + "/api/v1/jobs"))
+                            .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)));
+                    if (r.statusCode() == 201) acknowledged.put(TestFleet.JSON.readTree(r.body()).get("id").longValue(), ck);
+                    else if (r.statusCode() != 400) throw new AssertionError(r.statusCode() + " " + r.body());
+                } catch (IOException controllerDown) {
+                    // not acknowledged: the job may or may not exist, and either is fine
+                } catch (InterruptedException e) {
+                    return;
+                }
+                try {
+                    Thread.sleep(150);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        });
+        Random random = new Random(7);
+        try {
+            for (int round = 0; round < ROUNDS; round++) {
+                Thread.sleep(1000 + random.nextInt(2000));
+                controller.destroyForcibly().waitFor(); // SIGKILL
+                Thread.sleep(random.nextInt(500));
+                controller = startController(port);
+                awaitUp(base);
+                checkInvariants(base, acknowledged.keySet());
+            }
+            submitting.set(false);
+            submitter.join();
+            // every acknowledged job runs once, to the end
+            long deadline = System.nanoTime() + 120_000_000_000L;
+            while (true) {
+                JsonNode jobs = get(base + "/api/v1/jobs");
+                checkInvariants(base, acknowledged.keySet());
+                long live = 0;
+                for (JsonNode j : jobs) if (!Set.of("COMPLETED", "FAILED", "CANCELLED").contains(j.get("state").stringValue())) live++;
+                if (live == 0) break;
+                if (System.nanoTime() > deadline)
+                    throw new AssertionError(live + " jobs still live: " + jobs + "\n" + tail(dir.resolve("host-a/agent.out"))
+                            + "\n" + tail(dir.resolve("host-b/agent.out")) + "\n" + tail(dir.resolve("controller.out")));
+                Thread.sleep(500);
+            }
+            assertThat(acknowledged).hasSizeGreaterThan(10);
+            for (var e : acknowledged.entrySet()) {
+                JsonNode j = get(base + "/api/v1/jobs/" + e.getKey());
+                assertThat(j.get("state").stringValue()).as("job " + e.getKey()).isEqualTo("COMPLETED");
+                assertThat(j.get("restarts").intValue()).isZero();
+                assertThat(Files.readString(e.getValue().resolve("done"))).startsWith("restart=0 start=0");
+                // one process per rank, one run: a job never ran twice
+                try (var s = Files.list(e.getValue())) {
+                    assertThat(s.filter(p -> p.getFileName().toString().startsWith("pid-")).count()).isEqualTo(4);
+                }
+            }
+        } finally {
+            submitting.set(false);
+            controller.destroyForcibly();
+            for (Process a : agents) a.destroy();
+            for (Process a : agents) if (!a.waitFor(10, TimeUnit.SECONDS)) a.destroyForcibly();
+        }
+    }
+
+    private static String tail(Path f) {
+        try {
+            List<String> lines = Files.readAllLines(f);
+            return f + ":\n" + String.join("\n", lines.subList(Math.max(0, lines.size() - 60), lines.size()));
+        } catch (IOException e) {
+            return f + ": " + e;
+        }
+    }
+
+    /** Every acknowledged job exists; no GPU belongs to two running jobs; running jobs hold what they asked for. */
+    private void checkInvariants(String base, Set<Long> acknowledged) throws IOException, InterruptedException {
+        JsonNode jobs = get(base + "/api/v1/jobs");
+        Map<Long, JsonNode> byId = new HashMap<>();
+        for (JsonNode j : jobs) byId.put(j.get("id").longValue(), j);
+        for (long id : acknowledged) assertThat(byId).as("acknowledged job " + id).containsKey(id);
+        Map<String, Long> owner = new HashMap<>();
+        for (JsonNode j : jobs) {
+            if (!j.get("state").stringValue().equals("RUNNING")) {
+                assertThat(j.get("placement")).as("job " + j.get("id") + " holds GPUs while " + j.get("state")).isEmpty();
+                continue;
+            }
+            int held = 0;
+            for (JsonNode p : j.get("placement"))
+                for (JsonNode g : p.get("gpus")) {
+                    String gpu = p.get("host").stringValue() + "/" + g.intValue();
+                    Long prev = owner.put(gpu, j.get("id").longValue());
+                    assertThat(prev).as("GPU " + gpu + " given to jobs " + prev + " and " + j.get("id")).isNull();
+                    held++;
+                }
+            assertThat(held).isEqualTo(j.get("gpus").intValue());
+        }
+    }
+}
