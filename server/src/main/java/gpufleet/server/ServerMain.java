@@ -33,7 +33,7 @@ public final class ServerMain {
                 default -> fail("unknown option " + a);
             }
         }
-        GpufleetServer s = GpufleetServer.start(gpufleet.server.store.SqlStore.sqlite(dataDir), bind, port,
+        GpufleetServer s = GpufleetServer.start(gpufleet.server.store.SqlStore.sqlite(dataDir), dataDir, bind, port,
                 Duration.ofSeconds(1));
         Runtime.getRuntime().addShutdownHook(new Thread(s::close, "gpufleet-shutdown"));
         System.out.println("gpufleet controller on http://" + bind + ":" + s.port() + "/api/v1 (data in "

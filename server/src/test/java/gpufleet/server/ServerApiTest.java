@@ -149,6 +149,6 @@ class ServerApiTest {
         Set<String> paths = new HashSet<>(doc.get("paths").propertyNames());
         assertThat(paths).contains("/jobs", "/jobs/{id}", "/jobs/{id}/cancel", "/hosts/register",
                 "/hosts/{id}/heartbeat", "/hosts", "/hosts/{name}/drain", "/hosts/{name}/resume", "/healthz",
-                "/openapi.json");
+                "/openapi.json", "/jobs/{id}/logs/{rank}");
     }
 }

@@ -4,6 +4,7 @@ import gpufleet.core.job.JobState;
 import gpufleet.core.state.HostStatus;
 import gpufleet.server.control.Controller;
 import gpufleet.server.control.RequestError;
+import gpufleet.server.logs.LogStore;
 import gpufleet.server.store.JobRecord;
 import gpufleet.server.store.NewJob;
 import io.javalin.Javalin;
@@ -38,10 +39,12 @@ public final class Api {
     private static final Set<String> HOST_FIELDS = Set.of("name", "gpus", "rack", "zone");
 
     private final Controller controller;
+    private final LogStore logs;
     private final String openapi;
 
-    public Api(Controller controller) {
+    public Api(Controller controller, LogStore logs) {
         this.controller = controller;
+        this.logs = logs;
         try (InputStream in = Api.class.getResourceAsStream("/gpufleet/server/openapi.json")) {
             if (in == null) throw new IllegalStateException("openapi.json is missing from the classpath");
             this.openapi = new String(in.readAllBytes(), StandardCharsets.UTF_8);
@@ -63,11 +66,12 @@ public final class Api {
             r.get("/api/v1/jobs", this::listJobs);
             r.get("/api/v1/jobs/{id}", this::getJob);
             r.post("/api/v1/jobs/{id}/cancel", ctx -> json(ctx, 200, controller.cancel(id(ctx, "id"))));
+            r.post("/api/v1/jobs/{id}/logs/{rank}", this::appendLog);
+            r.get("/api/v1/jobs/{id}/logs/{rank}", this::readLog);
             r.post("/api/v1/hosts/register", this::register);
             r.post("/api/v1/hosts/{id}/heartbeat", this::heartbeat);
             r.get("/api/v1/hosts", ctx -> json(ctx, 200, controller.store().hosts()));
-            r.post("/api/v1/hosts/{name}/drain", ctx -> json(ctx, 200,
-                    controller.setHostStatus(ctx.pathParam("name"), HostStatus.DRAINING)));
+            r.post("/api/v1/hosts/{name}/drain", this::drain);
             r.post("/api/v1/hosts/{name}/resume", ctx -> json(ctx, 200,
                     controller.setHostStatus(ctx.pathParam("name"), HostStatus.UP)));
             r.get("/api/v1/teams", ctx -> json(ctx, 200, controller.store().teams()));
@@ -133,6 +137,47 @@ public final class Api {
         json(ctx, 200, out);
     }
 
+    /** Appends to a rank's log; only the holder of the job's current generation may write. */
+    private void appendLog(Context ctx) {
+        requireSmallBody(ctx);
+        long id = id(ctx, "id");
+        int rank = rank(ctx);
+        long generation = queryLong(ctx, "generation", null);
+        JobRecord job = logJob(id, rank);
+        if (generation != job.generation())
+            throw RequestError.conflict("generation", "generation " + generation + " is stale; job " + id
+                    + " is at generation " + job.generation());
+        long size = logs.append(id, rank, ctx.bodyAsBytes());
+        json(ctx, 200, Map.of("size", size));
+    }
+
+    private void readLog(Context ctx) {
+        long id = id(ctx, "id");
+        int rank = rank(ctx);
+        long offset = queryLong(ctx, "offset", 0L);
+        logJob(id, rank);
+        LogStore.Chunk c = logs.read(id, rank, offset, LogStore.MAX_READ);
+        ctx.status(200).header("X-Log-Size", Long.toString(c.size())).contentType("text/plain").result(c.bytes());
+    }
+
+    /** The job whose log is asked for, refusing an unknown job or a rank it does not have. */
+    private JobRecord logJob(long id, int rank) {
+        JobRecord job = controller.store().job(id).orElseThrow(() -> RequestError.notFound("id", "no job " + id));
+        if (rank >= job.gpus())
+            throw RequestError.badRequest("rank", "job " + id + " has ranks 0.." + (job.gpus() - 1) + ", not " + rank);
+        return job;
+    }
+
+    /** The reason is checked and written to the controller's log, not stored: hosts have no column for it yet. */
+    private void drain(Context ctx) {
+        requireSmallBody(ctx);
+        String name = ctx.pathParam("name");
+        String reason = Body.parse(ctx.body(), Set.of("reason")).string("reason", false, null, 1000);
+        var host = controller.setHostStatus(name, HostStatus.DRAINING);
+        LOG.log(System.Logger.Level.INFO, "host " + name + " drained" + (reason == null ? "" : ": " + reason));
+        json(ctx, 200, host);
+    }
+
     private void register(Context ctx) {
         requireSmallBody(ctx);
         Body b = Body.parse(ctx.body(), HOST_FIELDS);
@@ -175,6 +220,33 @@ public final class Api {
             return id;
         } catch (NumberFormatException e) {
             throw RequestError.badRequest(param, "'" + param + "' must be a positive integer, got '" + s + "'");
+        }
+    }
+
+    private static int rank(Context ctx) {
+        String s = ctx.pathParam("rank");
+        try {
+            int r = Integer.parseInt(s);
+            if (r < 0) throw new NumberFormatException();
+            return r;
+        } catch (NumberFormatException e) {
+            throw RequestError.badRequest("rank", "'rank' must be a non-negative integer, got '" + s + "'");
+        }
+    }
+
+    /** A non-negative integer query parameter; required when {@code dflt} is null. */
+    private static long queryLong(Context ctx, String param, Long dflt) {
+        String s = ctx.queryParam(param);
+        if (s == null) {
+            if (dflt == null) throw RequestError.badRequest(param, "query parameter '" + param + "' is required");
+            return dflt;
+        }
+        try {
+            long v = Long.parseLong(s);
+            if (v < 0) throw new NumberFormatException();
+            return v;
+        } catch (NumberFormatException e) {
+            throw RequestError.badRequest(param, "'" + param + "' must be a non-negative integer, got '" + s + "'");
         }
     }
 
