@@ -40,7 +40,7 @@ final class TestFleet implements AutoCloseable {
 
     TestFleet(Path dir, Store store) {
         this.dir = dir;
-        this.server = GpufleetServer.start(store, "127.0.0.1", 0, Duration.ofMillis(100), HEARTBEAT_TIMEOUT);
+        this.server = GpufleetServer.start(store, dir.resolve("controller"), "127.0.0.1", 0, Duration.ofMillis(100), HEARTBEAT_TIMEOUT);
         this.port = server.port();
         this.url = "http://127.0.0.1:" + port;
     }
@@ -48,7 +48,7 @@ final class TestFleet implements AutoCloseable {
     /** Kills the controller (nothing but what it committed survives) and starts a new one on the same port. */
     void restartController(Store store) {
         server.crash();
-        server = GpufleetServer.start(store, "127.0.0.1", port, Duration.ofMillis(100), HEARTBEAT_TIMEOUT);
+        server = GpufleetServer.start(store, dir.resolve("controller"), "127.0.0.1", port, Duration.ofMillis(100), HEARTBEAT_TIMEOUT);
     }
 
     /** The training stand-in, copied out of the test resources. */

@@ -7,7 +7,9 @@ import picocli.CommandLine.Command;
 @Command(name = "gpufleet", mixinStandardHelpOptions = true, version = "gpufleet 0.1.0",
         description = "Control plane and digital twin for GPU training fleets.",
         subcommands = {SimulateCommand.class, ReplayCommand.class, PlanCommand.class, FleetsCommand.class, WorkloadsCommand.class, PoliciesCommand.class,
-                BenchCommand.class, CommandLine.HelpCommand.class})
+                BenchCommand.class, SubmitCommand.class, QueueCommand.class, NodesCommand.class, JobCommand.class,
+                LogsCommand.class, CancelCommand.class, DrainCommand.class, ResumeCommand.class, ServerCommand.class,
+                CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec
@@ -20,6 +22,10 @@ public final class Main implements Runnable {
     /** Runs the command line and returns the exit code; user errors print one clear line, never a stack trace. */
     public static int run(String... args) {
         var cl = new CommandLine(new Main());
+        // `submit ... python train.py --lr 3e-4`: options after the command belong to it, not to submit
+        cl.getSubcommands().get("submit").setStopAtPositional(true);
+        // the controller's options are ServerMain's to parse, --help included
+        cl.getSubcommands().get("server").setUnmatchedOptionsArePositionalParams(true);
         cl.setExecutionExceptionHandler((ex, line, parsed) -> {
             if (ex instanceof IllegalArgumentException || ex instanceof IllegalStateException
                     || ex instanceof java.io.UncheckedIOException || ex instanceof java.io.IOException) {

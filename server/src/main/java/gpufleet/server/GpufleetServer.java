@@ -3,6 +3,7 @@ package gpufleet.server;
 import gpufleet.core.sched.Policy;
 import gpufleet.server.api.Api;
 import gpufleet.server.control.Controller;
+import gpufleet.server.logs.LogStore;
 import gpufleet.server.store.SqlStore;
 import gpufleet.server.store.Store;
 import io.javalin.Javalin;
@@ -23,16 +24,18 @@ public final class GpufleetServer implements AutoCloseable {
 
     /** Opens the SQLite store under {@code dataDir} and serves on {@code port} (0 = any free port). */
     public static GpufleetServer start(Path dataDir, int port, Duration cycle) {
-        return start(SqlStore.sqlite(dataDir), "127.0.0.1", port, cycle);
+        return start(SqlStore.sqlite(dataDir), dataDir, "127.0.0.1", port, cycle);
     }
 
-    public static GpufleetServer start(Store store, String host, int port, Duration cycle) {
-        return start(store, host, port, cycle, Controller.DEFAULT_HEARTBEAT_TIMEOUT);
+    public static GpufleetServer start(Store store, Path dataDir, String host, int port, Duration cycle) {
+        return start(store, dataDir, host, port, cycle, Controller.DEFAULT_HEARTBEAT_TIMEOUT);
     }
 
-    public static GpufleetServer start(Store store, String host, int port, Duration cycle, Duration heartbeatTimeout) {
+    /** Serves {@code store}; job logs go under {@code dataDir}, which any store needs, a database server too. */
+    public static GpufleetServer start(Store store, Path dataDir, String host, int port, Duration cycle,
+                                       Duration heartbeatTimeout) {
         Controller c = new Controller(store, Clock.systemUTC(), Policy.GPUFLEET, heartbeatTimeout);
-        Javalin http = new Api(c).create();
+        Javalin http = new Api(c, new LogStore(dataDir)).create();
         try {
             http.start(host, port);
         } catch (RuntimeException e) {

@@ -2,12 +2,22 @@ package gpufleet.server;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
 
 /** {@code ServerMain [--port 8080] [--data-dir ./gpufleet-data] [--bind 127.0.0.1]}: runs the controller until killed. */
 public final class ServerMain {
     private ServerMain() {}
 
     public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    /**
+     * Runs the controller until the process is stopped, then returns 0; returns at once with 0 after
+     * printing the usage, or 2 after a bad option. An exit code rather than {@code System.exit}, so
+     * that {@code gpufleet server} can delegate here without this exiting under it.
+     */
+    public static int run(String... args) {
         int port = 8080;
         Path dataDir = Path.of("gpufleet-data");
         String bind = "127.0.0.1";
@@ -15,9 +25,9 @@ public final class ServerMain {
             String a = args[i];
             if (a.equals("-h") || a.equals("--help")) {
                 System.out.println("usage: gpufleet server [--port 8080] [--data-dir ./gpufleet-data] [--bind 127.0.0.1]");
-                return;
+                return 0;
             }
-            if (i + 1 >= args.length) fail("option " + a + " needs a value");
+            if (i + 1 >= args.length) return fail("option " + a + " needs a value");
             String v = args[++i];
             switch (a) {
                 case "--port" -> {
@@ -26,22 +36,34 @@ public final class ServerMain {
                     } catch (NumberFormatException e) {
                         port = -1;
                     }
-                    if (port < 0 || port > 65535) fail("--port must be in [0, 65535], got '" + v + "'");
+                    if (port < 0 || port > 65535) return fail("--port must be in [0, 65535], got '" + v + "'");
                 }
                 case "--data-dir" -> dataDir = Path.of(v);
                 case "--bind" -> bind = v;
-                default -> fail("unknown option " + a);
+                default -> {
+                    return fail("unknown option " + a);
+                }
             }
         }
-        GpufleetServer s = GpufleetServer.start(gpufleet.server.store.SqlStore.sqlite(dataDir), bind, port,
+        GpufleetServer s = GpufleetServer.start(gpufleet.server.store.SqlStore.sqlite(dataDir), dataDir, bind, port,
                 Duration.ofSeconds(1));
-        Runtime.getRuntime().addShutdownHook(new Thread(s::close, "gpufleet-shutdown"));
+        CountDownLatch closed = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            s.close();
+            closed.countDown();
+        }, "gpufleet-shutdown"));
         System.out.println("gpufleet controller on http://" + bind + ":" + s.port() + "/api/v1 (data in "
                 + dataDir.toAbsolutePath() + ")");
+        try {
+            closed.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return 0;
     }
 
-    private static void fail(String message) {
+    private static int fail(String message) {
         System.err.println("gpufleet server: " + message);
-        System.exit(2);
+        return 2;
     }
 }

@@ -148,7 +148,7 @@ class ServerApiTest {
         assertThat(doc.get("openapi").stringValue()).startsWith("3.");
         Set<String> paths = new HashSet<>(doc.get("paths").propertyNames());
         assertThat(paths).contains("/jobs", "/jobs/{id}", "/jobs/{id}/cancel", "/hosts/register",
-                "/hosts/{id}/heartbeat", "/hosts/{id}/assignments", "/hosts", "/hosts/{name}/drain", "/hosts/{name}/resume", "/healthz",
-                "/openapi.json");
+                "/hosts/{id}/heartbeat", "/hosts/{id}/assignments", "/hosts", "/hosts/{name}/drain",
+                "/hosts/{name}/resume", "/healthz", "/openapi.json", "/jobs/{id}/logs/{rank}");
     }
 }

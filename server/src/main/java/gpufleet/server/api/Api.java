@@ -10,6 +10,7 @@ import gpufleet.protocol.Registration;
 import gpufleet.protocol.TaskReport;
 import gpufleet.server.control.Controller;
 import gpufleet.server.control.RequestError;
+import gpufleet.server.logs.LogStore;
 import gpufleet.server.store.JobRecord;
 import gpufleet.server.store.NewJob;
 import io.javalin.Javalin;
@@ -52,10 +53,12 @@ public final class Api {
     static final long MAX_WAIT_MS = 60_000;
 
     private final Controller controller;
+    private final LogStore logs;
     private final String openapi;
 
-    public Api(Controller controller) {
+    public Api(Controller controller, LogStore logs) {
         this.controller = controller;
+        this.logs = logs;
         try (InputStream in = Api.class.getResourceAsStream("/gpufleet/server/openapi.json")) {
             if (in == null) throw new IllegalStateException("openapi.json is missing from the classpath");
             this.openapi = new String(in.readAllBytes(), StandardCharsets.UTF_8);
@@ -79,6 +82,8 @@ public final class Api {
             r.get("/api/v1/jobs", this::listJobs);
             r.get("/api/v1/jobs/{id}", this::getJob);
             r.post("/api/v1/jobs/{id}/cancel", ctx -> json(ctx, 200, controller.cancel(id(ctx, "id"))));
+            r.post("/api/v1/jobs/{id}/logs/{rank}", this::appendLog);
+            r.get("/api/v1/jobs/{id}/logs/{rank}", this::readLog);
             r.post("/api/v1/hosts/register", this::register);
             r.post("/api/v1/hosts/{id}/heartbeat", this::heartbeat);
             r.get("/api/v1/hosts/{id}/assignments", this::assignments);
@@ -152,6 +157,40 @@ public final class Api {
         json(ctx, 200, out);
     }
 
+    /** Appends to a rank's log; only the holder of the job's current generation may write. */
+    private void appendLog(Context ctx) {
+        requireSmallBody(ctx);
+        long id = id(ctx, "id");
+        int rank = rank(ctx);
+        long generation = query(ctx, "generation", true, 0, Long.MAX_VALUE, 0);
+        JobRecord job = logJob(id, rank);
+        // an agent ships the tail of a run it has just been told to stop: older generations may append,
+        // a generation the job has not reached yet is a client's mistake
+        if (generation > job.generation())
+            throw RequestError.conflict("generation", "generation " + generation + " is ahead of job " + id
+                    + ", which is at generation " + job.generation());
+        long size = logs.append(id, rank, ctx.bodyAsBytes());
+        json(ctx, 200, Map.of("size", size));
+    }
+
+    private void readLog(Context ctx) {
+        long id = id(ctx, "id");
+        int rank = rank(ctx);
+        long offset = query(ctx, "offset", false, 0, Long.MAX_VALUE, 0);
+        logJob(id, rank);
+        LogStore.Chunk c = logs.read(id, rank, offset, LogStore.MAX_READ);
+        ctx.status(200).header("X-Log-Size", Long.toString(c.size())).contentType("text/plain").result(c.bytes());
+    }
+
+    /** The job whose log is asked for, refusing an unknown job or a rank it does not have. */
+    private JobRecord logJob(long id, int rank) {
+        JobRecord job = controller.store().job(id).orElseThrow(() -> RequestError.notFound("id", "no job " + id));
+        if (rank >= job.gpus())
+            throw RequestError.badRequest("rank", "job " + id + " has ranks 0.." + (job.gpus() - 1) + ", not " + rank);
+        return job;
+    }
+
+    /** The reason is checked and written to the controller's log, not stored: hosts have no column for it yet. */
     private void register(Context ctx) {
         requireSmallBody(ctx);
         Body b = Body.parse(ctx.body(), HOST_FIELDS);
@@ -257,6 +296,18 @@ public final class Api {
         }
     }
 
+    private static int rank(Context ctx) {
+        String s = ctx.pathParam("rank");
+        try {
+            int r = Integer.parseInt(s);
+            if (r < 0) throw new NumberFormatException();
+            return r;
+        } catch (NumberFormatException e) {
+            throw RequestError.badRequest("rank", "'rank' must be a non-negative integer, got '" + s + "'");
+        }
+    }
+
+    /** A non-negative integer query parameter; required when {@code dflt} is null. */
     /** Refuses a declared body over the limit before reading it. */
     private static void requireSmallBody(Context ctx) {
         if (ctx.contentLength() > MAX_BODY_BYTES)

@@ -1,0 +1,193 @@
+package gpufleet.cli;
+
+import picocli.CommandLine.Option;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.channels.UnresolvedAddressException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The controller's HTTP API as the commands use it. Every failure becomes a {@link Failure} whose
+ * message is the one line the user sees: the controller's own {@code error} and {@code field}, or
+ * why it could not be reached.
+ */
+final class ControllerClient {
+    static final String DEFAULT_SERVER = "http://localhost:8080";
+    static final JsonMapper JSON = JsonMapper.builder().build();
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private static final Duration TIMEOUT = Duration.ofSeconds(30);
+
+    /** A refusal, or no answer. Main prints the message and exits 2. */
+    static final class Failure extends IllegalStateException {
+        Failure(String message) {
+            super(message);
+        }
+    }
+
+    /** {@code --server} (and {@code --help}), for every command that talks to the controller. */
+    static final class Server {
+        @Option(names = "--server", paramLabel = "URL",
+                description = "the controller (default: $GPUFLEET_SERVER, else " + DEFAULT_SERVER + ")")
+        String url;
+
+        @Option(names = {"-h", "--help"}, usageHelp = true, description = "show this help")
+        boolean help;
+
+        ControllerClient client() {
+            return new ControllerClient(resolve(url, System.getenv()));
+        }
+    }
+
+    enum Format { table, json }
+
+    /** {@code -o}: a table for people or the controller's JSON for scripts. */
+    static final class Output {
+        @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", description = "table (default) or json")
+        Format format = Format.table;
+
+        boolean json() { return format == Format.json; }
+
+        void print(JsonNode n) {
+            System.out.println(JSON.writeValueAsString(n));
+        }
+    }
+
+    /** The flag, else the environment's {@code GPUFLEET_SERVER}, else the default. */
+    static String resolve(String flag, Map<String, String> env) {
+        if (flag != null && !flag.isBlank()) return flag;
+        String e = env.get("GPUFLEET_SERVER");
+        return e != null && !e.isBlank() ? e : DEFAULT_SERVER;
+    }
+
+    private final String server;
+    private final String base;
+
+    ControllerClient(String server) {
+        String s = server.strip();
+        while (s.endsWith("/")) s = s.substring(0, s.length() - 1);
+        URI u;
+        try {
+            u = new URI(s);
+        } catch (java.net.URISyntaxException e) {
+            u = null;
+        }
+        if (u == null || u.getHost() == null || !("http".equals(u.getScheme()) || "https".equals(u.getScheme())))
+            throw new IllegalArgumentException("--server must be an http:// or https:// URL, got '" + server + "'");
+        this.server = s;
+        this.base = s.endsWith("/api/v1") ? s : s + "/api/v1";
+    }
+
+    /** Bytes of a log and the log's total size. */
+    record Bytes(byte[] body, long size) {}
+
+    JsonNode get(String path) {
+        return json(send(request(path).GET()));
+    }
+
+    /** POSTs {@code body} as JSON, or nothing when it is null. */
+    JsonNode post(String path, Object body) {
+        HttpRequest.BodyPublisher p = body == null ? HttpRequest.BodyPublishers.noBody()
+                : HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body));
+        return json(send(request(path).header("Content-Type", "application/json").POST(p)));
+    }
+
+    /** GETs raw bytes, with the size from {@code X-Log-Size}. */
+    Bytes bytes(String path) {
+        HttpResponse<byte[]> r = send(request(path).GET());
+        long size = r.headers().firstValueAsLong("X-Log-Size").orElse(-1);
+        return new Bytes(r.body(), size);
+    }
+
+    /** {@code s} as one path segment: a host name cannot reach another route. */
+    static String segment(String s) {
+        return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
+    }
+
+    /** {@code ?k=v&...} of the pairs whose value is not null; empty when none is. */
+    static String query(String... pairs) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i + 1 < pairs.length; i += 2) {
+            if (pairs[i + 1] == null) continue;
+            sb.append(sb.isEmpty() ? '?' : '&').append(pairs[i]).append('=')
+                    .append(URLEncoder.encode(pairs[i + 1], StandardCharsets.UTF_8));
+        }
+        return sb.toString();
+    }
+
+    private HttpRequest.Builder request(String path) {
+        return HttpRequest.newBuilder(URI.create(base + path)).timeout(TIMEOUT);
+    }
+
+    private HttpResponse<byte[]> send(HttpRequest.Builder b) {
+        HttpResponse<byte[]> r;
+        try {
+            r = HTTP.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
+        } catch (IOException e) {
+            throw new Failure("cannot reach the controller at " + server + ": " + why(e));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new Failure("interrupted while waiting for the controller at " + server);
+        }
+        if (r.statusCode() / 100 != 2) throw refusal(r);
+        return r;
+    }
+
+    private JsonNode json(HttpResponse<byte[]> r) {
+        try {
+            return JSON.readTree(r.body());
+        } catch (JacksonException e) {
+            throw new Failure("the answer from " + server + " is not JSON; is it a gpufleet controller?");
+        }
+    }
+
+    /** The controller's {@code error} (field {@code field}), or the status and a glimpse of what else answered. */
+    private Failure refusal(HttpResponse<byte[]> r) {
+        String text = new String(r.body(), StandardCharsets.UTF_8);
+        try {
+            JsonNode n = JSON.readTree(text);
+            JsonNode error = n == null ? null : n.get("error");
+            if (error != null && error.isString()) {
+                JsonNode field = n.get("field");
+                return new Failure(error.stringValue()
+                        + (field != null && field.isString() ? " (field " + field.stringValue() + ")" : ""));
+            }
+        } catch (JacksonException e) {
+            // not the controller's error shape: describe the answer below
+        }
+        String glimpse = text.strip().replaceAll("\\s+", " ");
+        if (glimpse.length() > 120) glimpse = glimpse.substring(0, 120) + "...";
+        return new Failure(server + " answered HTTP " + r.statusCode()
+                + (glimpse.isEmpty() ? "" : ": " + glimpse));
+    }
+
+    private static String why(IOException e) {
+        if (e instanceof HttpConnectTimeoutException) return "connection timed out";
+        if (e instanceof HttpTimeoutException) return "no answer within " + TIMEOUT.toSeconds() + " s";
+        // the JDK's HttpClient says neither "refused" nor "unknown host": its ConnectException has no
+        // message, and only the cause (a closed channel, an unresolved address) tells the two apart
+        boolean connect = false;
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof UnresolvedAddressException) return "unknown host";
+            if (t instanceof ConnectException) {
+                if (t.getMessage() != null) return t.getMessage().toLowerCase(Locale.ROOT);
+                connect = true;
+            }
+        }
+        if (connect) return "connection refused";
+        return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+    }
+}

@@ -1,0 +1,53 @@
+package gpufleet.cli;
+
+import gpufleet.core.job.Priority;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import tools.jackson.databind.JsonNode;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** {@code gpufleet submit ... -- command args...}, like sbatch. */
+@Command(name = "submit", description = "Submit a training job to the controller; prints its id.")
+final class SubmitCommand implements Runnable {
+    @Mixin ControllerClient.Server server;
+    @Mixin ControllerClient.Output output;
+
+    @Option(names = "--name", required = true, description = "job name") String name;
+    @Option(names = "--gpus", required = true, description = "GPUs for the whole job") int gpus;
+    @Option(names = "--tp", description = "tensor-parallel degree; a group never spans hosts (default 1)") Integer tp;
+    @Option(names = "--pp", description = "pipeline-parallel degree (default 1)") Integer pp;
+    @Option(names = "--cp", description = "context-parallel degree (default 1)") Integer cp;
+    @Option(names = "--team", defaultValue = "default", description = "team whose quota it counts against (default: ${DEFAULT-VALUE})")
+    String team;
+    @Option(names = "--priority", defaultValue = "normal", description = "low, normal, high, critical or 0..1000 (default: ${DEFAULT-VALUE})")
+    String priority;
+    @Option(names = "--checkpoint-dir", paramLabel = "DIR") String checkpointDir;
+    @Option(names = "--max-restarts", paramLabel = "N", description = "restarts after failures before giving up (controller default 3)")
+    Integer maxRestarts;
+    @Parameters(arity = "1..*", paramLabel = "COMMAND", description = "what every rank runs, after --")
+    List<String> command;
+
+    @Override
+    public void run() {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("name", name);
+        body.put("team", team);
+        body.put("gpus", gpus);
+        body.put("priority", Priority.parse(priority));
+        // unset options are left out, so the controller's defaults apply
+        if (tp != null) body.put("tp", tp);
+        if (pp != null) body.put("pp", pp);
+        if (cp != null) body.put("cp", cp);
+        if (maxRestarts != null) body.put("maxRestarts", maxRestarts);
+        if (checkpointDir != null) body.put("checkpointDir", checkpointDir);
+        body.put("command", command);
+        JsonNode job = server.client().post("/jobs", body);
+        if (output.json()) output.print(job);
+        else System.out.println("submitted job " + Jobs.text(job, "id"));
+    }
+}
