@@ -8,6 +8,7 @@ import gpufleet.protocol.GpuDescriptor;
 import gpufleet.protocol.GpuHealth;
 import gpufleet.protocol.Heartbeat;
 import gpufleet.protocol.HeartbeatReply;
+import gpufleet.protocol.RankExit;
 import gpufleet.protocol.Registration;
 import gpufleet.protocol.TaskReport;
 
@@ -46,6 +47,18 @@ public final class Agent implements AutoCloseable {
     private final ProcessGroups groups;
     private final Semaphore wake = new Semaphore(0);
     private final Map<Long, Task> tasks = new LinkedHashMap<>(); // guarded by this
+    /**
+     * Runs stopped here that the controller still lists under the same generation (a reply that
+     * raced a change, say). Their ranks are gone, so they are reported as ended, which makes the
+     * controller restart the gang instead of waiting on processes that no longer exist.
+     */
+    private final Map<String, Task> stoppedButListed = new LinkedHashMap<>(); // guarded by this
+    private final Map<String, Task> stopped = new LinkedHashMap<>() { // guarded by this
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Task> eldest) {
+            return size() > 1_000;
+        }
+    };
     private final Map<Integer, GpuHealth> unhealthy = new ConcurrentHashMap<>();
     private final List<Thread> threads = new ArrayList<>();
     private volatile boolean closed;
@@ -250,9 +263,18 @@ public final class Agent implements AutoCloseable {
                 stopping.add(t);
             }
         }
+        stoppedButListed.clear();
         for (Assignment a : reply.assignments()) {
             if (tasks.containsKey(a.job())) continue;
-            if (!started.add(a.job() + "/" + a.generation())) continue;
+            String key = a.job() + "/" + a.generation();
+            if (!started.add(key)) {
+                Task gone = stopped.get(key);
+                if (gone != null) {
+                    stoppedButListed.put(key, gone);
+                    wake.release();
+                }
+                continue;
+            }
             Task t = Task.start(a, config.workDir(), config.name());
             tasks.put(a.job(), t);
             logs.follow(t);
@@ -264,6 +286,7 @@ public final class Agent implements AutoCloseable {
         version = reply.version();
         recordGroups();
         for (Task t : stopping) {
+            stopped.put(t.job() + "/" + t.generation(), t);
             LOG.log(System.Logger.Level.INFO, "stopping job " + t.job() + " generation " + t.generation());
             Thread.ofVirtual().start(() -> {
                 t.stop(config.killGrace().toMillis());
@@ -282,14 +305,24 @@ public final class Agent implements AutoCloseable {
     private Heartbeat heartbeat() {
         List<TaskReport> reports = new ArrayList<>();
         List<Task> now;
+        List<Task> gone;
         synchronized (this) {
             now = List.copyOf(tasks.values());
+            gone = List.copyOf(stoppedButListed.values());
         }
         boolean anyEnded = false;
         for (Task t : now) {
             var exits = t.exits();
             if (exits.size() == t.ranks.size()) anyEnded = true;
             reports.add(new TaskReport(t.job(), t.generation(), exits, t.holdsRankZero() ? newestCheckpoint(t.checkpointDir) : null));
+        }
+        for (Task t : gone) {
+            // a rank that had ended keeps its code; one still being stopped reads as killed by SIGTERM
+            Map<Integer, Integer> codes = new HashMap<>();
+            for (var e : t.exits()) codes.put(e.rank(), e.code());
+            List<RankExit> exits = new ArrayList<>();
+            for (Task.Rank r : t.ranks) exits.add(new RankExit(r.slot.rank(), codes.getOrDefault(r.slot.rank(), 143)));
+            reports.add(new TaskReport(t.job(), t.generation(), exits, null));
         }
         if (anyEnded) recordGroups();
         return new Heartbeat(generation, reports, List.copyOf(unhealthy.values()));

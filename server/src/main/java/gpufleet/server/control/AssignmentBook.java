@@ -74,10 +74,20 @@ final class AssignmentBook {
         }
     }
 
-    /** Forgets everything (before a rebuild from the store), announcing the change to every waiting host. */
-    void clear() {
-        List<String> hosts = new ArrayList<>(byHost.keySet());
+    /**
+     * Replaces everything with the assignments of {@code running}, publishing only hosts whose work
+     * changed. Readers never see an intermediate state: an empty list published halfway through a
+     * rebuild would tell agents to kill ranks that are meant to keep running. Caller holds the lock.
+     */
+    void rebuild(java.util.Collection<JobRecord> running, Function<String, String> addressOf) {
+        Map<String, Map<Long, Assignment>> next = new TreeMap<>();
+        for (JobRecord r : running)
+            for (var e : split(r, addressOf).entrySet())
+                next.computeIfAbsent(e.getKey(), k -> new TreeMap<>()).put(r.id(), e.getValue());
+        java.util.Set<String> hosts = new java.util.TreeSet<>(byHost.keySet());
+        hosts.addAll(next.keySet());
         byHost.clear();
+        byHost.putAll(next);
         for (String h : hosts) publish(h);
     }
 

@@ -159,7 +159,6 @@ public final class Controller implements AutoCloseable {
         runningJobs.clear();
         storedReason.clear();
         runningRecords.clear();
-        book.clear();
         List<HostRecord> hosts = store.hosts();
         Map<Long, HostRecord> byId = new HashMap<>();
         for (HostRecord h : hosts) byId.put(h.id(), h);
@@ -179,11 +178,11 @@ public final class Controller implements AutoCloseable {
                 running.add(job);
                 runningJobs.put(job.id(), job);
                 runningRecords.put(job.id(), r);
-                book.add(r, this::addressOf);
             } else {
                 waiting.put(job.id(), job);
             }
         }
+        book.rebuild(runningRecords.values(), this::addressOf);
         ranksDone.keySet().retainAll(runningJobs.keySet());
         if (layout != null) layout.applyStatuses(state);
     }
