@@ -9,6 +9,7 @@ import picocli.CommandLine.Command;
         subcommands = {SimulateCommand.class, ReplayCommand.class, PlanCommand.class, FleetsCommand.class, WorkloadsCommand.class, PoliciesCommand.class,
                 BenchCommand.class, SubmitCommand.class, QueueCommand.class, NodesCommand.class, JobCommand.class,
                 LogsCommand.class, CancelCommand.class, DrainCommand.class, ResumeCommand.class, ServerCommand.class,
+                AgentCommand.class, UpCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 

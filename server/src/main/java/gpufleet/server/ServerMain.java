@@ -1,10 +1,15 @@
 package gpufleet.server;
 
+import gpufleet.server.control.Controller;
+
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 
-/** {@code ServerMain [--port 8080] [--data-dir ./gpufleet-data] [--bind 127.0.0.1]}: runs the controller until killed. */
+/**
+ * {@code ServerMain [--port 8080] [--data-dir ./gpufleet-data] [--bind 127.0.0.1] [--heartbeat-timeout 30]}:
+ * runs the controller until killed.
+ */
 public final class ServerMain {
     private ServerMain() {}
 
@@ -21,10 +26,15 @@ public final class ServerMain {
         int port = 8080;
         Path dataDir = Path.of("gpufleet-data");
         String bind = "127.0.0.1";
+        Duration heartbeatTimeout = Controller.DEFAULT_HEARTBEAT_TIMEOUT;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             if (a.equals("-h") || a.equals("--help")) {
-                System.out.println("usage: gpufleet server [--port 8080] [--data-dir ./gpufleet-data] [--bind 127.0.0.1]");
+                System.out.println("""
+                        usage: gpufleet server [--port 8080] [--data-dir ./gpufleet-data] [--bind 127.0.0.1]
+                                               [--heartbeat-timeout 30]
+                          --heartbeat-timeout  seconds a host may stay silent before it is declared lost and
+                                               its jobs are restarted elsewhere (default 30)""");
                 return 0;
             }
             if (i + 1 >= args.length) return fail("option " + a + " needs a value");
@@ -40,13 +50,24 @@ public final class ServerMain {
                 }
                 case "--data-dir" -> dataDir = Path.of(v);
                 case "--bind" -> bind = v;
+                case "--heartbeat-timeout" -> {
+                    double sec;
+                    try {
+                        sec = Double.parseDouble(v);
+                    } catch (NumberFormatException e) {
+                        sec = -1;
+                    }
+                    if (!(sec >= 1 && sec <= 86_400))
+                        return fail("--heartbeat-timeout must be a number of seconds in [1, 86400], got '" + v + "'");
+                    heartbeatTimeout = Duration.ofMillis((long) (sec * 1000));
+                }
                 default -> {
                     return fail("unknown option " + a);
                 }
             }
         }
         GpufleetServer s = GpufleetServer.start(gpufleet.server.store.SqlStore.sqlite(dataDir), dataDir, bind, port,
-                Duration.ofSeconds(1));
+                Duration.ofSeconds(1), heartbeatTimeout);
         CountDownLatch closed = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             s.close();

@@ -1,0 +1,80 @@
+package gpufleet.cli;
+
+import gpufleet.agent.Agent;
+import gpufleet.agent.AgentConfig;
+import gpufleet.agent.gpu.GpuBackend;
+import gpufleet.agent.gpu.GpuBackends;
+import gpufleet.agent.gpu.GpuUnavailableException;
+import gpufleet.agent.gpu.SimulatedGpus;
+import gpufleet.server.GpufleetServer;
+import gpufleet.server.control.Controller;
+import gpufleet.server.store.SqlStore;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * {@code gpufleet up}: a controller and an agent in one process, so a newcomer sees a job run on one
+ * machine within a minute. The machine's GPUs through NVML when it has them, simulated ones otherwise.
+ */
+@Command(name = "up", description = {"Start a controller and an agent on this machine (simulated GPUs where it has none).",
+        "Then submit from another terminal: gpufleet submit --name hello --gpus 8 -- sh -c 'echo rank $RANK'"})
+final class UpCommand implements Callable<Integer> {
+    @Option(names = "--port", defaultValue = "8080", description = "controller port (default ${DEFAULT-VALUE})")
+    int port;
+
+    @Option(names = "--data-dir", defaultValue = "gpufleet-data", description = "controller database, logs and the agent's work dir (default ${DEFAULT-VALUE})")
+    Path dataDir;
+
+    @Option(names = "--simulate-gpus", description = "simulate this many GPUs even if the machine has real ones (default: real GPUs if NVML finds any, else 8 simulated)")
+    Integer simulate;
+
+    @Option(names = "--name", defaultValue = "local", description = "the agent's host name (default ${DEFAULT-VALUE})")
+    String name;
+
+    @Override
+    public Integer call() throws IOException, InterruptedException {
+        if (port < 0 || port > 65535) throw new IllegalArgumentException("--port must be in [0, 65535], got " + port);
+        if (simulate != null && (simulate < 1 || simulate > 64))
+            throw new IllegalArgumentException("--simulate-gpus must be in [1, 64], got " + simulate);
+        Path agentDir = dataDir.resolve("agent").toAbsolutePath();
+        GpuBackend gpus = gpus(agentDir.resolve("inject"));
+        GpufleetServer server = GpufleetServer.start(SqlStore.sqlite(dataDir), dataDir, "127.0.0.1", port,
+                Duration.ofSeconds(1), Controller.DEFAULT_HEARTBEAT_TIMEOUT);
+        String url = "http://127.0.0.1:" + server.port();
+        Agent agent = new Agent(new AgentConfig(URI.create(url), name, "rack0", "zone0", "127.0.0.1", agentDir,
+                Duration.ofSeconds(2), AgentConfig.DEFAULT_KILL_GRACE), gpus);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            agent.close();
+            server.close();
+            stopped.countDown();
+        }, "gpufleet-up-shutdown"));
+        agent.start();
+        System.out.printf("""
+                gpufleet is up: controller %s/api/v1, agent %s with %d GPUs (%s)
+                data in %s; stop with Ctrl-C. From another terminal:
+                  ./gpufleet submit --name hello --gpus %d -- sh -c 'echo rank $RANK of $WORLD_SIZE on GPUs $CUDA_VISIBLE_DEVICES'
+                  ./gpufleet queue
+                  ./gpufleet logs 1 --rank 0
+                """, url, name, gpus.gpus().size(), gpus.describe(), dataDir.toAbsolutePath(), gpus.gpus().size());
+        if (server.port() != 8080) System.out.println("(set GPUFLEET_SERVER=" + url + " for the commands above)");
+        stopped.await();
+        return 0;
+    }
+
+    private GpuBackend gpus(Path injectDir) {
+        if (simulate != null) return new SimulatedGpus(simulate, SimulatedGpus.DEFAULT_MODEL, injectDir, name);
+        try {
+            return GpuBackends.open(0, injectDir);
+        } catch (GpuUnavailableException noGpus) {
+            return new SimulatedGpus(8, SimulatedGpus.DEFAULT_MODEL, injectDir, name);
+        }
+    }
+}
