@@ -155,6 +155,15 @@ class ServerApiTest {
     }
 
     @Test
+    void teamsAreListedInCodePointOrderOnEveryDatabase() {
+        for (String t : new String[] {"b", "Vision", "a-c", "ab", "B", "a.z"})
+            api.ok(api.put("/teams/" + t, "{\"quotaGpus\":8}"));
+        // the order SQLite gives; a linguistic collation would put "B" after "b" and "Vision" last
+        assertThat(api.ok(api.get("/teams")).findValuesAsString("name"))
+                .containsExactly("B", "Vision", "a-c", "a.z", "ab", "b", "default");
+    }
+
+    @Test
     void healthAndOpenApiDescribeTheRoutes() {
         assertThat(api.ok(api.get("/healthz")).get("schemaVersion").intValue()).isEqualTo(1);
         JsonNode doc = api.ok(api.get("/openapi.json"));

@@ -254,7 +254,7 @@ public final class SqlStore implements Store {
     @Override
     public synchronized List<TeamRecord> teams() {
         return tx(() -> {
-            try (PreparedStatement p = conn.prepareStatement("SELECT name, quota_gpus FROM teams ORDER BY name");
+            try (PreparedStatement p = conn.prepareStatement("SELECT name, quota_gpus FROM teams");
                  ResultSet rs = p.executeQuery()) {
                 List<TeamRecord> out = new ArrayList<>();
                 while (rs.next()) {
@@ -262,6 +262,9 @@ public final class SqlStore implements Store {
                     int q = rs.getInt(2);
                     out.add(new TeamRecord(name, rs.wasNull() ? null : q));
                 }
+                // not ORDER BY: PostgreSQL sorts text by the database's collation (often linguistic: "b"
+                // before "B" before "c"), SQLite by code point; sorting here gives one order on both
+                out.sort(java.util.Comparator.comparing(TeamRecord::name));
                 return out;
             }
         });
