@@ -19,6 +19,10 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -137,7 +141,11 @@ final class TestDatabases {
         }
     }
 
-    /** The PostgreSQL server the tests share, and the databases made on it. */
+    /**
+     * The PostgreSQL server the tests share, and the databases made on it. Making one takes 50-300 ms, so
+     * the next test's database is made while the current test runs, and a finished one is dropped in the
+     * background; all of it on one thread, in order, over one admin connection.
+     */
     private static final class Postgres {
         private static final Pattern JDBC_URL = Pattern.compile("(jdbc:postgresql://[^/?]+)(/[^?]*)?(\\?.*)?");
         private static final String HOW_TO_GET_ONE = "Install the server (Debian/Ubuntu: apt-get install -y postgresql) "
@@ -146,11 +154,20 @@ final class TestDatabases {
 
         private final String adminUrl;
         private final Connection admin;
+        private final ExecutorService adminThread = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "gpufleet-test-pg-admin");
+            t.setDaemon(true);
+            return t;
+        });
         private int created;
+        private Future<String> next;
 
-        private Postgres(String adminUrl) throws SQLException {
+        private Postgres(String adminUrl, boolean privateServer) throws SQLException {
             this.adminUrl = adminUrl;
             this.admin = DriverManager.getConnection(adminUrl);
+            // a private server goes at exit with everything in it; a shared one is left as it was found
+            if (!privateServer)
+                Runtime.getRuntime().addShutdownHook(new Thread(this::dropTheSpare, "gpufleet-test-pg-cleanup"));
         }
 
         /** The server at {@value #URL_ENV}, else a private one; fails saying how to get PostgreSQL. */
@@ -161,7 +178,7 @@ final class TestDatabases {
                 if (!JDBC_URL.matcher(url).matches())
                     throw new IllegalArgumentException(URL_ENV + " is not a jdbc:postgresql://host:port/db?user=... URL");
                 try {
-                    return new Postgres(url);
+                    return new Postgres(url, false);
                 } catch (SQLException e) {
                     throw new IllegalStateException("cannot connect to " + URL_ENV + " (" + redact(url) + "): "
                             + e.getMessage(), e);
@@ -172,23 +189,56 @@ final class TestDatabases {
         }
 
         synchronized TestDb createDatabase(Path dir) {
+            if (next == null) next = adminThread.submit(this::makeDatabase);
+            String name;
+            try {
+                name = next.get();
+            } catch (ExecutionException e) {
+                next = null; // try afresh for the next test rather than repeat this failure
+                throw new AssertionError(e.getCause().getMessage(), e.getCause());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError(e);
+            }
+            next = adminThread.submit(this::makeDatabase);
+            Matcher m = JDBC_URL.matcher(adminUrl);
+            if (!m.matches()) throw new IllegalStateException(adminUrl);
+            String url = m.group(1) + "/" + name + (m.group(3) == null ? "" : m.group(3));
+            return new TestDb(Kind.POSTGRESQL, url, url, dir, () -> adminThread.submit(() -> drop(name)));
+        }
+
+        private String makeDatabase() throws SQLException {
             // the pid keeps two test JVMs sharing one server (GPUFLEET_TEST_PG_URL) out of each other's way
             String name = "gf_test_" + ProcessHandle.current().pid() + "_" + ++created;
             // a linguistic collation, as a server initialised in en_US.UTF-8 would have: with the C collation
             // PostgreSQL would sort text exactly like SQLite and hide ORDER BY differences between the two
-            exec("CREATE DATABASE " + name + " TEMPLATE template0 ENCODING 'UTF8' LOCALE 'C' "
-                    + "LOCALE_PROVIDER icu ICU_LOCALE 'en-US'");
-            Matcher m = JDBC_URL.matcher(adminUrl);
-            if (!m.matches()) throw new IllegalStateException(adminUrl);
-            String url = m.group(1) + "/" + name + (m.group(3) == null ? "" : m.group(3));
-            return new TestDb(Kind.POSTGRESQL, url, url, dir, () -> exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)"));
+            try (Statement s = admin.createStatement()) {
+                s.execute("CREATE DATABASE " + name + " TEMPLATE template0 ENCODING 'UTF8' LOCALE 'C' "
+                        + "LOCALE_PROVIDER icu ICU_LOCALE 'en-US'");
+            } catch (SQLException e) {
+                throw new SQLException("cannot create test database " + name + ": " + e.getMessage(), e);
+            }
+            return name;
         }
 
-        private synchronized void exec(String sql) {
+        private Void drop(String name) throws SQLException {
+            // FORCE: a test that crashed its controller on purpose leaves that connection open
             try (Statement s = admin.createStatement()) {
-                s.execute(sql);
-            } catch (SQLException e) {
-                throw new AssertionError(sql + ": " + e.getMessage(), e);
+                s.execute("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
+            }
+            return null;
+        }
+
+        /** At exit: lets the queued drops finish, then drops the database made for a test that never came. */
+        private void dropTheSpare() {
+            try {
+                Future<String> spare;
+                synchronized (this) {
+                    spare = next;
+                }
+                if (spare != null) adminThread.submit(() -> drop(spare.get())).get(30, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                System.err.println("test PostgreSQL cleanup: " + e.getMessage());
             }
         }
 
@@ -228,7 +278,7 @@ final class TestDatabases {
                     // fsync off: the tests crash the controller, never this server, so its durability is not under test
                     run(root, base, bin.resolve("pg_ctl") + " -D " + data + " -l " + base.resolve("server.log") + " -w -t 30 -o '-p "
                             + port + " -k " + base + " -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off' start");
-                    return new Postgres("jdbc:postgresql://127.0.0.1:" + port + "/postgres?user=app");
+                    return new Postgres("jdbc:postgresql://127.0.0.1:" + port + "/postgres?user=app", true);
                 } catch (IOException e) {
                     last = e;
                 }
