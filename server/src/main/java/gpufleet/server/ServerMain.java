@@ -1,16 +1,28 @@
 package gpufleet.server;
 
 import gpufleet.server.control.Controller;
+import gpufleet.server.store.DatabaseSpec;
+import gpufleet.server.store.SqlStore;
+import gpufleet.server.store.StoreException;
 
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 
 /**
- * {@code ServerMain [--port 8080] [--data-dir ./gpufleet-data] [--bind 127.0.0.1] [--heartbeat-timeout 30]}:
- * runs the controller until killed.
+ * {@code ServerMain [--port 8080] [--data-dir ./gpufleet-data] [--bind 127.0.0.1] [--db sqlite|postgresql://...]
+ * [--heartbeat-timeout 30]}: runs the controller until killed.
  */
 public final class ServerMain {
+    static final String USAGE = """
+            usage: gpufleet server [--port 8080] [--data-dir ./gpufleet-data] [--bind 127.0.0.1]
+                                   [--db sqlite | postgresql://host:port/dbname?user=NAME&password=SECRET]
+                                   [--heartbeat-timeout 30]
+              --data-dir           the embedded database (sqlite) and job logs
+              --db                 where state is kept: the embedded database (default) or a PostgreSQL server
+              --heartbeat-timeout  seconds a host may stay silent before it is declared lost and its jobs
+                                   are restarted elsewhere (default 30)""";
+
     private ServerMain() {}
 
     public static void main(String[] args) {
@@ -19,22 +31,19 @@ public final class ServerMain {
 
     /**
      * Runs the controller until the process is stopped, then returns 0; returns at once with 0 after
-     * printing the usage, or 2 after a bad option. An exit code rather than {@code System.exit}, so
-     * that {@code gpufleet server} can delegate here without this exiting under it.
+     * printing the usage, 2 after a bad option, 1 when the database cannot be used. An exit code
+     * rather than {@code System.exit}, so that {@code gpufleet server} can delegate here.
      */
     public static int run(String... args) {
         int port = 8080;
         Path dataDir = Path.of("gpufleet-data");
         String bind = "127.0.0.1";
+        String db = "sqlite";
         Duration heartbeatTimeout = Controller.DEFAULT_HEARTBEAT_TIMEOUT;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             if (a.equals("-h") || a.equals("--help")) {
-                System.out.println("""
-                        usage: gpufleet server [--port 8080] [--data-dir ./gpufleet-data] [--bind 127.0.0.1]
-                                               [--heartbeat-timeout 30]
-                          --heartbeat-timeout  seconds a host may stay silent before it is declared lost and
-                                               its jobs are restarted elsewhere (default 30)""");
+                System.out.println(USAGE);
                 return 0;
             }
             if (i + 1 >= args.length) return fail("option " + a + " needs a value");
@@ -50,6 +59,7 @@ public final class ServerMain {
                 }
                 case "--data-dir" -> dataDir = Path.of(v);
                 case "--bind" -> bind = v;
+                case "--db" -> db = v;
                 case "--heartbeat-timeout" -> {
                     double sec;
                     try {
@@ -66,15 +76,25 @@ public final class ServerMain {
                 }
             }
         }
-        GpufleetServer s = GpufleetServer.start(gpufleet.server.store.SqlStore.sqlite(dataDir), dataDir, bind, port,
-                Duration.ofSeconds(1), heartbeatTimeout);
+        SqlStore store;
+        try {
+            store = SqlStore.open(db, dataDir);
+        } catch (IllegalArgumentException e) {
+            return fail(e.getMessage());
+        } catch (StoreException e) {
+            // a server that is down or refuses the login is the operator's to fix: the driver's message
+            // says which, and a stack trace would only bury it
+            System.err.println("gpufleet server: " + e.getMessage());
+            return 1;
+        }
+        GpufleetServer s = GpufleetServer.start(store, dataDir, bind, port, Duration.ofSeconds(1), heartbeatTimeout);
         CountDownLatch closed = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             s.close();
             closed.countDown();
         }, "gpufleet-shutdown"));
         System.out.println("gpufleet controller on http://" + bind + ":" + s.port() + "/api/v1 (data in "
-                + dataDir.toAbsolutePath() + ")");
+                + (DatabaseSpec.isSqlite(db) ? dataDir.toAbsolutePath() : DatabaseSpec.redact(db)) + ")");
         try {
             closed.await();
         } catch (InterruptedException e) {

@@ -1,7 +1,11 @@
 package gpufleet.server;
 
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 import tools.jackson.databind.JsonNode;
 
 import java.nio.file.Path;
@@ -11,13 +15,28 @@ import java.util.Map;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** A controller stopped without any shutdown work comes back with every job as it was committed. */
+@ParameterizedClass(name = "{0}")
+@EnumSource(TestDatabases.Kind.class)
 class RestartTest {
+    @Parameter
+    TestDatabases.Kind kind;
     @TempDir
     Path dir;
+    TestDatabases.TestDb db;
+
+    private GpufleetServer start() {
+        if (db == null) db = TestDatabases.fresh(kind, dir);
+        return GpufleetServer.start(db.open(), "127.0.0.1", 0, Duration.ofMillis(200));
+    }
+
+    @AfterEach
+    void dropDatabase() {
+        if (db != null) db.close();
+    }
 
     @Test
     void restartAfterCrashRecoversEveryJobWithItsPlacement() {
-        GpufleetServer first = GpufleetServer.start(dir, 0, Duration.ofMillis(200));
+        GpufleetServer first = start();
         Client api = new Client(first.port());
         api.registerHost("node-a", 8, "r1", "z1");
         api.registerHost("node-b", 8, "r1", "z1");
@@ -41,7 +60,7 @@ class RestartTest {
 
         first.crash(); // no store close, no flush: only what was committed survives
 
-        GpufleetServer second = GpufleetServer.start(dir, 0, Duration.ofMillis(200));
+        GpufleetServer second = start();
         try {
             Client again = new Client(second.port());
             assertThat(again.ok(again.get("/jobs"))).isEqualTo(jobsBefore);
@@ -64,7 +83,7 @@ class RestartTest {
 
     @Test
     void hostsRegisteringOverTimeCarryRunningJobsOver() {
-        try (GpufleetServer s = GpufleetServer.start(dir, 0, Duration.ofMillis(200))) {
+        try (GpufleetServer s = start()) {
             Client api = new Client(s.port());
             api.registerHost("node-m", 8, "r5", "z2");
             long j = api.submit("early", 8, 8);

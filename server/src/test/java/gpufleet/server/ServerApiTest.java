@@ -4,6 +4,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 import tools.jackson.databind.JsonNode;
 
 import java.nio.file.Path;
@@ -15,21 +18,31 @@ import java.util.Set;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+@ParameterizedClass(name = "{0}")
+@EnumSource(TestDatabases.Kind.class)
 class ServerApiTest {
+    @Parameter
+    TestDatabases.Kind kind;
     @TempDir
     Path dir;
+    TestDatabases.TestDb db;
     GpufleetServer server;
     Client api;
 
     @BeforeEach
     void start() {
-        server = GpufleetServer.start(dir, 0, Duration.ofMillis(200));
+        db = TestDatabases.fresh(kind, dir);
+        server = GpufleetServer.start(db.open(), "127.0.0.1", 0, Duration.ofMillis(200));
         api = new Client(server.port());
     }
 
     @AfterEach
     void stop() {
-        server.close();
+        try {
+            if (server != null) server.close();
+        } finally {
+            if (db != null) db.close();
+        }
     }
 
     /** host → GPU → job, from the stored placements of RUNNING jobs; fails if a GPU is held twice. */
@@ -139,6 +152,15 @@ class ServerApiTest {
         assertThat(stale.status()).isEqualTo(409);
         assertThat(stale.json().get("field").stringValue()).isEqualTo("generation");
         assertThat(api.post("/hosts/999/heartbeat", "{\"generation\":1}").status()).isEqualTo(404);
+    }
+
+    @Test
+    void teamsAreListedInCodePointOrderOnEveryDatabase() {
+        for (String t : new String[] {"b", "Vision", "a-c", "ab", "B", "a.z"})
+            api.ok(api.put("/teams/" + t, "{\"quotaGpus\":8}"));
+        // the order SQLite gives; a linguistic collation would put "B" after "b" and "Vision" last
+        assertThat(api.ok(api.get("/teams")).findValuesAsString("name"))
+                .containsExactly("B", "Vision", "a-c", "a.z", "ab", "b", "default");
     }
 
     @Test

@@ -1,38 +1,46 @@
 package gpufleet.server;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.AfterParameterizedClassInvocation;
+import org.junit.jupiter.params.BeforeParameterizedClassInvocation;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
 import tools.jackson.databind.JsonNode;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Every refused request answers a 4xx JSON error naming the field, and leaves the stored state
- * exactly as it was.
+ * exactly as it was: every row of every table, read from the database itself (the API serves what
+ * the store holds, so this covers everything it shows and the columns it does not).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@ParameterizedClass(name = "{0}")
+@EnumSource(TestDatabases.Kind.class)
 class ValidationTest {
-    @TempDir
+    @Parameter
+    TestDatabases.Kind kind;
+    @TempDir // static: an instance field is not yet injected when the class-invocation setup runs
     static Path dir;
+    TestDatabases.TestDb db;
     GpufleetServer server;
     Client api;
     long runningJob;
 
-    @BeforeAll
+    @BeforeParameterizedClassInvocation
     void start() {
-        server = GpufleetServer.start(dir, 0, Duration.ofMillis(200));
+        db = TestDatabases.fresh(kind, dir.resolve(kind.name()));
+        server = GpufleetServer.start(db.open(), "127.0.0.1", 0, Duration.ofMillis(200));
         api = new Client(server.port());
         api.registerHost("node-a", 8, "r1", "z1");
         api.registerHost("node-b", 8, "r2", "z1");
@@ -41,9 +49,13 @@ class ValidationTest {
         api.ok(api.post("/jobs/" + api.submit("done", 1, 1) + "/cancel", ""));
     }
 
-    @AfterAll
+    @AfterParameterizedClassInvocation
     void stop() {
-        server.close();
+        try {
+            if (server != null) server.close();
+        } finally {
+            if (db != null) db.close();
+        }
     }
 
     static final String OK_JOB = "\"name\":\"j\",\"team\":\"default\",\"gpus\":8,\"command\":[\"python\",\"train.py\"]";
@@ -86,11 +98,11 @@ class ValidationTest {
     @ParameterizedTest(name = "[{index}] {1}: {0}")
     @MethodSource("badJobs")
     void badJobSubmissionIsRefusedNamingTheField(String body, String field) {
-        String before = dump();
+        String before = db.dumpTables();
         Client.Response r = api.post("/jobs", body);
         assertThat(r.status()).as(r.body()).isEqualTo(400);
         assertRefusal(r, field);
-        assertThat(dump()).isEqualTo(before);
+        assertThat(db.dumpTables()).isEqualTo(before);
     }
 
     static Stream<Arguments> badRequests() {
@@ -124,7 +136,7 @@ class ValidationTest {
     @ParameterizedTest(name = "[{index}] {0} {1} -> {3}")
     @MethodSource("badRequests")
     void badRequestIsRefusedAndChangesNothing(String method, String path, String body, int status, String field) {
-        String before = dump();
+        String before = db.dumpTables();
         Client.Response r = switch (method) {
             case "GET" -> api.get(path);
             case "PUT" -> api.put(path, body);
@@ -132,7 +144,17 @@ class ValidationTest {
         };
         assertThat(r.status()).as(r.body()).isEqualTo(status);
         assertRefusal(r, field);
-        assertThat(dump()).isEqualTo(before);
+        assertThat(db.dumpTables()).isEqualTo(before);
+    }
+
+    @Test
+    void theTableDumpSeesTheStoredState() {
+        // guards the refusal checks above: a dump that missed tables or rows would compare equal vacuously
+        String tables = db.dumpTables();
+        assertThat(tables).contains("== hosts (", "== jobs (", "== job_events (", "== teams (", "== schema_version (");
+        assertThat(tables).contains("resident", "node-b", "CANCELLED");
+        server.controller().store().putTeam("probe", 3);
+        assertThat(db.dumpTables()).isNotEqualTo(tables).contains("probe");
     }
 
     @Test
@@ -147,18 +169,5 @@ class ValidationTest {
         assertThat(e.get("error").stringValue()).isNotBlank().doesNotContain("Exception").doesNotContain("\tat ");
         if (field == null) assertThat(e.get("field").isNull()).isTrue();
         else assertThat(e.get("field").stringValue()).isEqualTo(field);
-    }
-
-    /** Everything the store holds, as the API shows it (host heartbeats excluded: they are not state). */
-    private String dump() {
-        List<String> parts = new ArrayList<>();
-        JsonNode jobs = api.ok(api.get("/jobs"));
-        parts.add(jobs.toString());
-        for (JsonNode j : jobs) parts.add(api.job(j.get("id").longValue()).toString());
-        for (JsonNode h : api.ok(api.get("/hosts")))
-            parts.add(h.get("name") + " " + h.get("gpus") + " " + h.get("rack") + " " + h.get("zone") + " "
-                    + h.get("status") + " " + h.get("generation"));
-        parts.add(api.ok(api.get("/teams")).toString());
-        return String.join("\n", parts);
     }
 }

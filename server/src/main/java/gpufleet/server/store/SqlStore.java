@@ -58,6 +58,20 @@ public final class SqlStore implements Store {
         return new SqlStore("jdbc:sqlite:" + dataDir.resolve("gpufleet.db").toAbsolutePath(), null, null);
     }
 
+    /**
+     * Opens the database {@code dbSpec} names: PostgreSQL as {@code postgresql://host[:port]/dbname?user=u&password=p}
+     * (also {@code postgres://}, {@code u:p@host}, or a full {@code jdbc:postgresql://} URL), or SQLite under
+     * {@code dataDir} when it is null, blank or {@code sqlite}.
+     *
+     * @throws IllegalArgumentException if the spec is malformed; the message says what is wrong with it
+     * @throws StoreException if the database cannot be reached, logged into or migrated
+     */
+    public static SqlStore open(String dbSpec, Path dataDir) {
+        if (DatabaseSpec.isSqlite(dbSpec)) return sqlite(dataDir);
+        DatabaseSpec db = DatabaseSpec.postgres(dbSpec);
+        return new SqlStore(db.jdbcUrl(), db.user(), db.password());
+    }
+
     public SqlStore(String jdbcUrl, String user, String password) {
         try {
             conn = DriverManager.getConnection(jdbcUrl, user, password);
@@ -242,7 +256,7 @@ public final class SqlStore implements Store {
     @Override
     public synchronized List<TeamRecord> teams() {
         return tx(() -> {
-            try (PreparedStatement p = conn.prepareStatement("SELECT name, quota_gpus FROM teams ORDER BY name");
+            try (PreparedStatement p = conn.prepareStatement("SELECT name, quota_gpus FROM teams");
                  ResultSet rs = p.executeQuery()) {
                 List<TeamRecord> out = new ArrayList<>();
                 while (rs.next()) {
@@ -250,6 +264,9 @@ public final class SqlStore implements Store {
                     int q = rs.getInt(2);
                     out.add(new TeamRecord(name, rs.wasNull() ? null : q));
                 }
+                // not ORDER BY: PostgreSQL sorts text by the database's collation (often linguistic: "b"
+                // before "B" before "c"), SQLite by code point; sorting here gives one order on both
+                out.sort(java.util.Comparator.comparing(TeamRecord::name));
                 return out;
             }
         });
