@@ -26,7 +26,7 @@ class RestartTest {
 
     private GpufleetServer start() {
         if (db == null) db = TestDatabases.fresh(kind, dir);
-        return GpufleetServer.start(db.open(), "127.0.0.1", 0, Duration.ofMillis(200));
+        return GpufleetServer.start(db.open(), dir, "127.0.0.1", 0, Duration.ofMillis(200));
     }
 
     @AfterEach

@@ -32,7 +32,7 @@ class ServerApiTest {
     @BeforeEach
     void start() {
         db = TestDatabases.fresh(kind, dir);
-        server = GpufleetServer.start(db.open(), "127.0.0.1", 0, Duration.ofMillis(200));
+        server = GpufleetServer.start(db.open(), dir, "127.0.0.1", 0, Duration.ofMillis(200));
         api = new Client(server.port());
     }
 

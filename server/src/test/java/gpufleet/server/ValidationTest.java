@@ -40,7 +40,7 @@ class ValidationTest {
     @BeforeParameterizedClassInvocation
     void start() {
         db = TestDatabases.fresh(kind, dir.resolve(kind.name()));
-        server = GpufleetServer.start(db.open(), "127.0.0.1", 0, Duration.ofMillis(200));
+        server = GpufleetServer.start(db.open(), dir, "127.0.0.1", 0, Duration.ofMillis(200));
         api = new Client(server.port());
         api.registerHost("node-a", 8, "r1", "z1");
         api.registerHost("node-b", 8, "r2", "z1");
