@@ -38,8 +38,8 @@ import java.util.stream.Stream;
  * Either way each test gets a database of its own. When there is no PostgreSQL the tests fail and say how to
  * get one: a database test that skipped itself would read as a pass.
  */
-final class TestDatabases {
-    enum Kind { SQLITE, POSTGRESQL }
+public final class TestDatabases {
+    public enum Kind { SQLITE, POSTGRESQL }
 
     static final String URL_ENV = "GPUFLEET_TEST_PG_URL";
 
@@ -50,7 +50,7 @@ final class TestDatabases {
     private TestDatabases() {}
 
     /** A new, empty database of {@code kind}; SQLite keeps its file under {@code dir}. */
-    static TestDb fresh(Kind kind, Path dir) {
+    public static TestDb fresh(Kind kind, Path dir) {
         return switch (kind) {
             case SQLITE -> new TestDb(kind, null, "jdbc:sqlite:" + dir.resolve("gpufleet.db").toAbsolutePath(), dir, () -> {});
             case POSTGRESQL -> postgres().createDatabase(dir);
@@ -67,7 +67,7 @@ final class TestDatabases {
     }
 
     /** One test's database. Close it when the test ends. */
-    static final class TestDb implements AutoCloseable {
+    public static final class TestDb implements AutoCloseable {
         private final Kind kind;
         private final String spec;
         private final String jdbcUrl;
@@ -84,7 +84,7 @@ final class TestDatabases {
         }
 
         /** A new store on this database: the first one creates the schema, later ones find the state left behind. */
-        SqlStore open() {
+        public SqlStore open() {
             return SqlStore.open(spec, dir);
         }
 

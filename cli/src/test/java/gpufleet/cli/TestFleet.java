@@ -1,8 +1,8 @@
-package gpufleet.agent;
+package gpufleet.cli;
 
+import gpufleet.agent.AgentMain;
 import gpufleet.server.GpufleetServer;
-import gpufleet.server.store.SqlStore;
-import gpufleet.server.store.Store;
+import gpufleet.server.TestDatabases;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -34,21 +34,25 @@ final class TestFleet implements AutoCloseable {
     final List<Process> agents = new ArrayList<>();
     private final HttpClient http = HttpClient.newHttpClient();
 
+    final TestDatabases.TestDb db;
+
     TestFleet(Path dir) {
-        this(dir, SqlStore.sqlite(dir.resolve("controller")));
+        this(dir, TestDatabases.Kind.SQLITE);
     }
 
-    TestFleet(Path dir, Store store) {
+    TestFleet(Path dir, TestDatabases.Kind kind) {
         this.dir = dir;
-        this.server = GpufleetServer.start(store, dir.resolve("controller"), "127.0.0.1", 0, Duration.ofMillis(100), HEARTBEAT_TIMEOUT);
+        this.db = TestDatabases.fresh(kind, dir.resolve("controller"));
+        this.server = GpufleetServer.start(db.open(), dir.resolve("controller"), "127.0.0.1", 0, Duration.ofMillis(100),
+                HEARTBEAT_TIMEOUT);
         this.port = server.port();
         this.url = "http://127.0.0.1:" + port;
     }
 
     /** Kills the controller (nothing but what it committed survives) and starts a new one on the same port. */
-    void restartController(Store store) {
+    void restartController() {
         server.crash();
-        server = GpufleetServer.start(store, dir.resolve("controller"), "127.0.0.1", port, Duration.ofMillis(100), HEARTBEAT_TIMEOUT);
+        server = GpufleetServer.start(db.open(), dir.resolve("controller"), "127.0.0.1", port, Duration.ofMillis(100), HEARTBEAT_TIMEOUT);
     }
 
     /** The training stand-in, copied out of the test resources. */
@@ -160,5 +164,6 @@ final class TestFleet implements AutoCloseable {
             }
         }
         server.close();
+        db.close();
     }
 }

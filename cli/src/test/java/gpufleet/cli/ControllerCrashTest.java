@@ -1,5 +1,6 @@
-package gpufleet.agent;
+package gpufleet.cli;
 
+import gpufleet.agent.AgentMain;
 import gpufleet.server.ServerMain;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

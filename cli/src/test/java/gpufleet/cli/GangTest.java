@@ -1,10 +1,13 @@
-package gpufleet.agent;
+package gpufleet.cli;
 
 import gpufleet.agent.gpu.SimulatedGpus;
+import gpufleet.server.TestDatabases;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import tools.jackson.databind.JsonNode;
 
 import java.io.IOException;
@@ -29,13 +32,21 @@ class GangTest {
 
     @BeforeEach
     void setUp() throws IOException {
-        fleet = new TestFleet(dir);
         ckpt = Files.createDirectories(dir.resolve("ckpt"));
+    }
+
+    /** A controller on SQLite: the database does not change what these tests are about. */
+    private void start() {
+        start(TestDatabases.Kind.SQLITE);
+    }
+
+    private void start(TestDatabases.Kind kind) {
+        fleet = new TestFleet(dir, kind);
     }
 
     @AfterEach
     void tearDown() {
-        fleet.close();
+        if (fleet != null) fleet.close();
     }
 
     private String[] train(int steps, String pause, int failRank) throws IOException {
@@ -88,8 +99,10 @@ class GangTest {
         return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
     }
 
-    @Test
-    void aJobRestartsFromItsCheckpointWhenAnAgentDies() throws Exception {
+    @ParameterizedTest
+    @EnumSource(TestDatabases.Kind.class)
+    void aJobRestartsFromItsCheckpointWhenAnAgentDies(TestDatabases.Kind kind) throws Exception {
+        start(kind);
         Process a = fleet.startAgent("host-a", "r1", 8);
         Process b = fleet.startAgent("host-b", "r1", 8);
         Process c = fleet.startAgent("host-c", "r2", 8);
@@ -129,10 +142,20 @@ class GangTest {
         JsonNode hosts = fleet.get("/hosts");
         for (JsonNode h : hosts)
             if (h.get("name").stringValue().equals(victim)) assertThat(h.get("status").stringValue()).isEqualTo("DOWN");
+
+        // what a researcher sees
+        CliTest.Run shown = CliTest.run("job", Long.toString(id), "--server", fleet.url);
+        assertThat(shown.code()).as(shown.err()).isZero();
+        assertThat(shown.out()).contains("state        COMPLETED").contains("restarts: 1 of at most 3")
+                .contains("HOST_LOST").contains(victim);
+        CliTest.Run log = CliTest.run("logs", Long.toString(id), "--rank", "0", "--server", fleet.url);
+        assertThat(log.out()).contains("restart 0 (generation").contains("restart 1 (generation")
+                .contains("rank 0 done at step 100");
     }
 
     @Test
     void aRankExitingNonZeroRestartsTheWholeGang() throws Exception {
+        start();
         fleet.startAgent("host-a", "r1", 8);
         fleet.startAgent("host-b", "r1", 8);
         fleet.awaitHosts(2);
@@ -148,6 +171,7 @@ class GangTest {
 
     @Test
     void aJobOutOfRestartsFails() throws Exception {
+        start();
         fleet.startAgent("host-a", "r1", 8);
         fleet.awaitHosts(1);
         long id = fleet.submit("fragile", 8, 8, 0, ckpt, train(30, "0.1", 2));
@@ -158,6 +182,7 @@ class GangTest {
 
     @Test
     void aFatalXidDrainsTheHostAndMovesTheJob() throws Exception {
+        start();
         fleet.startAgent("host-a", "r1", 8);
         fleet.startAgent("host-b", "r1", 8);
         fleet.awaitHosts(2);
@@ -186,6 +211,7 @@ class GangTest {
 
     @Test
     void cancellingStopsEveryRank() throws Exception {
+        start();
         fleet.startAgent("host-a", "r1", 8);
         fleet.awaitHosts(1);
         long id = fleet.submit("long", 4, 1, 0, ckpt, train(100_000, "1", -1));
@@ -199,6 +225,7 @@ class GangTest {
 
     @Test
     void runningRanksSurviveAControllerRestart() throws Exception {
+        start();
         fleet.startAgent("host-a", "r1", 8);
         fleet.startAgent("host-b", "r1", 8);
         fleet.awaitHosts(2);
@@ -207,7 +234,7 @@ class GangTest {
         fleet.await("a checkpoint", 30, this::checkpointStep, s -> s >= 5);
         Set<Long> ranks = fleet.await("all ranks up", 20, this::firstRunPids, s -> s.size() == 16);
 
-        fleet.restartController(gpufleet.server.store.SqlStore.sqlite(dir.resolve("controller")));
+        fleet.restartController();
         JsonNode after = fleet.job(id);
         assertThat(after.get("state").stringValue()).isEqualTo("RUNNING");
         assertThat(after.get("generation")).isEqualTo(before.get("generation"));
