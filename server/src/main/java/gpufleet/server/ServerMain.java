@@ -11,17 +11,25 @@ import java.util.concurrent.CountDownLatch;
 
 /**
  * {@code ServerMain [--port 8080] [--data-dir ./gpufleet-data] [--bind 127.0.0.1] [--db sqlite|postgresql://...]
- * [--heartbeat-timeout 30]}: runs the controller until killed.
+ * [--heartbeat-timeout 30] [--tls-cert PEM --tls-key PEM] [--no-auth] ...}: runs the controller until killed.
  */
 public final class ServerMain {
     static final String USAGE = """
             usage: gpufleet server [--port 8080] [--data-dir ./gpufleet-data] [--bind 127.0.0.1]
                                    [--db sqlite | postgresql://host:port/dbname?user=NAME&password=SECRET]
-                                   [--heartbeat-timeout 30]
-              --data-dir           the embedded database (sqlite) and job logs
+                                   [--heartbeat-timeout 30] [--tls-cert PEM --tls-key PEM] [--allow-plaintext]
+                                   [--no-auth] [--new-admin-token] [--rate-limit 100] [--rate-burst 200]
+              --data-dir           the embedded database (sqlite), job logs, and the first admin token
               --db                 where state is kept: the embedded database (default) or a PostgreSQL server
               --heartbeat-timeout  seconds a host may stay silent before it is declared lost and its jobs
-                                   are restarted elsewhere (default 30)""";
+                                   are restarted elsewhere (default 30)
+              --tls-cert, --tls-key  serve HTTPS with this PEM certificate chain and its PEM private key
+              --allow-plaintext    serve plain HTTP on an address other than loopback (behind a proxy
+                                   that terminates TLS); tokens then cross the network in the clear
+              --no-auth            no tokens needed: anyone who can connect controls the fleet (loopback only)
+              --new-admin-token    make a new admin token and write it to <data-dir>/admin-token
+              --rate-limit         requests a second each client may make on average; 0 turns it off
+              --rate-burst         requests a client may make at once (default twice the rate)""";
 
     private ServerMain() {}
 
@@ -40,11 +48,30 @@ public final class ServerMain {
         String bind = "127.0.0.1";
         String db = "sqlite";
         Duration heartbeatTimeout = Controller.DEFAULT_HEARTBEAT_TIMEOUT;
+        Path tlsCert = null, tlsKey = null;
+        boolean auth = true, plaintext = false, newAdmin = false;
+        double rate = Security.DEFAULT_RATE;
+        Double burst = null;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             if (a.equals("-h") || a.equals("--help")) {
                 System.out.println(USAGE);
                 return 0;
+            }
+            switch (a) {
+                case "--no-auth" -> {
+                    auth = false;
+                    continue;
+                }
+                case "--allow-plaintext" -> {
+                    plaintext = true;
+                    continue;
+                }
+                case "--new-admin-token" -> {
+                    newAdmin = true;
+                    continue;
+                }
+                default -> { }
             }
             if (i + 1 >= args.length) return fail("option " + a + " needs a value");
             String v = args[++i];
@@ -58,6 +85,19 @@ public final class ServerMain {
                     if (port < 0 || port > 65535) return fail("--port must be in [0, 65535], got '" + v + "'");
                 }
                 case "--data-dir" -> dataDir = Path.of(v);
+                case "--tls-cert" -> tlsCert = Path.of(v);
+                case "--tls-key" -> tlsKey = Path.of(v);
+                case "--rate-limit", "--rate-burst" -> {
+                    double d;
+                    try {
+                        d = Double.parseDouble(v);
+                    } catch (NumberFormatException e) {
+                        d = -1;
+                    }
+                    if (!(d >= 0 && d <= 1e6)) return fail(a + " must be a number in [0, 1000000], got '" + v + "'");
+                    if (a.equals("--rate-limit")) rate = d;
+                    else burst = d;
+                }
                 case "--bind" -> bind = v;
                 case "--db" -> db = v;
                 case "--heartbeat-timeout" -> {
@@ -76,6 +116,15 @@ public final class ServerMain {
                 }
             }
         }
+        if ((tlsCert == null) != (tlsKey == null)) return fail("--tls-cert and --tls-key go together");
+        boolean loopback = GpufleetServer.isLoopback(bind);
+        if (!auth && !loopback)
+            return fail("--no-auth is allowed only on a loopback address (--bind 127.0.0.1), not " + bind
+                    + ": a controller anyone on the network can drive must not exist");
+        if (!loopback && tlsCert == null && !plaintext)
+            return fail("--bind " + bind + " without TLS would send tokens in the clear: give --tls-cert and --tls-key,"
+                    + " or --allow-plaintext behind a proxy that terminates TLS");
+        Security security = new Security(auth, tlsCert, tlsKey, rate, burst != null ? burst : 2 * rate);
         SqlStore store;
         try {
             store = SqlStore.open(db, dataDir);
@@ -87,20 +136,52 @@ public final class ServerMain {
             System.err.println("gpufleet server: " + e.getMessage());
             return 1;
         }
-        GpufleetServer s = GpufleetServer.start(store, dataDir, bind, port, Duration.ofSeconds(1), heartbeatTimeout);
+        GpufleetServer s;
+        try {
+            s = GpufleetServer.start(store, dataDir, bind, port, Duration.ofSeconds(1), heartbeatTimeout, security);
+        } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
+            store.close();
+            return fail(e.getMessage());
+        }
         CountDownLatch closed = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             s.close();
             closed.countDown();
         }, "gpufleet-shutdown"));
-        System.out.println("gpufleet controller on http://" + bind + ":" + s.port() + "/api/v1 (data in "
-                + (DatabaseSpec.isSqlite(db) ? dataDir.toAbsolutePath() : DatabaseSpec.redact(db)) + ")");
+        System.out.println("gpufleet controller on " + (s.tls() ? "https" : "http") + "://" + bind + ":" + s.port()
+                + "/api/v1 (data in " + (DatabaseSpec.isSqlite(db) ? dataDir.toAbsolutePath() : DatabaseSpec.redact(db)) + ")");
+        for (String line : securityNotes(s, dataDir, newAdmin, plaintext && !loopback)) System.out.println(line);
         try {
             closed.await();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
         return 0;
+    }
+
+    /** What an operator must know about how this controller is guarded, printed at start. */
+    static java.util.List<String> securityNotes(GpufleetServer s, Path dataDir, boolean newAdmin, boolean plaintextOnNetwork) {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        if (s.tokens() == null) {
+            out.add("WARNING: authentication is OFF (--no-auth): every process on this machine can submit, cancel,");
+            out.add("WARNING: drain and read every job's logs. Do not use this for a shared fleet.");
+        } else {
+            java.util.Optional<Path> made = s.newAdminTokenFile();
+            if (made.isEmpty() && newAdmin) made = java.util.Optional.of(s.tokens().newAdmin(dataDir));
+            Path file = dataDir.resolve(gpufleet.server.auth.Tokens.ADMIN_TOKEN_FILE).toAbsolutePath();
+            if (made.isPresent())
+                out.add("admin token written to " + made.get().toAbsolutePath() + " (readable by this user only);"
+                        + " gpufleet commands on this machine find it there");
+            else if (java.nio.file.Files.isReadable(file))
+                out.add("authentication on; the admin token is in " + file);
+            else
+                out.add("authentication on; no admin token file in " + dataDir.toAbsolutePath()
+                        + " (restart with --new-admin-token to make one)");
+        }
+        if (!s.tls())
+            out.add(plaintextOnNetwork ? "WARNING: TLS off on a network address (--allow-plaintext): tokens cross the network in the clear"
+                    : "TLS off: plain HTTP, on loopback only");
+        return out;
     }
 
     private static int fail(String message) {

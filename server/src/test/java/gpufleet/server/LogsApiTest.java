@@ -29,7 +29,7 @@ class LogsApiTest {
     @BeforeEach
     void start() {
         server = GpufleetServer.start(dir, 0, Duration.ofMillis(200));
-        api = new Client(server.port());
+        api = new Client(server.port(), dir);
         api.registerHost("node-a", 8, "r1", "z1");
     }
 
@@ -40,12 +40,14 @@ class LogsApiTest {
 
     HttpResponse<byte[]> post(String path, byte[] body) throws Exception {
         return http.send(HttpRequest.newBuilder(uri(path)).header("Content-Type", "text/plain")
+                .header("Authorization", "Bearer " + api.tokenFor("POST", path, null))
                 .expectContinue(body.length > 65536)
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofByteArray());
     }
 
     HttpResponse<byte[]> get(String path) throws Exception {
-        return http.send(HttpRequest.newBuilder(uri(path)).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+        return http.send(HttpRequest.newBuilder(uri(path)).header("Authorization", "Bearer " + api.tokenFor("GET", path, null))
+                .GET().build(), HttpResponse.BodyHandlers.ofByteArray());
     }
 
     URI uri(String path) {

@@ -37,7 +37,7 @@ class RestartTest {
     @Test
     void restartAfterCrashRecoversEveryJobWithItsPlacement() {
         GpufleetServer first = start();
-        Client api = new Client(first.port());
+        Client api = new Client(first.port(), dir);
         api.registerHost("node-a", 8, "r1", "z1");
         api.registerHost("node-b", 8, "r1", "z1");
         api.registerHost("node-c", 4, "r2", "z1");
@@ -62,7 +62,7 @@ class RestartTest {
 
         GpufleetServer second = start();
         try {
-            Client again = new Client(second.port());
+            Client again = new Client(second.port(), dir);
             assertThat(again.ok(again.get("/jobs"))).isEqualTo(jobsBefore);
             // heartbeat times live in memory: a restarted controller has heard from nobody yet
             assertThat(withoutHeartbeats(again.ok(again.get("/hosts")))).isEqualTo(withoutHeartbeats(hostsBefore));
@@ -84,7 +84,7 @@ class RestartTest {
     @Test
     void hostsRegisteringOverTimeCarryRunningJobsOver() {
         try (GpufleetServer s = start()) {
-            Client api = new Client(s.port());
+            Client api = new Client(s.port(), dir);
             api.registerHost("node-m", 8, "r5", "z2");
             long j = api.submit("early", 8, 8);
             JsonNode before = api.awaitState(j, "RUNNING");

@@ -33,7 +33,7 @@ class ServerApiTest {
     void start() {
         db = TestDatabases.fresh(kind, dir);
         server = GpufleetServer.start(db.open(), dir, "127.0.0.1", 0, Duration.ofMillis(200));
-        api = new Client(server.port());
+        api = new Client(server.port(), dir);
     }
 
     @AfterEach
@@ -165,7 +165,7 @@ class ServerApiTest {
 
     @Test
     void healthAndOpenApiDescribeTheRoutes() {
-        assertThat(api.ok(api.get("/healthz")).get("schemaVersion").intValue()).isEqualTo(2);
+        assertThat(api.ok(api.get("/healthz")).get("schemaVersion").intValue()).isEqualTo(3);
         JsonNode doc = api.ok(api.get("/openapi.json"));
         assertThat(doc.get("openapi").stringValue()).startsWith("3.");
         Set<String> paths = new HashSet<>(doc.get("paths").propertyNames());

@@ -41,7 +41,7 @@ class ValidationTest {
     void start() {
         db = TestDatabases.fresh(kind, dir.resolve(kind.name()));
         server = GpufleetServer.start(db.open(), dir, "127.0.0.1", 0, Duration.ofMillis(200));
-        api = new Client(server.port());
+        api = new Client(server.port(), dir);
         api.registerHost("node-a", 8, "r1", "z1");
         api.registerHost("node-b", 8, "r2", "z1");
         runningJob = api.submit("resident", 4, 4);
@@ -69,7 +69,7 @@ class ValidationTest {
                 Arguments.of("{" + OK_JOB + ",\"extra\":1}", "extra"),
                 Arguments.of("{" + OK_JOB + ",\"gpus\":8}", "body"), // duplicate key
                 Arguments.of("{\"team\":\"default\",\"gpus\":8,\"command\":[\"x\"]}", "name"),
-                Arguments.of("{\"name\":\"j\",\"gpus\":8,\"command\":[\"x\"]}", "team"),
+                Arguments.of("{\"name\":\"j\",\"team\":\" \",\"gpus\":8,\"command\":[\"x\"]}", "team"),
                 Arguments.of("{\"name\":\"j\",\"team\":\"default\",\"command\":[\"x\"]}", "gpus"),
                 Arguments.of("{\"name\":\"j\",\"team\":\"default\",\"gpus\":8}", "command"),
                 Arguments.of("{\"name\":\"\",\"team\":\"default\",\"gpus\":8,\"command\":[\"x\"]}", "name"),

@@ -8,12 +8,19 @@ import gpufleet.protocol.Heartbeat;
 import gpufleet.protocol.RankExit;
 import gpufleet.protocol.Registration;
 import gpufleet.protocol.TaskReport;
+import gpufleet.server.auth.Access;
+import gpufleet.server.auth.Guard;
+import gpufleet.server.auth.Principal;
+import gpufleet.server.auth.Role;
+import gpufleet.server.auth.Tokens;
 import gpufleet.server.control.Controller;
 import gpufleet.server.control.RequestError;
 import gpufleet.server.logs.LogStore;
+import gpufleet.server.store.HostRecord;
 import gpufleet.server.store.JobRecord;
 import gpufleet.server.store.NewJob;
 import io.javalin.Javalin;
+import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
 import tools.jackson.databind.json.JsonMapper;
@@ -28,12 +35,17 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 import java.util.regex.Pattern;
 
 /**
  * The HTTP API under {@code /api/v1}. Handlers parse and validate, call the {@link Controller}, and
  * answer JSON. Every refusal is {@code {"error": ..., "field": ...}} with a 4xx status; an
  * unexpected failure is a 500 with a generic message, never a stack trace.
+ *
+ * <p>Each route declares who may call it ({@link Access}); {@link Guard} checks that before the
+ * handler runs, and the handlers check what needs the object (the job's team, the host's credential).
  */
 public final class Api {
     public static final long MAX_BODY_BYTES = 1 << 20;
@@ -54,11 +66,15 @@ public final class Api {
 
     private final Controller controller;
     private final LogStore logs;
+    private final Guard guard;
     private final String openapi;
+    /** (job, generation, host) triples known to be placements: history never changes, so a hit stays true. */
+    private final Set<String> ranOn = ConcurrentHashMap.newKeySet();
 
-    public Api(Controller controller, LogStore logs) {
+    public Api(Controller controller, LogStore logs, Guard guard) {
         this.controller = controller;
         this.logs = logs;
+        this.guard = guard;
         try (InputStream in = Api.class.getResourceAsStream("/gpufleet/server/openapi.json")) {
             if (in == null) throw new IllegalStateException("openapi.json is missing from the classpath");
             this.openapi = new String(in.readAllBytes(), StandardCharsets.UTF_8);
@@ -67,32 +83,40 @@ public final class Api {
         }
     }
 
-    /** A Javalin server with the routes, not started. */
-    public Javalin create() {
+    /** A Javalin server with the routes, not started; {@code more} adds to its configuration (connectors, say). */
+    public Javalin create(Consumer<JavalinConfig> more) {
         return Javalin.create(config -> {
+            more.accept(config);
             config.http.maxRequestSize = MAX_BODY_BYTES;
             // long polls end on their own after waitMs; the container must not cut them short
             config.http.asyncTimeout = MAX_WAIT_MS + 10_000;
             config.startup.showJavalinBanner = false;
             var r = config.routes;
+            r.before(guard::authenticate);
+            r.beforeMatched(guard::authorize);
+            r.afterMatched(guard::audit);
             r.get("/api/v1/healthz", ctx -> json(ctx, 200, Map.of("status", "ok",
-                    "schemaVersion", controller.store().schemaVersion())));
-            r.get("/api/v1/openapi.json", ctx -> ctx.status(200).contentType("application/json").result(openapi));
-            r.post("/api/v1/jobs", this::submit);
-            r.get("/api/v1/jobs", this::listJobs);
-            r.get("/api/v1/jobs/{id}", this::getJob);
-            r.post("/api/v1/jobs/{id}/cancel", ctx -> json(ctx, 200, controller.cancel(id(ctx, "id"))));
-            r.post("/api/v1/jobs/{id}/logs/{rank}", this::appendLog);
-            r.get("/api/v1/jobs/{id}/logs/{rank}", this::readLog);
-            r.post("/api/v1/hosts/register", this::register);
-            r.post("/api/v1/hosts/{id}/heartbeat", this::heartbeat);
-            r.get("/api/v1/hosts/{id}/assignments", this::assignments);
-            r.get("/api/v1/hosts", ctx -> json(ctx, 200, controller.hosts()));
-            r.post("/api/v1/hosts/{name}/drain", this::drain);
-            r.post("/api/v1/hosts/{name}/resume", ctx -> json(ctx, 200,
-                    controller.setHostStatus(ctx.pathParam("name"), HostStatus.UP, null)));
-            r.get("/api/v1/teams", ctx -> json(ctx, 200, controller.store().teams()));
-            r.put("/api/v1/teams/{name}", this::putTeam);
+                    "schemaVersion", controller.store().schemaVersion())), Access.PUBLIC);
+            r.get("/api/v1/openapi.json", ctx -> ctx.status(200).contentType("application/json").result(openapi),
+                    Access.READ);
+            r.post("/api/v1/jobs", this::submit, Access.TEAM);
+            r.get("/api/v1/jobs", this::listJobs, Access.READ);
+            r.get("/api/v1/jobs/{id}", this::getJob, Access.READ);
+            r.post("/api/v1/jobs/{id}/cancel", this::cancel, Access.TEAM);
+            r.post("/api/v1/jobs/{id}/logs/{rank}", this::appendLog, Access.AGENT);
+            r.get("/api/v1/jobs/{id}/logs/{rank}", this::readLog, Access.TEAM);
+            r.post("/api/v1/hosts/register", this::register, Access.JOIN);
+            r.post("/api/v1/hosts/{id}/heartbeat", this::heartbeat, Access.AGENT);
+            r.get("/api/v1/hosts/{id}/assignments", this::assignments, Access.AGENT);
+            r.get("/api/v1/hosts", ctx -> json(ctx, 200, controller.hosts()), Access.READ);
+            r.post("/api/v1/hosts/{name}/drain", this::drain, Access.ADMIN);
+            r.post("/api/v1/hosts/{name}/resume", ctx -> {
+                Guard.target(ctx, "host " + ctx.pathParam("name"));
+                json(ctx, 200, controller.setHostStatus(ctx.pathParam("name"), HostStatus.UP, null));
+            }, Access.ADMIN);
+            r.get("/api/v1/teams", ctx -> json(ctx, 200, controller.store().teams()), Access.READ);
+            r.put("/api/v1/teams/{name}", this::putTeam, Access.ADMIN);
+            new AccessApi(guard, controller).routes(r);
 
             r.exception(RequestError.class, (e, ctx) -> error(ctx, e.status(), e.getMessage(), e.field()));
             r.exception(HttpResponseException.class, (e, ctx) -> error(ctx, e.getStatus(),
@@ -112,8 +136,10 @@ public final class Api {
     private void submit(Context ctx) {
         requireSmallBody(ctx);
         Body b = Body.parse(ctx.body(), JOB_FIELDS);
+        Principal p = Guard.principal(ctx);
         String name = b.string("name", true, null, 200);
-        String team = b.string("team", true, null, 128);
+        // a member's jobs are its team's unless it says otherwise (and it may not say otherwise)
+        String team = b.string("team", false, p.role() == Role.MEMBER && !p.anyone() ? p.team() : "default", 128);
         int gpus = b.integer("gpus", true, null, 1, 10_000_000);
         int tp = b.integer("tp", false, 1, 1, 64);
         int pp = b.integer("pp", false, 1, 1, 100_000);
@@ -128,9 +154,25 @@ public final class Api {
         if (gpus % group != 0)
             throw RequestError.badRequest(gpus % (tp * (long) pp) != 0 ? "pp" : "cp",
                     "gpus (" + gpus + ") must be a multiple of tp x pp x cp (" + group + ")");
+        Guard.forbid(p.mayActFor(team), "a " + who(p) + " cannot submit jobs for team " + team);
         JobRecord rec = controller.submit(new NewJob(name, team, gpus, tp, pp, cp, priority, command, maxRestarts,
                 checkpointDir));
+        Guard.target(ctx, "job " + rec.id() + " (team " + team + ", " + gpus + " GPUs)");
         json(ctx, 201, rec);
+    }
+
+    private void cancel(Context ctx) {
+        long id = id(ctx, "id");
+        JobRecord job = controller.store().job(id).orElseThrow(() -> RequestError.notFound("id", "no job " + id));
+        Principal p = Guard.principal(ctx);
+        Guard.forbid(p.mayActFor(job.team()), "a " + who(p) + " cannot cancel job " + id + " of team " + job.team());
+        Guard.target(ctx, "job " + id);
+        json(ctx, 200, controller.cancel(id));
+    }
+
+    /** How a refusal names the caller: its role, and a member's team. */
+    private static String who(Principal p) {
+        return p.role().name().toLowerCase(Locale.ROOT) + (p.team() != null ? " of team " + p.team() : "");
     }
 
     private void listJobs(Context ctx) {
@@ -169,6 +211,16 @@ public final class Api {
         if (generation > job.generation())
             throw RequestError.conflict("generation", "generation " + generation + " is ahead of job " + id
                     + ", which is at generation " + job.generation());
+        Principal p = Guard.principal(ctx);
+        if (!p.anyone()) {
+            String key = id + "/" + generation + "/" + p.host();
+            if (!ranOn.contains(key)) {
+                Guard.forbid(p.host() != null && controller.store().ranOn(id, generation, p.host()),
+                        "host " + p.host() + " did not run generation " + generation + " of job " + id);
+                if (ranOn.size() > 100_000) ranOn.clear();
+                ranOn.add(key);
+            }
+        }
         long size = logs.append(id, rank, ctx.bodyAsBytes());
         json(ctx, 200, Map.of("size", size));
     }
@@ -177,7 +229,9 @@ public final class Api {
         long id = id(ctx, "id");
         int rank = rank(ctx);
         long offset = query(ctx, "offset", false, 0, Long.MAX_VALUE, 0);
-        logJob(id, rank);
+        JobRecord job = logJob(id, rank);
+        Principal p = Guard.principal(ctx);
+        Guard.forbid(p.mayActFor(job.team()), "a " + who(p) + " cannot read the logs of job " + id + " of team " + job.team());
         LogStore.Chunk c = logs.read(id, rank, offset, LogStore.MAX_READ);
         ctx.status(200).header("X-Log-Size", Long.toString(c.size())).contentType("text/plain").result(c.bytes());
     }
@@ -207,12 +261,49 @@ public final class Api {
             info.add(new GpuDescriptor(index, g.string("uuid", false, "", 128), g.string("model", false, "", 128),
                     g.longValue("memoryMiB", false, 0) == null ? 0 : g.longValue("memoryMiB", false, 0)));
         }
-        json(ctx, 200, controller.registerHost(new Registration(name, gpus, rack, zone, address, info), ctx.ip()));
+        Registration reg = new Registration(name, gpus, rack, zone, address, info);
+        Principal p = Guard.principal(ctx);
+        Guard.target(ctx, "host " + name);
+        Tokens tokens = guard.tokens();
+        if (p.anyone() || tokens == null) {
+            json(ctx, 200, controller.registerHost(reg, ctx.ip()));
+            return;
+        }
+        if (p.role() == Role.AGENT) {
+            Guard.forbid(p.speaksFor(name), "the credential of host " + p.host() + " cannot register host " + name);
+            json(ctx, 200, controller.registerHost(reg, ctx.ip()));
+            return;
+        }
+        // a join token makes a host's credential, once: a host that has one must use it, so that a join
+        // token cannot be used to take over a host that has joined (revoke its credential to rejoin it)
+        synchronized (tokens) {
+            var existing = tokens.liveCredentialFor(name);
+            if (existing.isPresent())
+                throw RequestError.conflict("name", "host " + name + " has joined already (credential "
+                        + existing.get().id() + "); its agent registers with that credential, or an admin revokes it"
+                        + " to join the host again");
+            HostRecord host = controller.registerHost(reg, ctx.ip());
+            Tokens.Issued cred = tokens.create("host:" + name, Role.AGENT, null, name, null, p.name());
+            Map<String, Object> out = new LinkedHashMap<>(OUT.convertValue(host, Map.class));
+            out.put("credentialId", cred.record().id());
+            out.put("credential", cred.token());
+            json(ctx, 200, out);
+        }
+    }
+
+    /** Refuses unless the caller speaks for host {@code id}; an unknown host is a 404, so an agent registers again. */
+    private void requireHost(Context ctx, long id) {
+        Principal p = Guard.principal(ctx);
+        if (p.anyone()) return;
+        HostRecord h = controller.knownHost(id);
+        if (h == null) throw RequestError.notFound("id", "no host " + id);
+        Guard.forbid(p.speaksFor(h.name()), "the credential of host " + p.host() + " cannot act for host " + h.name());
     }
 
     private void heartbeat(Context ctx) {
         requireSmallBody(ctx);
         long id = id(ctx, "id");
+        requireHost(ctx, id);
         Body b = Body.parse(ctx.body(), Set.of("generation", "tasks", "gpus"));
         long generation = b.longValue("generation", true, 1);
         List<TaskReport> tasks = new ArrayList<>();
@@ -233,6 +324,7 @@ public final class Api {
 
     private void assignments(Context ctx) {
         long id = id(ctx, "id");
+        requireHost(ctx, id);
         long generation = query(ctx, "generation", true, 1, Long.MAX_VALUE, 0);
         long version = query(ctx, "version", false, Long.MIN_VALUE, Long.MAX_VALUE, -1);
         long waitMs = query(ctx, "waitMs", false, 0, MAX_WAIT_MS, 0);
@@ -250,10 +342,11 @@ public final class Api {
         requireSmallBody(ctx);
         Body b = Body.parse(ctx.body(), Set.of("reason"));
         String reason = b.string("reason", false, null, 500);
+        Guard.target(ctx, "host " + ctx.pathParam("name") + (reason == null ? "" : ": " + reason));
         json(ctx, 200, controller.setHostStatus(ctx.pathParam("name"), HostStatus.DRAINING, reason));
     }
 
-    private static long query(Context ctx, String name, boolean required, long min, long max, long dflt) {
+    static long query(Context ctx, String name, boolean required, long min, long max, long dflt) {
         String s = ctx.queryParam(name);
         if (s == null || s.isEmpty()) {
             if (required) throw RequestError.badRequest(name, "query parameter '" + name + "' is required");
@@ -275,6 +368,7 @@ public final class Api {
         if (!NAME.matcher(name).matches()) throw RequestError.badRequest("name", "team name must match " + NAME.pattern());
         Body b = Body.parse(ctx.body(), Set.of("quotaGpus"));
         Integer quota = b.integer("quotaGpus", false, null, 0, Integer.MAX_VALUE);
+        Guard.target(ctx, "team " + name + " quota " + (quota == null ? "unlimited" : quota + " GPUs"));
         json(ctx, 200, controller.putTeam(name, quota));
     }
 
@@ -314,7 +408,7 @@ public final class Api {
             throw new RequestError(413, "body", "request body larger than " + MAX_BODY_BYTES + " bytes");
     }
 
-    private static void json(Context ctx, int status, Object body) {
+    static void json(Context ctx, int status, Object body) {
         ctx.status(status).contentType("application/json").result(OUT.writeValueAsString(body));
     }
 

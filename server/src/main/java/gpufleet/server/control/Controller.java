@@ -660,19 +660,47 @@ public final class Controller implements AutoCloseable {
                 if (h == null || h.status() == HostStatus.DOWN) continue;
                 double seen = lastSeen.getOrDefault(h.id(), startedAt);
                 if (now - seen <= heartbeatTimeoutSec) continue;
-                String cause = "host " + h.name() + " lost: no heartbeat for " + Math.round(now - seen) + " s";
-                int hi = layout.indexOf(h.name());
-                for (int job : state.jobsOn(hi)) interrupt(job, cause, "HOST_LOST", now);
-                store.setHostStatus(h.id(), HostStatus.DOWN, "no heartbeat for " + Math.round(now - seen) + " s",
-                        h.unhealthyGpus());
-                state.setStatus(hi, HostStatus.DOWN);
-                LOG.log(System.Logger.Level.WARNING, cause);
+                lose(h, "host " + h.name() + " lost: no heartbeat for " + Math.round(now - seen) + " s",
+                        "no heartbeat for " + Math.round(now - seen) + " s", now);
             }
             refreshHosts();
         } finally {
             lock.unlock();
         }
         trigger();
+    }
+
+    /** Marks a host DOWN and restarts its jobs elsewhere. Caller holds the lock and refreshes the hosts after. */
+    private void lose(HostRecord h, String cause, String statusReason, double now) {
+        int hi = layout.indexOf(h.name());
+        for (int job : state.jobsOn(hi)) interrupt(job, cause, "HOST_LOST", now);
+        store.setHostStatus(h.id(), HostStatus.DOWN, statusReason, h.unhealthyGpus());
+        state.setStatus(hi, HostStatus.DOWN);
+        LOG.log(System.Logger.Level.WARNING, cause);
+    }
+
+    /**
+     * Fences a host whose credential was revoked: it is DOWN at once and its jobs restart elsewhere,
+     * rather than after the heartbeat timeout. Its agent, refused from now on, stops its ranks.
+     */
+    public void fenceHost(String name, String why) {
+        lock.lock();
+        try {
+            if (halted) return;
+            HostRecord h = null;
+            for (HostRecord x : hostsById.values()) if (x.name().equals(name)) h = x;
+            if (h == null || h.status() == HostStatus.DOWN) return;
+            lose(h, "host " + name + " fenced: " + why, why, now());
+            refreshHosts();
+        } finally {
+            lock.unlock();
+        }
+        trigger();
+    }
+
+    /** The host with this id as last committed, or null; read without the lock. */
+    public HostRecord knownHost(long id) {
+        return hostsById.get(id);
     }
 
     /** Hosts as stored, with the last heartbeat heard since this controller started. */

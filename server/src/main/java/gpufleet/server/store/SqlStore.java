@@ -38,7 +38,8 @@ import java.util.Optional;
  */
 public final class SqlStore implements Store {
     /** Migrations in order; the version is the number after the V. */
-    static final List<String> MIGRATIONS = List.of("V1__initial_schema.sql", "V2__agents_and_accounting.sql");
+    static final List<String> MIGRATIONS = List.of("V1__initial_schema.sql", "V2__agents_and_accounting.sql",
+            "V3__tokens_audit_and_job_hosts.sql");
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
     private static final TypeReference<List<HostGpus>> PLACEMENT = new TypeReference<>() {};
@@ -380,9 +381,117 @@ public final class SqlStore implements Store {
                         terminal ? 1 : 0, now, now, c.jobId())) {
                     if (p.executeUpdate() != 1) throw new StoreException("no job " + c.jobId(), null);
                 }
+                if (running) recordHosts(c);
                 addEvent(c.jobId(), now, c.eventKind(), c.eventDetail() == null ? "" : c.eventDetail());
             }
             return null;
+        });
+    }
+
+    /** Remembers which hosts the run that starts with this change holds, under the generation it starts at. */
+    private void recordHosts(JobChange c) throws SQLException {
+        for (String host : c.placement().stream().map(HostGpus::host).distinct().toList())
+            try (PreparedStatement p = prepare("""
+                    INSERT INTO job_hosts (job_id, generation, host)
+                    SELECT id, generation, ? FROM jobs WHERE id = ?
+                    ON CONFLICT (job_id, generation, host) DO NOTHING""", host, c.jobId())) {
+                p.executeUpdate();
+            }
+    }
+
+    @Override
+    public synchronized boolean ranOn(long jobId, long generation, String host) {
+        return tx(() -> {
+            try (PreparedStatement p = prepare("SELECT 1 FROM job_hosts WHERE job_id = ? AND generation = ? AND host = ?",
+                    jobId, generation, host); ResultSet rs = p.executeQuery()) {
+                return rs.next();
+            }
+        });
+    }
+
+    // ---- tokens and the audit log --------------------------------------------------------------
+
+    @Override
+    public synchronized void insertToken(TokenRecord t) {
+        tx(() -> {
+            try (PreparedStatement p = prepare("""
+                    INSERT INTO tokens (id, name, role, team, host, hash, created_at, created_by, expires_at, revoked_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""", t.id(), t.name(), t.role(), t.team(), t.host(), t.hash(),
+                    t.createdAt(), t.createdBy(), t.expiresAt(), t.revokedAt())) {
+                p.executeUpdate();
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public synchronized List<TokenRecord> tokens() {
+        return tx(() -> {
+            try (PreparedStatement p = prepare("SELECT * FROM tokens ORDER BY created_at, id"); ResultSet rs = p.executeQuery()) {
+                List<TokenRecord> out = new ArrayList<>();
+                while (rs.next())
+                    out.add(new TokenRecord(rs.getString("id"), rs.getString("name"), rs.getString("role"),
+                            rs.getString("team"), rs.getString("host"), rs.getString("hash"), rs.getDouble("created_at"),
+                            rs.getString("created_by"), nullableDouble(rs, "expires_at"), nullableDouble(rs, "revoked_at")));
+                return out;
+            }
+        });
+    }
+
+    @Override
+    public synchronized boolean revokeToken(String id, double now) {
+        return tx(() -> {
+            try (PreparedStatement p = prepare("UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
+                    now, id)) {
+                return p.executeUpdate() == 1;
+            }
+        });
+    }
+
+    @Override
+    public synchronized AuditEntry audit(AuditEntry e) {
+        return tx(() -> {
+            long seq;
+            try (Statement s = conn.createStatement();
+                 ResultSet rs = s.executeQuery("SELECT COALESCE(MAX(seq), 0) + 1 FROM audit_log")) {
+                rs.next();
+                seq = rs.getLong(1);
+            }
+            try (PreparedStatement p = prepare("""
+                    INSERT INTO audit_log (seq, time, token_id, actor, role, address, action, target, status)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""", seq, e.time(), e.tokenId(), e.actor(), e.role(), e.address(),
+                    e.action(), e.target(), e.status())) {
+                p.executeUpdate();
+            }
+            return new AuditEntry(seq, e.time(), e.tokenId(), e.actor(), e.role(), e.address(), e.action(), e.target(),
+                    e.status());
+        });
+    }
+
+    @Override
+    public synchronized List<AuditEntry> auditLog(Double since, String actor, int limit) {
+        StringBuilder sql = new StringBuilder("SELECT * FROM audit_log WHERE 1 = 1");
+        List<Object> args = new ArrayList<>();
+        if (since != null) {
+            sql.append(" AND time >= ?");
+            args.add(since);
+        }
+        if (actor != null) {
+            sql.append(" AND actor = ?");
+            args.add(actor);
+        }
+        sql.append(" ORDER BY seq DESC LIMIT ?");
+        args.add(limit);
+        return tx(() -> {
+            try (PreparedStatement p = prepare(sql.toString(), args.toArray()); ResultSet rs = p.executeQuery()) {
+                List<AuditEntry> out = new ArrayList<>();
+                while (rs.next())
+                    out.add(new AuditEntry(rs.getLong("seq"), rs.getDouble("time"), rs.getString("token_id"),
+                            rs.getString("actor"), rs.getString("role"), rs.getString("address"), rs.getString("action"),
+                            rs.getString("target"), rs.getInt("status")));
+                java.util.Collections.reverse(out);
+                return out;
+            }
         });
     }
 

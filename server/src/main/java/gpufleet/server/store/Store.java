@@ -49,6 +49,29 @@ public interface Store extends AutoCloseable {
     /** Applies all changes in one transaction, in order. */
     void apply(List<JobChange> changes, double now);
 
+    /** Whether generation {@code generation} of the job was placed on {@code host} (at any time). */
+    boolean ranOn(long jobId, long generation, String host);
+
+    // ---- tokens and the audit log --------------------------------------------------------------
+
+    /** Stores a new token; its id must be new. */
+    void insertToken(TokenRecord t);
+
+    /** Every token, revoked and expired ones included, in order of creation. */
+    List<TokenRecord> tokens();
+
+    /** Marks a token revoked at {@code now}; false when there is no such token or it was revoked already. */
+    boolean revokeToken(String id, double now);
+
+    /** Appends to the audit log, giving the entry the next sequence number; returns it so numbered. */
+    AuditEntry audit(AuditEntry e);
+
+    /**
+     * The newest {@code limit} entries, oldest first, at or after {@code since} (null: any time) and by
+     * {@code actor} (null: anyone).
+     */
+    List<AuditEntry> auditLog(Double since, String actor, int limit);
+
     /** The highest schema version applied. */
     int schemaVersion();
 

@@ -1,0 +1,145 @@
+package gpufleet.server.api;
+
+import gpufleet.server.auth.Access;
+import gpufleet.server.auth.Guard;
+import gpufleet.server.auth.Principal;
+import gpufleet.server.auth.Role;
+import gpufleet.server.auth.Tokens;
+import gpufleet.server.control.Controller;
+import gpufleet.server.control.RequestError;
+import gpufleet.server.store.TokenRecord;
+import io.javalin.config.RoutesConfig;
+import io.javalin.http.Context;
+
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The routes about access itself: who am I, tokens (made, listed, revoked) and the audit log. A
+ * token's secret appears in exactly one answer, the one that made it; listings show ids and owners.
+ */
+final class AccessApi {
+    private static final Set<String> TOKEN_FIELDS = Set.of("name", "role", "team", "ttlSeconds");
+    /** Ten years: longer than any token should live, short enough that the arithmetic stays exact. */
+    private static final long MAX_TTL_SECONDS = 10L * 366 * 86_400;
+    private static final int MAX_AUDIT = 10_000;
+
+    private final Guard guard;
+    private final Controller controller;
+
+    AccessApi(Guard guard, Controller controller) {
+        this.guard = guard;
+        this.controller = controller;
+    }
+
+    void routes(RoutesConfig r) {
+        r.get("/api/v1/whoami", this::whoami, Access.ANY);
+        r.get("/api/v1/tokens", ctx -> Api.json(ctx, 200, tokens().list().stream().map(t -> view(t, now())).toList()),
+                Access.ADMIN);
+        r.post("/api/v1/tokens", this::create, Access.ADMIN);
+        r.post("/api/v1/tokens/{id}/revoke", this::revoke, Access.ADMIN);
+        r.get("/api/v1/audit", this::audit, Access.ADMIN);
+    }
+
+    private static double now() {
+        return System.currentTimeMillis() / 1000.0;
+    }
+
+    private Tokens tokens() {
+        Tokens t = guard.tokens();
+        if (t == null) throw RequestError.conflict(null, "authentication is off (--no-auth): there are no tokens");
+        return t;
+    }
+
+    private void whoami(Context ctx) {
+        Principal p = Guard.principal(ctx);
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("tokenId", p.tokenId());
+        out.put("name", p.name());
+        out.put("role", p.role().name());
+        out.put("team", p.team());
+        out.put("host", p.host());
+        out.put("authentication", guard.authOn());
+        Api.json(ctx, 200, out);
+    }
+
+    private void create(Context ctx) {
+        Tokens tokens = tokens();
+        Body b = Body.parse(ctx.body(), TOKEN_FIELDS);
+        String name = b.string("name", true, null, 128);
+        String roleName = b.string("role", true, null, 16);
+        Role role;
+        try {
+            role = Role.parse(roleName);
+        } catch (IllegalArgumentException e) {
+            role = null;
+        }
+        // host credentials come only from joining, so that each one is bound to the host that joined
+        if (role == null || role == Role.AGENT)
+            throw RequestError.badRequest("role", "'role' must be admin, member, viewer or join, got '" + roleName + "'");
+        String team = b.string("team", role == Role.MEMBER, null, 128);
+        if (role != Role.MEMBER && team != null)
+            throw RequestError.badRequest("team", "only a member token has a team");
+        if (team != null && controller.store().teams().stream().noneMatch(t -> t.name().equals(team)))
+            throw RequestError.badRequest("team", "unknown team '" + team + "'");
+        Long ttl = b.longValue("ttlSeconds", false, 1);
+        if (ttl != null && ttl > MAX_TTL_SECONDS)
+            throw RequestError.badRequest("ttlSeconds", "'ttlSeconds' must be at most " + MAX_TTL_SECONDS + " (ten years)");
+        double now = now();
+        Tokens.Issued issued = tokens.create(name, role, team, null, ttl == null ? null : now + ttl,
+                Guard.principal(ctx).name());
+        Guard.target(ctx, "token " + issued.record().id() + " (" + name + ", " + role.name().toLowerCase(Locale.ROOT)
+                + (team == null ? "" : " of team " + team) + ")");
+        Map<String, Object> out = view(issued.record(), now);
+        out.put("token", issued.token());
+        Api.json(ctx, 201, out);
+    }
+
+    private void revoke(Context ctx) {
+        Tokens tokens = tokens();
+        String id = ctx.pathParam("id");
+        TokenRecord t = tokens.get(id).orElseThrow(() -> RequestError.notFound("id", "no token " + id));
+        // the last admin token is the only way back in: keep it until another exists
+        if (Role.ADMIN.name().equals(t.role()) && t.activeAt(now()) && tokens.activeAdmins() <= 1)
+            throw RequestError.conflict("id", "token " + id + " is the last usable admin token; create another first");
+        TokenRecord revoked = tokens.revoke(id).orElseThrow();
+        Guard.target(ctx, "token " + id + " (" + t.name() + ")");
+        if (Role.AGENT.name().equals(t.role()) && t.host() != null)
+            controller.fenceHost(t.host(), "credential " + id + " revoked");
+        Api.json(ctx, 200, view(revoked, now()));
+    }
+
+    private void audit(Context ctx) {
+        String s = ctx.queryParam("since");
+        Double since = null;
+        if (s != null && !s.isEmpty()) {
+            try {
+                since = Double.parseDouble(s);
+                if (!Double.isFinite(since)) throw new NumberFormatException();
+            } catch (NumberFormatException e) {
+                throw RequestError.badRequest("since", "query parameter 'since' must be epoch seconds, got '" + s + "'");
+            }
+        }
+        String actor = ctx.queryParam("actor");
+        int limit = (int) Api.query(ctx, "limit", false, 1, MAX_AUDIT, 100);
+        Api.json(ctx, 200, controller.store().auditLog(since, actor == null || actor.isEmpty() ? null : actor, limit));
+    }
+
+    /** A token as listed: never its hash. */
+    static Map<String, Object> view(TokenRecord t, double now) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("id", t.id());
+        m.put("name", t.name());
+        m.put("role", t.role());
+        m.put("team", t.team());
+        m.put("host", t.host());
+        m.put("createdAt", t.createdAt());
+        m.put("createdBy", t.createdBy());
+        m.put("expiresAt", t.expiresAt());
+        m.put("revokedAt", t.revokedAt());
+        m.put("state", t.revokedAt() != null ? "revoked" : t.activeAt(now) ? "active" : "expired");
+        return m;
+    }
+}

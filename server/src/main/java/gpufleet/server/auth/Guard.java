@@ -1,0 +1,151 @@
+package gpufleet.server.auth;
+
+import gpufleet.server.control.RequestError;
+import gpufleet.server.store.AuditEntry;
+import gpufleet.server.store.Store;
+import io.javalin.http.Context;
+import io.javalin.http.HandlerType;
+import io.javalin.security.RouteRole;
+
+import java.time.Clock;
+import java.util.Locale;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * Authentication, rate limits, authorization and the audit log, as three Javalin handlers around every
+ * route:
+ *
+ * <ol>
+ *   <li>{@link #authenticate} (before every request): reads {@code Authorization: Bearer <token>},
+ *   then spends one request from the client's budget (its token's when valid, else its address's), so
+ *   that guessing tokens is rate-limited like everything else. It refuses nothing else itself.</li>
+ *   <li>{@link #authorize} (before a matched route): the route's {@link Access} against the token's
+ *   role: 401 without a valid token, 403 when the role may not call the route. Finer checks (the job
+ *   is the member's team's, the host is the credential's) are the handlers', through
+ *   {@link #principal} and {@link #forbid}.</li>
+ *   <li>{@link #audit} (after a matched route): every request other than GET that was carried out
+ *   (2xx) or refused for lack of permission (403) is written to the audit log with who, what, when and
+ *   from where. Heartbeats and log shipping are the agents' routine traffic and are left out; what they
+ *   change shows in the jobs' events.</li>
+ * </ol>
+ *
+ * With authentication off every request is {@link Principal#NO_AUTH}, which passes every check.
+ */
+public final class Guard {
+    private static final System.Logger LOG = System.getLogger(Guard.class.getName());
+    private static final String PRINCIPAL = "gpufleet.principal";
+    private static final String REFUSAL = "gpufleet.refusal";
+    private static final String TARGET = "gpufleet.audit.target";
+    private static final Pattern UNAUDITED = Pattern.compile("/api/v1/(hosts/[^/]+/heartbeat|jobs/[^/]+/logs/[^/]+)");
+    private static final Set<HandlerType> READS = Set.of(HandlerType.GET, HandlerType.HEAD, HandlerType.OPTIONS);
+
+    private final Tokens tokens;
+    private final RateLimiter limiter;
+    private final Store store;
+    private final Clock clock;
+
+    /** {@code tokens} null: authentication is off. */
+    public Guard(Tokens tokens, RateLimiter limiter, Store store, Clock clock) {
+        this.tokens = tokens;
+        this.limiter = limiter;
+        this.store = store;
+        this.clock = clock;
+    }
+
+    /** The tokens, or null when authentication is off. */
+    public Tokens tokens() {
+        return tokens;
+    }
+
+    public boolean authOn() {
+        return tokens != null;
+    }
+
+    /** Before every request: who is calling, and whether they have requests left. */
+    public void authenticate(Context ctx) {
+        Principal p = null;
+        String refusal = null;
+        if (tokens == null) {
+            p = Principal.NO_AUTH;
+        } else {
+            String header = ctx.header("Authorization");
+            if (header != null) {
+                if (header.length() < 7 || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+                    refusal = "the Authorization header must be 'Bearer <token>'";
+                } else {
+                    Tokens.Check c = tokens.check(header.substring(7).strip());
+                    p = c.principal();
+                    refusal = c.refusal();
+                }
+            }
+        }
+        String client = p != null && !p.anyone() ? "token " + p.tokenId() : "address " + ctx.ip();
+        if (!limiter.tryAcquire(client)) {
+            ctx.header("Retry-After", "1");
+            throw new RequestError(429, null, "too many requests from this client: the limit is "
+                    + fmt(limiter.perSecond()) + " a second; retry later");
+        }
+        if (p != null) ctx.attribute(PRINCIPAL, p);
+        if (refusal != null) ctx.attribute(REFUSAL, refusal);
+    }
+
+    /** Before a matched route: the route's {@link Access} against the caller's token. */
+    public void authorize(Context ctx) {
+        Access access = accessOf(ctx.routeRoles());
+        if (access == Access.PUBLIC) return;
+        Principal p = ctx.attribute(PRINCIPAL);
+        if (p == null) {
+            ctx.header("WWW-Authenticate", "Bearer realm=\"gpufleet\"");
+            String why = ctx.attribute(REFUSAL);
+            throw new RequestError(401, null, why != null ? "not authenticated: " + why
+                    : "not authenticated: send 'Authorization: Bearer <token>'");
+        }
+        if (p.anyone() || access.admits(p.role())) return;
+        throw new RequestError(403, null, "forbidden: a " + p.role().name().toLowerCase(Locale.ROOT) + " token may not "
+                + ctx.method() + " " + ctx.path());
+    }
+
+    /** The route's declared access; a route declared with none is for admins only. */
+    static Access accessOf(Set<RouteRole> roles) {
+        for (RouteRole r : roles) if (r instanceof Access a) return a;
+        return Access.ADMIN;
+    }
+
+    /** After a matched route: the audit log. */
+    public void audit(Context ctx) {
+        if (READS.contains(ctx.method()) || UNAUDITED.matcher(ctx.path()).matches()) return;
+        Principal p = ctx.attribute(PRINCIPAL);
+        int status = ctx.statusCode();
+        if (p == null || !(status / 100 == 2 || status == 403)) return;
+        String target = ctx.attribute(TARGET);
+        try {
+            store.audit(new AuditEntry(0, clock.millis() / 1000.0, p.tokenId(), p.name(), p.role().name(), ctx.ip(),
+                    ctx.method() + " " + ctx.path(), target != null ? target : "", status));
+        } catch (RuntimeException e) {
+            // the action itself is done and answered; losing its record is for the operator to see
+            LOG.log(System.Logger.Level.ERROR, "cannot write the audit log for " + ctx.method() + " " + ctx.path(), e);
+        }
+    }
+
+    /** The caller; never null inside a matched route (the route's check has passed). */
+    public static Principal principal(Context ctx) {
+        Principal p = ctx.attribute(PRINCIPAL);
+        if (p == null) throw new RequestError(401, null, "not authenticated");
+        return p;
+    }
+
+    /** Refuses the request with 403 unless {@code allowed}. */
+    public static void forbid(boolean allowed, String why) {
+        if (!allowed) throw new RequestError(403, null, "forbidden: " + why);
+    }
+
+    /** What the audit log names as the object of this request, e.g. {@code job 42}. */
+    public static void target(Context ctx, String target) {
+        ctx.attribute(TARGET, target);
+    }
+
+    private static String fmt(double d) {
+        return d == Math.rint(d) ? Long.toString((long) d) : Double.toString(d);
+    }
+}
