@@ -154,7 +154,7 @@ public final class Api {
         if (gpus % group != 0)
             throw RequestError.badRequest(gpus % (tp * (long) pp) != 0 ? "pp" : "cp",
                     "gpus (" + gpus + ") must be a multiple of tp x pp x cp (" + group + ")");
-        Guard.forbid(p.mayActFor(team), "a " + who(p) + " cannot submit jobs for team " + team);
+        Guard.forbid(p.mayActFor(team), who(p) + " cannot submit jobs for team " + team);
         JobRecord rec = controller.submit(new NewJob(name, team, gpus, tp, pp, cp, priority, command, maxRestarts,
                 checkpointDir));
         Guard.target(ctx, "job " + rec.id() + " (team " + team + ", " + gpus + " GPUs)");
@@ -165,14 +165,14 @@ public final class Api {
         long id = id(ctx, "id");
         JobRecord job = controller.store().job(id).orElseThrow(() -> RequestError.notFound("id", "no job " + id));
         Principal p = Guard.principal(ctx);
-        Guard.forbid(p.mayActFor(job.team()), "a " + who(p) + " cannot cancel job " + id + " of team " + job.team());
+        Guard.forbid(p.mayActFor(job.team()), who(p) + " cannot cancel job " + id + " of team " + job.team());
         Guard.target(ctx, "job " + id);
         json(ctx, 200, controller.cancel(id));
     }
 
     /** How a refusal names the caller: its role, and a member's team. */
     private static String who(Principal p) {
-        return p.role().name().toLowerCase(Locale.ROOT) + (p.team() != null ? " of team " + p.team() : "");
+        return Guard.article(p.role()) + (p.team() != null ? " of team " + p.team() : "");
     }
 
     private void listJobs(Context ctx) {
@@ -231,7 +231,7 @@ public final class Api {
         long offset = query(ctx, "offset", false, 0, Long.MAX_VALUE, 0);
         JobRecord job = logJob(id, rank);
         Principal p = Guard.principal(ctx);
-        Guard.forbid(p.mayActFor(job.team()), "a " + who(p) + " cannot read the logs of job " + id + " of team " + job.team());
+        Guard.forbid(p.mayActFor(job.team()), who(p) + " cannot read the logs of job " + id + " of team " + job.team());
         LogStore.Chunk c = logs.read(id, rank, offset, LogStore.MAX_READ);
         ctx.status(200).header("X-Log-Size", Long.toString(c.size())).contentType("text/plain").result(c.bytes());
     }

@@ -25,9 +25,9 @@ import java.util.regex.Pattern;
  *   is the member's team's, the host is the credential's) are the handlers', through
  *   {@link #principal} and {@link #forbid}.</li>
  *   <li>{@link #audit} (after a matched route): every request other than GET that was carried out
- *   (2xx) or refused for lack of permission (403) is written to the audit log with who, what, when and
- *   from where. Heartbeats and log shipping are the agents' routine traffic and are left out; what they
- *   change shows in the jobs' events.</li>
+ *   (2xx), and every request of any kind refused for lack of permission (403), is written to the audit
+ *   log with who, what, when and from where. Heartbeats and log shipping are the agents' routine
+ *   traffic and are left out when they succeed; what they change shows in the jobs' events.</li>
  * </ol>
  *
  * With authentication off every request is {@link Principal#NO_AUTH}, which passes every check.
@@ -102,7 +102,7 @@ public final class Guard {
                     : "not authenticated: send 'Authorization: Bearer <token>'");
         }
         if (p.anyone() || access.admits(p.role())) return;
-        throw new RequestError(403, null, "forbidden: a " + p.role().name().toLowerCase(Locale.ROOT) + " token may not "
+        throw new RequestError(403, null, "forbidden: " + article(p.role()) + " token may not "
                 + ctx.method() + " " + ctx.path());
     }
 
@@ -114,10 +114,11 @@ public final class Guard {
 
     /** After a matched route: the audit log. */
     public void audit(Context ctx) {
-        if (READS.contains(ctx.method()) || UNAUDITED.matcher(ctx.path()).matches()) return;
         Principal p = ctx.attribute(PRINCIPAL);
         int status = ctx.statusCode();
-        if (p == null || !(status / 100 == 2 || status == 403)) return;
+        if (p == null) return;
+        boolean carriedOut = status / 100 == 2 && !READS.contains(ctx.method()) && !UNAUDITED.matcher(ctx.path()).matches();
+        if (!carriedOut && status != 403) return;
         String target = ctx.attribute(TARGET);
         try {
             store.audit(new AuditEntry(0, clock.millis() / 1000.0, p.tokenId(), p.name(), p.role().name(), ctx.ip(),
@@ -143,6 +144,12 @@ public final class Guard {
     /** What the audit log names as the object of this request, e.g. {@code job 42}. */
     public static void target(Context ctx, String target) {
         ctx.attribute(TARGET, target);
+    }
+
+    /** "an admin", "a viewer": how refusals name a role. */
+    public static String article(Role role) {
+        String r = role.name().toLowerCase(Locale.ROOT);
+        return ("aeiou".indexOf(r.charAt(0)) >= 0 ? "an " : "a ") + r;
     }
 
     private static String fmt(double d) {
