@@ -148,6 +148,26 @@ class LogsApiTest {
         assertThat(dir.resolve("logs/" + id)).doesNotExist();
     }
 
+    /**
+     * Regression: a log chunk refused before its body was read (here for a generation ahead of the job)
+     * made Jetty close the connection mid-upload, so the agent saw a broken pipe, took the controller for
+     * unreachable and retried the chunk forever. The refusal must arrive as an answer.
+     */
+    @Test
+    void aLargeAppendThatIsRefusedGetsItsAnswerInsteadOfABrokenConnection() throws Exception {
+        long id = api.submit("j", 1, 1);
+        long gen = api.awaitState(id, "RUNNING").get("generation").longValue();
+        byte[] chunk = new byte[256 * 1024];
+        Arrays.fill(chunk, (byte) 'x');
+        for (int i = 0; i < 3; i++) {
+            var r = http.send(HttpRequest.newBuilder(uri("/jobs/" + id + "/logs/0?generation=" + (gen + 1)))
+                    .header("Authorization", "Bearer " + api.tokenFor("POST", "/jobs/" + id + "/logs/0?generation=" + gen, null))
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(chunk)).build(), HttpResponse.BodyHandlers.ofByteArray());
+            assertThat(r.statusCode()).isEqualTo(409);
+            assertThat(field(r)).isEqualTo("generation");
+        }
+    }
+
     @Test
     void theTailOfAStoppedRunIsStillAccepted() throws Exception {
         long id = api.submit("j", 2, 1);

@@ -91,6 +91,7 @@ public final class Api {
             // long polls end on their own after waitMs; the container must not cut them short
             config.http.asyncTimeout = MAX_WAIT_MS + 10_000;
             config.startup.showJavalinBanner = false;
+            config.jetty.modifyServer(server -> server.setErrorHandler(new JsonErrorHandler()));
             var r = config.routes;
             r.before(guard::authenticate);
             r.beforeMatched(guard::authorize);
@@ -118,7 +119,10 @@ public final class Api {
             r.put("/api/v1/teams/{name}", this::putTeam, Access.ADMIN);
             new AccessApi(guard, controller).routes(r);
 
-            r.exception(RequestError.class, (e, ctx) -> error(ctx, e.status(), e.getMessage(), e.field()));
+            r.exception(RequestError.class, (e, ctx) -> {
+                if (e.status() != 429) drainBody(ctx);
+                error(ctx, e.status(), e.getMessage(), e.field());
+            });
             r.exception(HttpResponseException.class, (e, ctx) -> error(ctx, e.getStatus(),
                     e.getStatus() == 413 ? "request body larger than " + MAX_BODY_BYTES + " bytes" : e.getMessage(),
                     e.getStatus() == 413 ? "body" : null));
@@ -410,6 +414,22 @@ public final class Api {
 
     static void json(Context ctx, int status, Object body) {
         ctx.status(status).contentType("application/json").result(OUT.writeValueAsString(body));
+    }
+
+    /**
+     * Reads what is left of a refused request's body (within the size limit). Refusing before reading
+     * makes Jetty close the connection while the client is still sending, and the client then sees a
+     * broken pipe instead of the answer: an agent shipping a 256 KiB log chunk that is refused would
+     * take that for the controller being away and retry forever. A flooding client (429) is not read.
+     */
+    private static void drainBody(Context ctx) {
+        long n = ctx.contentLength();
+        if (n == 0 || n > MAX_BODY_BYTES) return;
+        try {
+            ctx.bodyAsBytes();
+        } catch (RuntimeException tooLargeOrGone) {
+            // the answer goes out anyway; the connection closes after it
+        }
     }
 
     private static void error(Context ctx, int status, String message, String field) {

@@ -37,11 +37,31 @@ final class Body {
             try {
                 n = STRICT.readTree(raw);
             } catch (JacksonException e) {
-                throw RequestError.badRequest("body", "malformed JSON: " + e.getOriginalMessage());
+                throw RequestError.badRequest("body", "malformed JSON: " + describe(e));
             }
         }
         if (n == null || !n.isObject()) throw RequestError.badRequest("body", "the body must be a JSON object");
         return of(n, "", fields);
+    }
+
+    /**
+     * The parser's complaint in the client's terms: Jackson's messages name its own classes and
+     * settings now and then (trailing tokens, nesting limits), which say nothing to a client and
+     * more than it needs about the server.
+     */
+    static String describe(JacksonException e) {
+        String m = e.getOriginalMessage() == null ? "" : e.getOriginalMessage();
+        m = m.replaceAll("\\s*\\(bound as [^)]*\\)", "")
+                .replaceAll(":?\\s*not allowed as per `[^`]*`", "")
+                .replaceAll(",? from `[^`]*`", "")
+                .replaceAll("`JsonToken\\.([A-Z_]+)`", "$1")
+                .strip();
+        if (m.isEmpty() || m.contains("`") || m.contains("jackson") || m.contains("Feature"))
+            m = "not a valid JSON document";
+        var where = e.getLocation();
+        if (where != null && where.getLineNr() > 0)
+            m += " (line " + where.getLineNr() + ", column " + where.getColumnNr() + ")";
+        return m;
     }
 
     private static Body of(JsonNode n, String path, Set<String> fields) {

@@ -1,0 +1,50 @@
+package gpufleet.server.api;
+
+import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpStatus;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.handler.ErrorHandler;
+import org.eclipse.jetty.util.Callback;
+import tools.jackson.databind.json.JsonMapper;
+
+import java.nio.ByteBuffer;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Refusals Jetty makes before a request reaches the API (a malformed request line, a NUL or an
+ * ambiguous separator in the path, headers too large) answered in the API's own shape,
+ * {@code {"error": ..., "field": null}}, rather than as an HTML page, and never with a stack trace.
+ */
+final class JsonErrorHandler extends ErrorHandler {
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+
+    JsonErrorHandler() {
+        setShowStacks(false);
+        setShowCauses(false);
+    }
+
+    private static byte[] body(int code, String message) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        String reason = HttpStatus.getMessage(code);
+        m.put("error", message == null || message.isBlank() || message.equals(reason) ? reason : reason + ": " + message);
+        m.put("field", null);
+        return JSON.writeValueAsBytes(m);
+    }
+
+    @Override
+    protected void generateResponse(Request request, Response response, int code, String message, Throwable cause,
+                                    Callback callback) {
+        response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
+        response.write(true, ByteBuffer.wrap(body(code, message)), callback);
+    }
+
+    @Override
+    public ByteBuffer badMessageError(int status, String reason, HttpFields.Mutable fields) {
+        fields.put(new HttpField(HttpHeader.CONTENT_TYPE, "application/json"));
+        return ByteBuffer.wrap(body(status, reason));
+    }
+}
