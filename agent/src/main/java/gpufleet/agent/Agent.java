@@ -8,6 +8,8 @@ import gpufleet.protocol.GpuDescriptor;
 import gpufleet.protocol.GpuHealth;
 import gpufleet.protocol.Heartbeat;
 import gpufleet.protocol.HeartbeatReply;
+import gpufleet.protocol.Pem;
+import gpufleet.protocol.PrivateFiles;
 import gpufleet.protocol.RankExit;
 import gpufleet.protocol.Registration;
 import gpufleet.protocol.TaskReport;
@@ -78,7 +80,7 @@ public final class Agent implements AutoCloseable {
     public Agent(AgentConfig config, GpuBackend gpus) {
         this.config = config;
         this.gpus = gpus;
-        this.client = new ControllerClient(config.server());
+        this.client = new ControllerClient(config.server(), config.caCert() == null ? null : Pem.trusting(config.caCert()));
         this.logs = new LogShipper(client);
         this.groups = new ProcessGroups(config.workDir());
     }
@@ -101,7 +103,16 @@ public final class Agent implements AutoCloseable {
     /** Why the agent stopped on its own (another agent took over its host), or null while it runs. */
     public String fatal() { return fatal; }
 
+    /**
+     * Registers this host. The first time, with the join token, which the controller exchanges for the
+     * host's own credential; that is kept in the work directory (mode 0600) and used from then on, for
+     * every call. A controller that refuses the credential has revoked it: the agent stops rather than
+     * fall back to the join token, since revoking is how an admin fences a host.
+     */
     private void register() throws InterruptedException {
+        String credential = PrivateFiles.readLine(config.credentialFile());
+        boolean joining = credential == null || credential.isEmpty();
+        client.token(joining ? config.joinToken() : credential);
         List<GpuDescriptor> info = new ArrayList<>();
         for (GpuInfo g : gpus.gpus()) info.add(new GpuDescriptor(g.index(), g.uuid(), g.model(), g.memoryBytes() >> 20));
         Registration r = new Registration(config.name(), info.size(), config.rack(), config.zone(), config.address(), info);
@@ -109,6 +120,11 @@ public final class Agent implements AutoCloseable {
         while (!closed) {
             try {
                 ControllerClient.Registered reg = client.register(r);
+                if (reg.credential() != null) {
+                    PrivateFiles.write(config.credentialFile(), reg.credential() + "\n");
+                    client.token(reg.credential());
+                    LOG.log(System.Logger.Level.INFO, "joined the fleet; this host's credential is in " + config.credentialFile());
+                }
                 hostId = reg.id();
                 generation = reg.generation();
                 version = -1;
@@ -119,6 +135,22 @@ public final class Agent implements AutoCloseable {
                         + generation + " with " + info.size() + " GPUs (" + gpus.describe() + ")");
                 return;
             } catch (ControllerClient.Failure e) {
+                if (e.status() == 401 && joining)
+                    throw new IllegalStateException(config.joinToken() == null
+                            ? "the controller needs a join token for a new host: give --join-token or set GPUFLEET_JOIN_TOKEN"
+                            : "the controller refused the join token: " + e.getMessage());
+                if (e.status() == 401)
+                    throw new IllegalStateException("the controller refused this host's credential (" + e.getMessage()
+                            + "); if it was revoked on purpose the host stays out; to join it again remove "
+                            + config.credentialFile() + " and start with a join token");
+                if (e.status() == 409 && joining && e.getMessage().contains("joined already"))
+                    throw new IllegalStateException(e.getMessage() + "; this agent has no credential in "
+                            + config.credentialFile());
+                if (e.status() == 429) {
+                    Thread.sleep(backoff);
+                    backoff = Math.min(backoff * 2, 10_000);
+                    continue;
+                }
                 if (e.status() / 100 == 4) throw new IllegalStateException("the controller refused this host: " + e.getMessage());
                 LOG.log(System.Logger.Level.WARNING, e.getMessage() + "; retrying");
                 Thread.sleep(backoff);
@@ -230,6 +262,13 @@ public final class Agent implements AutoCloseable {
                 }
                 return true;
             }
+            case 401, 403 -> {
+                // the credential was revoked: the controller has fenced this host and restarts its jobs elsewhere
+                fatal = "the controller no longer accepts this host's credential (" + e.getMessage() + "); ranks stopped";
+                LOG.log(System.Logger.Level.ERROR, fatal);
+                close();
+                return false;
+            }
             case 409 -> {
                 if (!e.getMessage().contains("generation")) return true;
                 fatal = "another agent registered as " + config.name() + "; this one stops";
@@ -275,7 +314,7 @@ public final class Agent implements AutoCloseable {
                 }
                 continue;
             }
-            Task t = Task.start(a, config.workDir(), config.name());
+            Task t = Task.start(a, config.workDir(), config.name(), config.runAs());
             tasks.put(a.job(), t);
             logs.follow(t);
             for (Task.Rank r : t.ranks)

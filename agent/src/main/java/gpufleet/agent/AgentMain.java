@@ -20,8 +20,16 @@ public final class AgentMain {
     static final String USAGE = """
             usage: gpufleet agent [--server URL] [--name NAME] [--rack RACK] [--zone ZONE] [--work-dir DIR]
                                   [--address ADDR] [--simulate-gpus N] [--nvml PATH] [--heartbeat SEC] [--kill-grace SEC]
+                                  [--join-token TOKEN] [--ca-cert PEM] [--run-as USER]
                    gpufleet agent inject-xid [--work-dir DIR] --gpu INDEX --xid CODE
               --server         the controller (default: $GPUFLEET_SERVER, else http://localhost:8080)
+              --join-token     a join token (gpufleet token create --role join), needed once, to join the fleet;
+                               the host's own credential is then kept in <work-dir>/credential
+                               (default: $GPUFLEET_JOIN_TOKEN, which keeps it out of the process list)
+              --ca-cert        the CA certificate (PEM) that signed an https controller's certificate
+                               (default: $GPUFLEET_CA_CERT, else the JDK's certificate authorities)
+              --run-as         the unprivileged user ranks run as (USER or UID:GID); required when the agent
+                               runs as root (--run-as root runs them as root, knowingly)
               --name           this host's name (default: the machine's host name)
               --rack, --zone   topology labels (default rack0, zone0)
               --work-dir       rank logs, default checkpoints and agent state (default ./gpufleet-agent)
@@ -52,6 +60,9 @@ public final class AgentMain {
     private static int runAgent(String[] args) {
         String server = System.getenv().getOrDefault("GPUFLEET_SERVER", "http://localhost:8080");
         String name = null, rack = "rack0", zone = "zone0", address = null;
+        String joinToken = blankToNull(System.getenv("GPUFLEET_JOIN_TOKEN"));
+        String ca = blankToNull(System.getenv("GPUFLEET_CA_CERT"));
+        String runAsSpec = null;
         Path workDir = Path.of("gpufleet-agent");
         Path nvml = null;
         int simulate = 0;
@@ -73,6 +84,9 @@ public final class AgentMain {
                 case "--work-dir" -> workDir = Path.of(v);
                 case "--address" -> address = v;
                 case "--nvml" -> nvml = Path.of(v);
+                case "--join-token" -> joinToken = v;
+                case "--ca-cert" -> ca = v;
+                case "--run-as" -> runAsSpec = v;
                 case "--simulate-gpus" -> simulate = (int) number(a, v, 1, 64);
                 case "--heartbeat" -> heartbeat = number(a, v, 0.05, 3600);
                 case "--kill-grace" -> grace = number(a, v, 0, 3600);
@@ -81,11 +95,15 @@ public final class AgentMain {
         }
         if (name == null) name = hostName();
         URI uri = serverUri(server);
+        Path caCert = ca == null ? null : Path.of(ca);
+        if (caCert != null) gpufleet.protocol.Pem.trusting(caCert); // a bad file is refused now, not at the first call
+        RunAs runAs = runAs(runAsSpec);
         Path injectDir = workDir.resolve("inject");
         GpuBackend gpus = simulate > 0 ? new SimulatedGpus(simulate, SimulatedGpus.DEFAULT_MODEL, injectDir, name)
                 : GpuBackends.open(0, injectDir, nvml);
         AgentConfig config = new AgentConfig(uri, name, rack, zone, address, workDir.toAbsolutePath(),
-                Duration.ofMillis((long) (heartbeat * 1000)), Duration.ofMillis((long) (grace * 1000)));
+                Duration.ofMillis((long) (heartbeat * 1000)), Duration.ofMillis((long) (grace * 1000)), joinToken, caCert,
+                runAs);
         Agent agent = new Agent(config, gpus);
         CountDownLatch done = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -95,7 +113,14 @@ public final class AgentMain {
         try {
             agent.start();
             System.out.println("gpufleet agent " + name + " on " + uri + ": host " + agent.hostId() + ", "
-                    + gpus.gpus().size() + " GPUs (" + gpus.describe() + "), work dir " + config.workDir());
+                    + gpus.gpus().size() + " GPUs (" + gpus.describe() + "), work dir " + config.workDir()
+                    + (runAs != null && runAs.switches(RunAs.currentUid()) ? ", ranks run as " + runAs.describe() : ""));
+            if (runAs != null && RunAs.currentUid() == 0 && !runAs.switches(0))
+                System.out.println("WARNING: ranks run as root (--run-as root): a job can read this host's credential"
+                        + " and every other job's files");
+            if ("http".equals(uri.getScheme()) && !isLoopback(uri.getHost()))
+                System.out.println("WARNING: the controller is reached over plain HTTP: this host's credential crosses the"
+                        + " network in the clear");
             while (agent.fatal() == null && !done.await(1, java.util.concurrent.TimeUnit.SECONDS)) {
                 // runs until killed, or until the controller hands the host to another agent
             }
@@ -133,6 +158,41 @@ public final class AgentMain {
         }
         System.out.println("asked the agent in " + workDir + " to report XID " + xid + " on GPU " + gpu);
         return 0;
+    }
+
+    /**
+     * Who ranks run as. A root agent must be told: running other people's jobs as root by default would
+     * give every job the host, the agent's credential and every other job's files.
+     */
+    static RunAs runAs(String spec) {
+        int uid = RunAs.currentUid();
+        if (spec == null) {
+            if (uid == 0)
+                throw new IllegalArgumentException("running as root, so ranks would run as root too: give --run-as USER"
+                        + " (an unprivileged user for the jobs), or --run-as root to run them as root knowingly");
+            return null;
+        }
+        RunAs r = RunAs.parse(spec);
+        if (r.switches(uid)) {
+            if (uid != 0) throw new IllegalArgumentException("--run-as " + spec + ": only an agent running as root can run ranks"
+                    + " as another user");
+            if (!java.nio.file.Files.isExecutable(RunAs.SETPRIV))
+                throw new IllegalArgumentException("--run-as needs " + RunAs.SETPRIV + " (util-linux)");
+        }
+        return r;
+    }
+
+    private static String blankToNull(String s) {
+        return s == null || s.isBlank() ? null : s.strip();
+    }
+
+    private static boolean isLoopback(String host) {
+        try {
+            for (InetAddress a : InetAddress.getAllByName(host)) if (!a.isLoopbackAddress()) return false;
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     static URI serverUri(String s) {

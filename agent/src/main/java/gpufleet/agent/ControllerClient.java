@@ -7,6 +7,8 @@ import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
+import javax.net.ssl.SSLContext;
+
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -28,8 +30,11 @@ public final class ControllerClient {
         public int status() { return status; }
     }
 
-    /** The host as the controller stored it: what the agent needs of a registration. */
-    public record Registered(long id, long generation, String status) {}
+    /**
+     * The host as the controller stored it: what the agent needs of a registration, and the host's new
+     * credential when the registration was made with a join token (null otherwise).
+     */
+    public record Registered(long id, long generation, String status, String credential) {}
 
     static final JsonMapper JSON = JsonMapper.builder()
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
@@ -37,18 +42,33 @@ public final class ControllerClient {
 
     private final URI base;
     private final HttpClient http;
+    /** The bearer token every request presents: the join token until the host has its credential. */
+    private volatile String token;
 
     public ControllerClient(URI server) {
+        this(server, null);
+    }
+
+    /** {@code tls} verifies an https controller; null trusts the JDK's certificate authorities. */
+    public ControllerClient(URI server, SSLContext tls) {
         String s = server.toString();
         this.base = URI.create(s.endsWith("/") ? s : s + "/");
-        this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
+        HttpClient.Builder b = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5));
+        if (tls != null) b.sslContext(tls);
+        this.http = b.build();
+    }
+
+    public void token(String token) {
+        this.token = token;
     }
 
     public URI server() { return base; }
 
     public Registered register(Registration r) throws Failure, InterruptedException {
         JsonNode n = JSON.readTree(send(post("api/v1/hosts/register", JSON.writeValueAsString(r)), Duration.ofSeconds(30)));
-        return new Registered(n.get("id").longValue(), n.get("generation").longValue(), n.get("status").stringValue());
+        JsonNode cred = n.get("credential");
+        return new Registered(n.get("id").longValue(), n.get("generation").longValue(), n.get("status").stringValue(),
+                cred != null && cred.isString() ? cred.stringValue() : null);
     }
 
     public HeartbeatReply heartbeat(long hostId, Heartbeat hb) throws Failure, InterruptedException {
@@ -79,6 +99,8 @@ public final class ControllerClient {
 
     private String send(HttpRequest.Builder b, Duration timeout) throws Failure, InterruptedException {
         HttpResponse<String> r;
+        String t = token;
+        if (t != null) b.header("Authorization", "Bearer " + t);
         try {
             r = http.send(b.timeout(timeout).build(), HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {

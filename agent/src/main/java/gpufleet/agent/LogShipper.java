@@ -80,7 +80,8 @@ final class LogShipper {
             } catch (IOException e) {
                 drained = true; // the file is gone: nothing more to ship
             } catch (ControllerClient.Failure e) {
-                if (e.status() == 0) return total; // controller unreachable: try again later
+                // unreachable, overloaded or rate-limited: try again later
+                if (e.status() == 0 || e.status() == 429 || e.status() >= 500) return total;
                 drained = true; // refused (job gone): drop the rest rather than retry forever
             }
             if (drained && f.ended) remove(f);

@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -73,10 +74,46 @@ final class Task {
         return env;
     }
 
-    /** Starts every rank of {@code a}. A rank that cannot start is recorded as exited with {@link #CANNOT_START}. */
-    static Task start(Assignment a, Path workDir, String hostName) {
-        Path jobDir = workDir.resolve("jobs").resolve(Long.toString(a.job()));
+    /** Environment variables of the agent that a rank must not inherit: they authenticate to the controller. */
+    static final java.util.Set<String> SECRET_ENV = java.util.Set.of("GPUFLEET_TOKEN", "GPUFLEET_JOIN_TOKEN");
+
+    private static final java.nio.file.attribute.FileAttribute<?> OWNER_ONLY =
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"));
+
+    /**
+     * Starts every rank of {@code a}, as {@code runAs} when that is another user than the agent's. A
+     * rank that cannot start is recorded as exited with {@link #CANNOT_START}.
+     *
+     * <p>Each rank's log is opened by the agent (mode 0600, in a job directory of mode 0711 when ranks
+     * run as another user, 0700 otherwise) and handed to the rank as its stdout and stderr: a rank
+     * writes its own log through that descriptor and can open no log at all, its own or another job's.
+     */
+    static Task start(Assignment a, Path workDir, String hostName, RunAs runAs) {
+        boolean switching = runAs != null && runAs.switches(RunAs.currentUid());
+        Path jobs = workDir.resolve("jobs");
+        Path jobDir = jobs.resolve(Long.toString(a.job()));
         Path ckpt = a.checkpointDir() != null ? Path.of(a.checkpointDir()) : jobDir.resolve("checkpoints");
+        String setupProblem = null;
+        try {
+            Files.createDirectories(jobDir);
+            chmod(jobs, switching ? "rwx--x--x" : "rwx------");
+            chmod(jobDir, switching ? "rwx--x--x" : "rwx------");
+            if (a.checkpointDir() == null) {
+                Files.createDirectories(ckpt);
+                if (switching) {
+                    chmod(ckpt, "rwx------");
+                    Files.setAttribute(ckpt, "unix:uid", runAs.uid());
+                    Files.setAttribute(ckpt, "unix:gid", runAs.gid());
+                }
+            } else if (switching) {
+                // a directory the job names is made by the job's user, with that user's rights, never the agent's
+                setupProblem = asUser(runAs, List.of("mkdir", "-p", "--", ckpt.toString()));
+            } else {
+                Files.createDirectories(ckpt);
+            }
+        } catch (IOException | RuntimeException e) {
+            setupProblem = e.getMessage();
+        }
         List<Rank> ranks = new ArrayList<>();
         for (RankSlot slot : a.ranks()) {
             Path log = jobDir.resolve("rank-" + slot.rank() + ".log");
@@ -84,15 +121,24 @@ final class Task {
             Process p = null;
             Integer code = null;
             try {
-                Files.createDirectories(jobDir);
-                Files.createDirectories(ckpt);
-                start = Files.exists(log) ? Files.size(log) : 0;
+                if (!Files.exists(log)) Files.createFile(log, OWNER_ONLY);
+                chmod(log, "rw-------");
+                start = Files.size(log);
                 String header = "[gpufleet] job " + a.job() + " rank " + slot.rank() + " restart " + a.restart()
                         + " (generation " + a.generation() + ") on " + hostName + " GPU " + slot.gpu() + " at "
-                        + Instant.now() + "\n";
-                Files.writeString(log, header, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-                ProcessBuilder pb = new ProcessBuilder(ProcessGroups.inOwnGroup(a.command()));
+                        + Instant.now() + (switching ? " as " + runAs.describe() : "") + "\n";
+                Files.writeString(log, header, StandardCharsets.UTF_8, StandardOpenOption.APPEND);
+                if (setupProblem != null)
+                    Files.writeString(log, "[gpufleet] checkpoint directory " + ckpt + ": " + setupProblem + "\n",
+                            StandardCharsets.UTF_8, StandardOpenOption.APPEND);
+                ProcessBuilder pb = new ProcessBuilder(ProcessGroups.inOwnGroup(switching ? runAs.wrap(a.command()) : a.command()));
+                pb.environment().keySet().removeAll(SECRET_ENV);
                 pb.environment().putAll(environment(a, slot, ckpt));
+                if (switching && runAs.user() != null) {
+                    pb.environment().put("USER", runAs.user());
+                    pb.environment().put("LOGNAME", runAs.user());
+                    if (runAs.home() != null) pb.environment().put("HOME", runAs.home());
+                }
                 pb.redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
                 pb.redirectErrorStream(true);
                 pb.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
@@ -109,6 +155,33 @@ final class Task {
             ranks.add(new Rank(slot, log, start, p, code));
         }
         return new Task(a, ckpt, List.copyOf(ranks));
+    }
+
+    private static void chmod(Path p, String mode) throws IOException {
+        try {
+            Files.setPosixFilePermissions(p, PosixFilePermissions.fromString(mode));
+        } catch (UnsupportedOperationException notPosix) {
+            // nothing to tighten on such a file system
+        }
+    }
+
+    /** Runs a short command as {@code runAs}; returns null when it succeeded, else what it said. */
+    private static String asUser(RunAs runAs, List<String> command) {
+        try {
+            Process p = new ProcessBuilder(runAs.wrap(command)).redirectErrorStream(true)
+                    .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile())).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+            if (!p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                return String.join(" ", command) + " did not finish";
+            }
+            return p.exitValue() == 0 ? null : out.isEmpty() ? String.join(" ", command) + " failed" : out;
+        } catch (IOException e) {
+            return e.getMessage();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "interrupted";
+        }
     }
 
     long job() { return assignment.job(); }

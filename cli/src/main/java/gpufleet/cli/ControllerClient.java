@@ -1,5 +1,6 @@
 package gpufleet.cli;
 
+import gpufleet.protocol.Pem;
 import picocli.CommandLine.Option;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
@@ -16,9 +17,9 @@ import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.nio.channels.UnresolvedAddressException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
-import java.util.Map;
 
 /**
  * The controller's HTTP API as the commands use it. Every failure becomes a {@link Failure} whose
@@ -38,17 +39,31 @@ final class ControllerClient {
         }
     }
 
-    /** {@code --server} (and {@code --help}), for every command that talks to the controller. */
+    /** {@code --server}, {@code --token}, {@code --ca-cert} (and {@code --help}), for every command that talks to the controller. */
     static final class Server {
         @Option(names = "--server", paramLabel = "URL",
-                description = "the controller (default: $GPUFLEET_SERVER, else " + DEFAULT_SERVER + ")")
+                description = "the controller (default: $GPUFLEET_SERVER, else the one you logged in to, else " + DEFAULT_SERVER + ")")
         String url;
+
+        @Option(names = "--token", paramLabel = "TOKEN",
+                description = "the token to present (default: $GPUFLEET_TOKEN, else the one saved by gpufleet login, "
+                        + "else a local controller's ./gpufleet-data/admin-token)")
+        String token;
+
+        @Option(names = "--ca-cert", paramLabel = "PEM",
+                description = "the CA certificate that signed an https controller's certificate (default: $GPUFLEET_CA_CERT)")
+        String caCert;
 
         @Option(names = {"-h", "--help"}, usageHelp = true, description = "show this help")
         boolean help;
 
+        Credentials credentials() {
+            return Credentials.resolve(url, token, caCert, System.getenv(), Path.of(""));
+        }
+
         ControllerClient client() {
-            return new ControllerClient(resolve(url, System.getenv()));
+            Credentials c = credentials();
+            return new ControllerClient(c.server(), c.token(), c.caCert());
         }
     }
 
@@ -66,17 +81,17 @@ final class ControllerClient {
         }
     }
 
-    /** The flag, else the environment's {@code GPUFLEET_SERVER}, else the default. */
-    static String resolve(String flag, Map<String, String> env) {
-        if (flag != null && !flag.isBlank()) return flag;
-        String e = env.get("GPUFLEET_SERVER");
-        return e != null && !e.isBlank() ? e : DEFAULT_SERVER;
-    }
-
     private final String server;
     private final String base;
+    private final String token;
+    private final HttpClient http;
 
     ControllerClient(String server) {
+        this(server, null, null);
+    }
+
+    /** {@code token} null: none presented; {@code caCert} null: the JDK's certificate authorities. */
+    ControllerClient(String server, String token, String caCert) {
         String s = server.strip();
         while (s.endsWith("/")) s = s.substring(0, s.length() - 1);
         URI u;
@@ -89,6 +104,9 @@ final class ControllerClient {
             throw new IllegalArgumentException("--server must be an http:// or https:// URL, got '" + server + "'");
         this.server = s;
         this.base = s.endsWith("/api/v1") ? s : s + "/api/v1";
+        this.token = token;
+        this.http = caCert == null ? HTTP
+                : HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).sslContext(Pem.trusting(Path.of(caCert))).build();
     }
 
     /** Bytes of a log and the log's total size. */
@@ -128,14 +146,22 @@ final class ControllerClient {
         return sb.toString();
     }
 
+    /** PUTs {@code body} as JSON. */
+    JsonNode put(String path, Object body) {
+        return json(send(request(path).header("Content-Type", "application/json")
+                .PUT(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)))));
+    }
+
     private HttpRequest.Builder request(String path) {
-        return HttpRequest.newBuilder(URI.create(base + path)).timeout(TIMEOUT);
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(TIMEOUT);
+        if (token != null) b.header("Authorization", "Bearer " + token);
+        return b;
     }
 
     private HttpResponse<byte[]> send(HttpRequest.Builder b) {
         HttpResponse<byte[]> r;
         try {
-            r = HTTP.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
+            r = http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
         } catch (IOException e) {
             throw new Failure("cannot reach the controller at " + server + ": " + why(e));
         } catch (InterruptedException e) {
@@ -163,7 +189,8 @@ final class ControllerClient {
             if (error != null && error.isString()) {
                 JsonNode field = n.get("field");
                 return new Failure(error.stringValue()
-                        + (field != null && field.isString() ? " (field " + field.stringValue() + ")" : ""));
+                        + (field != null && field.isString() ? " (field " + field.stringValue() + ")" : "")
+                        + (r.statusCode() == 401 ? hint() : ""));
             }
         } catch (JacksonException e) {
             // not the controller's error shape: describe the answer below
@@ -174,7 +201,19 @@ final class ControllerClient {
                 + (glimpse.isEmpty() ? "" : ": " + glimpse));
     }
 
+    /** What to do about a 401: which token was sent, and where a good one comes from. */
+    private String hint() {
+        return token == null
+                ? " (no token was sent: give --token, set GPUFLEET_TOKEN or run gpufleet login; an admin makes one with"
+                  + " gpufleet token create)"
+                : " (the token sent is not accepted: get a new one from an admin, then gpufleet login)";
+    }
+
     private static String why(IOException e) {
+        for (Throwable t = e; t != null; t = t.getCause())
+            if (t instanceof javax.net.ssl.SSLHandshakeException)
+                return "TLS handshake failed (" + t.getMessage() + "); if the controller's certificate comes from your own"
+                        + " CA, give it with --ca-cert";
         if (e instanceof HttpConnectTimeoutException) return "connection timed out";
         if (e instanceof HttpTimeoutException) return "no answer within " + TIMEOUT.toSeconds() + " s";
         // the JDK's HttpClient says neither "refused" nor "unknown host": its ConnectException has no

@@ -9,7 +9,8 @@ import picocli.CommandLine.Command;
         subcommands = {SimulateCommand.class, ReplayCommand.class, PlanCommand.class, FleetsCommand.class, WorkloadsCommand.class, PoliciesCommand.class,
                 BenchCommand.class, SubmitCommand.class, QueueCommand.class, NodesCommand.class, JobCommand.class,
                 LogsCommand.class, CancelCommand.class, DrainCommand.class, ResumeCommand.class, ServerCommand.class,
-                AgentCommand.class, UpCommand.class,
+                AgentCommand.class, UpCommand.class, LoginCommand.class, LoginCommand.Logout.class, TokenCommand.class,
+                TeamCommand.class, AuditCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 

@@ -22,7 +22,7 @@ final class SubmitCommand implements Runnable {
     @Option(names = "--tp", description = "tensor-parallel degree; a group never spans hosts (default 1)") Integer tp;
     @Option(names = "--pp", description = "pipeline-parallel degree (default 1)") Integer pp;
     @Option(names = "--cp", description = "context-parallel degree (default 1)") Integer cp;
-    @Option(names = "--team", defaultValue = "default", description = "team whose quota it counts against (default: ${DEFAULT-VALUE})")
+    @Option(names = "--team", description = "team whose quota it counts against (default: a member's own team, else default)")
     String team;
     @Option(names = "--priority", defaultValue = "normal", description = "low, normal, high, critical or 0..1000 (default: ${DEFAULT-VALUE})")
     String priority;
@@ -36,7 +36,7 @@ final class SubmitCommand implements Runnable {
     public void run() {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("name", name);
-        body.put("team", team);
+        if (team != null) body.put("team", team);
         body.put("gpus", gpus);
         body.put("priority", Priority.parse(priority));
         // unset options are left out, so the controller's defaults apply

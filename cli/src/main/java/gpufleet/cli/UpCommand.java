@@ -2,11 +2,15 @@ package gpufleet.cli;
 
 import gpufleet.agent.Agent;
 import gpufleet.agent.AgentConfig;
+import gpufleet.agent.RunAs;
 import gpufleet.agent.gpu.GpuBackend;
 import gpufleet.agent.gpu.GpuBackends;
 import gpufleet.agent.gpu.GpuUnavailableException;
 import gpufleet.agent.gpu.SimulatedGpus;
 import gpufleet.server.GpufleetServer;
+import gpufleet.server.Security;
+import gpufleet.server.auth.Role;
+import gpufleet.server.auth.Tokens;
 import gpufleet.server.control.Controller;
 import gpufleet.server.store.SqlStore;
 import picocli.CommandLine.Command;
@@ -22,6 +26,11 @@ import java.util.concurrent.CountDownLatch;
 /**
  * {@code gpufleet up}: a controller and an agent in one process, so a newcomer sees a job run on one
  * machine within a minute. The machine's GPUs through NVML when it has them, simulated ones otherwise.
+ *
+ * <p>Authentication stays on: the controller writes its admin token to {@code <data-dir>/admin-token}
+ * (mode 0600) on first start, where the commands find it when run from the same directory, and the
+ * agent joins with a join token made for it. Only TLS is left off, and the controller listens on
+ * loopback only, so nothing crosses a network.
  */
 @Command(name = "up", description = {"Start a controller and an agent on this machine (simulated GPUs where it has none).",
         "Then submit from another terminal: gpufleet submit --name hello --gpus 8 -- sh -c 'echo rank $RANK'"})
@@ -29,7 +38,7 @@ final class UpCommand implements Callable<Integer> {
     @Option(names = "--port", defaultValue = "8080", description = "controller port (default ${DEFAULT-VALUE})")
     int port;
 
-    @Option(names = "--data-dir", defaultValue = "gpufleet-data", description = "controller database, logs and the agent's work dir (default ${DEFAULT-VALUE})")
+    @Option(names = "--data-dir", defaultValue = "gpufleet-data", description = "controller database, logs, admin token and the agent's work dir (default ${DEFAULT-VALUE})")
     Path dataDir;
 
     @Option(names = "--simulate-gpus", description = "simulate this many GPUs even if the machine has real ones (default: real GPUs if NVML finds any, else 8 simulated)")
@@ -38,18 +47,27 @@ final class UpCommand implements Callable<Integer> {
     @Option(names = "--name", defaultValue = "local", description = "the agent's host name (default ${DEFAULT-VALUE})")
     String name;
 
+    @Option(names = "--run-as", paramLabel = "USER", description = "the user jobs run as (default: yours; as root, nobody)")
+    String runAs;
+
     @Override
     public Integer call() throws IOException, InterruptedException {
         if (port < 0 || port > 65535) throw new IllegalArgumentException("--port must be in [0, 65535], got " + port);
         if (simulate != null && (simulate < 1 || simulate > 64))
             throw new IllegalArgumentException("--simulate-gpus must be in [1, 64], got " + simulate);
+        // as root, jobs run as nobody unless told otherwise: a quick start must not hand root to every job
+        RunAs jobsAs = runAs != null ? RunAs.parse(runAs) : RunAs.currentUid() == 0 ? RunAs.parse("nobody") : null;
+        if (jobsAs != null && jobsAs.switches(RunAs.currentUid()) && RunAs.currentUid() != 0)
+            throw new IllegalArgumentException("--run-as " + runAs + ": only root can run jobs as another user");
         Path agentDir = dataDir.resolve("agent").toAbsolutePath();
         GpuBackend gpus = gpus(agentDir.resolve("inject"));
         GpufleetServer server = GpufleetServer.start(SqlStore.sqlite(dataDir), dataDir, "127.0.0.1", port,
-                Duration.ofSeconds(1), Controller.DEFAULT_HEARTBEAT_TIMEOUT);
+                Duration.ofSeconds(1), Controller.DEFAULT_HEARTBEAT_TIMEOUT, Security.defaults());
         String url = "http://127.0.0.1:" + server.port();
+        String join = server.tokens().create("gpufleet up: agent " + name, Role.JOIN, null, null, 600L,
+                "gpufleet up").token();
         Agent agent = new Agent(new AgentConfig(URI.create(url), name, "rack0", "zone0", "127.0.0.1", agentDir,
-                Duration.ofSeconds(2), AgentConfig.DEFAULT_KILL_GRACE), gpus);
+                Duration.ofSeconds(2), AgentConfig.DEFAULT_KILL_GRACE, join, null, jobsAs), gpus);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             agent.close();
@@ -57,13 +75,21 @@ final class UpCommand implements Callable<Integer> {
             stopped.countDown();
         }, "gpufleet-up-shutdown"));
         agent.start();
+        Path adminToken = dataDir.resolve(Tokens.ADMIN_TOKEN_FILE).toAbsolutePath();
+        boolean here = dataDir.normalize().equals(Credentials.LOCAL_ADMIN_TOKEN.getParent());
         System.out.printf("""
                 gpufleet is up: controller %s/api/v1, agent %s with %d GPUs (%s)
-                data in %s; stop with Ctrl-C. From another terminal:
+                data in %s; stop with Ctrl-C
+                authentication on: the admin token is in %s (readable by you only)%s
+                TLS off: plain HTTP on 127.0.0.1 only%s
+                From another terminal, in this directory:
                   ./gpufleet submit --name hello --gpus %d -- sh -c 'echo rank $RANK of $WORLD_SIZE on GPUs $CUDA_VISIBLE_DEVICES'
                   ./gpufleet queue
                   ./gpufleet logs 1 --rank 0
-                """, url, name, gpus.gpus().size(), gpus.describe(), dataDir.toAbsolutePath(), gpus.gpus().size());
+                """, url, name, gpus.gpus().size(), gpus.describe(), dataDir.toAbsolutePath(), adminToken,
+                here ? "; commands run from this directory use it" : "; commands elsewhere need GPUFLEET_TOKEN=$(cat " + adminToken + ")",
+                jobsAs != null && jobsAs.switches(RunAs.currentUid()) ? "; jobs run as " + jobsAs.describe() : "",
+                gpus.gpus().size());
         if (server.port() != 8080) System.out.println("(set GPUFLEET_SERVER=" + url + " for the commands above)");
         stopped.await();
         return 0;

@@ -35,12 +35,21 @@ class ControllerCommandsTest {
     String url;
     final HttpClient http = HttpClient.newHttpClient();
 
+    String adminToken;
+    String joinToken;
+    /** Host name → the credential its registration returned: what that host's agent would present. */
+    final Map<String, String> credentials = new HashMap<>();
+
     @BeforeEach
-    void start() {
+    void start() throws Exception {
         server = GpufleetServer.start(dir, 0, Duration.ofMillis(200));
         url = "http://127.0.0.1:" + server.port();
-        api("POST", "/hosts/register", "{\"name\":\"node-a\",\"gpus\":8,\"rack\":\"r1\",\"zone\":\"z1\"}");
-        api("POST", "/hosts/register", "{\"name\":\"node-b\",\"gpus\":8,\"rack\":\"r1\",\"zone\":\"z1\"}");
+        adminToken = java.nio.file.Files.readString(dir.resolve("admin-token")).strip();
+        joinToken = api("POST", "/tokens", "{\"name\":\"agents\",\"role\":\"join\"}").get("token").stringValue();
+        for (String host : List.of("node-a", "node-b")) {
+            JsonNode h = api("POST", "/hosts/register", "{\"name\":\"" + host + "\",\"gpus\":8,\"rack\":\"r1\",\"zone\":\"z1\"}");
+            credentials.put(host, h.get("credential").stringValue());
+        }
     }
 
     @AfterEach
@@ -48,16 +57,27 @@ class ControllerCommandsTest {
         server.close();
     }
 
-    /** Runs {@code gpufleet COMMAND --server URL ARGS...}. */
+    /** Runs {@code gpufleet COMMAND --server URL --token ADMIN ARGS...}. */
     CliTest.Run cli(String command, String... args) {
-        List<String> all = new ArrayList<>(List.of(command, "--server", url));
+        List<String> all = new ArrayList<>(List.of(command, "--server", url, "--token", adminToken));
         all.addAll(Arrays.asList(args));
         return CliTest.run(all.toArray(String[]::new));
+    }
+
+    /** The token a well-behaved caller presents: the join token to register, a host's credential to ship its logs. */
+    String tokenFor(String method, String path) {
+        if (path.equals("/hosts/register")) return joinToken;
+        if (method.equals("POST") && path.matches("/jobs/\\d+/logs/.*")) {
+            JsonNode job = api("GET", path.substring(0, path.indexOf("/logs/")), "");
+            return credentials.get(job.get("placement").get(0).get("host").stringValue());
+        }
+        return adminToken;
     }
 
     HttpResponse<byte[]> send(String method, String path, byte[] body) {
         try {
             return http.send(HttpRequest.newBuilder(URI.create(url + "/api/v1" + path))
+                    .header("Authorization", "Bearer " + tokenFor(method, path))
                     .method(method, HttpRequest.BodyPublishers.ofByteArray(body)).build(),
                     HttpResponse.BodyHandlers.ofByteArray());
         } catch (Exception e) {
@@ -298,11 +318,14 @@ class ControllerCommandsTest {
 
     @Test
     void theServerUrlComesFromTheFlagThenTheEnvironmentThenTheDefault() {
-        assertThat(ControllerClient.resolve("http://a:1", Map.of("GPUFLEET_SERVER", "http://b:2"))).isEqualTo("http://a:1");
-        assertThat(ControllerClient.resolve(null, Map.of("GPUFLEET_SERVER", "http://b:2"))).isEqualTo("http://b:2");
-        assertThat(ControllerClient.resolve(null, Map.of())).isEqualTo("http://localhost:8080");
+        Map<String, String> noConfig = Map.of("GPUFLEET_CONFIG", dir.resolve("no-config").toString());
+        Map<String, String> env = new HashMap<>(noConfig);
+        env.put("GPUFLEET_SERVER", "http://b:2");
+        assertThat(Credentials.resolve("http://a:1", null, null, env, dir).server()).isEqualTo("http://a:1");
+        assertThat(Credentials.resolve(null, null, null, env, dir).server()).isEqualTo("http://b:2");
+        assertThat(Credentials.resolve(null, null, null, noConfig, dir).server()).isEqualTo("http://localhost:8080");
         // the API prefix may be given or not
-        var r = CliTest.run("nodes", "--server", url + "/api/v1/");
+        var r = CliTest.run("nodes", "--server", url + "/api/v1/", "--token", adminToken);
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.out()).contains("node-a");
     }

@@ -39,6 +39,8 @@ class ControllerCrashTest {
 
     @TempDir
     Path dir;
+    /** The admin token the controller wrote on its first start; every call presents it. */
+    String token;
 
     private Process startController(int port) throws IOException {
         List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m",
@@ -49,6 +51,7 @@ class ControllerCrashTest {
     }
 
     private HttpResponse<String> call(HttpRequest.Builder b) throws IOException, InterruptedException {
+        if (token != null) b.header("Authorization", "Bearer " + token);
         return http.send(b.timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
@@ -84,15 +87,22 @@ class ControllerCrashTest {
         }
         Process controller = startController(port);
         awaitUp(base);
+        token = Files.readString(dir.resolve("data").resolve(gpufleet.server.auth.Tokens.ADMIN_TOKEN_FILE)).strip();
+        HttpResponse<String> made = call(HttpRequest.newBuilder(URI.create(base + "/api/v1/tokens"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"name\":\"crash test agents\",\"role\":\"join\"}")));
+        assertThat(made.statusCode()).as(made.body()).isEqualTo(201);
+        String join = TestFleet.JSON.readTree(made.body()).get("token").stringValue();
         // agents are started through a TestFleet-less path: same command line as production
         List<Process> agents = new ArrayList<>();
         for (String name : List.of("host-a", "host-b")) {
             Path work = Files.createDirectories(dir.resolve(name));
-            agents.add(new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx96m",
+            ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx96m",
                     "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"), AgentMain.class.getName(),
                     "--server", base, "--name", name, "--work-dir", work.toString(), "--simulate-gpus", "8",
-                    "--heartbeat", "0.5", "--kill-grace", "1")
-                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(work.resolve("agent.out").toFile()))
+                    "--heartbeat", "0.5", "--kill-grace", "1", "--join-token", join,
+                    "--run-as", System.getProperty("user.name"));
+            agents.add(pb.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(work.resolve("agent.out").toFile()))
                     .start());
         }
         Map<Long, Path> acknowledged = new ConcurrentHashMap<>();

@@ -144,11 +144,11 @@ class GangTest {
             if (h.get("name").stringValue().equals(victim)) assertThat(h.get("status").stringValue()).isEqualTo("DOWN");
 
         // what a researcher sees
-        CliTest.Run shown = CliTest.run("job", Long.toString(id), "--server", fleet.url);
+        CliTest.Run shown = CliTest.run(fleet.cli("job", Long.toString(id)));
         assertThat(shown.code()).as(shown.err()).isZero();
         assertThat(shown.out()).contains("state        COMPLETED").contains("restarts: 1 of at most 3")
                 .contains("HOST_LOST").contains(victim);
-        CliTest.Run log = CliTest.run("logs", Long.toString(id), "--rank", "0", "--server", fleet.url);
+        CliTest.Run log = CliTest.run(fleet.cli("logs", Long.toString(id), "--rank", "0"));
         assertThat(log.out()).contains("restart 0 (generation").contains("restart 1 (generation")
                 .contains("rank 0 done at step 100");
     }

@@ -2,6 +2,8 @@ package gpufleet.cli;
 
 import gpufleet.agent.AgentMain;
 import gpufleet.server.GpufleetServer;
+import gpufleet.server.Security;
+import gpufleet.server.TestCerts;
 import gpufleet.server.TestDatabases;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -21,7 +23,9 @@ import java.util.function.Predicate;
 
 /**
  * A controller in this JVM and agents as real processes on loopback, with simulated GPUs: the
- * pieces of a fleet, small enough for a test.
+ * pieces of a fleet, small enough for a test. Authentication is on, as in production: the test acts
+ * with the admin token the controller wrote on its first start, and agents join with a join token
+ * (given as $GPUFLEET_JOIN_TOKEN) that they exchange for their hosts' own credentials.
  */
 final class TestFleet implements AutoCloseable {
     static final JsonMapper JSON = JsonMapper.builder().build();
@@ -32,27 +36,55 @@ final class TestFleet implements AutoCloseable {
     final int port;
     final String url;
     final List<Process> agents = new ArrayList<>();
-    private final HttpClient http = HttpClient.newHttpClient();
+    private final HttpClient http;
+    private final TestCerts certs;
+    private final Security security;
 
     final TestDatabases.TestDb db;
+    final String adminToken;
+    final String joinToken;
 
     TestFleet(Path dir) {
         this(dir, TestDatabases.Kind.SQLITE);
     }
 
     TestFleet(Path dir, TestDatabases.Kind kind) {
+        this(dir, kind, null);
+    }
+
+    /** With {@code certs}, the controller serves HTTPS with their certificate and everyone verifies it with their CA. */
+    TestFleet(Path dir, TestDatabases.Kind kind, TestCerts certs) {
         this.dir = dir;
+        this.certs = certs;
         this.db = TestDatabases.fresh(kind, dir.resolve("controller"));
+        this.security = certs == null ? Security.defaults() : Security.defaults().withTls(certs.cert(), certs.key());
         this.server = GpufleetServer.start(db.open(), dir.resolve("controller"), "127.0.0.1", 0, Duration.ofMillis(100),
-                HEARTBEAT_TIMEOUT);
+                HEARTBEAT_TIMEOUT, security);
         this.port = server.port();
-        this.url = "http://127.0.0.1:" + port;
+        this.url = (certs == null ? "http://127.0.0.1:" : "https://localhost:") + port;
+        this.http = certs == null ? HttpClient.newHttpClient()
+                : HttpClient.newBuilder().sslContext(gpufleet.protocol.Pem.trusting(certs.ca())).build();
+        try {
+            this.adminToken = Files.readString(dir.resolve("controller").resolve(gpufleet.server.auth.Tokens.ADMIN_TOKEN_FILE)).strip();
+        } catch (IOException e) {
+            throw new AssertionError("the controller wrote no admin token", e);
+        }
+        this.joinToken = post("/tokens", "{\"name\":\"test agents\",\"role\":\"join\",\"ttlSeconds\":3600}").get("token").stringValue();
+    }
+
+    /** The CLI's options for this controller: where it is and the admin token. */
+    String[] cli(String... args) {
+        List<String> all = new ArrayList<>(List.of(args));
+        all.addAll(List.of("--server", url, "--token", adminToken));
+        if (certs != null) all.addAll(List.of("--ca-cert", certs.ca().toString()));
+        return all.toArray(String[]::new);
     }
 
     /** Kills the controller (nothing but what it committed survives) and starts a new one on the same port. */
     void restartController() {
         server.crash();
-        server = GpufleetServer.start(db.open(), dir.resolve("controller"), "127.0.0.1", port, Duration.ofMillis(100), HEARTBEAT_TIMEOUT);
+        server = GpufleetServer.start(db.open(), dir.resolve("controller"), "127.0.0.1", port, Duration.ofMillis(100),
+                HEARTBEAT_TIMEOUT, security);
     }
 
     /** The training stand-in, copied out of the test resources. */
@@ -67,14 +99,26 @@ final class TestFleet implements AutoCloseable {
 
     /** Starts an agent process with {@code gpus} simulated GPUs. */
     Process startAgent(String name, String rack, int gpus) throws IOException {
+        return startAgent(name, rack, gpus, System.getProperty("user.name"));
+    }
+
+    /** Starts an agent process whose ranks run as {@code runAs}. */
+    Process startAgent(String name, String rack, int gpus, String runAs) throws IOException {
         Path work = dir.resolve("agents").resolve(name);
         Files.createDirectories(work);
         List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx96m", "-XX:TieredStopAtLevel=1", "--enable-native-access=ALL-UNNAMED",
                 "-cp", System.getProperty("java.class.path"), AgentMain.class.getName(),
                 "--server", url, "--name", name, "--rack", rack, "--zone", "z1", "--work-dir", work.toString(),
-                "--simulate-gpus", Integer.toString(gpus), "--heartbeat", "0.5", "--kill-grace", "1");
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
+                "--simulate-gpus", Integer.toString(gpus), "--heartbeat", "0.5", "--kill-grace", "1",
+                "--run-as", runAs);
+        if (certs != null) {
+            cmd = new ArrayList<>(cmd);
+            cmd.addAll(List.of("--ca-cert", certs.ca().toString()));
+        }
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        pb.environment().put("GPUFLEET_JOIN_TOKEN", joinToken);
+        Process p = pb.redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(work.resolve("agent.out").toFile())).start();
         agents.add(p);
         return p;
@@ -87,17 +131,19 @@ final class TestFleet implements AutoCloseable {
     // ---- the API -------------------------------------------------------------------------------
 
     JsonNode get(String path) {
-        return send(HttpRequest.newBuilder(URI.create(url + "/api/v1" + path)).GET(), 200);
+        return send(HttpRequest.newBuilder(URI.create(url + "/api/v1" + path)).header("Authorization", "Bearer " + adminToken)
+                .GET(), 200);
     }
 
     JsonNode post(String path, String body) {
         return send(HttpRequest.newBuilder(URI.create(url + "/api/v1" + path)).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body)), -1);
+                .header("Authorization", "Bearer " + adminToken).POST(HttpRequest.BodyPublishers.ofString(body)), -1);
     }
 
     String text(String path) {
         try {
-            return http.send(HttpRequest.newBuilder(URI.create(url + "/api/v1" + path)).GET().build(),
+            return http.send(HttpRequest.newBuilder(URI.create(url + "/api/v1" + path))
+                            .header("Authorization", "Bearer " + adminToken).GET().build(),
                     HttpResponse.BodyHandlers.ofString()).body();
         } catch (IOException | InterruptedException e) {
             throw new AssertionError(e);

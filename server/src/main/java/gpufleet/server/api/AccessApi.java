@@ -87,12 +87,10 @@ final class AccessApi {
         Long ttl = b.longValue("ttlSeconds", false, 1);
         if (ttl != null && ttl > MAX_TTL_SECONDS)
             throw RequestError.badRequest("ttlSeconds", "'ttlSeconds' must be at most " + MAX_TTL_SECONDS + " (ten years)");
-        double now = now();
-        Tokens.Issued issued = tokens.create(name, role, team, null, ttl == null ? null : now + ttl,
-                Guard.principal(ctx).name());
+        Tokens.Issued issued = tokens.create(name, role, team, null, ttl, Guard.principal(ctx).name());
         Guard.target(ctx, "token " + issued.record().id() + " (" + name + ", " + role.name().toLowerCase(Locale.ROOT)
                 + (team == null ? "" : " of team " + team) + ")");
-        Map<String, Object> out = view(issued.record(), now);
+        Map<String, Object> out = view(issued.record(), issued.record().createdAt());
         out.put("token", issued.token());
         Api.json(ctx, 201, out);
     }

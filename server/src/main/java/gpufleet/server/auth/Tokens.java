@@ -1,16 +1,11 @@
 package gpufleet.server.auth;
 
+import gpufleet.protocol.PrivateFiles;
 import gpufleet.server.store.Store;
 import gpufleet.server.store.TokenRecord;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
@@ -66,16 +61,18 @@ public final class Tokens {
     }
 
     /**
-     * Makes a token. {@code team} is for MEMBER tokens, {@code host} for AGENT credentials;
-     * {@code expiresAt} (epoch seconds) may be null for a token that does not expire.
+     * Makes a token. {@code team} is for MEMBER tokens, {@code host} for AGENT credentials; it expires
+     * {@code ttlSeconds} after it is made, or never when that is null.
      */
-    public synchronized Issued create(String name, Role role, String team, String host, Double expiresAt, String createdBy) {
+    public synchronized Issued create(String name, Role role, String team, String host, Long ttlSeconds, String createdBy) {
+        double now = now();
+        Double expiresAt = ttlSeconds == null ? null : now + ttlSeconds;
         String id;
         do id = randomId(); while (byId.containsKey(id));
         byte[] secret = new byte[32];
         random.nextBytes(secret);
         String token = "gft_" + id + "_" + Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
-        TokenRecord rec = new TokenRecord(id, name, role.name(), team, host, hash(token), now(), createdBy, expiresAt, null);
+        TokenRecord rec = new TokenRecord(id, name, role.name(), team, host, hash(token), now, createdBy, expiresAt, null);
         store.insertToken(rec);
         byId.put(id, rec);
         return new Issued(rec, token);
@@ -149,28 +146,9 @@ public final class Tokens {
         return file;
     }
 
-    /**
-     * Writes {@code text} to {@code file} so that only this user can read it at any moment: a new file
-     * created with mode 0600, then moved over the old one.
-     */
+    /** Writes {@code text} to {@code file}, readable by this user only. */
     public static void writePrivate(Path file, String text) {
-        try {
-            Path dir = file.toAbsolutePath().getParent();
-            Files.createDirectories(dir);
-            Path tmp = dir.resolve("." + file.getFileName() + ".tmp");
-            Files.deleteIfExists(tmp);
-            try {
-                Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-            } catch (UnsupportedOperationException notPosix) {
-                Files.createFile(tmp);
-            } catch (FileAlreadyExistsException raced) {
-                throw new IOException("another process is writing " + file);
-            }
-            Files.writeString(tmp, text, StandardCharsets.UTF_8);
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
-        }
+        PrivateFiles.write(file, text);
     }
 
     private String randomId() {

@@ -1,0 +1,61 @@
+package gpufleet.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import tools.jackson.databind.JsonNode;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** {@code gpufleet team add|list}: teams and their GPU quotas. */
+@Command(name = "team", description = "Add teams, set their GPU quotas (admins only) and list them.",
+        subcommands = {TeamCommand.Add.class, TeamCommand.ListTeams.class})
+final class TeamCommand implements Runnable {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
+    }
+
+    @Command(name = "add", description = "Add a team, or change its quota.")
+    static final class Add implements Runnable {
+        @Mixin ControllerClient.Server server;
+        @Mixin ControllerClient.Output output;
+        @Parameters(paramLabel = "NAME", description = "team name") String name;
+        @Option(names = "--quota", paramLabel = "GPUS", description = "GPUs its running jobs may hold at once (default: unlimited)")
+        Integer quota;
+
+        @Override
+        public void run() {
+            Map<String, Object> body = new LinkedHashMap<>();
+            if (quota != null) body.put("quotaGpus", quota);
+            JsonNode t = server.client().put("/teams/" + ControllerClient.segment(name), body);
+            if (output.json()) output.print(t);
+            else System.out.println("team " + Jobs.text(t, "name") + ": quota "
+                    + (t.hasNonNull("quotaGpus") ? Jobs.text(t, "quotaGpus") + " GPUs" : "unlimited"));
+        }
+    }
+
+    @Command(name = "list", description = "List teams and their quotas.")
+    static final class ListTeams implements Runnable {
+        @Mixin ControllerClient.Server server;
+        @Mixin ControllerClient.Output output;
+
+        @Override
+        public void run() {
+            JsonNode teams = server.client().get("/teams");
+            if (output.json()) {
+                output.print(teams);
+                return;
+            }
+            Table t = new Table("TEAM", "QUOTA");
+            for (JsonNode x : teams) t.add(Jobs.text(x, "name"), x.hasNonNull("quotaGpus") ? Jobs.text(x, "quotaGpus") : "unlimited");
+            t.print(System.out);
+        }
+    }
+}
