@@ -211,9 +211,15 @@ final class ControllerClient {
 
     private static String why(IOException e) {
         for (Throwable t = e; t != null; t = t.getCause())
-            if (t instanceof javax.net.ssl.SSLHandshakeException)
-                return "TLS handshake failed (" + t.getMessage() + "); if the controller's certificate comes from your own"
-                        + " CA, give it with --ca-cert";
+            if (t instanceof javax.net.ssl.SSLHandshakeException) {
+                String m = t.getMessage() == null ? "" : t.getMessage();
+                String what = m.contains("PKIX") || m.contains("certification path")
+                        ? "the controller's certificate is not signed by a CA this client trusts"
+                        : m.contains("subject alternative") ? "the controller's certificate is not for this host name"
+                        : m.replaceAll("[a-z][\\w.]*\\.[A-Z]\\w*(Exception|Error):?\\s*", "");
+                return "TLS handshake failed: " + what + "; if the controller's certificate comes from your own CA, give it"
+                        + " with --ca-cert";
+            }
         if (e instanceof HttpConnectTimeoutException) return "connection timed out";
         if (e instanceof HttpTimeoutException) return "no answer within " + TIMEOUT.toSeconds() + " s";
         // the JDK's HttpClient says neither "refused" nor "unknown host": its ConnectException has no
