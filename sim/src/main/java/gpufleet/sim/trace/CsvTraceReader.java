@@ -72,6 +72,8 @@ abstract class CsvTraceReader implements TraceReader {
                     continue;
                 }
                 acc.rows++;
+                if (line.indexOf(TraceFiles.UNDECODABLE) >= 0)
+                    acc.problem(lineNo, "warning: bytes that are not UTF-8, read as U+FFFD");
                 if (seen != null && !seen.add(line)) {
                     acc.duplicates++;
                     continue;

@@ -249,6 +249,22 @@ class TraceReadersTest {
                 p + ":7: id is not an integer: 'x'");
     }
 
+    /** Regression: bytes that are not UTF-8 failed the whole file with "Input length = 1" (found by fuzzing). */
+    @Test
+    void bytesThatAreNotUtf8CostOnlyAWarningOnTheirLine() throws IOException {
+        Path p = dir.resolve("latin1.csv");
+        byte[] head = "id,submit_time,duration,gpus,group,name\n0,0,10,1,a,caf".getBytes(StandardCharsets.UTF_8);
+        byte[] tail = "\n1,5,10,2,b,ok\n".getBytes(StandardCharsets.UTF_8);
+        byte[] all = new byte[head.length + 1 + tail.length];
+        System.arraycopy(head, 0, all, 0, head.length);
+        all[head.length] = (byte) 0xe9; // 'é' in Latin-1, not UTF-8
+        System.arraycopy(tail, 0, all, head.length + 1, tail.length);
+        Files.write(p, all);
+        Trace t = TraceFormats.read(p, "auto");
+        assertThat(t.jobs()).extracting(TraceJob::name).containsExactly("caf\uFFFD", "ok");
+        assertThat(t.problems()).containsExactly(p + ":2: warning: bytes that are not UTF-8, read as U+FFFD");
+    }
+
     @Test
     void gpufleetNamesDefaultToTheId() throws IOException {
         Path p = file("id,submit_time,duration,gpus,group,name", "0,0,10,1,a,train-llm", "1,5,10,1,a,");
