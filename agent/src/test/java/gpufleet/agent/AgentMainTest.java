@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class AgentMainTest {
     record Run(int code, String err) {}
@@ -39,6 +40,35 @@ class AgentMainTest {
         assertThat(run("--frobnicate", "1").err()).contains("unknown option --frobnicate");
         assertThat(run("--name").err()).contains("option --name needs a value");
         assertThat(run("inject-xid", "--gpu", "1").err()).contains("needs --gpu and --xid");
+    }
+
+    @Test
+    void aRootAgentMustBeToldWhoRanksRunAsAndOnlyRootMaySwitch() {
+        if (RunAs.currentUid() == 0) {
+            assertThatThrownBy(() -> AgentMain.runAs(null)).hasMessageContaining("give --run-as USER");
+            RunAs nobody = AgentMain.runAs("nobody");
+            assertThat(nobody.uid()).isEqualTo(65534);
+            assertThat(nobody.switches(0)).isTrue();
+            assertThat(AgentMain.runAs("root").switches(0)).as("knowingly as root").isFalse();
+        } else {
+            assertThat(AgentMain.runAs(null)).isNull();
+            assertThatThrownBy(() -> AgentMain.runAs("0:0")).hasMessageContaining("only an agent running as root");
+        }
+        assertThatThrownBy(() -> RunAs.parse("no-such-user-here")).hasMessageContaining("no user 'no-such-user-here'");
+        assertThatThrownBy(() -> RunAs.parse("rm -rf /")).hasMessageContaining("must be a user name or UID:GID");
+        RunAs numeric = RunAs.parse("4242:4343");
+        assertThat(numeric.wrap(List.of("python", "train.py")))
+                .containsExactly("/usr/bin/setpriv", "--reuid=4242", "--regid=4343", "--clear-groups", "--", "python", "train.py");
+        assertThat(RunAs.parse("nobody").wrap(List.of("x"))).contains("--init-groups");
+        assertThat(Task.SECRET_ENV).contains("GPUFLEET_TOKEN", "GPUFLEET_JOIN_TOKEN");
+    }
+
+    @Test
+    void aBadCaCertificateIsRefusedBeforeTheAgentStarts(@TempDir Path dir) throws Exception {
+        Path bad = Files.writeString(dir.resolve("ca.pem"), "not a certificate");
+        Run r = run("--ca-cert", bad.toString(), "--simulate-gpus", "1", "--run-as", System.getProperty("user.name"));
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains(bad.toString()).contains("no PEM block").doesNotContain("Exception");
     }
 
     @Test

@@ -224,6 +224,32 @@ class GangTest {
     }
 
     @Test
+    void revokingAHostsCredentialFencesItAndItsAgentStopsItsRanksAndExits() throws Exception {
+        start();
+        Process a = fleet.startAgent("host-a", "r1", 8);
+        fleet.startAgent("host-b", "r1", 8);
+        fleet.awaitHosts(2);
+        long id = fleet.submit("fenced", 8, 8, 3, ckpt, train(100_000, "1", -1));
+        JsonNode running = fleet.awaitJob(id, "RUNNING", 10);
+        String host = hostsOf(running).getFirst();
+        Set<Long> ranks = fleet.await("ranks up", 20, this::firstRunPids, s -> s.size() == 8);
+        String credential = Files.readString(fleet.agentWorkDir(host).resolve("credential")).strip();
+
+        CliTest.Run revoke = CliTest.run(fleet.cli("token", "revoke", credential.substring(4, 14)));
+        assertThat(revoke.out()).as(revoke.err()).contains("host " + host + " is fenced");
+        // at once, not after the heartbeat timeout: the job restarts on the other host
+        JsonNode moved = fleet.await("job moved", 8, () -> fleet.job(id),
+                j -> j.get("restarts").intValue() == 1 && j.get("state").stringValue().equals("RUNNING"));
+        assertThat(hostsOf(moved)).doesNotContain(host);
+        fleet.await("fenced ranks stopped", 15, () -> ranks.stream().filter(GangTest::alive).count(), n -> n == 0);
+        Process fencedAgent = host.equals("host-a") ? a : fleet.agents.get(1);
+        assertThat(fencedAgent.waitFor(20, java.util.concurrent.TimeUnit.SECONDS)).as("the fenced agent exits").isTrue();
+        assertThat(fencedAgent.exitValue()).isEqualTo(1);
+        assertThat(Files.readString(fleet.agentWorkDir(host).resolve("agent.out")))
+                .contains("no longer accepts this host's credential");
+    }
+
+    @Test
     void runningRanksSurviveAControllerRestart() throws Exception {
         start();
         fleet.startAgent("host-a", "r1", 8);
