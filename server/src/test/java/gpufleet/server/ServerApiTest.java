@@ -154,6 +154,31 @@ class ServerApiTest {
         assertThat(api.post("/hosts/999/heartbeat", "{\"generation\":1}").status()).isEqualTo(404);
     }
 
+    /**
+     * Regression: a poll's timeout completed the host's shared wait, so once one poll had timed out
+     * every later poll with the same version was answered at once and agents polled in a tight loop,
+     * spending their rate limit until their heartbeats were refused and their hosts declared lost.
+     */
+    @Test
+    void aPollThatTimedOutLeavesTheNextOneWaiting() {
+        long id = api.registerHost("node-a", 8, "r1", "z1");
+        String path = "/hosts/" + id + "/assignments?generation=1&version=";
+        long version = api.ok(api.get(path + "-1&waitMs=0")).get("version").longValue();
+        long t0 = System.nanoTime();
+        api.ok(api.get(path + version + "&waitMs=300"));
+        assertThat((System.nanoTime() - t0) / 1e6).as("the first poll waits its time").isGreaterThanOrEqualTo(250);
+        t0 = System.nanoTime();
+        api.ok(api.get(path + version + "&waitMs=1000"));
+        assertThat((System.nanoTime() - t0) / 1e6).as("and so does the next").isGreaterThanOrEqualTo(900);
+        // a change still ends a wait at once
+        t0 = System.nanoTime();
+        long job = api.submit("wake", 8, 8);
+        JsonNode woken = api.ok(api.get(path + version + "&waitMs=20000"));
+        assertThat((System.nanoTime() - t0) / 1e9).isLessThan(10);
+        assertThat(woken.get("assignments").findValuesAsString("name")).contains("wake");
+        assertThat(job).isPositive();
+    }
+
     @Test
     void teamsAreListedInCodePointOrderOnEveryDatabase() {
         for (String t : new String[] {"b", "Vision", "a-c", "ab", "B", "a.z"})

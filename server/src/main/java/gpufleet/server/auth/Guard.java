@@ -114,6 +114,7 @@ public final class Guard {
 
     /** After a matched route: the audit log. */
     public void audit(Context ctx) {
+        if (READS.contains(ctx.method()) && ctx.statusCode() != 403) return;
         Principal p = ctx.attribute(PRINCIPAL);
         int status = ctx.statusCode();
         if (p == null) return;

@@ -634,7 +634,11 @@ public final class Controller implements AutoCloseable {
     public CompletableFuture<HeartbeatReply> awaitAssignments(long hostId, long generation, long version, long waitMs) {
         HostRecord h = fenced(hostId, generation);
         CompletableFuture<Void> change = book.changeAfter(h.name(), version);
-        return change.completeOnTimeout(null, waitMs, TimeUnit.MILLISECONDS)
+        // the host's wait is shared by its polls: this poll's timeout must end this poll only, or every
+        // later poll of the same version would find it completed and return at once
+        CompletableFuture<Void> mine = new CompletableFuture<>();
+        change.whenComplete((x, e) -> mine.complete(null));
+        return mine.completeOnTimeout(null, waitMs, TimeUnit.MILLISECONDS)
                 .thenApply(x -> reply(hostsById.getOrDefault(hostId, h)));
     }
 
