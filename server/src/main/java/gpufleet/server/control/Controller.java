@@ -637,9 +637,13 @@ public final class Controller implements AutoCloseable {
         // the host's wait is shared by its polls: this poll's timeout must end this poll only, or every
         // later poll of the same version would find it completed and return at once
         CompletableFuture<Void> mine = new CompletableFuture<>();
-        change.whenComplete((x, e) -> mine.complete(null));
-        return mine.completeOnTimeout(null, waitMs, TimeUnit.MILLISECONDS)
-                .thenApply(x -> reply(hostsById.getOrDefault(hostId, h)));
+        // a controller that has stopped answers no more polls: their requests are gone with its HTTP server
+        Runnable end = () -> {
+            if (!halted) mine.complete(null);
+        };
+        change.whenComplete((x, e) -> end.run());
+        CompletableFuture.delayedExecutor(waitMs, TimeUnit.MILLISECONDS).execute(end);
+        return mine.thenApply(x -> reply(hostsById.getOrDefault(hostId, h)));
     }
 
     /** Declares lost every host silent for longer than the timeout, restarting its jobs elsewhere. */
