@@ -60,6 +60,7 @@ public final class GpufleetServer implements AutoCloseable {
 
     @Override
     public void close() {
+        controller.halt();
         http.stop();
         controller.close();
     }

@@ -743,6 +743,8 @@ public final class Controller implements AutoCloseable {
     public void halt() {
         halted = true;
         loop.shutdownNow();
+        // answer waiting polls while their requests still exist; the HTTP server stops next
+        book.wakeAll();
     }
 
     @Override
