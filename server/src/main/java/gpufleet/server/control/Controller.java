@@ -634,7 +634,9 @@ public final class Controller implements AutoCloseable {
     public CompletableFuture<HeartbeatReply> awaitAssignments(long hostId, long generation, long version, long waitMs) {
         HostRecord h = fenced(hostId, generation);
         CompletableFuture<Void> change = book.changeAfter(h.name(), version);
-        return change.completeOnTimeout(null, waitMs, TimeUnit.MILLISECONDS)
+        // time out a copy: the host's future is shared by its polls, and completing it here would
+        // answer every later poll of an unchanged host at once, turning long polls into a busy loop
+        return change.copy().completeOnTimeout(null, waitMs, TimeUnit.MILLISECONDS)
                 .thenApply(x -> reply(hostsById.getOrDefault(hostId, h)));
     }
 
