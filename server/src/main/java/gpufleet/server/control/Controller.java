@@ -155,11 +155,18 @@ public final class Controller implements AutoCloseable {
 
     /** Rebuilds the in-memory view from the store. Caller holds the lock. */
     private void reload() {
+        reload(store.hosts());
+    }
+
+    /**
+     * Rebuilds the in-memory view from the store's jobs and these hosts, which must be the store's
+     * hosts as committed. Caller holds the lock.
+     */
+    private void reload(List<HostRecord> hosts) {
         waiting.clear();
         runningJobs.clear();
         storedReason.clear();
         runningRecords.clear();
-        List<HostRecord> hosts = store.hosts();
         Map<Long, HostRecord> byId = new HashMap<>();
         for (HostRecord h : hosts) byId.put(h.id(), h);
         hostsById = Map.copyOf(byId);
@@ -477,15 +484,19 @@ public final class Controller implements AutoCloseable {
                             + java.util.Arrays.toString(jobs) + "; it cannot change its GPUs, rack or zone now");
                 for (int job : jobs) interrupt(job, "agent on " + r.name() + " restarted", "AGENT_RESTARTED", now);
             }
+            // hostsById is re-read after every change to a host, so it is what the store holds: reading
+            // every host back from the database here made each registration O(hosts) in SQL and JSON,
+            // and registering a fleet of 12,500 hosts quadratic (minutes)
             List<HostRecord> after = new ArrayList<>();
-            for (HostRecord h : store.hosts()) if (!h.name().equals(r.name())) after.add(h);
+            for (HostRecord h : hostsById.values()) if (!h.name().equals(r.name())) after.add(h);
             after.add(new HostRecord(0, r.name(), r.rack(), r.zone(), r.gpus(), HostStatus.UP));
             if (FleetLayout.slotCount(after) > FleetLayout.MAX_SLOTS)
                 throw RequestError.badRequest("rack", "this rack and zone would make the fleet's layout too sparse ("
                         + FleetLayout.slotCount(after) + " slots > " + FleetLayout.MAX_SLOTS + ")");
             rec = store.registerHost(r, r.address() != null ? r.address() : remoteAddress, now);
+            after.set(after.size() - 1, rec);
             lastSeen.put(rec.id(), now);
-            reload();
+            reload(after);
         } finally {
             lock.unlock();
         }
@@ -634,7 +645,9 @@ public final class Controller implements AutoCloseable {
     public CompletableFuture<HeartbeatReply> awaitAssignments(long hostId, long generation, long version, long waitMs) {
         HostRecord h = fenced(hostId, generation);
         CompletableFuture<Void> change = book.changeAfter(h.name(), version);
-        return change.completeOnTimeout(null, waitMs, TimeUnit.MILLISECONDS)
+        // time out a copy: the host's future is shared by its polls, and completing it here would
+        // answer every later poll of an unchanged host at once, turning long polls into a busy loop
+        return change.copy().completeOnTimeout(null, waitMs, TimeUnit.MILLISECONDS)
                 .thenApply(x -> reply(hostsById.getOrDefault(hostId, h)));
     }
 
