@@ -94,6 +94,7 @@ public final class Controller implements AutoCloseable {
     private final ReentrantLock lock = new ReentrantLock();
     private final ScheduledExecutorService loop;
     private volatile boolean halted;
+    private volatile java.util.function.LongConsumer cycleTimer = nanos -> { };
 
     // the in-memory view, guarded by lock
     private FleetLayout layout;
@@ -227,8 +228,11 @@ public final class Controller implements AutoCloseable {
     /** Runs one scheduling cycle now, in the caller's thread. Returns the number of decisions committed. */
     public int cycle() {
         lock.lock();
+        long began = System.nanoTime();
+        boolean ran = false;
         try {
             if (halted || scheduler == null || waiting.isEmpty()) return 0;
+            ran = true;
             double now = now();
             List<Job> queue = new ArrayList<>(waiting.values());
             if (!policy.order().dynamic()) queue.sort(policy.order().comparator());
@@ -297,7 +301,13 @@ public final class Controller implements AutoCloseable {
             return result.decisions().size();
         } finally {
             lock.unlock();
+            if (ran) cycleTimer.accept(System.nanoTime() - began);
         }
+    }
+
+    /** Tells {@code timer} how long each cycle that had jobs to consider took, in nanoseconds, commit included. */
+    public void onCycle(java.util.function.LongConsumer timer) {
+        this.cycleTimer = timer;
     }
 
     private static String describe(List<HostGpus> where) {
