@@ -85,6 +85,7 @@ public final class GpufleetServer implements AutoCloseable {
 
     @Override
     public void close() {
+        controller.halt(); // first: it answers the agents' waiting polls while they can still be answered
         events.close(); // open event streams would otherwise hold the HTTP server's stop up
         http.stop();
         controller.close();

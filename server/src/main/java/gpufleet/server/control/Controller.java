@@ -644,6 +644,7 @@ public final class Controller implements AutoCloseable {
     public CompletableFuture<HeartbeatReply> awaitAssignments(long hostId, long generation, long version, long waitMs) {
         HostRecord h = fenced(hostId, generation);
         CompletableFuture<Void> change = book.changeAfter(h.name(), version);
+        if (halted) change.complete(null); // halt() may have woken the waiters just before this one joined
         return change.completeOnTimeout(null, waitMs, TimeUnit.MILLISECONDS)
                 .thenApply(x -> reply(hostsById.getOrDefault(hostId, h)));
     }
@@ -753,6 +754,9 @@ public final class Controller implements AutoCloseable {
     public void halt() {
         halted = true;
         loop.shutdownNow();
+        // answer waiting polls now, while the HTTP server can still send the answers: a poll left to time
+        // out after the server stopped completes on a recycled request
+        book.wakeAll();
     }
 
     @Override

@@ -175,7 +175,7 @@
         return '<span><i class="swatch s-' + s + '" aria-hidden="true"></i>' + s + ' <b>' + num(f.hosts[s]) +
           '</b> <span class="muted">(' + HOST_STATE_TEXT[s] + ')</span></span>';
       }).join(''));
-      var rackMode = f.hostCount > RACK_MODE_HOSTS;
+      var rackMode = f.hostCount > RACK_MODE_HOSTS || new URLSearchParams(location.search).get('view') === 'racks';
       var key = (rackMode ? 'r' : 'h') + f.zones.map(function (z) {
         return z.name + ':' + z.racks.map(function (r) { return r.name + '=' + r.hosts.map(function (h) { return h.name; }).join(','); }).join(';');
       }).join('|');
