@@ -59,11 +59,12 @@ final class UpCommand implements Callable<Integer> {
         agent.start();
         System.out.printf("""
                 gpufleet is up: controller %s/api/v1, agent %s with %d GPUs (%s)
+                dashboard: %s/
                 data in %s; stop with Ctrl-C. From another terminal:
                   ./gpufleet submit --name hello --gpus %d -- sh -c 'echo rank $RANK of $WORLD_SIZE on GPUs $CUDA_VISIBLE_DEVICES'
                   ./gpufleet queue
                   ./gpufleet logs 1 --rank 0
-                """, url, name, gpus.gpus().size(), gpus.describe(), dataDir.toAbsolutePath(), gpus.gpus().size());
+                """, url, name, gpus.gpus().size(), gpus.describe(), url, dataDir.toAbsolutePath(), gpus.gpus().size());
         if (server.port() != 8080) System.out.println("(set GPUFLEET_SERVER=" + url + " for the commands above)");
         stopped.await();
         return 0;

@@ -4,6 +4,7 @@ import gpufleet.server.control.Controller;
 import gpufleet.server.store.DatabaseSpec;
 import gpufleet.server.store.SqlStore;
 import gpufleet.server.store.StoreException;
+import gpufleet.server.view.Usage;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -11,17 +12,19 @@ import java.util.concurrent.CountDownLatch;
 
 /**
  * {@code ServerMain [--port 8080] [--data-dir ./gpufleet-data] [--bind 127.0.0.1] [--db sqlite|postgresql://...]
- * [--heartbeat-timeout 30]}: runs the controller until killed.
+ * [--heartbeat-timeout 30] [--gpu-hour-usd 4.916]}: runs the controller until killed.
  */
 public final class ServerMain {
     static final String USAGE = """
             usage: gpufleet server [--port 8080] [--data-dir ./gpufleet-data] [--bind 127.0.0.1]
                                    [--db sqlite | postgresql://host:port/dbname?user=NAME&password=SECRET]
-                                   [--heartbeat-timeout 30]
+                                   [--heartbeat-timeout 30] [--gpu-hour-usd 4.916]
               --data-dir           the embedded database (sqlite) and job logs
               --db                 where state is kept: the embedded database (default) or a PostgreSQL server
               --heartbeat-timeout  seconds a host may stay silent before it is declared lost and its jobs
-                                   are restarted elsewhere (default 30)""";
+                                   are restarted elsewhere (default 30)
+              --gpu-hour-usd       the price of a GPU-hour for the costs the dashboard shows (default 4.916,
+                                   AWS's H100 capacity-block rate, as the twin's presets use)""";
 
     private ServerMain() {}
 
@@ -40,6 +43,7 @@ public final class ServerMain {
         String bind = "127.0.0.1";
         String db = "sqlite";
         Duration heartbeatTimeout = Controller.DEFAULT_HEARTBEAT_TIMEOUT;
+        double gpuHourUsd = Usage.DEFAULT_GPU_HOUR_USD;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             if (a.equals("-h") || a.equals("--help")) {
@@ -71,6 +75,15 @@ public final class ServerMain {
                         return fail("--heartbeat-timeout must be a number of seconds in [1, 86400], got '" + v + "'");
                     heartbeatTimeout = Duration.ofMillis((long) (sec * 1000));
                 }
+                case "--gpu-hour-usd" -> {
+                    try {
+                        gpuHourUsd = Double.parseDouble(v);
+                    } catch (NumberFormatException e) {
+                        gpuHourUsd = -1;
+                    }
+                    if (!(gpuHourUsd >= 0 && gpuHourUsd <= 1000))
+                        return fail("--gpu-hour-usd must be a price in [0, 1000], got '" + v + "'");
+                }
                 default -> {
                     return fail("unknown option " + a);
                 }
@@ -87,13 +100,15 @@ public final class ServerMain {
             System.err.println("gpufleet server: " + e.getMessage());
             return 1;
         }
-        GpufleetServer s = GpufleetServer.start(store, dataDir, bind, port, Duration.ofSeconds(1), heartbeatTimeout);
+        GpufleetServer s = GpufleetServer.start(store, dataDir, bind, port, Duration.ofSeconds(1), heartbeatTimeout,
+                gpuHourUsd);
         CountDownLatch closed = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             s.close();
             closed.countDown();
         }, "gpufleet-shutdown"));
-        System.out.println("gpufleet controller on http://" + bind + ":" + s.port() + "/api/v1 (data in "
+        System.out.println("gpufleet controller on http://" + bind + ":" + s.port() + "/api/v1, dashboard on http://"
+                + bind + ":" + s.port() + "/ (data in "
                 + (DatabaseSpec.isSqlite(db) ? dataDir.toAbsolutePath() : DatabaseSpec.redact(db)) + ")");
         try {
             closed.await();

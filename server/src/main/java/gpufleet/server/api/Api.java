@@ -14,6 +14,7 @@ import gpufleet.server.logs.LogStore;
 import gpufleet.server.store.JobRecord;
 import gpufleet.server.store.NewJob;
 import io.javalin.Javalin;
+import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
 import tools.jackson.databind.json.JsonMapper;
@@ -28,6 +29,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Consumer;
 import java.util.regex.Pattern;
 
 /**
@@ -69,6 +71,11 @@ public final class Api {
 
     /** A Javalin server with the routes, not started. */
     public Javalin create() {
+        return create(config -> { });
+    }
+
+    /** A Javalin server with the routes and those {@code more} declares (the dashboard, metrics), not started. */
+    public Javalin create(Consumer<JavalinConfig> more) {
         return Javalin.create(config -> {
             config.http.maxRequestSize = MAX_BODY_BYTES;
             // long polls end on their own after waitMs; the container must not cut them short
@@ -110,6 +117,7 @@ public final class Api {
                 if (ctx.attribute(ANSWERED) == null) error(ctx, 404, "no such route: " + ctx.method() + " " + ctx.path(), null);
             });
             r.error(405, ctx -> error(ctx, 405, "method not allowed", null));
+            more.accept(config);
         });
     }
 

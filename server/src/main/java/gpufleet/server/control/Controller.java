@@ -94,6 +94,7 @@ public final class Controller implements AutoCloseable {
     private final ReentrantLock lock = new ReentrantLock();
     private final ScheduledExecutorService loop;
     private volatile boolean halted;
+    private volatile java.util.function.LongConsumer cycleTimer = nanos -> { };
 
     // the in-memory view, guarded by lock
     private FleetLayout layout;
@@ -234,8 +235,11 @@ public final class Controller implements AutoCloseable {
     /** Runs one scheduling cycle now, in the caller's thread. Returns the number of decisions committed. */
     public int cycle() {
         lock.lock();
+        long began = System.nanoTime();
+        boolean ran = false;
         try {
             if (halted || scheduler == null || waiting.isEmpty()) return 0;
+            ran = true;
             double now = now();
             List<Job> queue = new ArrayList<>(waiting.values());
             if (!policy.order().dynamic()) queue.sort(policy.order().comparator());
@@ -304,7 +308,13 @@ public final class Controller implements AutoCloseable {
             return result.decisions().size();
         } finally {
             lock.unlock();
+            if (ran) cycleTimer.accept(System.nanoTime() - began);
         }
+    }
+
+    /** Tells {@code timer} how long each cycle that had jobs to consider took, in nanoseconds, commit included. */
+    public void onCycle(java.util.function.LongConsumer timer) {
+        this.cycleTimer = timer;
     }
 
     private static String describe(List<HostGpus> where) {
@@ -645,6 +655,7 @@ public final class Controller implements AutoCloseable {
     public CompletableFuture<HeartbeatReply> awaitAssignments(long hostId, long generation, long version, long waitMs) {
         HostRecord h = fenced(hostId, generation);
         CompletableFuture<Void> change = book.changeAfter(h.name(), version);
+        if (halted) change = CompletableFuture.completedFuture(null); // halt() may have woken the waiters just before
         // time out a copy: the host's future is shared by its polls, and completing it here would
         // answer every later poll of an unchanged host at once, turning long polls into a busy loop
         return change.copy().completeOnTimeout(null, waitMs, TimeUnit.MILLISECONDS)
@@ -756,7 +767,8 @@ public final class Controller implements AutoCloseable {
     public void halt() {
         halted = true;
         loop.shutdownNow();
-        // answer waiting polls while their requests still exist; the HTTP server stops next
+        // answer waiting polls now, while the HTTP server can still send the answers: a poll left to time
+        // out after the server stopped completes on a recycled request
         book.wakeAll();
     }
 
