@@ -74,6 +74,8 @@ public final class Agent implements AutoCloseable {
     });
     private volatile String fatal;
     private Process watchdog;
+    /** This run of the agent: a registration it repeats (the answer was lost) keeps the host's jobs. */
+    private final String incarnation = java.util.UUID.randomUUID().toString();
 
     public Agent(AgentConfig config, GpuBackend gpus) {
         this.config = config;
@@ -104,7 +106,8 @@ public final class Agent implements AutoCloseable {
     private void register() throws InterruptedException {
         List<GpuDescriptor> info = new ArrayList<>();
         for (GpuInfo g : gpus.gpus()) info.add(new GpuDescriptor(g.index(), g.uuid(), g.model(), g.memoryBytes() >> 20));
-        Registration r = new Registration(config.name(), info.size(), config.rack(), config.zone(), config.address(), info);
+        Registration r = new Registration(config.name(), info.size(), config.rack(), config.zone(), config.address(), info,
+                incarnation);
         long backoff = 500;
         while (!closed) {
             try {

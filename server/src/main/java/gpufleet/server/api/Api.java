@@ -46,7 +46,8 @@ public final class Api {
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
     private static final Set<String> JOB_FIELDS = Set.of("name", "team", "gpus", "tp", "pp", "cp", "priority", "command",
             "maxRestarts", "checkpointDir");
-    private static final Set<String> HOST_FIELDS = Set.of("name", "gpus", "rack", "zone", "address", "gpuInfo");
+    private static final Set<String> HOST_FIELDS = Set.of("name", "gpus", "rack", "zone", "address", "gpuInfo",
+            "incarnation");
     private static final Set<String> GPU_INFO_FIELDS = Set.of("index", "uuid", "model", "memoryMiB");
     private static final Set<String> TASK_FIELDS = Set.of("job", "generation", "exits", "checkpointTime");
     private static final Set<String> EXIT_FIELDS = Set.of("rank", "code");
@@ -219,7 +220,9 @@ public final class Api {
             info.add(new GpuDescriptor(index, g.string("uuid", false, "", 128), g.string("model", false, "", 128),
                     g.longValue("memoryMiB", false, 0) == null ? 0 : g.longValue("memoryMiB", false, 0)));
         }
-        json(ctx, 200, controller.registerHost(new Registration(name, gpus, rack, zone, address, info), ctx.ip()));
+        String incarnation = b.string("incarnation", false, null, 128);
+        json(ctx, 200, controller.registerHost(new Registration(name, gpus, rack, zone, address, info, incarnation),
+                ctx.ip()));
     }
 
     private void heartbeat(Context ctx) {

@@ -484,15 +484,15 @@ public final class Controller implements AutoCloseable {
         try {
             double now = now();
             var existing = store.hostByName(r.name());
+            int[] jobs = new int[0];
             if (existing.isPresent()) {
                 HostRecord e = existing.get();
                 boolean reshaped = e.gpus() != r.gpus() || !e.rack().equals(r.rack()) || !e.zone().equals(r.zone());
                 int h = layout.indexOf(r.name());
-                int[] jobs = h >= 0 ? state.jobsOn(h) : new int[0];
+                jobs = h >= 0 ? state.jobsOn(h) : new int[0];
                 if (reshaped && jobs.length > 0)
                     throw RequestError.conflict("name", "host " + r.name() + " runs jobs "
                             + java.util.Arrays.toString(jobs) + "; it cannot change its GPUs, rack or zone now");
-                for (int job : jobs) interrupt(job, "agent on " + r.name() + " restarted", "AGENT_RESTARTED", now);
             }
             // hostsById is re-read after every change to a host, so it is what the store holds: reading
             // every host back from the database here made each registration O(hosts) in SQL and JSON,
@@ -504,6 +504,10 @@ public final class Controller implements AutoCloseable {
                 throw RequestError.badRequest("rack", "this rack and zone would make the fleet's layout too sparse ("
                         + FleetLayout.slotCount(after) + " slots > " + FleetLayout.MAX_SLOTS + ")");
             rec = store.registerHost(r, r.address() != null ? r.address() : remoteAddress, now);
+            // a new generation means a new agent process: what the old one ran is gone. The same
+            // generation means the same run of the agent asking again, and its ranks are still there.
+            if (existing.isPresent() && rec.generation() != existing.get().generation())
+                for (int job : jobs) interrupt(job, "agent on " + r.name() + " restarted", "AGENT_RESTARTED", now);
             after.set(after.size() - 1, rec);
             lastSeen.put(rec.id(), now);
             reload(after);
