@@ -53,10 +53,6 @@ public final class EventStream implements ObservedStore.Listener, AutoCloseable 
         publish("hello", Map.of(), Set.of(client));
     }
 
-    int clientCount() {
-        return clients.size();
-    }
-
     @Override
     public void submitted(JobRecord job) {
         publish("job", job(job.id(), "SUBMITTED", job.state().name()), clients);

@@ -191,7 +191,8 @@
       this.cells = {};
       var html = [];
       f.zones.forEach(function (z, zi) {
-        html.push('<div class="zone"><h3>zone ' + esc(z.name) + ' <span class="muted">· ' + z.racks.length + ' racks</span></h3><div class="racks">');
+        var title = /^zone/i.test(z.name) ? z.name : 'zone ' + z.name;
+        html.push('<div class="zone"><h3>' + esc(title) + ' <span class="muted">· ' + plural(z.racks.length, 'rack') + '</span></h3><div class="racks">');
         z.racks.forEach(function (r) {
           if (rackMode) {
             html.push('<button type="button" class="host rackcell" tabindex="-1" data-zone="' + zi + '" data-rack="' + esc(r.name) +
