@@ -82,17 +82,15 @@ public final class Controller implements AutoCloseable {
 
     /** How long a host may stay silent before it is declared lost and its jobs restarted elsewhere. */
     public static final Duration DEFAULT_HEARTBEAT_TIMEOUT = Duration.ofSeconds(30);
-    /** Polls are released this often at most, so callbacks of timed-out polls do not pile up. */
-    private static final double WAKE_ALL_EVERY_SEC = 55;
 
     private final Store store;
     private final Clock clock;
     private final Policy policy;
     private final double heartbeatTimeoutSec;
     private final double startedAt;
-    private double lastWakeAll;
     private final ReentrantLock lock = new ReentrantLock();
     private final ScheduledExecutorService loop;
+    private final java.util.concurrent.ExecutorService answers = Executors.newVirtualThreadPerTaskExecutor();
     private volatile boolean halted;
     private volatile java.util.function.LongConsumer cycleTimer = nanos -> { };
 
@@ -123,7 +121,6 @@ public final class Controller implements AutoCloseable {
         this.policy = policy;
         this.heartbeatTimeoutSec = heartbeatTimeout.toMillis() / 1000.0;
         this.startedAt = clock.millis() / 1000.0;
-        this.lastWakeAll = startedAt;
         this.loop = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "gpufleet-scheduler");
             t.setDaemon(true);
@@ -659,20 +656,16 @@ public final class Controller implements AutoCloseable {
     public CompletableFuture<HeartbeatReply> awaitAssignments(long hostId, long generation, long version, long waitMs) {
         HostRecord h = fenced(hostId, generation);
         CompletableFuture<Void> change = book.changeAfter(h.name(), version);
-        if (halted) change = CompletableFuture.completedFuture(null); // halt() may have woken the waiters just before
-        // time out a copy: the host's future is shared by its polls, and completing it here would
-        // answer every later poll of an unchanged host at once, turning long polls into a busy loop
-        return change.copy().completeOnTimeout(null, waitMs, TimeUnit.MILLISECONDS)
-                .thenApply(x -> reply(hostsById.getOrDefault(hostId, h)));
+        if (halted) change.complete(null); // halt() may have woken the waiters just before this one joined
+        // answered on a thread of its own: a change is published under the lock, and timeouts fire on
+        // the JDK's single timer thread, which must not write thousands of answers one after another
+        return change.completeOnTimeout(null, waitMs, TimeUnit.MILLISECONDS)
+                .thenApplyAsync(x -> reply(hostsById.getOrDefault(hostId, h)), answers);
     }
 
     /** Declares lost every host silent for longer than the timeout, restarting its jobs elsewhere. */
     public void checkLiveness() {
         double now = now();
-        if (now - lastWakeAll > WAKE_ALL_EVERY_SEC) {
-            lastWakeAll = now;
-            book.wakeAll();
-        }
         List<HostRecord> silent = new ArrayList<>();
         for (HostRecord h : hostsById.values()) {
             if (h.status() == HostStatus.DOWN) continue;
@@ -779,6 +772,7 @@ public final class Controller implements AutoCloseable {
     @Override
     public void close() {
         halt();
+        answers.shutdown();
         try {
             loop.awaitTermination(5, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
