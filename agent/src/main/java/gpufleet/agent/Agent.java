@@ -76,6 +76,8 @@ public final class Agent implements AutoCloseable {
     });
     private volatile String fatal;
     private Process watchdog;
+    /** This run of the agent: a registration it repeats (the answer was lost) keeps the host's jobs. */
+    private final String incarnation = java.util.UUID.randomUUID().toString();
 
     public Agent(AgentConfig config, GpuBackend gpus) {
         this.config = config;
@@ -115,7 +117,8 @@ public final class Agent implements AutoCloseable {
         client.token(joining ? config.joinToken() : credential);
         List<GpuDescriptor> info = new ArrayList<>();
         for (GpuInfo g : gpus.gpus()) info.add(new GpuDescriptor(g.index(), g.uuid(), g.model(), g.memoryBytes() >> 20));
-        Registration r = new Registration(config.name(), info.size(), config.rack(), config.zone(), config.address(), info);
+        Registration r = new Registration(config.name(), info.size(), config.rack(), config.zone(), config.address(), info,
+                incarnation);
         long backoff = 500;
         while (!closed) {
             try {

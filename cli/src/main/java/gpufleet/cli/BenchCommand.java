@@ -17,11 +17,31 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
-/** {@code gpufleet bench}: how fast the twin runs named scenarios. */
-@Command(name = "bench", description = {
+/**
+ * {@code gpufleet bench}: how fast the twin runs named scenarios ({@code bench} alone or {@code bench twin}),
+ * and how the controller holds up under a simulated fleet ({@code bench controller}).
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true, description = {
         "Run named twin scenarios and print events per second and simulated GPU-days per wall-clock second.",
-        "Scenarios: default-54d, h100-100k-year, fleet-600k-year, lab-64-year."})
+        "Scenarios: default-54d, h100-100k-year, fleet-600k-year, lab-64-year.",
+        "`bench controller` measures the controller under simulated agents instead."},
+        subcommands = {BenchCommand.Twin.class, ControllerBenchCommand.class})
 final class BenchCommand implements Callable<Integer> {
+
+    /** {@code gpufleet bench twin}: the same as {@code gpufleet bench}, by name. */
+    @Command(name = "twin", mixinStandardHelpOptions = true, description = "Run named twin scenarios (what `gpufleet bench` alone does).")
+    static final class Twin implements Callable<Integer> {
+        @Option(names = "--scenario", split = ",", description = "scenarios to run (default: default-54d,h100-100k-year,fleet-600k-year)")
+        List<String> scenarios = List.of("default-54d", "h100-100k-year", "fleet-600k-year");
+
+        @Option(names = "--seed", defaultValue = "1")
+        long seed;
+
+        @Override
+        public Integer call() {
+            return runTwin(scenarios, seed);
+        }
+    }
 
     record Scenario(String fleet, String workload, double days) {}
 
@@ -42,6 +62,10 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        return runTwin(scenarios, seed);
+    }
+
+    static int runTwin(List<String> scenarios, long seed) {
         for (String n : scenarios)
             if (!SCENARIOS.containsKey(n))
                 throw new IllegalArgumentException("unknown scenario '" + n + "'; known: " + String.join(", ", SCENARIOS.keySet()));

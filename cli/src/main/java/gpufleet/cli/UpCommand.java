@@ -79,6 +79,7 @@ final class UpCommand implements Callable<Integer> {
         boolean here = dataDir.normalize().equals(Credentials.LOCAL_ADMIN_TOKEN.getParent());
         System.out.printf("""
                 gpufleet is up: controller %s/api/v1, agent %s with %d GPUs (%s)
+                dashboard: %s/ (sign in with the admin token)
                 data in %s; stop with Ctrl-C
                 authentication on: the admin token is in %s (readable by you only)%s
                 TLS off: plain HTTP on 127.0.0.1 only%s
@@ -86,7 +87,7 @@ final class UpCommand implements Callable<Integer> {
                   ./gpufleet submit --name hello --gpus %d -- sh -c 'echo rank $RANK of $WORLD_SIZE on GPUs $CUDA_VISIBLE_DEVICES'
                   ./gpufleet queue
                   ./gpufleet logs 1 --rank 0
-                """, url, name, gpus.gpus().size(), gpus.describe(), dataDir.toAbsolutePath(), adminToken,
+                """, url, name, gpus.gpus().size(), gpus.describe(), url, dataDir.toAbsolutePath(), adminToken,
                 here ? "; commands run from this directory use it" : "; commands elsewhere need GPUFLEET_TOKEN=$(cat " + adminToken + ")",
                 jobsAs != null && jobsAs.switches(RunAs.currentUid()) ? "; jobs run as " + jobsAs.describe() : "",
                 gpus.gpus().size());

@@ -162,7 +162,7 @@ class ControllerCrashTest {
             assertThat(acknowledged).hasSizeGreaterThan(10);
             for (var e : acknowledged.entrySet()) {
                 JsonNode j = get(base + "/api/v1/jobs/" + e.getKey());
-                assertThat(j.get("state").stringValue()).as("job " + e.getKey()).isEqualTo("COMPLETED");
+                assertThat(j.get("state").stringValue()).as("job " + e.getKey() + ": " + j.get("reason") + " " + j.get("events")).isEqualTo("COMPLETED");
                 assertThat(j.get("restarts").intValue()).isZero();
                 assertThat(Files.readString(e.getValue().resolve("done"))).startsWith("restart=0 start=0");
                 // one process per rank, one run: a job never ran twice

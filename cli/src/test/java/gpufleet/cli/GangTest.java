@@ -75,13 +75,15 @@ class GangTest {
         }
     }
 
-    /** Pids the training program recorded for its ranks on a given restart. */
+    /** Pids the training program recorded for its ranks on a given restart (files still being written are skipped). */
     private Set<Long> pids(int restart) throws IOException {
         Set<Long> out = new HashSet<>();
         try (var s = Files.list(ckpt)) {
             for (Path p : s.toList()) {
                 String n = p.getFileName().toString();
-                if (n.startsWith("pid-") && n.endsWith("-" + restart)) out.add(Long.parseLong(Files.readString(p).strip()));
+                if (!n.startsWith("pid-") || !n.endsWith("-" + restart)) continue;
+                String text = Files.readString(p).strip();
+                if (!text.isEmpty()) out.add(Long.parseLong(text));
             }
         }
         return out;
@@ -123,7 +125,7 @@ class GangTest {
         Set<Long> firstRun = fleet.await("all ranks up", 20, this::firstRunPids, s -> s.size() == 16);
         dead.destroyForcibly().waitFor();
 
-        JsonNode again = fleet.await("job restarted", 20, () -> fleet.job(id),
+        JsonNode again = fleet.await("job restarted", 30, () -> fleet.job(id),
                 j -> j.get("restarts").intValue() == 1 && j.get("state").stringValue().equals("RUNNING"));
         assertThat(hostsOf(again)).doesNotContain(victim).hasSize(2);
         assertThat(again.get("generation").longValue()).isGreaterThan(running.get("generation").longValue());

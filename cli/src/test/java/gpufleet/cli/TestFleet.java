@@ -29,7 +29,7 @@ import java.util.function.Predicate;
  */
 final class TestFleet implements AutoCloseable {
     static final JsonMapper JSON = JsonMapper.builder().build();
-    static final Duration HEARTBEAT_TIMEOUT = Duration.ofSeconds(5);
+    static final Duration HEARTBEAT_TIMEOUT = Duration.ofSeconds(10);
 
     final Path dir;
     GpufleetServer server;

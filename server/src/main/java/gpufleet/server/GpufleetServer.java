@@ -8,8 +8,13 @@ import gpufleet.server.auth.RateLimiter;
 import gpufleet.server.auth.Tokens;
 import gpufleet.server.control.Controller;
 import gpufleet.server.logs.LogStore;
+import gpufleet.server.metrics.Metrics;
+import gpufleet.server.store.ObservedStore;
 import gpufleet.server.store.SqlStore;
 import gpufleet.server.store.Store;
+import gpufleet.server.view.Usage;
+import gpufleet.server.web.Dashboard;
+import gpufleet.server.web.EventStream;
 import io.javalin.Javalin;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
@@ -26,17 +31,20 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
 
-/** The controller process: store, scheduling loop and HTTP API, started and stopped together. */
+/** The controller process: store, scheduling loop, HTTP API, dashboard and metrics, started and stopped together. */
 public final class GpufleetServer implements AutoCloseable {
     private final Controller controller;
     private final Javalin http;
+    private final EventStream events;
     private final Guard guard;
     private final Path adminTokenFile;
     private final boolean tls;
 
-    private GpufleetServer(Controller controller, Javalin http, Guard guard, Path adminTokenFile, boolean tls) {
+    private GpufleetServer(Controller controller, Javalin http, EventStream events, Guard guard, Path adminTokenFile,
+                           boolean tls) {
         this.controller = controller;
         this.http = http;
+        this.events = events;
         this.guard = guard;
         this.adminTokenFile = adminTokenFile;
         this.tls = tls;
@@ -53,22 +61,38 @@ public final class GpufleetServer implements AutoCloseable {
 
     public static GpufleetServer start(Store store, Path dataDir, String host, int port, Duration cycle,
                                        Duration heartbeatTimeout) {
-        return start(store, dataDir, host, port, cycle, heartbeatTimeout, Security.defaults());
+        return start(store, dataDir, host, port, cycle, heartbeatTimeout, Usage.DEFAULT_GPU_HOUR_USD);
+    }
+
+    public static GpufleetServer start(Store store, Path dataDir, String host, int port, Duration cycle,
+                                       Duration heartbeatTimeout, double gpuHourUsd) {
+        return start(store, dataDir, host, port, cycle, heartbeatTimeout, gpuHourUsd, Security.defaults());
+    }
+
+    public static GpufleetServer start(Store store, Path dataDir, String host, int port, Duration cycle,
+                                       Duration heartbeatTimeout, Security security) {
+        return start(store, dataDir, host, port, cycle, heartbeatTimeout, Usage.DEFAULT_GPU_HOUR_USD, security);
     }
 
     /**
      * Serves {@code store}; job logs (and, on first start, the admin token) go under {@code dataDir},
-     * which any store needs, a database server too.
+     * which any store needs, a database server too. {@code gpuHourUsd} prices the GPU-hours the
+     * dashboard and metrics show.
      *
      * @throws IllegalArgumentException if authentication is off on an address other than loopback, or a
      *                                  TLS file cannot be used
      */
     public static GpufleetServer start(Store store, Path dataDir, String host, int port, Duration cycle,
-                                       Duration heartbeatTimeout, Security security) {
+                                       Duration heartbeatTimeout, double gpuHourUsd, Security security) {
         if (!security.auth() && !isLoopback(host))
             throw new IllegalArgumentException("authentication can be turned off only on a loopback address, not " + host);
         Clock clock = Clock.systemUTC();
-        Controller c = new Controller(store, clock, Policy.GPUFLEET, heartbeatTimeout);
+        Metrics metrics = new Metrics(gpuHourUsd);
+        EventStream events = new EventStream();
+        Controller c = new Controller(ObservedStore.wrap(store, ObservedStore.Listener.all(metrics, events)),
+                clock, Policy.GPUFLEET, heartbeatTimeout);
+        c.onCycle(metrics::cycleTook);
+        Dashboard dashboard = new Dashboard(c, events, gpuHourUsd);
         Javalin http;
         Guard guard;
         Path adminFile;
@@ -79,16 +103,19 @@ public final class GpufleetServer implements AutoCloseable {
                     ? new RateLimiter(security.ratePerSecond(), security.rateBurst(), System::nanoTime) : RateLimiter.OFF;
             guard = new Guard(tokens, limiter, store, clock);
             http = new Api(c, new LogStore(dataDir), guard).create(config -> {
+                dashboard.routes(config);
+                metrics.routes(config, c);
                 if (security.tls()) config.jetty.addConnector((server, httpConfig) ->
                         httpsConnector(server, httpConfig, host, port, security.tlsCert(), security.tlsKey()));
             });
             http.start(host, port);
         } catch (RuntimeException e) {
+            events.close();
             c.close();
             throw e;
         }
         c.start(cycle);
-        return new GpufleetServer(c, http, guard, adminFile, security.tls());
+        return new GpufleetServer(c, http, events, guard, adminFile, security.tls());
     }
 
     private static ServerConnector httpsConnector(org.eclipse.jetty.server.Server server, HttpConfiguration plain,
@@ -139,11 +166,14 @@ public final class GpufleetServer implements AutoCloseable {
      */
     public void crash() {
         controller.halt();
+        events.close();
         http.stop();
     }
 
     @Override
     public void close() {
+        controller.halt(); // first: it answers the agents' waiting polls while they can still be answered
+        events.close(); // open event streams would otherwise hold the HTTP server's stop up
         http.stop();
         controller.close();
     }

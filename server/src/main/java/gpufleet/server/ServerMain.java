@@ -4,6 +4,7 @@ import gpufleet.server.control.Controller;
 import gpufleet.server.store.DatabaseSpec;
 import gpufleet.server.store.SqlStore;
 import gpufleet.server.store.StoreException;
+import gpufleet.server.view.Usage;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -11,18 +12,21 @@ import java.util.concurrent.CountDownLatch;
 
 /**
  * {@code ServerMain [--port 8080] [--data-dir ./gpufleet-data] [--bind 127.0.0.1] [--db sqlite|postgresql://...]
- * [--heartbeat-timeout 30] [--tls-cert PEM --tls-key PEM] [--no-auth] ...}: runs the controller until killed.
+ * [--heartbeat-timeout 30] [--gpu-hour-usd 4.916] [--tls-cert PEM --tls-key PEM] [--no-auth] ...}: runs the
+ * controller until killed.
  */
 public final class ServerMain {
     static final String USAGE = """
             usage: gpufleet server [--port 8080] [--data-dir ./gpufleet-data] [--bind 127.0.0.1]
                                    [--db sqlite | postgresql://host:port/dbname?user=NAME&password=SECRET]
-                                   [--heartbeat-timeout 30] [--tls-cert PEM --tls-key PEM] [--allow-plaintext]
-                                   [--no-auth] [--new-admin-token] [--rate-limit 100] [--rate-burst 200]
+                                   [--heartbeat-timeout 30] [--gpu-hour-usd 4.916] [--tls-cert PEM --tls-key PEM]
+                                   [--allow-plaintext] [--no-auth] [--new-admin-token] [--rate-limit 100] [--rate-burst 200]
               --data-dir           the embedded database (sqlite), job logs, and the first admin token
               --db                 where state is kept: the embedded database (default) or a PostgreSQL server
               --heartbeat-timeout  seconds a host may stay silent before it is declared lost and its jobs
                                    are restarted elsewhere (default 30)
+              --gpu-hour-usd       the price of a GPU-hour for the costs the dashboard shows (default 4.916,
+                                   AWS's H100 capacity-block rate, as the twin's presets use)
               --tls-cert, --tls-key  serve HTTPS with this PEM certificate chain and its PEM private key
               --allow-plaintext    serve plain HTTP on an address other than loopback (behind a proxy
                                    that terminates TLS); tokens then cross the network in the clear
@@ -52,6 +56,7 @@ public final class ServerMain {
         boolean auth = true, plaintext = false, newAdmin = false;
         double rate = Security.DEFAULT_RATE;
         Double burst = null;
+        double gpuHourUsd = Usage.DEFAULT_GPU_HOUR_USD;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             if (a.equals("-h") || a.equals("--help")) {
@@ -111,6 +116,15 @@ public final class ServerMain {
                         return fail("--heartbeat-timeout must be a number of seconds in [1, 86400], got '" + v + "'");
                     heartbeatTimeout = Duration.ofMillis((long) (sec * 1000));
                 }
+                case "--gpu-hour-usd" -> {
+                    try {
+                        gpuHourUsd = Double.parseDouble(v);
+                    } catch (NumberFormatException e) {
+                        gpuHourUsd = -1;
+                    }
+                    if (!(gpuHourUsd >= 0 && gpuHourUsd <= 1000))
+                        return fail("--gpu-hour-usd must be a price in [0, 1000], got '" + v + "'");
+                }
                 default -> {
                     return fail("unknown option " + a);
                 }
@@ -138,7 +152,8 @@ public final class ServerMain {
         }
         GpufleetServer s;
         try {
-            s = GpufleetServer.start(store, dataDir, bind, port, Duration.ofSeconds(1), heartbeatTimeout, security);
+            s = GpufleetServer.start(store, dataDir, bind, port, Duration.ofSeconds(1), heartbeatTimeout, gpuHourUsd,
+                    security);
         } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
             store.close();
             return fail(e.getMessage());
@@ -148,8 +163,10 @@ public final class ServerMain {
             s.close();
             closed.countDown();
         }, "gpufleet-shutdown"));
-        System.out.println("gpufleet controller on " + (s.tls() ? "https" : "http") + "://" + bind + ":" + s.port()
-                + "/api/v1 (data in " + (DatabaseSpec.isSqlite(db) ? dataDir.toAbsolutePath() : DatabaseSpec.redact(db)) + ")");
+        String scheme = s.tls() ? "https" : "http";
+        System.out.println("gpufleet controller on " + scheme + "://" + bind + ":" + s.port() + "/api/v1, dashboard on "
+                + scheme + "://" + bind + ":" + s.port() + "/ (data in "
+                + (DatabaseSpec.isSqlite(db) ? dataDir.toAbsolutePath() : DatabaseSpec.redact(db)) + ")");
         for (String line : securityNotes(s, dataDir, newAdmin, plaintext && !loopback)) System.out.println(line);
         try {
             closed.await();

@@ -134,6 +134,8 @@ class ApiFuzzTest {
                         admin.adminToken, seed("{\"reason\":\"XID 79 on GPU 3\"}"))),
                 new Target("PUT /teams/{name}", "PUT", "application/json", () -> new Aim("/teams/fuzzed", admin.adminToken,
                         seed("{\"quotaGpus\":64}"))),
+                new Target("POST /session", "POST", "application/json", () -> new Aim("/session", null,
+                        seed("{\"token\":\"" + member + "\"}"))),
                 new Target("POST /tokens", "POST", "application/json", () -> new Aim("/tokens", admin.adminToken,
                         seed("{\"name\":\"x\",\"role\":\"member\",\"team\":\"default\",\"ttlSeconds\":3600}"))),
                 new Target("POST /jobs/{id}/logs/{rank}", "POST", "text/plain", () -> {

@@ -190,12 +190,34 @@ class ServerApiTest {
 
     @Test
     void healthAndOpenApiDescribeTheRoutes() {
-        assertThat(api.ok(api.get("/healthz")).get("schemaVersion").intValue()).isEqualTo(3);
+        assertThat(api.ok(api.get("/healthz")).get("schemaVersion").intValue()).isEqualTo(4);
         JsonNode doc = api.ok(api.get("/openapi.json"));
         assertThat(doc.get("openapi").stringValue()).startsWith("3.");
         Set<String> paths = new HashSet<>(doc.get("paths").propertyNames());
         assertThat(paths).contains("/jobs", "/jobs/{id}", "/jobs/{id}/cancel", "/hosts/register",
                 "/hosts/{id}/heartbeat", "/hosts/{id}/assignments", "/hosts", "/hosts/{name}/drain",
                 "/hosts/{name}/resume", "/healthz", "/openapi.json", "/jobs/{id}/logs/{rank}");
+    }
+
+    @Test
+    void aRegistrationRepeatedByTheSameAgentRunKeepsTheHostsJobs() {
+        String reg = "{\"name\":\"node-r\",\"gpus\":8,\"rack\":\"r1\",\"zone\":\"z1\",\"incarnation\":\"%s\"}";
+        JsonNode first = api.ok(api.post("/hosts/register", reg.formatted("run-1")));
+        long job = api.submit("j", 8, 8);
+        JsonNode running = api.awaitState(job, "RUNNING");
+
+        // the agent's first answer was lost, say: it asks again, and nothing is restarted
+        JsonNode again = api.ok(api.post("/hosts/register", reg.formatted("run-1")));
+        assertThat(again.get("generation").longValue()).isEqualTo(first.get("generation").longValue());
+        JsonNode still = api.job(job);
+        assertThat(still.get("state").stringValue()).isEqualTo("RUNNING");
+        assertThat(still.get("generation").longValue()).isEqualTo(running.get("generation").longValue());
+
+        // a new run of the agent: its predecessor's ranks are gone, so the job restarts
+        JsonNode other = api.ok(api.post("/hosts/register", reg.formatted("run-2")));
+        assertThat(other.get("generation").longValue()).isEqualTo(first.get("generation").longValue() + 1);
+        JsonNode restarted = api.job(job);
+        assertThat(restarted.get("restarts").intValue()).isEqualTo(1);
+        assertThat(restarted.get("events").toString()).contains("AGENT_RESTARTED");
     }
 }

@@ -41,6 +41,46 @@ final class AccessApi {
         r.post("/api/v1/tokens", this::create, Access.ADMIN);
         r.post("/api/v1/tokens/{id}/revoke", this::revoke, Access.ADMIN);
         r.get("/api/v1/audit", this::audit, Access.ADMIN);
+        r.post("/api/v1/session", this::signIn, Access.PUBLIC);
+        r.delete("/api/v1/session", ctx -> {
+            ctx.header("Set-Cookie", Guard.SESSION_COOKIE + "=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict");
+            Api.json(ctx, 200, Map.of("signedIn", false));
+        }, Access.PUBLIC);
+    }
+
+    /** Longest a browser keeps a session cookie; the token's own expiry, when sooner, wins. */
+    private static final long SESSION_SECONDS = 30L * 86_400;
+
+    /**
+     * Signs a browser in: checks the token in the body and sets it as an HttpOnly cookie (out of the
+     * page's scripts' reach), SameSite=Strict and, over HTTPS, Secure. The cookie is honoured for reads
+     * only; anyone who can sign in may read what their token may read, in the browser as in the API.
+     */
+    private void signIn(Context ctx) {
+        Body b = Body.parse(ctx.body(), Set.of("token"));
+        String token = b.string("token", true, null, 200).strip();
+        Tokens tokens = guard.tokens();
+        if (tokens == null) {
+            Api.json(ctx, 200, Map.of("signedIn", true, "authentication", false));
+            return;
+        }
+        Tokens.Check c = tokens.check(token);
+        if (c.principal() == null) throw new RequestError(401, "token", "not accepted: " + c.refusal());
+        if (!c.principal().role().person())
+            throw new RequestError(403, "token", "a " + c.principal().role().name().toLowerCase(Locale.ROOT)
+                    + " token is for agents, not for signing in");
+        TokenRecord t = tokens.get(c.principal().tokenId()).orElseThrow();
+        long maxAge = SESSION_SECONDS;
+        if (t.expiresAt() != null) maxAge = Math.max(1, Math.min(maxAge, (long) (t.expiresAt() - now())));
+        boolean https = "https".equalsIgnoreCase(ctx.scheme());
+        ctx.header("Set-Cookie", Guard.SESSION_COOKIE + "=" + token + "; Path=/; Max-Age=" + maxAge + "; HttpOnly; SameSite=Strict"
+                + (https ? "; Secure" : ""));
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("signedIn", true);
+        out.put("name", c.principal().name());
+        out.put("role", c.principal().role().name());
+        out.put("team", c.principal().team());
+        Api.json(ctx, 200, out);
     }
 
     private static double now() {

@@ -56,7 +56,8 @@ public final class Api {
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
     private static final Set<String> JOB_FIELDS = Set.of("name", "team", "gpus", "tp", "pp", "cp", "priority", "command",
             "maxRestarts", "checkpointDir");
-    private static final Set<String> HOST_FIELDS = Set.of("name", "gpus", "rack", "zone", "address", "gpuInfo");
+    private static final Set<String> HOST_FIELDS = Set.of("name", "gpus", "rack", "zone", "address", "gpuInfo",
+            "incarnation");
     private static final Set<String> GPU_INFO_FIELDS = Set.of("index", "uuid", "model", "memoryMiB");
     private static final Set<String> TASK_FIELDS = Set.of("job", "generation", "exits", "checkpointTime");
     private static final Set<String> EXIT_FIELDS = Set.of("rank", "code");
@@ -83,13 +84,28 @@ public final class Api {
         }
     }
 
-    /** A Javalin server with the routes, not started; {@code more} adds to its configuration (connectors, say). */
+    /** A Javalin server with the routes, not started. */
+    public Javalin create() {
+        return create(config -> { });
+    }
+
+    /**
+     * A Javalin server with the routes and those {@code more} declares (the dashboard, metrics, an HTTPS
+     * connector), not started. Routes {@code more} adds are guarded like these: a route declared without
+     * an {@link Access} is for admins only.
+     */
     public Javalin create(Consumer<JavalinConfig> more) {
         return Javalin.create(config -> {
-            more.accept(config);
             config.http.maxRequestSize = MAX_BODY_BYTES;
             // long polls end on their own after waitMs; the container must not cut them short
             config.http.asyncTimeout = MAX_WAIT_MS + 10_000;
+            // Jetty gives every connection its own header-field cache, a 96 KB trie; with one long poll
+            // open per agent that is 1.2 GB at 12,500 agents, and the collector thrashed long before.
+            // Parsing the few headers an agent sends costs far less than keeping them cached.
+            config.jetty.modifyHttpConfiguration(h -> h.setHeaderCacheSize(0));
+            // Javalin copies every response body through a fresh buffer of this size (Jetty's 32 KB output
+            // buffer by default): 32 KB of garbage per heartbeat answer of a few hundred bytes
+            config.http.responseBufferSize = 4096;
             config.startup.showJavalinBanner = false;
             config.jetty.modifyServer(server -> server.setErrorHandler(new JsonErrorHandler()));
             var r = config.routes;
@@ -134,6 +150,7 @@ public final class Api {
                 if (ctx.attribute(ANSWERED) == null) error(ctx, 404, "no such route: " + ctx.method() + " " + ctx.path(), null);
             });
             r.error(405, ctx -> error(ctx, 405, "method not allowed", null));
+            more.accept(config);
         });
     }
 
@@ -265,7 +282,8 @@ public final class Api {
             info.add(new GpuDescriptor(index, g.string("uuid", false, "", 128), g.string("model", false, "", 128),
                     g.longValue("memoryMiB", false, 0) == null ? 0 : g.longValue("memoryMiB", false, 0)));
         }
-        Registration reg = new Registration(name, gpus, rack, zone, address, info);
+        String incarnation = b.string("incarnation", false, null, 128);
+        Registration reg = new Registration(name, gpus, rack, zone, address, info, incarnation);
         Principal p = Guard.principal(ctx);
         Guard.target(ctx, "host " + name);
         Tokens tokens = guard.tokens();

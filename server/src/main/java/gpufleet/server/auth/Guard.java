@@ -34,6 +34,8 @@ import java.util.regex.Pattern;
  */
 public final class Guard {
     private static final System.Logger LOG = System.getLogger(Guard.class.getName());
+    /** The cookie a browser presents instead of the Authorization header, for reads only (see {@link #authenticate}). */
+    public static final String SESSION_COOKIE = "gpufleet_session";
     private static final String PRINCIPAL = "gpufleet.principal";
     private static final String REFUSAL = "gpufleet.refusal";
     private static final String TARGET = "gpufleet.audit.target";
@@ -70,6 +72,10 @@ public final class Guard {
             p = Principal.NO_AUTH;
         } else {
             String header = ctx.header("Authorization");
+            // a browser cannot put a header on the dashboard's page loads or its event stream, so reads may
+            // present the token in the session cookie instead; changes may not, so that another site cannot
+            // make a signed-in browser change anything (the cookie is SameSite=Strict besides)
+            String cookie = header == null && READS.contains(ctx.method()) ? ctx.cookie(SESSION_COOKIE) : null;
             if (header != null) {
                 if (header.length() < 7 || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
                     refusal = "the Authorization header must be 'Bearer <token>'";
@@ -78,6 +84,10 @@ public final class Guard {
                     p = c.principal();
                     refusal = c.refusal();
                 }
+            } else if (cookie != null && !cookie.isBlank()) {
+                Tokens.Check c = tokens.check(cookie.strip());
+                p = c.principal();
+                refusal = c.refusal() == null ? null : "the session's " + c.refusal() + "; sign in again";
             }
         }
         String client = p != null && !p.anyone() ? "token " + p.tokenId() : "address " + ctx.ip();

@@ -8,6 +8,7 @@ import gpufleet.server.store.JobRecord;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -33,7 +34,8 @@ final class AssignmentBook {
     private final Snapshot empty = new Snapshot(versions.get(), List.of());
     private final Map<String, Map<Long, Assignment>> byHost = new TreeMap<>(); // guarded by the controller's lock
     private final ConcurrentHashMap<String, Snapshot> published = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<String, CompletableFuture<Void>> waiters = new ConcurrentHashMap<>();
+    /** Each waiting poll's own future, by host; a poll that ends without a change takes itself out. */
+    private final ConcurrentHashMap<String, Set<CompletableFuture<Void>>> waiters = new ConcurrentHashMap<>();
 
     /** Port for a job's rendezvous: spread over a range, different across restarts of the same job. */
     static int masterPort(long job, int restart) {
@@ -97,30 +99,39 @@ final class AssignmentBook {
         Snapshot old = published.get(host);
         if (old != null && old.assignments().equals(list)) return;
         published.put(host, new Snapshot(versions.incrementAndGet(), list));
-        CompletableFuture<Void> w = waiters.remove(host);
-        if (w != null) w.complete(null);
+        Set<CompletableFuture<Void>> ws = waiters.remove(host);
+        if (ws != null) for (CompletableFuture<Void> w : ws) w.complete(null);
     }
 
     Snapshot of(String host) {
         return published.getOrDefault(host, empty);
     }
 
-    /** Completes when the host's version differs from {@code version}, or when the caller's wait ends. */
-    CompletableFuture<Void> changeAfter(String host, long version) {
-        CompletableFuture<Void> w = waiters.computeIfAbsent(host, h -> new CompletableFuture<>());
-        // checked after registering, so a publish between the caller's read and now is not missed
-        if (of(host).version() != version) return CompletableFuture.completedFuture(null);
-        return w;
+    /** Polls of this host waiting now. */
+    int waiting(String host) {
+        Set<CompletableFuture<Void>> ws = waiters.get(host);
+        return ws == null ? 0 : ws.size();
     }
 
     /**
-     * Releases every waiting poll. Polls that time out leave their callbacks on the host's future;
-     * completing it now and then bounds what accumulates on hosts whose work never changes.
+     * Completes when the host's version differs from {@code version}. The future is the caller's own: it
+     * may complete it itself when its wait ends, and is then forgotten, so polls that time out leave
+     * nothing behind and need no periodic release (which, releasing every poll at once, made all
+     * agents poll in step: a burst of thousands of answers every wait period).
      */
+    CompletableFuture<Void> changeAfter(String host, long version) {
+        CompletableFuture<Void> w = new CompletableFuture<>();
+        Set<CompletableFuture<Void>> ws = waiters.computeIfAbsent(host, h -> ConcurrentHashMap.newKeySet());
+        ws.add(w);
+        // checked after registering, so a publish between the caller's read and now is not missed
+        if (of(host).version() != version) w.complete(null);
+        w.whenComplete((x, e) -> ws.remove(w));
+        return w;
+    }
+
+    /** Answers every waiting poll now: the controller is stopping and its HTTP server goes next. */
     void wakeAll() {
-        for (String h : List.copyOf(waiters.keySet())) {
-            CompletableFuture<Void> w = waiters.remove(h);
-            if (w != null) w.complete(null);
-        }
+        for (Set<CompletableFuture<Void>> ws : waiters.values())
+            for (CompletableFuture<Void> w : List.copyOf(ws)) w.complete(null);
     }
 }

@@ -82,18 +82,17 @@ public final class Controller implements AutoCloseable {
 
     /** How long a host may stay silent before it is declared lost and its jobs restarted elsewhere. */
     public static final Duration DEFAULT_HEARTBEAT_TIMEOUT = Duration.ofSeconds(30);
-    /** Polls are released this often at most, so callbacks of timed-out polls do not pile up. */
-    private static final double WAKE_ALL_EVERY_SEC = 55;
 
     private final Store store;
     private final Clock clock;
     private final Policy policy;
     private final double heartbeatTimeoutSec;
     private final double startedAt;
-    private double lastWakeAll;
     private final ReentrantLock lock = new ReentrantLock();
     private final ScheduledExecutorService loop;
+    private final java.util.concurrent.ExecutorService answers = Executors.newVirtualThreadPerTaskExecutor();
     private volatile boolean halted;
+    private volatile java.util.function.LongConsumer cycleTimer = nanos -> { };
 
     // the in-memory view, guarded by lock
     private FleetLayout layout;
@@ -122,7 +121,6 @@ public final class Controller implements AutoCloseable {
         this.policy = policy;
         this.heartbeatTimeoutSec = heartbeatTimeout.toMillis() / 1000.0;
         this.startedAt = clock.millis() / 1000.0;
-        this.lastWakeAll = startedAt;
         this.loop = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "gpufleet-scheduler");
             t.setDaemon(true);
@@ -155,11 +153,18 @@ public final class Controller implements AutoCloseable {
 
     /** Rebuilds the in-memory view from the store. Caller holds the lock. */
     private void reload() {
+        reload(store.hosts());
+    }
+
+    /**
+     * Rebuilds the in-memory view from the store's jobs and these hosts, which must be the store's
+     * hosts as committed. Caller holds the lock.
+     */
+    private void reload(List<HostRecord> hosts) {
         waiting.clear();
         runningJobs.clear();
         storedReason.clear();
         runningRecords.clear();
-        List<HostRecord> hosts = store.hosts();
         Map<Long, HostRecord> byId = new HashMap<>();
         for (HostRecord h : hosts) byId.put(h.id(), h);
         hostsById = Map.copyOf(byId);
@@ -227,8 +232,11 @@ public final class Controller implements AutoCloseable {
     /** Runs one scheduling cycle now, in the caller's thread. Returns the number of decisions committed. */
     public int cycle() {
         lock.lock();
+        long began = System.nanoTime();
+        boolean ran = false;
         try {
             if (halted || scheduler == null || waiting.isEmpty()) return 0;
+            ran = true;
             double now = now();
             List<Job> queue = new ArrayList<>(waiting.values());
             if (!policy.order().dynamic()) queue.sort(policy.order().comparator());
@@ -297,7 +305,13 @@ public final class Controller implements AutoCloseable {
             return result.decisions().size();
         } finally {
             lock.unlock();
+            if (ran) cycleTimer.accept(System.nanoTime() - began);
         }
+    }
+
+    /** Tells {@code timer} how long each cycle that had jobs to consider took, in nanoseconds, commit included. */
+    public void onCycle(java.util.function.LongConsumer timer) {
+        this.cycleTimer = timer;
     }
 
     private static String describe(List<HostGpus> where) {
@@ -467,25 +481,33 @@ public final class Controller implements AutoCloseable {
         try {
             double now = now();
             var existing = store.hostByName(r.name());
+            int[] jobs = new int[0];
             if (existing.isPresent()) {
                 HostRecord e = existing.get();
                 boolean reshaped = e.gpus() != r.gpus() || !e.rack().equals(r.rack()) || !e.zone().equals(r.zone());
                 int h = layout.indexOf(r.name());
-                int[] jobs = h >= 0 ? state.jobsOn(h) : new int[0];
+                jobs = h >= 0 ? state.jobsOn(h) : new int[0];
                 if (reshaped && jobs.length > 0)
                     throw RequestError.conflict("name", "host " + r.name() + " runs jobs "
                             + java.util.Arrays.toString(jobs) + "; it cannot change its GPUs, rack or zone now");
-                for (int job : jobs) interrupt(job, "agent on " + r.name() + " restarted", "AGENT_RESTARTED", now);
             }
+            // hostsById is re-read after every change to a host, so it is what the store holds: reading
+            // every host back from the database here made each registration O(hosts) in SQL and JSON,
+            // and registering a fleet of 12,500 hosts quadratic (minutes)
             List<HostRecord> after = new ArrayList<>();
-            for (HostRecord h : store.hosts()) if (!h.name().equals(r.name())) after.add(h);
+            for (HostRecord h : hostsById.values()) if (!h.name().equals(r.name())) after.add(h);
             after.add(new HostRecord(0, r.name(), r.rack(), r.zone(), r.gpus(), HostStatus.UP));
             if (FleetLayout.slotCount(after) > FleetLayout.MAX_SLOTS)
                 throw RequestError.badRequest("rack", "this rack and zone would make the fleet's layout too sparse ("
                         + FleetLayout.slotCount(after) + " slots > " + FleetLayout.MAX_SLOTS + ")");
             rec = store.registerHost(r, r.address() != null ? r.address() : remoteAddress, now);
+            // a new generation means a new agent process: what the old one ran is gone. The same
+            // generation means the same run of the agent asking again, and its ranks are still there.
+            if (existing.isPresent() && rec.generation() != existing.get().generation())
+                for (int job : jobs) interrupt(job, "agent on " + r.name() + " restarted", "AGENT_RESTARTED", now);
+            after.set(after.size() - 1, rec);
             lastSeen.put(rec.id(), now);
-            reload();
+            reload(after);
         } finally {
             lock.unlock();
         }
@@ -634,25 +656,16 @@ public final class Controller implements AutoCloseable {
     public CompletableFuture<HeartbeatReply> awaitAssignments(long hostId, long generation, long version, long waitMs) {
         HostRecord h = fenced(hostId, generation);
         CompletableFuture<Void> change = book.changeAfter(h.name(), version);
-        // the host's wait is shared by its polls: this poll's timeout must end this poll only, or every
-        // later poll of the same version would find it completed and return at once
-        CompletableFuture<Void> mine = new CompletableFuture<>();
-        // a controller that has stopped answers no more polls: their requests are gone with its HTTP server
-        Runnable end = () -> {
-            if (!halted) mine.complete(null);
-        };
-        change.whenComplete((x, e) -> end.run());
-        CompletableFuture.delayedExecutor(waitMs, TimeUnit.MILLISECONDS).execute(end);
-        return mine.thenApply(x -> reply(hostsById.getOrDefault(hostId, h)));
+        if (halted) change.complete(null); // halt() may have woken the waiters just before this one joined
+        // answered on a thread of its own: a change is published under the lock, and timeouts fire on
+        // the JDK's single timer thread, which must not write thousands of answers one after another
+        return change.completeOnTimeout(null, waitMs, TimeUnit.MILLISECONDS)
+                .thenApplyAsync(x -> reply(hostsById.getOrDefault(hostId, h)), answers);
     }
 
     /** Declares lost every host silent for longer than the timeout, restarting its jobs elsewhere. */
     public void checkLiveness() {
         double now = now();
-        if (now - lastWakeAll > WAKE_ALL_EVERY_SEC) {
-            lastWakeAll = now;
-            book.wakeAll();
-        }
         List<HostRecord> silent = new ArrayList<>();
         for (HostRecord h : hostsById.values()) {
             if (h.status() == HostStatus.DOWN) continue;
@@ -779,11 +792,15 @@ public final class Controller implements AutoCloseable {
     public void halt() {
         halted = true;
         loop.shutdownNow();
+        // answer waiting polls now, while the HTTP server can still send the answers: a poll left to time
+        // out after the server stopped completes on a recycled request
+        book.wakeAll();
     }
 
     @Override
     public void close() {
         halt();
+        answers.shutdown();
         try {
             loop.awaitTermination(5, TimeUnit.SECONDS);
         } catch (InterruptedException e) {

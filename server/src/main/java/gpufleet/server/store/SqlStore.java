@@ -39,7 +39,7 @@ import java.util.Optional;
 public final class SqlStore implements Store {
     /** Migrations in order; the version is the number after the V. */
     static final List<String> MIGRATIONS = List.of("V1__initial_schema.sql", "V2__agents_and_accounting.sql",
-            "V3__tokens_audit_and_job_hosts.sql");
+            "V3__agent_incarnation.sql", "V4__tokens_audit_and_job_hosts.sql");
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
     private static final TypeReference<List<HostGpus>> PLACEMENT = new TypeReference<>() {};
@@ -171,14 +171,16 @@ public final class SqlStore implements Store {
             long id = nextId("hosts");
             try (PreparedStatement p = conn.prepareStatement("""
                     INSERT INTO hosts (id, name, rack, zone, gpus, status, last_heartbeat, generation, registered_at,
-                        address, gpu_info)
-                    VALUES (?, ?, ?, ?, ?, 'UP', ?, 1, ?, ?, ?)
+                        address, gpu_info, incarnation)
+                    VALUES (?, ?, ?, ?, ?, 'UP', ?, 1, ?, ?, ?, ?)
                     ON CONFLICT (name) DO UPDATE SET rack = excluded.rack, zone = excluded.zone,
                         gpus = excluded.gpus, last_heartbeat = excluded.last_heartbeat,
                         address = excluded.address, gpu_info = excluded.gpu_info,
                         status = CASE WHEN hosts.status = 'DOWN' THEN 'UP' ELSE hosts.status END,
                         status_reason = CASE WHEN hosts.status = 'DOWN' THEN '' ELSE hosts.status_reason END,
-                        generation = hosts.generation + 1""")) {
+                        incarnation = excluded.incarnation,
+                        generation = CASE WHEN hosts.incarnation IS NOT NULL AND hosts.incarnation = excluded.incarnation
+                            THEN hosts.generation ELSE hosts.generation + 1 END""")) {
                 p.setLong(1, id);
                 p.setString(2, r.name());
                 p.setString(3, r.rack());
@@ -188,6 +190,7 @@ public final class SqlStore implements Store {
                 p.setDouble(7, now);
                 p.setString(8, address);
                 p.setString(9, JSON.writeValueAsString(r.gpuInfo()));
+                p.setString(10, r.incarnation());
                 p.executeUpdate();
             }
             return queryHosts("SELECT * FROM hosts WHERE name = ?", r.name()).getFirst();

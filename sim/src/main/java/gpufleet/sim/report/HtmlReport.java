@@ -25,9 +25,10 @@ import gpufleet.sim.report.SimReport.TeamRow;
 
 /**
  * Renders a {@link SimReport} as one self-contained HTML page: inline CSS ({@link Style}), charts as
- * inline SVG ({@link Charts}), no script and nothing fetched from the network, so the file can be
- * mailed or opened offline. Every string from the report is escaped. Deterministic: the same report
- * gives the same page.
+ * inline SVG ({@link Charts}), the shared script inline ({@link Script}: sortable tables), nothing
+ * fetched from the network, so the file can be mailed or opened offline, and it reads the same with
+ * scripts off. Every string from the report is escaped. Deterministic: the same report gives the
+ * same page.
  */
 public final class HtmlReport {
 
@@ -72,8 +73,15 @@ public final class HtmlReport {
         largeJobs(h, r.largeJobs());
         rejected(h, r.rejectedJobs());
         notes(h);
-        h.append("</main>\n</body>\n</html>\n");
+        h.append("</main>\n<script>\n").append(inlineScript()).append("</script>\n</body>\n</html>\n");
         return h.toString();
+    }
+
+    private static String inlineScript() {
+        String js = Script.js();
+        // the HTML parser ends a script at the first "</script", wherever it is
+        if (js.toLowerCase(Locale.ROOT).contains("</script")) throw new IllegalStateException("gpufleet.js cannot be inlined");
+        return js;
     }
 
     private static String title(Scenario s) {
@@ -309,22 +317,23 @@ public final class HtmlReport {
         }
         rows.sort(Comparator.comparingDouble((TeamRow t) -> -finite(t.gpuHours())).thenComparing(t -> nz(t.team())));
         double max = rows.stream().mapToDouble(t -> finite(t.gpuHours())).max().orElse(0);
-        h.append("<div class=\"scroll\"><table><thead><tr><th>Team</th><th>Jobs</th><th>Completed</th>")
+        h.append("<div class=\"scroll\"><table class=\"sortable\" id=\"teams\"><thead><tr><th>Team</th><th>Jobs</th><th>Completed</th>")
          .append("<th>GPU-hours</th><th>Productive</th><th>Cost</th><th>Energy</th><th>Mean wait</th>")
          .append("<th>Interruptions</th></tr></thead><tbody>\n");
         for (TeamRow t : rows) {
             double frac = max > 0 ? finite(t.gpuHours()) / max : 0;
             h.append("<tr><td>").append(Html.esc(t.team())).append("</td>");
-            td(h, Fmt.count(t.jobs()));
-            td(h, Fmt.count(t.completed()));
-            h.append("<td class=\"barcell\"><div class=\"hbar\"><span>").append(Html.esc(Fmt.compact(t.gpuHours())))
+            td(h, Fmt.count(t.jobs()), t.jobs());
+            td(h, Fmt.count(t.completed()), t.completed());
+            h.append("<td class=\"barcell\" data-sort=\"").append(sortKey(t.gpuHours())).append("\"><div class=\"hbar\"><span>")
+             .append(Html.esc(Fmt.compact(t.gpuHours())))
              .append("</span><span class=\"track\"><span class=\"fill\" style=\"width:")
              .append(String.format(Locale.ROOT, "%.1f", 100 * frac)).append("%\"></span></span></div></td>");
-            td(h, Fmt.compact(t.productiveGpuHours()));
-            td(h, Fmt.usd(t.costUsd()));
-            td(h, Fmt.mwh(t.energyMWh()));
-            td(h, Fmt.duration(t.meanQueueWait()));
-            td(h, Fmt.count(t.interruptions()));
+            td(h, Fmt.compact(t.productiveGpuHours()), t.productiveGpuHours());
+            td(h, Fmt.usd(t.costUsd()), t.costUsd());
+            td(h, Fmt.mwh(t.energyMWh()), t.energyMWh());
+            td(h, Fmt.duration(t.meanQueueWait()), t.meanQueueWait());
+            td(h, Fmt.count(t.interruptions()), t.interruptions());
             h.append("</tr>\n");
         }
         h.append("</tbody></table></div>\n</section>\n");
@@ -339,7 +348,7 @@ public final class HtmlReport {
             h.append("<p class=\"empty\">No large jobs.</p>\n</section>\n");
             return;
         }
-        h.append("<div class=\"scroll\"><table><thead><tr><th>Job</th><th>GPUs</th><th>State</th><th>Wall</th>")
+        h.append("<div class=\"scroll\"><table class=\"sortable\" id=\"large-jobs\"><thead><tr><th>Job</th><th>GPUs</th><th>State</th><th>Wall</th>")
          .append("<th>Productive</th><th>Lost</th><th>Checkpoint</th><th>Restart</th><th>Wait</th>")
          .append("<th>Restarts</th><th>ETTR</th><th>Progress</th></tr></thead><tbody>\n");
         for (JobRow j : rows) {
@@ -347,18 +356,19 @@ public final class HtmlReport {
             String badge = BADGES.contains(state) ? state : "other";
             h.append("<tr><td>").append(Html.esc(j.name())).append(" <span class=\"muted\">")
              .append(Html.esc(j.team())).append("</span></td>");
-            td(h, Fmt.count(j.gpus()));
+            td(h, Fmt.count(j.gpus()), j.gpus());
             h.append("<td><span class=\"badge ").append(badge).append("\">").append(Html.esc(state)).append("</span></td>");
-            td(h, Fmt.duration(j.wallTime()));
-            td(h, Fmt.duration(j.productiveTime()));
-            td(h, Fmt.duration(j.lostTime()));
-            td(h, Fmt.duration(j.checkpointTime()));
-            td(h, Fmt.duration(j.restartTime()));
-            td(h, Fmt.duration(j.waitTime()));
-            h.append("<td title=\"").append(Html.esc(causes(j.interruptionsByCause()))).append("\">")
+            td(h, Fmt.duration(j.wallTime()), j.wallTime());
+            td(h, Fmt.duration(j.productiveTime()), j.productiveTime());
+            td(h, Fmt.duration(j.lostTime()), j.lostTime());
+            td(h, Fmt.duration(j.checkpointTime()), j.checkpointTime());
+            td(h, Fmt.duration(j.restartTime()), j.restartTime());
+            td(h, Fmt.duration(j.waitTime()), j.waitTime());
+            h.append("<td data-sort=\"").append(j.restarts()).append("\" title=\"")
+             .append(Html.esc(causes(j.interruptionsByCause()))).append("\">")
              .append(Html.esc(Fmt.count(j.restarts()))).append("</td>");
-            td(h, Fmt.percent(j.ettr()));
-            td(h, Fmt.percent(j.progress()));
+            td(h, Fmt.percent(j.ettr()), j.ettr());
+            td(h, Fmt.percent(j.progress()), j.progress());
             h.append("</tr>\n");
         }
         h.append("</tbody></table></div>\n</section>\n");
@@ -401,6 +411,17 @@ public final class HtmlReport {
 
     private static void td(StringBuilder h, String text) {
         h.append("<td>").append(Html.esc(text)).append("</td>");
+    }
+
+    /** A cell that sorts by {@code value} rather than by its text ("12.3k", "4.5 h"). */
+    private static void td(StringBuilder h, String text, double value) {
+        h.append("<td data-sort=\"").append(sortKey(value)).append("\">").append(Html.esc(text)).append("</td>");
+    }
+
+    /** A sort key the shared script reads as a number; empty (sorts first) when not finite. */
+    private static String sortKey(double v) {
+        if (!Double.isFinite(v)) return "";
+        return v == Math.rint(v) && Math.abs(v) < 1e15 ? Long.toString((long) v) : Double.toString(v);
     }
 
     /** The job the timeline follows: the one with most GPUs, the first on ties. */

@@ -2,8 +2,9 @@ package gpufleet.sim.report;
 
 /**
  * The stylesheet shared by the HTML report and the dashboard: a light theme, system fonts, a
- * responsive single column of panels, figure cards, tables, and the classes that {@link Charts}
- * puts on its SVG elements. No web fonts and no external resources.
+ * responsive single column of panels, figure cards, tables (sortable by {@link Script}), and the
+ * classes that {@link Charts} puts on its SVG elements. No web fonts and no external resources. The
+ * dashboard serves exactly this text and adds only its own layout on top.
  */
 public final class Style {
 
@@ -85,6 +86,12 @@ public final class Style {
             .note { color: var(--muted); font-size: 12.5px; margin-top: 22px; line-height: 1.55; }
             .note b { color: var(--fg); font-weight: 600; }
             .empty { color: var(--muted); font-style: italic; margin: 10px 0 4px; }
+            a { color: var(--blue); }
+            :focus-visible { outline: 2px solid var(--blue); outline-offset: 2px; border-radius: 2px; }
+            th button.sort { font: inherit; color: inherit; background: none; border: 0; padding: 0; margin: 0; cursor: pointer; text-align: inherit; }
+            th button.sort::after { content: "\\2195"; color: var(--faint); margin-left: 4px; font-size: 11px; }
+            th[aria-sort="ascending"] button.sort::after { content: "\\25B2"; color: var(--fg); }
+            th[aria-sort="descending"] button.sort::after { content: "\\25BC"; color: var(--fg); }
             @media (max-width: 640px) { main { padding: 16px 10px 40px; } h1 { font-size: 20px; } .card .v { font-size: 22px; } }
             """.formatted(Palette.BLUE, Palette.ORANGE, Palette.SKY_BLUE, Palette.BLUISH_GREEN, Palette.VERMILLION,
             Palette.REDDISH_PURPLE, Palette.LIGHT_GREY);

@@ -138,13 +138,10 @@ class RealTracesTest {
         assertThat(TraceFormats.read(p, "auto").format()).isEqualTo(format);
     }
 
-    /** A sanity bound, not a benchmark: the whole of philly.csv well within two seconds. */
+    /** Every row of philly.csv becomes a job (how fast is for the benchmarks, not a test on a shared machine). */
     @Test
-    void phillyReadsQuickly() {
-        long start = System.nanoTime();
+    void phillyReadsWhole() {
         Trace t = TraceFormats.read(SharedTraces.philly(), "philly");
-        double seconds = (System.nanoTime() - start) / 1e9;
         assertThat(t.jobs()).hasSize(82_182);
-        assertThat(seconds).isLessThan(2.0);
     }
 }

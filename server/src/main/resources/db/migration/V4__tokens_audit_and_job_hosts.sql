@@ -1,4 +1,4 @@
--- gpufleet controller schema, version 3: who may do what, what they did, and where each run ran.
+-- gpufleet controller schema, version 4: who may do what, what they did, and where each run ran.
 
 -- API tokens. The token itself is shown once, when it is made, and never stored: only its SHA-256.
 -- role: ADMIN, MEMBER (of team), VIEWER, JOIN (registers agents), AGENT (one host's credential, host).
