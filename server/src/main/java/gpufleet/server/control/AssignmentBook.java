@@ -107,10 +107,13 @@ final class AssignmentBook {
         return published.getOrDefault(host, empty);
     }
 
-    /** Polls of this host waiting now. */
+    /**
+     * Polls of this host waiting now. A poll that has ended is not counted even before its removal has
+     * run: that runs as one of the future's callbacks, in no order with the ones its caller added.
+     */
     int waiting(String host) {
         Set<CompletableFuture<Void>> ws = waiters.get(host);
-        return ws == null ? 0 : ws.size();
+        return ws == null ? 0 : (int) ws.stream().filter(w -> !w.isDone()).count();
     }
 
     /**
