@@ -128,6 +128,8 @@ public final class ControllerBench {
     private final Latencies register = new Latencies();
     private final Latencies pollNow = new Latencies();
     private final Latencies heartbeat = new Latencies();
+    /** The heartbeats that report ranks ending: the controller takes its lock for them. */
+    private final Latencies heartbeatExits = new Latencies();
     private final Latencies submit = new Latencies();
     private final Latencies jobGet = new Latencies();
     private final AtomicLong longPollChanges = new AtomicLong();
@@ -316,6 +318,7 @@ public final class ControllerBench {
 
         List<RouteStats> routes = new ArrayList<>();
         routes.add(stats("heartbeat", "window", heartbeat.summary(), windowSec));
+        routes.add(stats("  of which with exits", "window", heartbeatExits.summary(), windowSec));
         routes.add(stats("submit", "window", submit.summary(), windowSec));
         routes.add(stats("job get", "window", jobGet.summary(), windowSec));
         routes.add(stats("register", "registration", register.summary(), registrationSec));
@@ -429,7 +432,11 @@ public final class ControllerBench {
             long wake = Math.min(regular, a.nextEnd(now));
             if (wake > now) Thread.sleep(Duration.ofNanos(wake - now));
             now = System.nanoTime();
-            Http.Response r = call("POST", "/hosts/" + a.id() + "/heartbeat", a.heartbeat(now), heartbeat, false);
+            var hb = a.heartbeat(now);
+            boolean exits = hb.tasks().stream().anyMatch(t -> !t.exits().isEmpty());
+            long t0 = System.nanoTime();
+            Http.Response r = call("POST", "/hosts/" + a.id() + "/heartbeat", hb, heartbeat, false);
+            if (exits && r != null && r.status() == 200 && inWindow(t0)) heartbeatExits.record(t0, System.nanoTime() - t0);
             if (r != null && r.status() == 200) applyReply(a, r.body());
             if (now >= regular) {
                 regular += interval;
