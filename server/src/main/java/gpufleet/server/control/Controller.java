@@ -105,6 +105,15 @@ public final class Controller implements AutoCloseable {
     private final Map<Integer, JobRecord> runningRecords = new HashMap<>();
     private final Map<Integer, BitSet> ranksDone = new HashMap<>();
     private final AssignmentBook book = new AssignmentBook();
+    /**
+     * Hosts registered since the layout was last built. A new host joins the layout, and so the
+     * scheduler's view, at the next rebuild; rebuilding is O(hosts), so doing it once per registration
+     * made a fleet of 12,500 agents joining at once quadratic (minutes of the lock held).
+     */
+    private boolean layoutBehind;
+    private int layoutHosts;
+    private int layoutBuilds;
+    private final java.util.concurrent.atomic.AtomicInteger registering = new java.util.concurrent.atomic.AtomicInteger();
 
     // read without the lock by heartbeats and polls
     private volatile Map<Long, HostRecord> hostsById = Map.of();
@@ -169,6 +178,9 @@ public final class Controller implements AutoCloseable {
         for (HostRecord h : hosts) byId.put(h.id(), h);
         hostsById = Map.copyOf(byId);
         layout = FleetLayout.of(hosts);
+        layoutBehind = false;
+        layoutHosts = hosts.size();
+        layoutBuilds++;
         state = layout == null ? null : layout.newState();
         running = layout == null ? null : new RunningSet(layout.topology());
         scheduler = layout == null ? null : new Scheduler(layout.topology(), policy);
@@ -190,6 +202,19 @@ public final class Controller implements AutoCloseable {
         book.rebuild(runningRecords.values(), this::addressOf);
         ranksDone.keySet().retainAll(runningJobs.keySet());
         if (layout != null) layout.applyStatuses(state);
+    }
+
+    /** Brings the layout up to the hosts registered since it was built. Caller holds the lock. */
+    private void catchUp() {
+        if (layoutBehind) reload(List.copyOf(hostsById.values()));
+    }
+
+    /** The core's id of a host, building the layout first if the host joined since. Caller holds the lock. */
+    private int hostIndex(String name) {
+        int i = layout == null ? -1 : layout.indexOf(name);
+        if (i >= 0 || !layoutBehind) return i;
+        catchUp();
+        return layout.indexOf(name);
     }
 
     private static Job toJob(JobRecord r) {
@@ -235,6 +260,11 @@ public final class Controller implements AutoCloseable {
         long began = System.nanoTime();
         boolean ran = false;
         try {
+            // while agents are still joining, rebuild only once the fleet has grown by an eighth: the
+            // rebuilds then cost O(hosts) in all, and the cycle after the last registration takes every host
+            if (layoutBehind && !halted && !waiting.isEmpty()
+                    && (registering.get() == 0 || hostsById.size() - layoutHosts >= Math.max(1, layoutHosts / 8)))
+                catchUp();
             if (halted || scheduler == null || waiting.isEmpty()) return 0;
             ran = true;
             double now = now();
@@ -338,6 +368,9 @@ public final class Controller implements AutoCloseable {
         try {
             if (store.teams().stream().noneMatch(t -> t.name().equals(j.team())))
                 throw RequestError.badRequest("team", "unknown team '" + j.team() + "'");
+            // hosts that joined since the layout was built may be what makes the job fit
+            if (layoutBehind && (layout == null || j.tp() > layout.maxHostGpus() || j.gpus() > layout.largestPoolFor(j.tp())))
+                catchUp();
             if (layout == null)
                 throw RequestError.badRequest("gpus", "needs " + j.gpus() + " GPUs but no host is registered");
             if (j.tp() > layout.maxHostGpus())
@@ -477,39 +510,48 @@ public final class Controller implements AutoCloseable {
      */
     public HostRecord registerHost(Registration r, String remoteAddress) {
         HostRecord rec;
+        registering.incrementAndGet();
         lock.lock();
         try {
             double now = now();
             var existing = store.hostByName(r.name());
             int[] jobs = new int[0];
+            boolean reshaped = false;
             if (existing.isPresent()) {
                 HostRecord e = existing.get();
-                boolean reshaped = e.gpus() != r.gpus() || !e.rack().equals(r.rack()) || !e.zone().equals(r.zone());
-                int h = layout.indexOf(r.name());
+                reshaped = e.gpus() != r.gpus() || !e.rack().equals(r.rack()) || !e.zone().equals(r.zone());
+                int h = layout == null ? -1 : layout.indexOf(r.name());
                 jobs = h >= 0 ? state.jobsOn(h) : new int[0];
                 if (reshaped && jobs.length > 0)
                     throw RequestError.conflict("name", "host " + r.name() + " runs jobs "
                             + java.util.Arrays.toString(jobs) + "; it cannot change its GPUs, rack or zone now");
             }
-            // hostsById is re-read after every change to a host, so it is what the store holds: reading
-            // every host back from the database here made each registration O(hosts) in SQL and JSON,
-            // and registering a fleet of 12,500 hosts quadratic (minutes)
-            List<HostRecord> after = new ArrayList<>();
-            for (HostRecord h : hostsById.values()) if (!h.name().equals(r.name())) after.add(h);
-            after.add(new HostRecord(0, r.name(), r.rack(), r.zone(), r.gpus(), HostStatus.UP));
-            if (FleetLayout.slotCount(after) > FleetLayout.MAX_SLOTS)
+            HostRecord planned = new HostRecord(0, r.name(), r.rack(), r.zone(), r.gpus(), HostStatus.UP);
+            long slots = FleetLayout.slotCountWith(hostsById.values(), planned);
+            if (slots > FleetLayout.MAX_SLOTS)
                 throw RequestError.badRequest("rack", "this rack and zone would make the fleet's layout too sparse ("
-                        + FleetLayout.slotCount(after) + " slots > " + FleetLayout.MAX_SLOTS + ")");
+                        + slots + " slots > " + FleetLayout.MAX_SLOTS + ")");
             rec = store.registerHost(r, r.address() != null ? r.address() : remoteAddress, now);
-            // a new generation means a new agent process: what the old one ran is gone. The same
-            // generation means the same run of the agent asking again, and its ranks are still there.
-            if (existing.isPresent() && rec.generation() != existing.get().generation())
-                for (int job : jobs) interrupt(job, "agent on " + r.name() + " restarted", "AGENT_RESTARTED", now);
-            after.set(after.size() - 1, rec);
             lastSeen.put(rec.id(), now);
-            reload(after);
+            // hostsById is kept equal to what the store holds after every change to a host, so the
+            // layout can be built from it rather than from every host read back from the database
+            Map<Long, HostRecord> byId = new HashMap<>(hostsById);
+            byId.put(rec.id(), rec);
+            if (!reshaped && jobs.length == 0) {
+                // nothing runs there: the host may wait for the next rebuild to be offered work,
+                // and an unchanged host's old place in the layout stays right meanwhile
+                hostsById = Map.copyOf(byId);
+                layoutBehind = true;
+            } else {
+                // a new generation means a new agent process: what the old one ran is gone. The same
+                // generation means the same run of the agent asking again, and its ranks are still there.
+                if (rec.generation() != existing.get().generation())
+                    for (int job : jobs) interrupt(job, "agent on " + r.name() + " restarted", "AGENT_RESTARTED", now);
+                reload(List.copyOf(byId.values()));
+            }
         } finally {
             lock.unlock();
+            registering.decrementAndGet();
         }
         trigger();
         return rec.withLastHeartbeat(lastSeen.get(rec.id()));
@@ -566,7 +608,8 @@ public final class Controller implements AutoCloseable {
         if (h.status() == HostStatus.DOWN) {
             // it was declared lost and is back: its old work was already restarted elsewhere
             store.setHostStatus(h.id(), HostStatus.UP, "", List.of());
-            state.setStatus(layout.indexOf(h.name()), HostStatus.UP);
+            int hi = hostIndex(h.name()); // first: it may rebuild the state
+            state.setStatus(hi, HostStatus.UP);
             refreshHosts();
             h = hostsById.get(hostId);
             changed = true;
@@ -629,7 +672,7 @@ public final class Controller implements AutoCloseable {
         String reason = why.toString();
         HostStatus status = h.status() == HostStatus.DOWN ? HostStatus.DOWN : HostStatus.DRAINING;
         store.setHostStatus(h.id(), status, reason, unhealthy.stream().sorted().distinct().toList());
-        int hi = layout.indexOf(h.name());
+        int hi = hostIndex(h.name());
         state.setStatus(hi, status);
         for (int job : state.jobsOn(hi)) {
             JobRecord r = runningRecords.get(job);
@@ -693,7 +736,7 @@ public final class Controller implements AutoCloseable {
 
     /** Marks a host DOWN and restarts its jobs elsewhere. Caller holds the lock and refreshes the hosts after. */
     private void lose(HostRecord h, String cause, String statusReason, double now) {
-        int hi = layout.indexOf(h.name());
+        int hi = hostIndex(h.name());
         for (int job : state.jobsOn(hi)) interrupt(job, cause, "HOST_LOST", now);
         store.setHostStatus(h.id(), HostStatus.DOWN, statusReason, h.unhealthyGpus());
         state.setStatus(hi, HostStatus.DOWN);
@@ -744,7 +787,8 @@ public final class Controller implements AutoCloseable {
             } else {
                 store.setHostStatus(h.id(), status, reason == null ? "drained by an operator" : reason, h.unhealthyGpus());
             }
-            state.setStatus(layout.indexOf(name), status);
+            int hi = hostIndex(name); // first: it may rebuild the state
+            state.setStatus(hi, status);
             refreshHosts();
         } finally {
             lock.unlock();
@@ -761,6 +805,16 @@ public final class Controller implements AutoCloseable {
     }
 
     // ---- inspection ----------------------------------------------------------------------------
+
+    /** How many times the layout has been built since this controller started. */
+    int layoutBuilds() {
+        lock.lock();
+        try {
+            return layoutBuilds;
+        } finally {
+            lock.unlock();
+        }
+    }
 
     /** Who holds each GPU in the in-memory fleet state: host name → GPU index → job id. */
     public Map<String, Map<Integer, Integer>> gpuOwners() {

@@ -79,14 +79,26 @@ public final class FleetLayout {
         return new FleetLayout(topo, slots.toArray(HostRecord[]::new), maxHost, largest);
     }
 
-    /** Grid slots a layout of these hosts would have (to refuse a registration that would make it absurd). */
-    public static long slotCount(List<HostRecord> hosts) {
-        Map<Integer, List<HostRecord>> byGpus = new TreeMap<>();
-        for (HostRecord h : hosts) byGpus.computeIfAbsent(h.gpus(), k -> new ArrayList<>()).add(h);
+    /**
+     * Grid slots the layout would have once {@code host} joins these hosts (taking the place of a
+     * host of the same name), to refuse a registration that would make it absurd. Counts only, no
+     * sorting: it runs on every registration.
+     */
+    public static long slotCountWith(java.util.Collection<HostRecord> hosts, HostRecord host) {
+        // GPUs per host → zone → rack → hosts in it
+        Map<Integer, Map<String, Map<String, Integer>>> classes = new HashMap<>();
+        java.util.function.Consumer<HostRecord> count = h -> classes.computeIfAbsent(h.gpus(), k -> new HashMap<>())
+                .computeIfAbsent(h.zone(), k -> new HashMap<>()).merge(h.rack(), 1, Integer::sum);
+        for (HostRecord h : hosts) if (!h.name().equals(host.name())) count.accept(h);
+        count.accept(host);
         long n = 0;
-        for (var hs : byGpus.values()) {
-            Grid g = grid(hs);
-            n += (long) g.zones.size() * g.racksPerZone * g.hostsPerRack;
+        for (var zones : classes.values()) {
+            int racks = 1, perRack = 1;
+            for (var rackCounts : zones.values()) {
+                racks = Math.max(racks, rackCounts.size());
+                for (int c : rackCounts.values()) perRack = Math.max(perRack, c);
+            }
+            n += (long) zones.size() * racks * perRack;
         }
         return n;
     }
