@@ -95,6 +95,10 @@ final class ControllerBenchCommand implements Callable<Integer> {
     @Option(names = "--timeline", paramLabel = "FILE", description = "write the window second by second (CSV) here")
     String timeline;
 
+    @Option(names = "--no-auth", description = "run the controller without tokens (every agent then counts as one client, "
+            + "so without a rate limit too); by default agents join with a join token and use their hosts' credentials")
+    boolean noAuth;
+
     @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", description = "table (default) or json")
     ControllerClient.Format format = ControllerClient.Format.table;
 
@@ -103,7 +107,7 @@ final class ControllerBenchCommand implements Callable<Integer> {
         if (jobSeconds.size() != 2) throw new IllegalArgumentException("--job-seconds takes MIN,MAX");
         var cfg = new ControllerBench.Config(agents, gpusPerAgent, heartbeat, duration, warmup, submitRate, hostsPerRack,
                 racksPerZone, longPoll, probeEvery, probeGpus, probeSeconds, jobSeconds.get(0), jobSeconds.get(1),
-                controllerHeap, controllerOpts, jfr, registerConcurrency, client, clients, maxConnections, seed, keep, timeline);
+                controllerHeap, controllerOpts, jfr, registerConcurrency, client, clients, maxConnections, seed, keep, timeline, !noAuth);
         ControllerBench.Result r = new ControllerBench(cfg, System.err).run();
         if (format == ControllerClient.Format.json) System.out.println(ControllerClient.JSON.writeValueAsString(r));
         else print(r);
@@ -114,9 +118,10 @@ final class ControllerBenchCommand implements Callable<Integer> {
         var c = r.config();
         var out = System.out;
         out.printf(Locale.ROOT, "controller benchmark: %,d agents x %d GPUs = %,d GPUs (racks of %d hosts, zones of %d racks), "
-                        + "heartbeat %s s, %s jobs/s, window %s s after %s s warm-up%n", r.agentsRegistered(), c.gpusPerAgent(),
+                        + "heartbeat %s s, %s jobs/s, window %s s after %s s warm-up; %s%n", r.agentsRegistered(), c.gpusPerAgent(),
                 r.gpus(), c.hostsPerRack(), c.racksPerZone(), num(c.heartbeatSec()), num(c.submitRate()),
-                num(c.durationSec()), num(c.warmupSec()));
+                num(c.durationSec()), num(c.warmupSec()),
+                c.auth() ? "tokens on every call (host credentials, rate limit 1,000/s a client)" : "no authentication, no rate limit");
         out.printf(Locale.ROOT, "registration: %,d hosts in %.1f s; long polls held by %,d agents%s%n", r.agentsRegistered(),
                 r.registrationSec(), r.longPollAgents(), r.longPollNote().isEmpty() ? "" : " (" + r.longPollNote() + ")");
         out.println();

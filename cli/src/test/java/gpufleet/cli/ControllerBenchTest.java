@@ -17,6 +17,8 @@ class ControllerBenchTest {
         JsonNode j = ControllerClient.JSON.readTree(r.out());
         assertThat(j.path("agentsRegistered").asInt()).isEqualTo(20);
         assertThat(j.path("gpus").asInt()).isEqualTo(160);
+        assertThat(j.path("config").path("auth").asBoolean()).as("tokens on by default, as in a real fleet").isTrue();
+        assertThat(r.err()).contains("authentication on");
 
         JsonNode heartbeat = route(j, "heartbeat");
         // 20 agents beating every second for 4 s, plus the extra beats when ranks end
@@ -43,6 +45,19 @@ class ControllerBenchTest {
         assertThat(c.path("rssMbEnd").asLong()).isPositive();
         assertThat(c.path("maxHeap").asString()).isEqualTo("256m");
         assertThat(r.err()).contains("20 agents registered");
+    }
+
+    @Test
+    void withoutAuthenticationTheAgentsStillRegisterAndBeat() {
+        var r = CliTest.run("bench", "controller", "--no-auth", "--agents", "5", "--heartbeat", "1", "--warmup", "0",
+                "--duration", "2", "--submit-rate", "1", "--probe-every", "1", "--probe-gpus", "16", "--controller-heap", "256m",
+                "-o", "json");
+        assertThat(r.code()).as(r.err()).isZero();
+        JsonNode j = ControllerClient.JSON.readTree(r.out());
+        assertThat(j.path("config").path("auth").asBoolean()).isFalse();
+        assertThat(j.path("agentsRegistered").asInt()).isEqualTo(5);
+        assertThat(route(j, "heartbeat").path("errors").asInt()).isZero();
+        assertThat(route(j, "heartbeat").path("count").asInt()).isPositive();
     }
 
     private static JsonNode route(JsonNode result, String name) {

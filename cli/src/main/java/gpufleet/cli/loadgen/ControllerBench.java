@@ -67,7 +67,7 @@ public final class ControllerBench {
                          double submitRate, int hostsPerRack, int racksPerZone, double longPollFraction,
                          double probeEverySec, int probeGpus, double probeSeconds, double jobMinSec, double jobMaxSec,
                          String controllerHeap, String controllerOpts, String jfr, int registerConcurrency, String client, int clients,
-                         int maxConnections, long seed, boolean keep, String timeline) {
+                         int maxConnections, long seed, boolean keep, String timeline, boolean auth) {
         public Config {
             if (agents < 1) throw new IllegalArgumentException("--agents must be at least 1");
             if (gpusPerAgent < 1 || gpusPerAgent > 64) throw new IllegalArgumentException("--gpus-per-agent must be in [1, 64]");
@@ -132,6 +132,8 @@ public final class ControllerBench {
     private final Latencies heartbeatExits = new Latencies();
     private final Latencies submit = new Latencies();
     private final Latencies jobGet = new Latencies();
+    /** The controller's admin token (submissions, reads) and a join token for the agents; null without authentication. */
+    private volatile String adminToken, joinToken;
     private final AtomicLong longPollChanges = new AtomicLong();
     private final AtomicLong longPollTimeouts = new AtomicLong();
     private final AtomicInteger longPollErrors = new AtomicInteger();
@@ -406,13 +408,16 @@ public final class ControllerBench {
 
     private boolean registerAgent(SimulatedAgent a) throws InterruptedException {
         for (int attempt = 0; attempt < 5 && !stopping; attempt++) {
-            Http.Response r = call("POST", "/hosts/register", a.registration(), register, true);
+            // a real agent joins with the join token and keeps the host's credential it gets back
+            Http.Response r = call("POST", "/hosts/register", a.registration(), a.token() != null ? a.token() : joinToken,
+                    register, true);
             if (r != null && r.status() == 200) {
                 JsonNode n = JSON.readTree(r.body());
-                a.registered(n.path("id").asLong(), n.path("generation").asLong());
+                String credential = n.path("credential").asString(null);
+                a.registered(n.path("id").asLong(), n.path("generation").asLong(), credential != null ? credential : a.token());
                 // what an agent does next: ask once, without waiting, what it must run
                 Http.Response p = call("GET", "/hosts/" + a.id() + "/assignments?generation=" + a.generation()
-                        + "&waitMs=0", null, pollNow, true);
+                        + "&waitMs=0", null, a.token(), pollNow, true);
                 if (p != null && p.status() == 200) applyReply(a, p.body());
                 return true;
             }
@@ -435,7 +440,7 @@ public final class ControllerBench {
             var hb = a.heartbeat(now);
             boolean exits = hb.tasks().stream().anyMatch(t -> !t.exits().isEmpty());
             long t0 = System.nanoTime();
-            Http.Response r = call("POST", "/hosts/" + a.id() + "/heartbeat", hb, heartbeat, false);
+            Http.Response r = call("POST", "/hosts/" + a.id() + "/heartbeat", hb, a.token(), heartbeat, false);
             if (exits && r != null && r.status() == 200 && inWindow(t0)) heartbeatExits.record(t0, System.nanoTime() - t0);
             if (r != null && r.status() == 200) applyReply(a, r.body());
             if (now >= regular) {
@@ -446,7 +451,7 @@ public final class ControllerBench {
     }
 
     private void longPolls(SimulatedAgent a) {
-        try (Http.Channel channel = http.channel()) {
+        try (Http.Channel channel = http.channel(a.token())) {
             while (!stopping) {
                 long version = a.appliedVersion();
                 Http.Response r;
@@ -507,7 +512,7 @@ public final class ControllerBench {
 
     private void submitJob(String name, int gpus, int tp, double seconds) {
         try {
-            call("POST", "/jobs", jobBody(name, gpus, tp, seconds), submit, false);
+            call("POST", "/jobs", jobBody(name, gpus, tp, seconds), adminToken, submit, false);
         } catch (InterruptedException e) {
             // the run is over
         }
@@ -517,7 +522,7 @@ public final class ControllerBench {
     private void probe(String name, int tp) {
         try {
             long sent = System.nanoTime();
-            Http.Response r = call("POST", "/jobs", jobBody(name, cfg.probeGpus(), tp, cfg.probeSeconds()), submit, false);
+            Http.Response r = call("POST", "/jobs", jobBody(name, cfg.probeGpus(), tp, cfg.probeSeconds()), adminToken, submit, false);
             long answered = System.nanoTime();
             if (r == null || r.status() != 201) return;
             long id = JSON.readTree(r.body()).path("id").asLong();
@@ -526,7 +531,7 @@ public final class ControllerBench {
             p.answered = answered;
             long deadline = answered + 60_000_000_000L;
             while (!stopping && System.nanoTime() < deadline) {
-                Http.Response g = call("GET", "/jobs/" + id, null, jobGet, false);
+                Http.Response g = call("GET", "/jobs/" + id, null, adminToken, jobGet, false);
                 if (g != null && g.status() == 200) {
                     JsonNode job = JSON.readTree(g.body());
                     if ("RUNNING".equals(job.path("state").asString())) {
@@ -581,14 +586,14 @@ public final class ControllerBench {
      * error when it fails or is refused) if it started inside the window, or always when {@code always}.
      * Returns null on an I/O failure.
      */
-    private Http.Response call(String method, String path, Object body, Latencies route, boolean always)
+    private Http.Response call(String method, String path, Object body, String token, Latencies route, boolean always)
             throws InterruptedException {
         byte[] json = body == null ? null : JSON.writeValueAsBytes(body);
         long t0 = System.nanoTime();
         boolean counts = always || inWindow(t0);
         Http.Response r;
         try {
-            r = http.send(method, path, json);
+            r = http.send(method, path, json, token);
         } catch (IOException e) {
             if (counts && !stopping) route.error();
             if (!stopping) showError(method + " " + path, e.toString());
@@ -610,7 +615,7 @@ public final class ControllerBench {
     }
 
     private JsonNode getJson(String path) throws IOException, InterruptedException {
-        Http.Response r = http.send("GET", path, null);
+        Http.Response r = http.send("GET", path, null, adminToken);
         if (r.status() != 200) throw new IOException("GET " + path + ": " + r.status());
         return JSON.readTree(r.body());
     }
@@ -628,10 +633,13 @@ public final class ControllerBench {
         List<String> cmd = new ArrayList<>(List.of(java, "-Xmx" + cfg.controllerHeap(), "--enable-native-access=ALL-UNNAMED",
                 "-Xlog:gc:file=" + dir.resolve("gc.log") + ":utctime"));
         if (!cfg.controllerOpts().isBlank()) cmd.addAll(List.of(cfg.controllerOpts().trim().split("\\s+")));
-        // the simulated agents speak without tokens, all from one address: authentication off (allowed on
-        // loopback only) and no per-client rate limit, which would otherwise put every agent in one bucket
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "gpufleet.server.ServerMain", "--port", "0",
-                "--data-dir", dir.resolve("data").toString(), "--no-auth", "--rate-limit", "0"));
+                "--data-dir", dir.resolve("data").toString()));
+        // with tokens, each agent is a client of its own and the limit is checked on every call; all agents
+        // join with one join token, though, which the default limit (100 a second) would make a queue of
+        if (cfg.auth()) cmd.addAll(List.of("--rate-limit", "1000", "--rate-burst", "2000"));
+        // without them every agent is one client (one address): no limit, or they would share one bucket
+        else cmd.addAll(List.of("--no-auth", "--rate-limit", "0"));
         Path log = dir.resolve("controller.log");
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         long deadline = System.nanoTime() + 120_000_000_000L;
@@ -646,12 +654,23 @@ public final class ControllerBench {
                         : new RawHttp(host, port, "/api/v1", cfg.maxConnections());
                 progress.printf(Locale.ROOT, "controller pid %d at http://%s:%d/api/v1 (-Xmx%s); agents use the %s HTTP client%n",
                         p.pid(), host, port, cfg.controllerHeap(), cfg.client());
+                if (cfg.auth()) authenticate(dir.resolve("data"));
                 return p;
             }
             Thread.sleep(100);
         }
         p.destroyForcibly();
         throw new IllegalStateException("the controller did not start within 120 s: " + tail(log));
+    }
+
+    /** Reads the admin token the controller wrote at its first start, and makes a join token with it. */
+    private void authenticate(Path dataDir) throws IOException, InterruptedException {
+        adminToken = Files.readString(dataDir.resolve("admin-token")).strip();
+        Http.Response r = http.send("POST", "/tokens", JSON.writeValueAsBytes(Map.of("name", "bench agents", "role", "join")),
+                adminToken);
+        if (r.status() != 201) throw new IOException("POST /tokens: " + r.status() + " " + new String(r.body(), StandardCharsets.UTF_8));
+        joinToken = JSON.readTree(r.body()).path("token").asString();
+        progress.println("authentication on: agents join with a join token and use their hosts' credentials");
     }
 
     /** Runs a diagnostic command in the controller (a flight recording); a failure is reported, not fatal. */

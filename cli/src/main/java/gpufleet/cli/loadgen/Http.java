@@ -19,11 +19,11 @@ import java.util.concurrent.ExecutorService;
 interface Http extends AutoCloseable {
     record Response(int status, byte[] body) {}
 
-    /** A call on a shared connection. */
-    Response send(String method, String pathAndQuery, byte[] json) throws IOException, InterruptedException;
+    /** A call on a shared connection, with {@code token} as its bearer token (none when null). */
+    Response send(String method, String pathAndQuery, byte[] json, String token) throws IOException, InterruptedException;
 
-    /** A connection for one agent's long polls, which hold it for up to {@code waitMs} at a time. */
-    Channel channel();
+    /** A connection for one agent's long polls (which hold it for up to {@code waitMs} at a time), sent with {@code token}. */
+    Channel channel(String token);
 
     interface Channel extends AutoCloseable {
         Response get(String pathAndQuery) throws IOException, InterruptedException;
@@ -59,9 +59,10 @@ interface Http extends AutoCloseable {
                 }
             }
 
-            private static Response send(HttpClient c, String base, String method, String path, byte[] json)
+            private static Response send(HttpClient c, String base, String method, String path, byte[] json, String token)
                     throws IOException, InterruptedException {
                 HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path));
+                if (token != null) b.header("Authorization", "Bearer " + token);
                 if (json != null) b.header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofByteArray(json));
                 else b.method(method, HttpRequest.BodyPublishers.noBody());
                 HttpResponse<byte[]> r = c.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
@@ -69,17 +70,17 @@ interface Http extends AutoCloseable {
             }
 
             @Override
-            public Response send(String method, String path, byte[] json) throws IOException, InterruptedException {
-                return send(pick(), base, method, path, json);
+            public Response send(String method, String path, byte[] json, String token) throws IOException, InterruptedException {
+                return send(pick(), base, method, path, json, token);
             }
 
             @Override
-            public Channel channel() {
+            public Channel channel(String token) {
                 HttpClient c = pick();
                 return new Channel() {
                     @Override
                     public Response get(String path) throws IOException, InterruptedException {
-                        return send(c, base, "GET", path, null);
+                        return send(c, base, "GET", path, null, token);
                     }
 
                     @Override

@@ -47,13 +47,13 @@ final class RawHttp implements Http {
     }
 
     @Override
-    public Response send(String method, String path, byte[] json) throws IOException, InterruptedException {
+    public Response send(String method, String path, byte[] json, String token) throws IOException, InterruptedException {
         permits.acquire();
         try {
             Conn c = takeIdle();
             if (c != null) {
                 try {
-                    return finish(c, c.exchange(method, prefix + path, json));
+                    return finish(c, c.exchange(method, prefix + path, json, token));
                 } catch (IOException e) {
                     c.close();
                     // a reused connection the server was closing: sent again on a new one only when the
@@ -64,7 +64,7 @@ final class RawHttp implements Http {
             }
             c = open();
             try {
-                return finish(c, c.exchange(method, prefix + path, json));
+                return finish(c, c.exchange(method, prefix + path, json, token));
             } catch (IOException e) {
                 c.close();
                 throw e;
@@ -108,7 +108,7 @@ final class RawHttp implements Http {
     }
 
     @Override
-    public Channel channel() {
+    public Channel channel(String token) {
         return new Channel() {
             private Conn c;
 
@@ -121,7 +121,7 @@ final class RawHttp implements Http {
                     c.socket.setSoTimeout(LONG_POLL_READ_TIMEOUT_MS);
                 }
                 try {
-                    return c.exchange("GET", prefix + path, null);
+                    return c.exchange("GET", prefix + path, null, token);
                 } catch (IOException e) {
                     c.close();
                     if (!reused || c.answered) {
@@ -132,7 +132,7 @@ final class RawHttp implements Http {
                     c = open(); // the server closed it between polls: once more on a new one
                     c.socket.setSoTimeout(LONG_POLL_READ_TIMEOUT_MS);
                     try {
-                        return c.exchange("GET", prefix + path, null);
+                        return c.exchange("GET", prefix + path, null, token);
                     } catch (IOException again) {
                         c.close();
                         c = null;
@@ -179,11 +179,12 @@ final class RawHttp implements Http {
             this.hostHeader = hostHeader;
         }
 
-        Response exchange(String method, String path, byte[] body) throws IOException {
+        Response exchange(String method, String path, byte[] body, String token) throws IOException {
             sent = false;
             answered = false;
             StringBuilder head = new StringBuilder(160).append(method).append(' ').append(path).append(" HTTP/1.1\r\nHost: ")
                     .append(hostHeader).append("\r\n");
+            if (token != null) head.append("Authorization: Bearer ").append(token).append("\r\n");
             if (body != null)
                 head.append("Content-Type: application/json\r\nContent-Length: ").append(body.length).append("\r\n");
             else if (!method.equals("GET"))

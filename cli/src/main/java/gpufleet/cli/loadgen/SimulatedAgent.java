@@ -34,6 +34,7 @@ final class SimulatedAgent {
 
     private volatile long id;
     private volatile long generation;
+    private volatile String token;
     // guarded by this
     private long appliedVersion = Long.MIN_VALUE;
     private final Map<Long, Held> held = new HashMap<>();
@@ -50,13 +51,16 @@ final class SimulatedAgent {
         return new Registration(name, gpus, rack, zone, "127.0.0.1", List.of());
     }
 
-    void registered(long id, long generation) {
+    /** Registered as host {@code id}; {@code token} is its credential from now on (null without authentication). */
+    void registered(long id, long generation, String token) {
         this.id = id;
         this.generation = generation;
+        this.token = token;
     }
 
     long id() { return id; }
     long generation() { return generation; }
+    String token() { return token; }
 
     synchronized long appliedVersion() {
         return appliedVersion;
