@@ -29,6 +29,7 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 
 /** The controller process: store, scheduling loop, HTTP API, dashboard and metrics, started and stopped together. */
@@ -105,8 +106,9 @@ public final class GpufleetServer implements AutoCloseable {
             http = new Api(c, new LogStore(dataDir), guard).create(config -> {
                 dashboard.routes(config);
                 metrics.routes(config, c);
-                if (security.tls()) config.jetty.addConnector((server, httpConfig) ->
-                        httpsConnector(server, httpConfig, host, port, security.tlsCert(), security.tlsKey()));
+                config.jetty.addConnector((server, httpConfig) -> security.tls()
+                        ? httpsConnector(server, httpConfig, host, port, security.tlsCert(), security.tlsKey())
+                        : plainConnector(server, httpConfig, host, port));
             });
             http.start(host, port);
         } catch (RuntimeException e) {
@@ -116,6 +118,22 @@ public final class GpufleetServer implements AutoCloseable {
         }
         c.start(cycle);
         return new GpufleetServer(c, http, events, guard, adminFile, security.tls());
+    }
+
+    /**
+     * Connections waiting to be accepted. The JDK's default (50) overflows when a fleet's agents open
+     * connections during a collection pause: their SYNs are dropped and each waits a second to retry
+     * (seen as 1 s heartbeats at 12,500 agents). The kernel caps it at net.core.somaxconn.
+     */
+    static final int ACCEPT_QUEUE = 4096;
+
+    private static ServerConnector plainConnector(org.eclipse.jetty.server.Server server, HttpConfiguration http,
+                                                  String host, int port) {
+        ServerConnector c = new ServerConnector(server, new HttpConnectionFactory(http));
+        c.setHost(host);
+        c.setPort(port);
+        c.setAcceptQueueSize(ACCEPT_QUEUE);
+        return c;
     }
 
     private static ServerConnector httpsConnector(org.eclipse.jetty.server.Server server, HttpConfiguration plain,
@@ -135,6 +153,7 @@ public final class GpufleetServer implements AutoCloseable {
                 new HttpConnectionFactory(https));
         c.setHost(host);
         c.setPort(port);
+        c.setAcceptQueueSize(ACCEPT_QUEUE);
         return c;
     }
 
@@ -149,6 +168,13 @@ public final class GpufleetServer implements AutoCloseable {
     }
 
     public int port() { return http.port(); }
+
+    /** The listening connectors, for tests of their settings. */
+    List<ServerConnector> connectors() {
+        List<ServerConnector> out = new java.util.ArrayList<>();
+        for (var c : http.jettyServer().server().getConnectors()) if (c instanceof ServerConnector sc) out.add(sc);
+        return out;
+    }
     public Controller controller() { return controller; }
 
     /** The tokens, or null when authentication is off. */
