@@ -153,6 +153,9 @@ class GangTest {
         CliTest.Run log = CliTest.run(fleet.cli("logs", Long.toString(id), "--rank", "0"));
         assertThat(log.out()).contains("restart 0 (generation").contains("restart 1 (generation")
                 .contains("rank 0 done at step 100");
+
+        // tokens went everywhere in this run (joins, credentials, every call); their secrets are shown nowhere
+        fleet.assertNoSecretsShown(id);
     }
 
     @Test

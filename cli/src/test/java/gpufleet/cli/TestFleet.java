@@ -19,7 +19,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Predicate;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * A controller in this JVM and agents as real processes on loopback, with simulated GPUs: the
@@ -126,6 +129,37 @@ final class TestFleet implements AutoCloseable {
 
     Path agentWorkDir(String name) {
         return dir.resolve("agents").resolve(name);
+    }
+
+    /**
+     * Asserts that no token's secret (the admin's, the join token's, any host's credential) appears in
+     * what the fleet writes or shows: agents' output, ranks' logs, the API's listings of jobs, hosts,
+     * tokens and the audit log, the logs the controller serves, and the dashboard's data.
+     */
+    void assertNoSecretsShown(long... jobs) throws IOException {
+        List<String> secrets = new ArrayList<>(List.of(adminToken, joinToken));
+        List<Path> files = new ArrayList<>();
+        try (var walk = Files.walk(dir.resolve("agents"))) {
+            for (Path f : walk.filter(Files::isRegularFile).toList()) {
+                if (f.getFileName().toString().equals("credential")) secrets.add(Files.readString(f).strip());
+                else files.add(f);
+            }
+        }
+        assertThat(secrets).as("a credential per agent").hasSizeGreaterThan(2);
+        Map<String, String> shown = new java.util.LinkedHashMap<>();
+        for (Path f : files) shown.put(f.toString(), Files.readString(f, java.nio.charset.StandardCharsets.ISO_8859_1));
+        for (String path : List.of("/jobs", "/hosts", "/tokens", "/audit?since=0", "/fleet", "/usage", "/teams"))
+            shown.put(path, text(path));
+        for (long id : jobs) {
+            shown.put("/jobs/" + id, text("/jobs/" + id));
+            shown.put("/jobs/" + id + "/logs/0", text("/jobs/" + id + "/logs/0"));
+        }
+        for (var e : shown.entrySet())
+            for (String secret : secrets) {
+                String part = secret.substring(secret.indexOf('_', "gft_".length()) + 1); // what follows gft_<id>_
+                assertThat(part).hasSizeGreaterThan(20);
+                assertThat(e.getValue()).as("%s shows a token's secret", e.getKey()).doesNotContain(part);
+            }
     }
 
     // ---- the API -------------------------------------------------------------------------------
