@@ -160,9 +160,9 @@ final class AccessApi {
                 throw RequestError.badRequest("since", "query parameter 'since' must be epoch seconds, got '" + s + "'");
             }
         }
-        String actor = ctx.queryParam("actor");
+        String actor = Api.text(ctx, "actor", 256);
         int limit = (int) Api.query(ctx, "limit", false, 1, MAX_AUDIT, 100);
-        Api.json(ctx, 200, controller.store().auditLog(since, actor == null || actor.isEmpty() ? null : actor, limit));
+        Api.json(ctx, 200, controller.store().auditLog(since, actor, limit));
     }
 
     /** A token as listed: never its hash. */

@@ -206,7 +206,7 @@ public final class Api {
                 throw RequestError.badRequest("state", "unknown state '" + s + "'");
             }
         }
-        json(ctx, 200, controller.store().jobs(state, ctx.queryParam("team")));
+        json(ctx, 200, controller.store().jobs(state, text(ctx, "team", 128)));
     }
 
     private void getJob(Context ctx) {
@@ -366,6 +366,22 @@ public final class Api {
         String reason = b.string("reason", false, null, 500);
         Guard.target(ctx, "host " + ctx.pathParam("name") + (reason == null ? "" : ": " + reason));
         json(ctx, 200, controller.setHostStatus(ctx.pathParam("name"), HostStatus.DRAINING, reason));
+    }
+
+    /**
+     * A text query parameter, or null when absent or empty. Refused like a body's strings when too long
+     * or holding a control character: PostgreSQL cannot store or even compare a NUL, so one would
+     * otherwise fail the query in the database.
+     */
+    static String text(Context ctx, String name, int maxLen) {
+        String s = ctx.queryParam(name);
+        if (s == null || s.isEmpty()) return null;
+        if (s.length() > maxLen)
+            throw RequestError.badRequest(name, "query parameter '" + name + "' is longer than " + maxLen + " characters");
+        for (int i = 0; i < s.length(); i++)
+            if (Character.isISOControl(s.charAt(i)))
+                throw RequestError.badRequest(name, "query parameter '" + name + "' contains a control character");
+        return s;
     }
 
     static long query(Context ctx, String name, boolean required, long min, long max, long dflt) {
