@@ -4,11 +4,11 @@ import gpufleet.core.job.JobState;
 import gpufleet.server.control.Controller;
 import gpufleet.server.store.JobChange;
 import gpufleet.server.store.JobRecord;
+import gpufleet.server.store.JobTotals;
 import gpufleet.server.store.ObservedStore;
 import gpufleet.server.store.Store;
 import gpufleet.server.store.TeamRecord;
 import gpufleet.server.view.FleetSnapshot;
-import gpufleet.server.view.Usage;
 
 import java.util.EnumMap;
 import java.util.List;
@@ -96,7 +96,10 @@ public final class Metrics implements ObservedStore.Listener {
     public String scrape(Controller controller, double now) {
         Store store = controller.store();
         FleetSnapshot fleet = FleetSnapshot.take(controller, now);
-        List<JobRecord> jobs = store.jobs(null, null);
+        // ended jobs only add to sums the database makes: reading them all at every scrape would hold
+        // the store for longer as the job table grows, and the controller waits on the store
+        JobTotals totals = store.jobTotals();
+        List<JobRecord> jobs = store.liveJobs();
         Exposition out = new Exposition();
 
         out.family("gpufleet_gpus", "gauge", "GPUs by state: busy (running work), free, draining (on a drained host, idle), unhealthy (reported an error), down (host lost).");
@@ -108,8 +111,8 @@ public final class Metrics implements ObservedStore.Listener {
         for (JobState s : JobState.values()) byState.put(s, 0);
         int queued = 0, queuedGpus = 0;
         double oldest = 0;
+        byState.putAll(totals.byState());
         for (JobRecord j : jobs) {
-            byState.merge(j.state(), 1, Integer::sum);
             if (j.state().isWaiting()) {
                 queued++;
                 queuedGpus += j.gpus();
@@ -159,7 +162,11 @@ public final class Metrics implements ObservedStore.Listener {
         out.family("gpufleet_team_quota_gpus", "gauge", "Each team's GPU quota (teams without a quota are not listed).");
         quota.forEach((team, n) -> out.sample("gpufleet_team_quota_gpus", n, "team", team));
         out.family("gpufleet_team_gpu_seconds_total", "counter", "GPU-seconds each team's jobs have held GPUs, from the job records.");
-        Map<String, Double> used = Usage.gpuSecondsEver(jobs, now);
+        // the runs that have ended (of every job, running ones too), then the runs going on now
+        Map<String, Double> used = new TreeMap<>(totals.endedGpuSeconds());
+        for (JobRecord j : jobs)
+            if (j.state() == JobState.RUNNING && j.startTime() != null)
+                used.merge(j.team(), j.gpus() * Math.max(0, now - j.startTime()), Double::sum);
         for (String team : held.keySet()) used.putIfAbsent(team, 0.0);
         new TreeMap<>(used).forEach((team, s) -> out.sample("gpufleet_team_gpu_seconds_total", s, "team", team));
         out.family("gpufleet_gpu_hour_price_dollars", "gauge", "The price of one GPU-hour the dashboard's costs use (gpufleet server --gpu-hour-usd).");

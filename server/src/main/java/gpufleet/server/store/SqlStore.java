@@ -21,6 +21,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -325,6 +326,22 @@ public final class SqlStore implements Store {
     @Override
     public synchronized List<JobRecord> liveJobs() {
         return tx(() -> queryJobs("SELECT * FROM jobs WHERE state NOT IN ('COMPLETED', 'FAILED', 'CANCELLED') ORDER BY id"));
+    }
+
+    @Override
+    public synchronized JobTotals jobTotals() {
+        return tx(() -> {
+            Map<JobState, Integer> byState = new java.util.EnumMap<>(JobState.class);
+            try (PreparedStatement p = prepare("SELECT state, COUNT(*) FROM jobs GROUP BY state"); ResultSet rs = p.executeQuery()) {
+                while (rs.next()) byState.put(JobState.valueOf(rs.getString(1)), rs.getInt(2));
+            }
+            Map<String, Double> ended = new java.util.HashMap<>();
+            try (PreparedStatement p = prepare("SELECT team, SUM(gpus * run_seconds) FROM jobs GROUP BY team");
+                 ResultSet rs = p.executeQuery()) {
+                while (rs.next()) ended.put(rs.getString(1), rs.getDouble(2));
+            }
+            return new JobTotals(byState, ended);
+        });
     }
 
     @Override

@@ -42,6 +42,9 @@ public interface Store extends AutoCloseable {
     /** Jobs not in a terminal state, in id order. */
     List<JobRecord> liveJobs();
 
+    /** Jobs by state and each team's GPU-seconds of ended runs, summed over every job by the database. */
+    JobTotals jobTotals();
+
     Optional<JobRecord> job(long id);
 
     List<JobEvent> events(long jobId);
