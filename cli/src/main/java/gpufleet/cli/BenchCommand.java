@@ -6,6 +6,7 @@ import gpufleet.sim.engine.Simulation;
 import gpufleet.sim.preset.FleetFiles;
 import gpufleet.sim.preset.WorkloadFiles;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.lang.management.ManagementFactory;
@@ -31,16 +32,22 @@ final class BenchCommand implements Callable<Integer> {
     /** {@code gpufleet bench twin}: the same as {@code gpufleet bench}, by name. */
     @Command(name = "twin", mixinStandardHelpOptions = true, description = "Run named twin scenarios (what `gpufleet bench` alone does).")
     static final class Twin implements Callable<Integer> {
+        @Mixin
+        TwinOptions options = new TwinOptions();
+
+        @Override
+        public Integer call() {
+            return runTwin(options.scenarios, options.seed);
+        }
+    }
+
+    /** What {@code bench} and {@code bench twin} both take. */
+    static final class TwinOptions {
         @Option(names = "--scenario", split = ",", description = "scenarios to run (default: default-54d,h100-100k-year,fleet-600k-year)")
         List<String> scenarios = List.of("default-54d", "h100-100k-year", "fleet-600k-year");
 
         @Option(names = "--seed", defaultValue = "1")
         long seed;
-
-        @Override
-        public Integer call() {
-            return runTwin(scenarios, seed);
-        }
     }
 
     record Scenario(String fleet, String workload, double days) {}
@@ -54,15 +61,12 @@ final class BenchCommand implements Callable<Integer> {
         SCENARIOS.put("lab-64-year", new Scenario("lab-64", "research-mix", 365));
     }
 
-    @Option(names = "--scenario", split = ",", description = "scenarios to run (default: default-54d,h100-100k-year,fleet-600k-year)")
-    List<String> scenarios = List.of("default-54d", "h100-100k-year", "fleet-600k-year");
-
-    @Option(names = "--seed", defaultValue = "1")
-    long seed;
+    @Mixin
+    TwinOptions options = new TwinOptions();
 
     @Override
     public Integer call() {
-        return runTwin(scenarios, seed);
+        return runTwin(options.scenarios, options.seed);
     }
 
     static int runTwin(List<String> scenarios, long seed) {
