@@ -378,9 +378,8 @@ public final class Api {
         if (s == null || s.isEmpty()) return null;
         if (s.length() > maxLen)
             throw RequestError.badRequest(name, "query parameter '" + name + "' is longer than " + maxLen + " characters");
-        for (int i = 0; i < s.length(); i++)
-            if (Character.isISOControl(s.charAt(i)))
-                throw RequestError.badRequest(name, "query parameter '" + name + "' contains a control character");
+        if (Body.hasControl(s))
+            throw RequestError.badRequest(name, "query parameter '" + name + "' contains a control character");
         return s;
     }
 

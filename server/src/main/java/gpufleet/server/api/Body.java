@@ -127,10 +127,14 @@ final class Body {
         String s = v.stringValue();
         if (s.isBlank()) throw RequestError.badRequest(f, "'" + f + "' must not be blank");
         if (s.length() > maxLen) throw RequestError.badRequest(f, "'" + f + "' is longer than " + maxLen + " characters");
-        for (int i = 0; i < s.length(); i++)
-            if (Character.isISOControl(s.charAt(i)))
-                throw RequestError.badRequest(f, "'" + f + "' contains a control character");
+        if (hasControl(s)) throw RequestError.badRequest(f, "'" + f + "' contains a control character");
         return s;
+    }
+
+    /** Whether {@code s} holds a control character (a NUL among them, which PostgreSQL cannot store). */
+    static boolean hasControl(String s) {
+        for (int i = 0; i < s.length(); i++) if (Character.isISOControl(s.charAt(i))) return true;
+        return false;
     }
 
     Integer integer(String field, boolean required, Integer dflt, int min, int max) {
