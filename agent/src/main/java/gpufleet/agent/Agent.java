@@ -169,7 +169,6 @@ public final class Agent implements AutoCloseable {
             long g = generation;
             try {
                 HeartbeatReply reply = client.heartbeat(hostId, heartbeat());
-                if (!"UP".equals(reply.status())) unhealthy.clear(); // the controller has recorded them
                 reconcile(reply);
             } catch (ControllerClient.Failure e) {
                 if (!handle(e, g)) return;
@@ -211,7 +210,10 @@ public final class Agent implements AutoCloseable {
                 for (GpuEvent e : gpus.poll(Duration.ofSeconds(1))) {
                     LOG.log(e.fatal() ? System.Logger.Level.WARNING : System.Logger.Level.INFO,
                             "GPU " + e.index() + ": " + e.detail());
-                    if (e.fatal()) {
+                    if (e.kind() == GpuEvent.Kind.RECOVERED) {
+                        // reported healthy from the next heartbeat on: only then may the host be resumed
+                        if (unhealthy.remove(e.index()) != null) wake.release();
+                    } else if (e.fatal()) {
                         unhealthy.put(e.index(), new GpuHealth(e.index(), false,
                                 e.kind() == GpuEvent.Kind.XID ? Integer.valueOf((int) e.code()) : null, e.detail()));
                         wake.release();

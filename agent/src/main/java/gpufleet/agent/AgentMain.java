@@ -22,6 +22,10 @@ public final class AgentMain {
                                   [--address ADDR] [--simulate-gpus N] [--nvml PATH] [--heartbeat SEC] [--kill-grace SEC]
                                   [--join-token TOKEN] [--ca-cert PEM] [--run-as USER]
                    gpufleet agent inject-xid [--work-dir DIR] --gpu INDEX --xid CODE
+                   gpufleet agent heal [--work-dir DIR] --gpu INDEX
+              inject-xid       make a simulated GPU of the agent in DIR report an XID error
+              heal             make a simulated GPU of the agent in DIR report itself healthy again
+                               (after which `gpufleet resume HOST` returns it to service)
               --server         the controller (default: $GPUFLEET_SERVER, else http://localhost:8080)
               --join-token     a join token (gpufleet token create --role join), needed once, to join the fleet;
                                the host's own credential is then kept in <work-dir>/credential
@@ -49,7 +53,8 @@ public final class AgentMain {
     /** Runs the agent (blocking until the process is killed or the agent stops itself); returns an exit code. */
     public static int run(String... args) {
         try {
-            if (args.length > 0 && args[0].equals("inject-xid")) return injectXid(args);
+            if (args.length > 0 && args[0].equals("inject-xid")) return injectXid(args, true);
+            if (args.length > 0 && args[0].equals("heal")) return injectXid(args, false);
             return runAgent(args);
         } catch (IllegalArgumentException | IllegalStateException e) {
             System.err.println("gpufleet agent: " + e.getMessage());
@@ -136,27 +141,46 @@ public final class AgentMain {
         return 0;
     }
 
-    private static int injectXid(String[] args) {
+    /** {@code inject-xid} ({@code xid} true) or {@code heal}: a request to the simulated GPUs of a running agent. */
+    private static int injectXid(String[] args, boolean xidWanted) {
+        String what = xidWanted ? "inject-xid" : "heal";
+        String usage = xidWanted ? "usage: gpufleet agent inject-xid [--work-dir DIR] --gpu INDEX --xid CODE\n"
+                + "  --work-dir  the agent's work dir (default ./gpufleet-agent)\n"
+                + "  --gpu       the GPU's index\n"
+                + "  --xid       the XID code to report (79: fallen off the bus; 13: a program's fault)"
+                : "usage: gpufleet agent heal [--work-dir DIR] --gpu INDEX\n"
+                + "  --work-dir  the agent's work dir (default ./gpufleet-agent)\n"
+                + "  --gpu       the GPU's index: it reports itself healthy again";
         Path workDir = Path.of("gpufleet-agent");
         Integer gpu = null, xid = null;
         for (int i = 1; i < args.length; i++) {
             String a = args[i];
-            if (i + 1 >= args.length) throw new IllegalArgumentException("option " + a + " needs a value\n" + USAGE);
+            if (a.equals("-h") || a.equals("--help")) {
+                System.out.println(usage);
+                return 0;
+            }
+            if (i + 1 >= args.length) throw new IllegalArgumentException("option " + a + " needs a value\n" + usage);
             String v = args[++i];
             switch (a) {
                 case "--work-dir" -> workDir = Path.of(v);
                 case "--gpu" -> gpu = (int) number(a, v, 0, 63);
-                case "--xid" -> xid = (int) number(a, v, 1, 100_000);
-                default -> throw new IllegalArgumentException("unknown option " + a + "\n" + USAGE);
+                case "--xid" -> {
+                    if (!xidWanted) throw new IllegalArgumentException("unknown option " + a + "\n" + usage);
+                    xid = (int) number(a, v, 1, 100_000);
+                }
+                default -> throw new IllegalArgumentException("unknown option " + a + "\n" + usage);
             }
         }
-        if (gpu == null || xid == null) throw new IllegalArgumentException("inject-xid needs --gpu and --xid\n" + USAGE);
+        if (gpu == null || (xidWanted && xid == null))
+            throw new IllegalArgumentException(what + " needs --gpu" + (xidWanted ? " and --xid" : "") + "\n" + usage);
         try {
-            SimulatedGpus.requestXid(workDir.resolve("inject"), gpu, xid);
+            if (xidWanted) SimulatedGpus.requestXid(workDir.resolve("inject"), gpu, xid);
+            else SimulatedGpus.requestHeal(workDir.resolve("inject"), gpu);
         } catch (IOException e) {
             throw new IllegalStateException("cannot write to " + workDir.resolve("inject") + ": " + e.getMessage());
         }
-        System.out.println("asked the agent in " + workDir + " to report XID " + xid + " on GPU " + gpu);
+        System.out.println(xidWanted ? "asked the agent in " + workDir + " to report XID " + xid + " on GPU " + gpu
+                : "asked the agent in " + workDir + " to report GPU " + gpu + " healthy again");
         return 0;
     }
 

@@ -28,6 +28,9 @@ public final class Main implements Runnable {
         cl.getSubcommands().get("submit").setStopAtPositional(true);
         // the controller's options are ServerMain's to parse, --help included
         cl.getSubcommands().get("server").setUnmatchedOptionsArePositionalParams(true);
+        // and the agent's are AgentMain's, inject-xid and heal included
+        cl.getSubcommands().get("agent").setUnmatchedOptionsArePositionalParams(true);
+        withHelp(cl);
         cl.setExecutionExceptionHandler((ex, line, parsed) -> {
             if (ex instanceof IllegalArgumentException || ex instanceof IllegalStateException
                     || ex instanceof java.io.UncheckedIOException || ex instanceof java.io.IOException) {
@@ -37,6 +40,23 @@ public final class Main implements Runnable {
             throw ex;
         });
         return cl.execute(args);
+    }
+
+    /**
+     * Gives every command that lacks one a {@code -h, --help} that prints its usage, so no command can
+     * ship without help. The controller and the agent are left alone: their own parsers answer --help.
+     */
+    private static void withHelp(CommandLine cl) {
+        for (CommandLine sub : cl.getSubcommands().values()) {
+            var spec = sub.getCommandSpec();
+            boolean passThrough = spec.parent() != null && spec.parent().parent() == null
+                    && (spec.name().equals("server") || spec.name().equals("agent"));
+            if (!passThrough && spec.options().stream().noneMatch(CommandLine.Model.OptionSpec::usageHelp)
+                    && !spec.optionsMap().containsKey("--help"))
+                spec.addOption(CommandLine.Model.OptionSpec.builder("-h", "--help").usageHelp(true)
+                        .description("show this help").build());
+            withHelp(sub);
+        }
     }
 
     @Override

@@ -88,11 +88,22 @@ public final class SimulatedGpus implements GpuBackend {
      * @return the request file
      */
     public static Path requestXid(Path injectDir, int gpu, int xid) throws IOException {
-        if (gpu < 0) {
-            throw new IllegalArgumentException("GPU index must be >= 0, not " + gpu);
-        }
         if (xid <= 0) {
             throw new IllegalArgumentException("XID must be positive, not " + xid);
+        }
+        return request(injectDir, gpu, Integer.toString(xid));
+    }
+
+    /** Asks the agent reading {@code injectDir} to report GPU {@code gpu} healthy again, as a reset GPU would be. */
+    public static Path requestHeal(Path injectDir, int gpu) throws IOException {
+        return request(injectDir, gpu, HEAL);
+    }
+
+    private static final String HEAL = "healed";
+
+    private static Path request(Path injectDir, int gpu, String what) throws IOException {
+        if (gpu < 0) {
+            throw new IllegalArgumentException("GPU index must be >= 0, not " + gpu);
         }
         Files.createDirectories(injectDir);
         String id = String.format("%016x-%08x-%s", System.currentTimeMillis(), REQUEST_SEQUENCE.getAndIncrement(),
@@ -100,7 +111,7 @@ public final class SimulatedGpus implements GpuBackend {
         // The temporary name lacks the prefix, so a scan racing with this write skips it.
         Path temp = injectDir.resolve(".tmp-" + id);
         Path target = injectDir.resolve(INJECT_PREFIX + id);
-        Files.writeString(temp, gpu + " " + xid + "\n", StandardCharsets.US_ASCII);
+        Files.writeString(temp, gpu + " " + what + "\n", StandardCharsets.US_ASCII);
         try {
             Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
@@ -215,6 +226,10 @@ public final class SimulatedGpus implements GpuBackend {
         int xid;
         try {
             gpu = Integer.parseInt(fields[0]);
+            if (fields[1].equals(HEAL)) {
+                checkIndex(gpu);
+                return new GpuEvent(gpu, gpus.get(gpu).uuid(), GpuEvent.Kind.RECOVERED, 0, false, "healthy again");
+            }
             xid = Integer.parseInt(fields[1]);
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("expected \"<gpu> <xid>\" as two integers");
