@@ -72,9 +72,30 @@ public final class Launcher {
         }
     }
 
+    /**
+     * Runs {@code ./gpufleet args...} under {@code wrapper} (for example {@code ip netns exec NS}, as an
+     * operator runs a command on another host) and waits for it.
+     */
+    public static Result runUnder(List<String> wrapper, Path dir, Map<String, String> env, Duration timeout,
+                                  String... args) {
+        List<String> cmd = new ArrayList<>(wrapper);
+        cmd.add(GPUFLEET.toString());
+        cmd.addAll(List.of(args));
+        return exec(dir, env, timeout, cmd);
+    }
+
     /** Starts {@code ./gpufleet args...} in the background, its output going to {@code log}. */
     public static Process start(Path dir, Map<String, String> env, Path log, String... args) throws IOException {
-        List<String> cmd = new ArrayList<>();
+        return startUnder(List.of(), dir, env, log, args);
+    }
+
+    /**
+     * Starts {@code ./gpufleet args...} under {@code wrapper} in the background. A wrapper that execs its
+     * command ({@code ip netns exec}) leaves the returned process being the launcher's JVM itself.
+     */
+    public static Process startUnder(List<String> wrapper, Path dir, Map<String, String> env, Path log,
+                                     String... args) throws IOException {
+        List<String> cmd = new ArrayList<>(wrapper);
         cmd.add(GPUFLEET.toString());
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile())
