@@ -43,7 +43,11 @@ import static gpufleet.cli.deploy.NetnsFleet.pause;
 class MultiHostIT {
     private static final int HOSTS = 5;
     private static final int WORLD = 32;
-    private static final int CKPT_EVERY = 6; // steps of 0.5 s: a checkpoint every 3 s
+    /**
+     * Steps of 0.5 s between checkpoints: 5 s, far more than it takes to notice a failure and stop the
+     * gang, so that no checkpoint falls between a failure and the gang's stop.
+     */
+    private static final int CKPT_EVERY = 10;
     /** A failure is made this long after a reported checkpoint: work is lost, and the next checkpoint is far. */
     private static final long FAIL_AFTER_CKPT_MS = 1500;
     private static final Duration RESTART_WITHIN = Duration.ofSeconds(60);
@@ -60,21 +64,19 @@ class MultiHostIT {
     @Test
     void aFourHostJobRendezvousesAndSurvivesAgentLossRankFailureXidAndControllerCrash() throws Exception {
         Throwable stopped = null;
-        String remains;
-        try (NetnsFleet f = NetnsFleet.create(HOSTS)) {
-            fleet = f;
+        NetnsFleet f = NetnsFleet.create(HOSTS);
+        fleet = f;
+        try {
             log("network " + f.subnet + ".0/24 on bridge " + f.bridge + ", hosts "
                     + f.hosts.stream().map(h -> h.name() + "=" + h.address()).toList());
-            try {
-                scenarios();
-            } catch (Throwable t) {
-                stopped = t;
-            } finally {
-                f.keepLogs(Path.of("target", "multihost"));
-            }
+            scenarios();
+        } catch (Throwable t) {
+            stopped = t;
+        } finally {
+            f.keepLogs(Path.of("target", "multihost"));
             f.close();
-            remains = waitForRemoval(f);
         }
+        String remains = waitForRemoval(f);
         if (!remains.isEmpty()) findings.add("(cleanup) still on the machine after the test: " + remains);
         if (stopped != null || !findings.isEmpty()) {
             StringBuilder sb = new StringBuilder(findings.size() + " finding(s)"
@@ -109,6 +111,8 @@ class MultiHostIT {
         rankFails();
         xid();
         controllerKilled();
+        agentRestarted("e", false);
+        agentRestarted("f", true);
 
         fleet.cli(CLI, "cancel", Long.toString(job));
         long cancelled = System.currentTimeMillis();
@@ -140,27 +144,21 @@ class MultiHostIT {
     /** (a) The agent holding rank 0 is killed with kill -9: its ranks die with it, the job moves to the spare. */
     private void agentKilled() throws Exception {
         Snapshot before = snapshot();
-        freshCheckpoint(before.restart());
+        freshCheckpoint(before.restart(), FAIL_AFTER_CKPT_MS);
         before = snapshot();
         Host victim = fleet.host(rankProcess(0).host());
         long failT = System.currentTimeMillis();
         fleet.killAgent(victim);
         log("(a) killed the agent on " + victim.name());
-        List<RankProcess> orphans = on(victim);
+        List<RankProcess> orphans = on(victim, before.restart());
         while (!orphans.isEmpty() && System.currentTimeMillis() < failT + 5_000) {
             pause(100);
-            orphans = on(victim);
+            orphans = on(victim, before.restart());
         }
         check("a", orphans.isEmpty(), "5 s after kill -9 of the agent on " + victim.name() + ", " + orphans.size()
                 + " of its ranks still run: " + brief(orphans));
-        interrupted("a", before, failT, "HOST_LOST", Set.of(victim.name()));
-        List<RankProcess> still = on(victim);
-        if (!still.isEmpty()) {
-            findings.add("(a) the orphaned ranks on " + victim.name() + " still ran when their replacements were"
-                    + " running (" + (System.currentTimeMillis() - failT) / 1000 + " s after the kill): " + brief(still)
-                    + "; the test kills them now");
-            for (RankProcess p : still) NetnsFleet.sh("kill", "-9", Long.toString(p.pid()));
-        }
+        interrupted("a", before, failT, Set.of("HOST_LOST"), Set.of(victim.name()));
+        killOrphans("a", victim, before.restart(), failT);
 
         // the operator brings the host back with the same command; the job, elsewhere now, must not notice
         int launchesBefore = launches().size();
@@ -176,10 +174,38 @@ class MultiHostIT {
         log("(a) " + victim.name() + " back");
     }
 
+    /**
+     * (e) The agent holding rank 0 is restarted as a service manager restarts it (SIGTERM, then the same
+     * command), or (f) killed with kill -9 and started again at once, while its job runs there: its ranks
+     * are gone within 5 s, and the job is charged one restart for the one event.
+     */
+    private void agentRestarted(String scenario, boolean kill9) throws Exception {
+        Snapshot before = snapshot();
+        freshCheckpoint(before.restart(), FAIL_AFTER_CKPT_MS);
+        before = snapshot();
+        Host victim = fleet.host(rankProcess(0).host());
+        long failT = System.currentTimeMillis();
+        if (kill9) fleet.killAgent(victim);
+        else fleet.stopAgent(victim);
+        fleet.startAgent(victim);
+        log("(" + scenario + ") " + (kill9 ? "killed (kill -9)" : "stopped (SIGTERM)") + " and started the agent on "
+                + victim.name());
+        List<RankProcess> orphans = on(victim, before.restart());
+        while (!orphans.isEmpty() && System.currentTimeMillis() < failT + 5_000) {
+            pause(100);
+            orphans = on(victim, before.restart());
+        }
+        check(scenario, orphans.isEmpty(), "5 s after the agent on " + victim.name() + " was "
+                + (kill9 ? "killed" : "stopped") + " and started again, " + orphans.size()
+                + " of its old ranks still run: " + brief(orphans));
+        interrupted(scenario, before, failT, Set.of("AGENT_RESTARTED", "HOST_LOST"), Set.of());
+        killOrphans(scenario, victim, before.restart(), failT);
+    }
+
     /** (b) One rank exits with 1: the gang stops together and restarts from the reported checkpoint. */
     private void rankFails() throws Exception {
         Snapshot before = snapshot();
-        freshCheckpoint(before.restart());
+        freshCheckpoint(before.restart(), FAIL_AFTER_CKPT_MS);
         before = snapshot();
         int rank = 13; // on the second host, away from rank 0
         fleet.touchTrigger(before.restart(), rank);
@@ -188,13 +214,14 @@ class MultiHostIT {
                 () -> "trace: " + fleet.trace().stream().filter(l -> l.rank() == rank).toList());
         long failT = exitOf(restart, rank).orElseThrow().t();
         log("(b) rank " + rank + " exited with 1");
-        interrupted("b", before, failT, "RANK_FAILED", Set.of());
+        interrupted("b", before, failT, Set.of("RANK_FAILED"), Set.of());
     }
 
     /** (c) XID 79 on GPU 3 of the host holding ranks 16-23: it is drained, the job restarts elsewhere. */
     private void xid() throws Exception {
         Snapshot before = snapshot();
-        freshCheckpoint(before.restart());
+        // the command takes a JVM's start-up (a second or two) before the XID is written
+        freshCheckpoint(before.restart(), 200);
         before = snapshot();
         Host target = fleet.host(rankProcess(16).host());
         long failT = System.currentTimeMillis();
@@ -202,7 +229,7 @@ class MultiHostIT {
                 "--xid", "79");
         if (r.code() != 0) throw new AssertionError("gpufleet agent inject-xid failed (" + r.code() + "):\n" + r.both());
         log("(c) XID 79 on " + target.name() + " GPU 3");
-        interrupted("c", before, failT, "GPU_FAILED", Set.of(target.name()));
+        interrupted("c", before, failT, Set.of("GPU_FAILED"), Set.of(target.name()));
         JsonNode h = hostRecord(target.name());
         check("c", "DRAINING".equals(h.path("status").asString()) && h.path("unhealthyGpus").toString().contains("3"),
                 target.name() + " after XID 79 on GPU 3 is " + h.path("status").asString() + " with unhealthy GPUs "
@@ -251,7 +278,7 @@ class MultiHostIT {
      * After an interruption: the job runs again with one more restart, away from {@code excluded}, and
      * lost time and the resumed step agree with the last checkpoint the job reported before.
      */
-    private void interrupted(String scenario, Snapshot before, long failT, String cause, Set<String> excluded) {
+    private void interrupted(String scenario, Snapshot before, long failT, Set<String> causes, Set<String> excluded) {
         int restart = before.restart() + 1;
         awaitRun(restart, "(" + scenario + ")");
         log("(" + scenario + ") job running again, restart " + restart);
@@ -276,8 +303,8 @@ class MultiHostIT {
         check(scenario, j.path("restarts").asInt() == restart && events.size() == before.interruptions() + 1,
                 "one failure charged the job " + (j.path("restarts").asInt() - before.restart()) + " restarts and "
                         + (events.size() - before.interruptions()) + " interruption events: " + events);
-        check(scenario, !events.isEmpty() && events.getLast().startsWith(cause),
-                "the last interruption is " + (events.isEmpty() ? "none" : events.getLast()) + ", not " + cause);
+        check(scenario, !events.isEmpty() && causes.stream().anyMatch(events.getLast()::startsWith),
+                "the last interruption is " + (events.isEmpty() ? "none" : events.getLast()) + ", not " + causes);
 
         // lost: from the last reported checkpoint (the run's start when it reported none) to running again
         boolean fromCheckpoint = reported.isPresent() && reported.get().t() >= runStart;
@@ -398,13 +425,26 @@ class MultiHostIT {
         });
     }
 
-    /** Waits for a checkpoint that rank 0 of {@code restart} writes from now on, then for work past it. */
-    private void freshCheckpoint(int restart) {
+    /** Waits for a checkpoint that rank 0 of {@code restart} writes from now on, then {@code pastMs} more. */
+    private void freshCheckpoint(int restart, long pastMs) {
         long now = System.currentTimeMillis();
         awaitUntil(Duration.ofSeconds(20), "rank 0 of restart " + restart + " to write a checkpoint",
                 () -> checkpointAfter(restart, now).isPresent(), () -> "trace ends: " + tailOf(fleet.trace()));
         TraceLine ck = checkpointAfter(restart, now).orElseThrow();
-        while (System.currentTimeMillis() < ck.t() + FAIL_AFTER_CKPT_MS) pause(50);
+        while (System.currentTimeMillis() < ck.t() + pastMs) pause(50);
+    }
+
+    /**
+     * Ranks of {@code restart} still running on {@code h} once their replacements run are a finding; the
+     * test then kills them, so that later scenarios see their own faults only.
+     */
+    private void killOrphans(String scenario, Host h, int restart, long failT) {
+        List<RankProcess> still = on(h, restart);
+        if (still.isEmpty()) return;
+        findings.add("(" + scenario + ") the old ranks on " + h.name() + " still ran beside their replacements "
+                + (System.currentTimeMillis() - failT) / 1000 + " s after the agent went: " + brief(still)
+                + "; the test kills them now");
+        for (RankProcess p : still) NetnsFleet.sh("kill", "-9", Long.toString(p.pid()));
     }
 
     private Optional<TraceLine> checkpointAfter(int restart, long t) {
@@ -465,8 +505,8 @@ class MultiHostIT {
                 .orElseThrow(() -> new AssertionError("no live process of rank " + rank));
     }
 
-    private List<RankProcess> on(Host h) {
-        return fleet.rankProcesses(job).stream().filter(p -> p.host().equals(h.name())).toList();
+    private List<RankProcess> on(Host h, int restart) {
+        return fleet.rankProcesses(job).stream().filter(p -> p.host().equals(h.name()) && p.restart() == restart).toList();
     }
 
     private List<TraceLine> launches() {

@@ -304,6 +304,15 @@ final class NetnsFleet implements AutoCloseable {
         agents.put(h.name(), p);
     }
 
+    /** Stops an agent as a service manager does: SIGTERM, and a wait for it to exit. */
+    void stopAgent(Host h) {
+        Process p = agents.get(h.name());
+        String cmd = ProcessHandle.of(p.pid()).flatMap(x -> x.info().command()).orElse("");
+        if (!cmd.contains("java")) throw new AssertionError("pid " + p.pid() + " is '" + cmd + "', not the agent");
+        sh("kill", "-TERM", Long.toString(p.pid()));
+        waitGone(p);
+    }
+
     void killAgent(Host h) {
         Process p = agents.get(h.name());
         kill9(p.pid(), "java");
