@@ -402,7 +402,7 @@ public final class Agent implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        groups.record(List.of());
+        groups.forget();
         for (Thread t : threads) if (t != Thread.currentThread()) t.interrupt();
         if (watchdog != null) watchdog.destroy();
         gpus.close();

@@ -16,15 +16,27 @@ import java.util.concurrent.TimeUnit;
  * <p>A rank must not outlive its agent: once the agent is gone nobody would report it or stop it, and
  * the controller restarts its job elsewhere. A small watchdog process, started by the agent and left
  * running if the agent is killed, waits for the agent to die and then kills every group listed in
- * {@code rank-groups} under the work directory. The agent rewrites that list whenever a rank starts or
- * ends, and at start-up kills whatever a previous agent left listed.
+ * {@code rank-groups.<agent pid>} under the work directory. The agent rewrites that list whenever a
+ * rank starts or ends, and at start-up kills whatever earlier agents left listed.
+ *
+ * <p>Each agent process has a list of its own: a new agent started on the same work directory right
+ * after a {@code kill -9} may list its new ranks before the old watchdog has woken up (it looks once a
+ * second), and a shared list would have the old watchdog kill the new ranks, charging their job a
+ * second restart for one agent restart.
  */
 final class ProcessGroups {
     private static final Path SETSID = Path.of("/usr/bin/setsid");
+    static final String LIST_PREFIX = "rank-groups";
+    private final Path workDir;
     private final Path listFile;
 
     ProcessGroups(Path workDir) {
-        this.listFile = workDir.resolve("rank-groups");
+        this(workDir, ProcessHandle.current().pid());
+    }
+
+    ProcessGroups(Path workDir, long agentPid) {
+        this.workDir = workDir;
+        this.listFile = workDir.resolve(LIST_PREFIX + "." + agentPid);
     }
 
     /** The command that starts {@code command} as the leader of a new process group, where that is possible. */
@@ -36,18 +48,37 @@ final class ProcessGroups {
         return out;
     }
 
-    /** Kills the groups a previous agent left listed (its watchdog may have died with it). */
+    /** Kills the groups earlier agents on this work directory left listed (their watchdogs may have died with them). */
     void killLeftovers() {
-        try {
-            if (!Files.exists(listFile)) return;
-            for (String line : Files.readAllLines(listFile)) {
-                Long g = groupId(line);
-                if (g != null) signalGroup(g, "KILL");
-                else if (!line.isBlank()) System.err.println("gpufleet agent: ignoring '" + line.strip() + "' in " + listFile);
-            }
-            Files.delete(listFile);
+        List<Path> lists = new ArrayList<>();
+        try (var dir = Files.newDirectoryStream(workDir, LIST_PREFIX + "*")) {
+            for (Path p : dir) if (!p.equals(listFile) && !p.getFileName().toString().endsWith(".tmp")) lists.add(p);
+        } catch (java.nio.file.NoSuchFileException e) {
+            return;
         } catch (IOException e) {
             System.err.println("gpufleet agent: cannot clean up after a previous agent: " + e.getMessage());
+            return;
+        }
+        for (Path list : lists) {
+            try {
+                for (String line : Files.readAllLines(list)) {
+                    Long g = groupId(line);
+                    if (g != null) signalGroup(g, "KILL");
+                    else if (!line.isBlank()) System.err.println("gpufleet agent: ignoring '" + line.strip() + "' in " + list);
+                }
+                Files.deleteIfExists(list);
+            } catch (IOException e) {
+                System.err.println("gpufleet agent: cannot clean up after a previous agent: " + e.getMessage());
+            }
+        }
+    }
+
+    /** This agent's list is of no use once it has stopped its ranks itself. */
+    void forget() {
+        try {
+            Files.deleteIfExists(listFile);
+        } catch (IOException e) {
+            // a stale empty list harms nobody: the next agent removes it
         }
     }
 

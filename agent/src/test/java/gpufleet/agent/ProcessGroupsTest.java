@@ -100,6 +100,56 @@ class ProcessGroupsTest {
         }
     }
 
+    /**
+     * An agent killed with SIGKILL and started again at once on the same work directory: its new ranks
+     * may be listed before the old watchdog wakes. The old watchdog kills only the old agent's ranks,
+     * and the new agent kills what the old one left, so each rank dies once and the job one restart.
+     */
+    @Test
+    void aNewAgentsRanksSurviveTheOldAgentsWatchdog(@TempDir Path dir) throws Exception {
+        List<Process> started = new ArrayList<>();
+        try {
+            Process oldAgent = new ProcessBuilder("sleep", "600").start();
+            Process newAgent = new ProcessBuilder("sleep", "600").start();
+            started.addAll(List.of(oldAgent, newAgent));
+            Process oldRank = rank();
+            Process oldRank2 = rank();
+            started.addAll(List.of(oldRank, oldRank2));
+            ProcessGroups before = new ProcessGroups(dir, oldAgent.pid());
+            before.record(List.of(oldRank.pid(), oldRank2.pid()));
+            Process watchdog = ProcessGroups.watchdog(List.of("/bin/sh"), oldAgent.pid(), dir.resolve("rank-groups." + oldAgent.pid())).start();
+            started.add(watchdog);
+            assertThat(watchdog.waitFor(200, TimeUnit.MILLISECONDS)).isFalse();
+
+            oldAgent.destroyForcibly();
+            // the new agent comes up inside the old watchdog's one-second nap
+            ProcessGroups after = new ProcessGroups(dir, newAgent.pid());
+            Process newRank = rank();
+            started.add(newRank);
+            after.record(List.of(newRank.pid()));
+            after.killLeftovers();
+
+            assertThat(watchdog.waitFor(5, TimeUnit.SECONDS)).as("the old watchdog ends").isTrue();
+            awaitGone(oldRank.pid(), "the old agent's ranks");
+            awaitGone(oldRank2.pid(), "the old agent's ranks");
+            assertThat(running(List.of(newRank.pid()))).as("the new agent's rank").isNotEmpty();
+            assertThat(Files.exists(dir.resolve("rank-groups." + oldAgent.pid()))).as("the old list is gone").isFalse();
+            assertThat(Files.readString(dir.resolve("rank-groups." + newAgent.pid())).strip()).isEqualTo(Long.toString(newRank.pid()));
+        } finally {
+            for (Process p : started) {
+                ProcessGroups.signalGroup(p.pid(), "KILL");
+                p.destroyForcibly();
+            }
+        }
+    }
+
+    private static Process rank() throws Exception {
+        Process p = new ProcessBuilder(ProcessGroups.inOwnGroup(List.of("/bin/sh", "-c", "sleep 600 & sleep 600")))
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectErrorStream(true).start();
+        awaitMembers(p.pid(), 2);
+        return p;
+    }
+
     @Test
     void onlyPlainGroupNumbersAboveOneAreTaken() {
         assertThat(ProcessGroups.groupId(" 4242 ")).isEqualTo(4242L);
