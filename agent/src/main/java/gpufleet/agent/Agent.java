@@ -26,7 +26,6 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 /**
  * The node agent: registers this host, heartbeats, runs what the controller assigns, reports how it
@@ -40,7 +39,6 @@ import java.util.stream.Stream;
 public final class Agent implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(Agent.class.getName());
     private static final long POLL_WAIT_MS = 25_000; // under the 30 s idle timeout HTTP servers and proxies commonly apply
-    private static final int CHECKPOINT_SCAN_LIMIT = 10_000;
 
     private final AgentConfig config;
     private final GpuBackend gpus;
@@ -319,7 +317,7 @@ public final class Agent implements AutoCloseable {
                 }
                 continue;
             }
-            Task t = Task.start(a, config.workDir(), config.name(), config.runAs());
+            Task t = Task.start(a, config.workDir(), config.name(), config.runAs(), logs::begin);
             tasks.put(a.job(), t);
             logs.follow(t);
             for (Task.Rank r : t.ranks)
@@ -358,7 +356,7 @@ public final class Agent implements AutoCloseable {
         for (Task t : now) {
             var exits = t.exits();
             if (exits.size() == t.ranks.size()) anyEnded = true;
-            reports.add(new TaskReport(t.job(), t.generation(), exits, t.holdsRankZero() ? newestCheckpoint(t.checkpointDir) : null));
+            reports.add(new TaskReport(t.job(), t.generation(), exits, t.checkpointTime()));
         }
         for (Task t : gone) {
             // a rank that had ended keeps its code; one still being stopped reads as killed by SIGTERM
@@ -370,23 +368,6 @@ public final class Agent implements AutoCloseable {
         }
         if (anyEnded) recordGroups();
         return new Heartbeat(generation, reports, List.copyOf(unhealthy.values()));
-    }
-
-    /** The newest modification time under a checkpoint directory, looking at a bounded number of entries. */
-    static Double newestCheckpoint(Path dir) {
-        if (!Files.isDirectory(dir)) return null;
-        try (Stream<Path> s = Files.walk(dir, 4)) {
-            long newest = s.limit(CHECKPOINT_SCAN_LIMIT).filter(p -> !p.equals(dir)).mapToLong(p -> {
-                try {
-                    return Files.getLastModifiedTime(p).toMillis();
-                } catch (IOException e) {
-                    return 0;
-                }
-            }).max().orElse(0);
-            return newest == 0 ? null : newest / 1000.0;
-        } catch (IOException | java.io.UncheckedIOException e) {
-            return null;
-        }
     }
 
     /** The jobs this agent is running now, by id. */
@@ -421,7 +402,7 @@ public final class Agent implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        groups.record(List.of());
+        groups.forget();
         for (Thread t : threads) if (t != Thread.currentThread()) t.interrupt();
         if (watchdog != null) watchdog.destroy();
         gpus.close();

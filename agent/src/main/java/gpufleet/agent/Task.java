@@ -19,41 +19,49 @@ import java.util.StringJoiner;
 
 /**
  * One assignment on this host: a process per rank, started together, each writing stdout and stderr
- * to {@code <work-dir>/jobs/<job>/rank-<rank>.log}.
+ * to {@code <work-dir>/jobs/<job>/rank-<rank>.log} and reporting checkpoints through its own
+ * {@link ProgressFile} next to it.
  */
 final class Task {
+    private static final System.Logger LOG = System.getLogger(Task.class.getName());
+
     /** A rank's process, or the exit code it got without one (it could not be started). */
     static final class Rank {
         final RankSlot slot;
         final Path log;
         final long logStart;
+        final ProgressFile progress;
         final Process process; // null when it could not start
         volatile Integer exitCode;
 
-        Rank(RankSlot slot, Path log, long logStart, Process process, Integer exitCode) {
+        Rank(RankSlot slot, Path log, long logStart, ProgressFile progress, Process process, Integer exitCode) {
             this.slot = slot;
             this.log = log;
             this.logStart = logStart;
+            this.progress = progress;
             this.process = process;
             this.exitCode = exitCode;
         }
+    }
+
+    /** Where a new run's share of a rank's log begins; {@link LogShipper#begin} ends the earlier runs' shares there. */
+    interface LogStart {
+        long begin(long job, int rank, Path log) throws IOException;
     }
 
     /** Exit code reported for a rank whose program could not be started, as a shell does for "command not found". */
     static final int CANNOT_START = 127;
 
     final Assignment assignment;
-    final Path checkpointDir;
     final List<Rank> ranks;
 
-    private Task(Assignment assignment, Path checkpointDir, List<Rank> ranks) {
+    private Task(Assignment assignment, List<Rank> ranks) {
         this.assignment = assignment;
-        this.checkpointDir = checkpointDir;
         this.ranks = ranks;
     }
 
     /** The environment of one rank: torchrun's variables and gpufleet's own. */
-    static Map<String, String> environment(Assignment a, RankSlot slot, Path checkpointDir) {
+    static Map<String, String> environment(Assignment a, RankSlot slot, Path checkpointDir, Path progressFile) {
         Map<String, String> env = new LinkedHashMap<>();
         StringJoiner visible = new StringJoiner(",");
         for (RankSlot s : a.ranks()) visible.add(Integer.toString(s.gpu()));
@@ -69,6 +77,7 @@ final class Task {
         env.put("GPUFLEET_JOB_NAME", a.name());
         env.put("GPUFLEET_RESTART_COUNT", Integer.toString(a.restart()));
         env.put("GPUFLEET_CHECKPOINT_DIR", checkpointDir.toString());
+        env.put(ProgressFile.ENV, progressFile.toString());
         // torchrun's name for the restart count, read by some training loops
         env.put("TORCHELASTIC_RESTART_COUNT", Integer.toString(a.restart()));
         return env;
@@ -87,8 +96,12 @@ final class Task {
      * <p>Each rank's log is opened by the agent (mode 0600, in a job directory of mode 0711 when ranks
      * run as another user, 0700 otherwise) and handed to the rank as its stdout and stderr: a rank
      * writes its own log through that descriptor and can open no log at all, its own or another job's.
+     *
+     * <p>Each run of a rank gets a fresh, empty progress file in the job directory, mode 0600, owned by
+     * the rank's user; its name carries the generation, so a rank of an earlier run still being stopped
+     * cannot report into the new run's file. Earlier runs' files go.
      */
-    static Task start(Assignment a, Path workDir, String hostName, RunAs runAs) {
+    static Task start(Assignment a, Path workDir, String hostName, RunAs runAs, LogStart logStart) {
         boolean switching = runAs != null && runAs.switches(RunAs.currentUid());
         Path jobs = workDir.resolve("jobs");
         Path jobDir = jobs.resolve(Long.toString(a.job()));
@@ -114,16 +127,26 @@ final class Task {
         } catch (IOException | RuntimeException e) {
             setupProblem = e.getMessage();
         }
+        removeEarlierProgressFiles(jobDir, a);
         List<Rank> ranks = new ArrayList<>();
         for (RankSlot slot : a.ranks()) {
             Path log = jobDir.resolve("rank-" + slot.rank() + ".log");
+            Path progressPath = jobDir.resolve("rank-" + slot.rank() + "." + a.generation() + ".progress");
+            ProgressFile progress = new ProgressFile(progressPath, problem -> {
+                LOG.log(System.Logger.Level.WARNING, "job " + a.job() + " rank " + slot.rank() + ": " + problem);
+                try {
+                    Files.writeString(log, "[gpufleet] " + problem + "\n", StandardCharsets.UTF_8, StandardOpenOption.APPEND);
+                } catch (IOException ignored) {
+                    // the agent's log has it
+                }
+            });
             long start = 0;
             Process p = null;
             Integer code = null;
             try {
                 if (!Files.exists(log)) Files.createFile(log, OWNER_ONLY);
                 chmod(log, "rw-------");
-                start = Files.size(log);
+                start = logStart.begin(a.job(), slot.rank(), log);
                 String header = "[gpufleet] job " + a.job() + " rank " + slot.rank() + " restart " + a.restart()
                         + " (generation " + a.generation() + ") on " + hostName + " GPU " + slot.gpu() + " at "
                         + Instant.now() + (switching ? " as " + runAs.describe() : "") + "\n";
@@ -131,9 +154,13 @@ final class Task {
                 if (setupProblem != null)
                     Files.writeString(log, "[gpufleet] checkpoint directory " + ckpt + ": " + setupProblem + "\n",
                             StandardCharsets.UTF_8, StandardOpenOption.APPEND);
+                String progressProblem = createProgressFile(progressPath, switching ? runAs : null);
+                if (progressProblem != null)
+                    Files.writeString(log, "[gpufleet] " + ProgressFile.ENV + " " + progressPath + ": " + progressProblem + "\n",
+                            StandardCharsets.UTF_8, StandardOpenOption.APPEND);
                 ProcessBuilder pb = new ProcessBuilder(ProcessGroups.inOwnGroup(switching ? runAs.wrap(a.command()) : a.command()));
                 pb.environment().keySet().removeAll(SECRET_ENV);
-                pb.environment().putAll(environment(a, slot, ckpt));
+                pb.environment().putAll(environment(a, slot, ckpt, progressPath));
                 if (switching && runAs.user() != null) {
                     pb.environment().put("USER", runAs.user());
                     pb.environment().put("LOGNAME", runAs.user());
@@ -152,9 +179,40 @@ final class Task {
                     // the exit code still tells the controller
                 }
             }
-            ranks.add(new Rank(slot, log, start, p, code));
+            ranks.add(new Rank(slot, log, start, progress, p, code));
         }
-        return new Task(a, ckpt, List.copyOf(ranks));
+        return new Task(a, List.copyOf(ranks));
+    }
+
+    /** A fresh, empty progress file for one run of a rank; null when made, else what went wrong. */
+    private static String createProgressFile(Path p, RunAs owner) {
+        try {
+            Files.deleteIfExists(p);
+            Files.createFile(p, OWNER_ONLY);
+            chmod(p, "rw-------");
+            if (owner != null) {
+                Files.setAttribute(p, "unix:uid", owner.uid());
+                Files.setAttribute(p, "unix:gid", owner.gid());
+            }
+            return null;
+        } catch (IOException | RuntimeException e) {
+            return e.getMessage();
+        }
+    }
+
+    /** Removes the progress files of earlier runs of {@code a}'s ranks on this host. */
+    private static void removeEarlierProgressFiles(Path jobDir, Assignment a) {
+        java.util.Set<String> prefixes = new java.util.HashSet<>();
+        for (RankSlot s : a.ranks()) prefixes.add("rank-" + s.rank() + ".");
+        try (var files = Files.list(jobDir)) {
+            for (Path f : files.toList()) {
+                String name = f.getFileName().toString();
+                if (name.endsWith(".progress") && prefixes.contains(name.substring(0, name.indexOf('.') + 1)))
+                    Files.deleteIfExists(f);
+            }
+        } catch (IOException | RuntimeException e) {
+            // a stale file is only clutter: each run reads its own
+        }
     }
 
     private static void chmod(Path p, String mode) throws IOException {
@@ -198,8 +256,17 @@ final class Task {
         return out;
     }
 
-    boolean holdsRankZero() {
-        return ranks.stream().anyMatch(r -> r.slot.rank() == 0);
+    /**
+     * The newest checkpoint any rank of this run has reported in its progress file (epoch seconds), or
+     * null; reads what the ranks appended since the last call.
+     */
+    Double checkpointTime() {
+        Double newest = null;
+        for (Rank r : ranks) {
+            Double t = r.progress.poll();
+            if (t != null && (newest == null || t > newest)) newest = t;
+        }
+        return newest;
     }
 
     List<Long> liveGroups() {

@@ -85,12 +85,13 @@ class AgentMainTest {
     void eachRankGetsTorchrunsEnvironmentAndGpufleets() {
         Assignment a = new Assignment(42, 7, 2, "llama", List.of("python", "train.py"), "/ckpt/llama", "10.0.0.5", 24_213,
                 16, 1, List.of(new RankSlot(8, 0, 4), new RankSlot(9, 1, 5), new RankSlot(10, 2, 6), new RankSlot(11, 3, 7)));
-        Map<String, String> env = Task.environment(a, a.ranks().get(1), Path.of("/ckpt/llama"));
+        Map<String, String> env = Task.environment(a, a.ranks().get(1), Path.of("/ckpt/llama"), Path.of("/w/jobs/42/rank-9.7.progress"));
         assertThat(env).containsEntry("MASTER_ADDR", "10.0.0.5").containsEntry("MASTER_PORT", "24213")
                 .containsEntry("WORLD_SIZE", "16").containsEntry("RANK", "9").containsEntry("LOCAL_RANK", "1")
                 .containsEntry("LOCAL_WORLD_SIZE", "4").containsEntry("GROUP_RANK", "1")
                 .containsEntry("CUDA_VISIBLE_DEVICES", "4,5,6,7")
                 .containsEntry("GPUFLEET_JOB_ID", "42").containsEntry("GPUFLEET_RESTART_COUNT", "2")
-                .containsEntry("GPUFLEET_CHECKPOINT_DIR", "/ckpt/llama");
+                .containsEntry("GPUFLEET_CHECKPOINT_DIR", "/ckpt/llama")
+                .containsEntry("GPUFLEET_PROGRESS_FILE", "/w/jobs/42/rank-9.7.progress");
     }
 }

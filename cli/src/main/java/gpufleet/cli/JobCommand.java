@@ -39,7 +39,10 @@ final class JobCommand implements Runnable {
         Double priority = Jobs.number(j, "priority");
         row("priority", priority == null ? "-" : Priority.name(priority.intValue()));
         row("command", command(j.path("command")));
-        row("checkpoints", Jobs.text(j, "checkpointDir"));
+        row("checkpoints", j.path("checkpointDir").isString() ? Jobs.text(j, "checkpointDir")
+                : "on each host's local disk (a failure loses all work since the run began)");
+        Double ck = Jobs.number(j, "lastCheckpoint");
+        row("checkpoint", ck == null ? "none reported" : "last reported " + Fmt.time(ck));
         row("submitted", when(j, "submitTime"));
         row("started", when(j, "startTime"));
         row("ended", when(j, "endTime"));
@@ -49,6 +52,10 @@ final class JobCommand implements Runnable {
         row("ettr", ettr == null ? "-" : String.format(Locale.ROOT, "%.1f%%", 100 * ettr));
         Double lost = Jobs.number(j, "lostSeconds");
         row("lost time", lost == null ? "-" : Fmt.elapsed(lost));
+        Double retry = Jobs.number(j, "retryAt");
+        if (retry != null && "RESTARTING".equals(Jobs.text(j, "state")))
+            row("next try", Fmt.time(retry) + " (backing off after " + Jobs.text(j, "quickFailures")
+                    + " quick failure" + ("1".equals(Jobs.text(j, "quickFailures")) ? ")" : "s in a row)"));
 
         out.println("placement:");
         if (j.path("placement").isEmpty()) out.println("  -");

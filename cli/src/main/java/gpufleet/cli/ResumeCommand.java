@@ -2,6 +2,7 @@ package gpufleet.cli;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import tools.jackson.databind.JsonNode;
 
@@ -13,9 +14,14 @@ final class ResumeCommand implements Runnable {
 
     @Parameters(paramLabel = "HOST", description = "host name") String host;
 
+    @Option(names = "--force", description = {"put GPUs back into service even though their agent still reports a fault"
+            + " (the audit log records it); without it a GPU that failed comes back only once its agent reports it healthy"})
+    boolean force;
+
     @Override
     public void run() {
-        JsonNode h = server.client().post("/hosts/" + ControllerClient.segment(host) + "/resume", null);
+        JsonNode h = server.client().post("/hosts/" + ControllerClient.segment(host) + "/resume",
+                force ? java.util.Map.of("force", true) : null);
         if (output.json()) output.print(h);
         else System.out.println("resumed host " + Jobs.text(h, "name") + " (" + Jobs.text(h, "status") + ")");
     }

@@ -26,7 +26,10 @@ final class SubmitCommand implements Runnable {
     String team;
     @Option(names = "--priority", defaultValue = "normal", description = "low, normal, high, critical or 0..1000 (default: ${DEFAULT-VALUE})")
     String priority;
-    @Option(names = "--checkpoint-dir", paramLabel = "DIR") String checkpointDir;
+    @Option(names = "--checkpoint-dir", paramLabel = "DIR",
+            description = "where the job checkpoints, on storage every host mounts (default: the controller's"
+                    + " --checkpoint-root/<job id>, else each host's local disk); given to ranks as $GPUFLEET_CHECKPOINT_DIR")
+    String checkpointDir;
     @Option(names = "--max-restarts", paramLabel = "N", description = "restarts after failures before giving up (controller default 3)")
     Integer maxRestarts;
     @Parameters(arity = "1..*", paramLabel = "COMMAND", description = "what every rank runs, after --")
@@ -49,5 +52,6 @@ final class SubmitCommand implements Runnable {
         JsonNode job = server.client().post("/jobs", body);
         if (output.json()) output.print(job);
         else System.out.println("submitted job " + Jobs.text(job, "id"));
+        for (JsonNode w : job.path("warnings")) System.err.println("warning: " + w.stringValue());
     }
 }

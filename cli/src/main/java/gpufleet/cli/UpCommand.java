@@ -11,7 +11,7 @@ import gpufleet.server.GpufleetServer;
 import gpufleet.server.Security;
 import gpufleet.server.auth.Role;
 import gpufleet.server.auth.Tokens;
-import gpufleet.server.control.Controller;
+import gpufleet.server.control.ControllerOptions;
 import gpufleet.server.store.SqlStore;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -61,8 +61,11 @@ final class UpCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--run-as " + runAs + ": only root can run jobs as another user");
         Path agentDir = dataDir.resolve("agent").toAbsolutePath();
         GpuBackend gpus = gpus(agentDir.resolve("inject"));
+        // one machine: its own disk is storage every host (there is one) reads, so checkpoints survive restarts
         GpufleetServer server = GpufleetServer.start(SqlStore.sqlite(dataDir), dataDir, "127.0.0.1", port,
-                Duration.ofSeconds(1), Controller.DEFAULT_HEARTBEAT_TIMEOUT, Security.defaults());
+                Duration.ofSeconds(1), ControllerOptions.DEFAULTS.withCheckpointRoot(
+                        dataDir.resolve("checkpoints").toAbsolutePath().toString()),
+                gpufleet.server.view.Usage.DEFAULT_GPU_HOUR_USD, Security.defaults());
         String url = "http://127.0.0.1:" + server.port();
         String join = server.tokens().create("gpufleet up: agent " + name, Role.JOIN, null, null, 600L,
                 "gpufleet up").token();

@@ -33,6 +33,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 final class TestFleet implements AutoCloseable {
     static final JsonMapper JSON = JsonMapper.builder().build();
     static final Duration HEARTBEAT_TIMEOUT = Duration.ofSeconds(10);
+    /** A 1 s restart backoff (doubling to 8 s) keeps crash scenarios short; RestartRulesTest pins the default rule. */
+    static final gpufleet.server.control.ControllerOptions OPTIONS = gpufleet.server.control.ControllerOptions.DEFAULTS
+            .withHeartbeatTimeout(HEARTBEAT_TIMEOUT).withRestartBackoff(new gpufleet.core.job.RestartBackoff(1, 8, 600));
 
     final Path dir;
     GpufleetServer server;
@@ -62,7 +65,7 @@ final class TestFleet implements AutoCloseable {
         this.db = TestDatabases.fresh(kind, dir.resolve("controller"));
         this.security = certs == null ? Security.defaults() : Security.defaults().withTls(certs.cert(), certs.key());
         this.server = GpufleetServer.start(db.open(), dir.resolve("controller"), "127.0.0.1", 0, Duration.ofMillis(100),
-                HEARTBEAT_TIMEOUT, security);
+                OPTIONS, gpufleet.server.view.Usage.DEFAULT_GPU_HOUR_USD, security);
         this.port = server.port();
         this.url = (certs == null ? "http://127.0.0.1:" : "https://localhost:") + port;
         this.http = certs == null ? HttpClient.newHttpClient()
@@ -87,7 +90,7 @@ final class TestFleet implements AutoCloseable {
     void restartController() {
         server.crash();
         server = GpufleetServer.start(db.open(), dir.resolve("controller"), "127.0.0.1", port, Duration.ofMillis(100),
-                HEARTBEAT_TIMEOUT, security);
+                OPTIONS, gpufleet.server.view.Usage.DEFAULT_GPU_HOUR_USD, security);
     }
 
     /** The training stand-in, copied out of the test resources. */

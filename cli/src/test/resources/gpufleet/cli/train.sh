@@ -1,6 +1,7 @@
 #!/bin/sh
 # A stand-in for a training program, run by the agent tests: it takes steps, rank 0 checkpoints every
-# 5 steps, and every rank resumes from the newest checkpoint. Arguments: STEPS PAUSE [FAIL_RANK].
+# 5 steps and reports each in $GPUFLEET_PROGRESS_FILE once it is in place, and every rank resumes from
+# the newest checkpoint. Arguments: STEPS PAUSE [FAIL_RANK].
 # FAIL_RANK exits 3 on the first run only, as a crashing rank would.
 set -u
 steps=$1
@@ -21,7 +22,7 @@ while [ "$step" -lt "$steps" ]; do
   sleep "$pause"
   step=$((step + 1))
   if [ "$RANK" = 0 ] && [ $((step % 5)) = 0 ]; then
-    echo "$step" > "$ck/step.tmp" && mv "$ck/step.tmp" "$ck/step"
+    echo "$step" > "$ck/step.tmp" && mv "$ck/step.tmp" "$ck/step" && echo "checkpoint $step" >> "$GPUFLEET_PROGRESS_FILE"
   fi
 done
 [ "$RANK" = 0 ] && echo "restart=$GPUFLEET_RESTART_COUNT start=$start" > "$ck/done"

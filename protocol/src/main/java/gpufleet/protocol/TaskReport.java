@@ -8,8 +8,12 @@ import java.util.List;
  * @param generation     the job's generation in the assignment the agent acts on; a report for an older
  *                       generation is stale and ignored
  * @param exits          ranks on this host that have ended, with their exit codes; ranks still running are absent
- * @param checkpointTime newest modification time (epoch seconds) seen under the job's checkpoint directory,
- *                       or null if none was seen
+ * @param checkpointTime when the newest checkpoint that a rank of this run on this host reported complete
+ *                       was reported (epoch seconds): the job appends {@code checkpoint STEP} to its
+ *                       {@code $GPUFLEET_PROGRESS_FILE}, and this is that file's modification time at the
+ *                       agent's read that found the line (within a heartbeat of its writing); null while no rank of
+ *                       this run has reported one. Files in the checkpoint directory do not count: a file
+ *                       there says nothing of whether the checkpoint is complete
  */
 public record TaskReport(long job, long generation, List<RankExit> exits, Double checkpointTime) {
     public TaskReport {

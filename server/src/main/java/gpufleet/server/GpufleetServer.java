@@ -7,6 +7,7 @@ import gpufleet.server.auth.Guard;
 import gpufleet.server.auth.RateLimiter;
 import gpufleet.server.auth.Tokens;
 import gpufleet.server.control.Controller;
+import gpufleet.server.control.ControllerOptions;
 import gpufleet.server.logs.LogStore;
 import gpufleet.server.metrics.Metrics;
 import gpufleet.server.store.ObservedStore;
@@ -85,13 +86,20 @@ public final class GpufleetServer implements AutoCloseable {
      */
     public static GpufleetServer start(Store store, Path dataDir, String host, int port, Duration cycle,
                                        Duration heartbeatTimeout, double gpuHourUsd, Security security) {
+        return start(store, dataDir, host, port, cycle, ControllerOptions.DEFAULTS.withHeartbeatTimeout(heartbeatTimeout),
+                gpuHourUsd, security);
+    }
+
+    /** As above, with every option of the controller's behaviour: liveness, restart backoff, checkpoint root. */
+    public static GpufleetServer start(Store store, Path dataDir, String host, int port, Duration cycle,
+                                       ControllerOptions options, double gpuHourUsd, Security security) {
         if (!security.auth() && !isLoopback(host))
             throw new IllegalArgumentException("authentication can be turned off only on a loopback address, not " + host);
         Clock clock = Clock.systemUTC();
         Metrics metrics = new Metrics(gpuHourUsd);
         EventStream events = new EventStream();
         Controller c = new Controller(ObservedStore.wrap(store, ObservedStore.Listener.all(metrics, events)),
-                clock, Policy.GPUFLEET, heartbeatTimeout);
+                clock, Policy.GPUFLEET, options);
         c.onCycle(metrics::cycleTook);
         Dashboard dashboard = new Dashboard(c, events, gpuHourUsd);
         Javalin http;

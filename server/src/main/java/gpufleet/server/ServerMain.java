@@ -1,6 +1,8 @@
 package gpufleet.server;
 
+import gpufleet.core.job.RestartBackoff;
 import gpufleet.server.control.Controller;
+import gpufleet.server.control.ControllerOptions;
 import gpufleet.server.store.DatabaseSpec;
 import gpufleet.server.store.SqlStore;
 import gpufleet.server.store.StoreException;
@@ -21,6 +23,8 @@ public final class ServerMain {
                                    [--db sqlite | postgresql://host:port/dbname?user=NAME&password=SECRET]
                                    [--heartbeat-timeout 30] [--gpu-hour-usd 4.916] [--tls-cert PEM --tls-key PEM]
                                    [--allow-plaintext] [--no-auth] [--new-admin-token] [--rate-limit 100] [--rate-burst 200]
+                                   [--checkpoint-root DIR] [--restart-backoff 10] [--restart-backoff-max 300]
+                                   [--healthy-run 600]
               --data-dir           the embedded database (sqlite), job logs, and the first admin token
               --db                 where state is kept: the embedded database (default) or a PostgreSQL server
               --heartbeat-timeout  seconds a host may stay silent before it is declared lost and its jobs
@@ -33,7 +37,15 @@ public final class ServerMain {
               --no-auth            no tokens needed: anyone who can connect controls the fleet (loopback only)
               --new-admin-token    make a new admin token and write it to <data-dir>/admin-token
               --rate-limit         requests a second each client may make on average; 0 turns it off
-              --rate-burst         requests a client may make at once (default twice the rate)""";
+              --rate-burst         requests a client may make at once (default twice the rate)
+              --checkpoint-root    shared storage mounted at the same path on every host: each job that gives no
+                                   --checkpoint-dir checkpoints to DIR/<job id>. Without it such jobs checkpoint to
+                                   their hosts' local disks, and lose all work since their run began at a failure
+              --restart-backoff    seconds a job waits after its processes fail soon after starting; doubled at
+                                   each such failure in a row (default 10; 0 restarts at once)
+              --restart-backoff-max  the longest such wait, seconds (default 300)
+              --healthy-run        seconds a run must last for its failure not to count as a quick one; it also
+                                   resets the count (default 600)""";
 
     private ServerMain() {}
 
@@ -57,6 +69,9 @@ public final class ServerMain {
         double rate = Security.DEFAULT_RATE;
         Double burst = null;
         double gpuHourUsd = Usage.DEFAULT_GPU_HOUR_USD;
+        String checkpointRoot = null;
+        double backoffBase = RestartBackoff.DEFAULT.base(), backoffMax = RestartBackoff.DEFAULT.max();
+        double healthyRun = RestartBackoff.DEFAULT.healthyRun();
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             if (a.equals("-h") || a.equals("--help")) {
@@ -104,6 +119,26 @@ public final class ServerMain {
                     else burst = d;
                 }
                 case "--bind" -> bind = v;
+                case "--checkpoint-root" -> {
+                    if (!v.startsWith("/")) return fail("--checkpoint-root must be an absolute path (every host mounts it at"
+                            + " the same place), got '" + v + "'");
+                    checkpointRoot = v;
+                }
+                case "--restart-backoff", "--restart-backoff-max", "--healthy-run" -> {
+                    double sec;
+                    try {
+                        sec = Double.parseDouble(v);
+                    } catch (NumberFormatException e) {
+                        sec = -1;
+                    }
+                    if (!(sec >= 0 && sec <= 7 * 86_400))
+                        return fail(a + " must be a number of seconds in [0, 604800], got '" + v + "'");
+                    switch (a) {
+                        case "--restart-backoff" -> backoffBase = sec;
+                        case "--restart-backoff-max" -> backoffMax = sec;
+                        default -> healthyRun = sec;
+                    }
+                }
                 case "--db" -> db = v;
                 case "--heartbeat-timeout" -> {
                     double sec;
@@ -131,6 +166,10 @@ public final class ServerMain {
             }
         }
         if ((tlsCert == null) != (tlsKey == null)) return fail("--tls-cert and --tls-key go together");
+        if (backoffMax < backoffBase)
+            return fail("--restart-backoff-max (" + backoffMax + ") must be at least --restart-backoff (" + backoffBase + ")");
+        ControllerOptions options = new ControllerOptions(heartbeatTimeout,
+                new RestartBackoff(backoffBase, backoffMax, healthyRun), checkpointRoot);
         boolean loopback = GpufleetServer.isLoopback(bind);
         if (!auth && !loopback)
             return fail("--no-auth is allowed only on a loopback address (--bind 127.0.0.1), not " + bind
@@ -152,8 +191,7 @@ public final class ServerMain {
         }
         GpufleetServer s;
         try {
-            s = GpufleetServer.start(store, dataDir, bind, port, Duration.ofSeconds(1), heartbeatTimeout, gpuHourUsd,
-                    security);
+            s = GpufleetServer.start(store, dataDir, bind, port, Duration.ofSeconds(1), options, gpuHourUsd, security);
         } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
             store.close();
             return fail(e.getMessage());
@@ -168,6 +206,10 @@ public final class ServerMain {
                 + scheme + "://" + bind + ":" + s.port() + "/ (data in "
                 + (DatabaseSpec.isSqlite(db) ? dataDir.toAbsolutePath() : DatabaseSpec.redact(db)) + ")");
         for (String line : securityNotes(s, dataDir, newAdmin, plaintext && !loopback)) System.out.println(line);
+        System.out.println(checkpointRoot != null
+                ? "checkpoints: a job that gives no --checkpoint-dir checkpoints to " + checkpointRoot + "/<job id>"
+                : "checkpoints: no --checkpoint-root, so a job that gives no --checkpoint-dir checkpoints to its hosts'"
+                        + " local disks and loses all work since its run began at a failure");
         try {
             closed.await();
         } catch (InterruptedException e) {

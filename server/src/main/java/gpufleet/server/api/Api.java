@@ -127,10 +127,7 @@ public final class Api {
             r.get("/api/v1/hosts/{id}/assignments", this::assignments, Access.AGENT);
             r.get("/api/v1/hosts", ctx -> json(ctx, 200, controller.hosts()), Access.READ);
             r.post("/api/v1/hosts/{name}/drain", this::drain, Access.ADMIN);
-            r.post("/api/v1/hosts/{name}/resume", ctx -> {
-                Guard.target(ctx, "host " + ctx.pathParam("name"));
-                json(ctx, 200, controller.setHostStatus(ctx.pathParam("name"), HostStatus.UP, null));
-            }, Access.ADMIN);
+            r.post("/api/v1/hosts/{name}/resume", this::resume, Access.ADMIN);
             r.get("/api/v1/teams", ctx -> json(ctx, 200, controller.store().teams()), Access.READ);
             r.put("/api/v1/teams/{name}", this::putTeam, Access.ADMIN);
             new AccessApi(guard, controller).routes(r);
@@ -179,8 +176,15 @@ public final class Api {
         JobRecord rec = controller.submit(new NewJob(name, team, gpus, tp, pp, cp, priority, command, maxRestarts,
                 checkpointDir));
         Guard.target(ctx, "job " + rec.id() + " (team " + team + ", " + gpus + " GPUs)");
-        json(ctx, 201, rec);
+        Map<String, Object> out = new LinkedHashMap<>(OUT.convertValue(rec, Map.class));
+        out.put("warnings", Controller.survivesAHost(rec) ? List.of() : List.of(NO_SHARED_CHECKPOINTS));
+        json(ctx, 201, out);
     }
+
+    /** Said at submit when a job's checkpoints would live on its hosts' local disks. */
+    static final String NO_SHARED_CHECKPOINTS = "no checkpoint location survives a host: this job gave no"
+            + " --checkpoint-dir and the controller has no --checkpoint-root, so its ranks checkpoint to their hosts'"
+            + " local disks; after a failure it counts all work since its run began as lost";
 
     private void cancel(Context ctx) {
         long id = id(ctx, "id");
@@ -358,6 +362,15 @@ public final class Api {
                 // the agent hung up while waiting (it died, or its own timeout passed): nobody to answer
             }
         }));
+    }
+
+    /** Resumes a host; {@code {"force": true}} puts GPUs still reported faulty back too, and the audit log says so. */
+    private void resume(Context ctx) {
+        requireSmallBody(ctx);
+        Body b = Body.parse(ctx.body(), Set.of("force"));
+        boolean force = b.bool("force", false, false);
+        Guard.target(ctx, "host " + ctx.pathParam("name") + (force ? " (forced: GPUs still reported faulty go back into service)" : ""));
+        json(ctx, 200, controller.setHostStatus(ctx.pathParam("name"), HostStatus.UP, null, force));
     }
 
     private void drain(Context ctx) {

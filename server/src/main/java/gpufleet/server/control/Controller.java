@@ -5,6 +5,7 @@ import gpufleet.core.job.Job;
 import gpufleet.core.job.JobSpec;
 import gpufleet.core.job.JobState;
 import gpufleet.core.job.Parallelism;
+import gpufleet.core.job.RestartBackoff;
 import gpufleet.core.job.Work;
 import gpufleet.core.sched.Decision;
 import gpufleet.core.sched.Policy;
@@ -87,6 +88,9 @@ public final class Controller implements AutoCloseable {
     private final Clock clock;
     private final Policy policy;
     private final double heartbeatTimeoutSec;
+    private final RestartBackoff backoff;
+    /** Shared storage under which a job that names no checkpoint directory gets its own; null for none. */
+    private final String checkpointRoot;
     private final double startedAt;
     private final ReentrantLock lock = new ReentrantLock();
     private final ScheduledExecutorService loop;
@@ -104,6 +108,8 @@ public final class Controller implements AutoCloseable {
     private final Map<Integer, String> storedReason = new HashMap<>();
     private final Map<Integer, JobRecord> runningRecords = new HashMap<>();
     private final Map<Integer, BitSet> ranksDone = new HashMap<>();
+    /** Waiting jobs backing off after quick failures: the earliest time each may run again. */
+    private final Map<Integer, Double> retryAt = new HashMap<>();
     private final AssignmentBook book = new AssignmentBook();
     /**
      * Hosts registered since the layout was last built. A new host joins the layout, and so the
@@ -119,16 +125,29 @@ public final class Controller implements AutoCloseable {
     private volatile Map<Long, HostRecord> hostsById = Map.of();
     private final ConcurrentHashMap<Long, Double> lastSeen = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<Integer, Double> checkpoints = new ConcurrentHashMap<>();
+    /** The GPUs each host's agent reported unhealthy in its latest heartbeat (absent: none heard since start). */
+    private final ConcurrentHashMap<Long, Set<Integer>> reportedBad = new ConcurrentHashMap<>();
+    /**
+     * GPUs an admin put back into service ({@code resume --force}) while their agent still reported a
+     * fault: that standing report is not acted on again until the agent stops making it.
+     */
+    private final ConcurrentHashMap<Long, Set<Integer>> forcedGood = new ConcurrentHashMap<>();
 
     public Controller(Store store, Clock clock, Policy policy) {
         this(store, clock, policy, DEFAULT_HEARTBEAT_TIMEOUT);
     }
 
     public Controller(Store store, Clock clock, Policy policy, Duration heartbeatTimeout) {
+        this(store, clock, policy, ControllerOptions.DEFAULTS.withHeartbeatTimeout(heartbeatTimeout));
+    }
+
+    public Controller(Store store, Clock clock, Policy policy, ControllerOptions options) {
         this.store = store;
         this.clock = clock;
         this.policy = policy;
-        this.heartbeatTimeoutSec = heartbeatTimeout.toMillis() / 1000.0;
+        this.heartbeatTimeoutSec = options.heartbeatTimeout().toMillis() / 1000.0;
+        this.backoff = options.restartBackoff();
+        this.checkpointRoot = options.checkpointRoot();
         this.startedAt = clock.millis() / 1000.0;
         this.loop = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "gpufleet-scheduler");
@@ -174,6 +193,7 @@ public final class Controller implements AutoCloseable {
         runningJobs.clear();
         storedReason.clear();
         runningRecords.clear();
+        retryAt.clear();
         Map<Long, HostRecord> byId = new HashMap<>();
         for (HostRecord h : hosts) byId.put(h.id(), h);
         hostsById = Map.copyOf(byId);
@@ -197,6 +217,7 @@ public final class Controller implements AutoCloseable {
                 runningRecords.put(job.id(), r);
             } else {
                 waiting.put(job.id(), job);
+                if (r.retryAt() != null) retryAt.put(job.id(), r.retryAt());
             }
         }
         book.rebuild(runningRecords.values(), this::addressOf);
@@ -268,7 +289,11 @@ public final class Controller implements AutoCloseable {
             if (halted || scheduler == null || waiting.isEmpty()) return 0;
             ran = true;
             double now = now();
-            List<Job> queue = new ArrayList<>(waiting.values());
+            // a job backing off after quick failures sits this cycle out; the loop's next cycles try it again
+            retryAt.values().removeIf(t -> t <= now);
+            List<Job> queue = new ArrayList<>(waiting.size());
+            for (Job j : waiting.values()) if (!retryAt.containsKey(j.id())) queue.add(j);
+            if (queue.isEmpty()) return 0;
             if (!policy.order().dynamic()) queue.sort(policy.order().comparator());
             Scheduler.Result result = scheduler.cycle(now, queue, running, state, quotas(), Scheduler.Estimator.UNKNOWN);
 
@@ -380,7 +405,7 @@ public final class Controller implements AutoCloseable {
             if (j.gpus() > pool)
                 throw RequestError.badRequest("gpus", "needs " + j.gpus() + " GPUs; the fleet can give one job at most "
                         + pool + " (with tp " + j.tp() + ")");
-            rec = store.insertJob(j, now());
+            rec = store.insertJob(j, now(), checkpointRoot);
             Job job = toJob(rec);
             waiting.put(job.id(), job);
             storedReason.put(job.id(), rec.reason());
@@ -433,8 +458,20 @@ public final class Controller implements AutoCloseable {
         double run = Math.max(0, now - r.startTime());
         Double ck = checkpointOf(r);
         double lost = 0;
-        if (lostWork) lost = Math.min(run, Math.max(0, now - Math.max(r.startTime(), ck == null ? r.startTime() : ck)));
+        // a checkpoint counts only where the next run can read it: a host-local directory may be on the
+        // host that failed, and ranks renumbered onto other hosts never see it
+        Double kept = survivesAHost(r) ? ck : null;
+        if (lostWork) lost = Math.min(run, Math.max(0, now - Math.max(r.startTime(), kept == null ? r.startTime() : kept)));
         return new JobChange.Accounting(restart ? 1 : 0, run, lost, ck, lostWork);
+    }
+
+    /**
+     * Whether the job's checkpoints are somewhere every host reads: a directory it named, or one under
+     * the controller's {@code --checkpoint-root}. Without either, each rank checkpoints to its own
+     * host's disk.
+     */
+    public static boolean survivesAHost(JobRecord r) {
+        return r.checkpointDir() != null;
     }
 
     private Double checkpointOf(JobRecord r) {
@@ -456,14 +493,42 @@ public final class Controller implements AutoCloseable {
      * when its restarts are spent. Caller holds the lock.
      */
     private void interrupt(int job, String cause, String kind, double now) {
+        interrupt(job, cause, kind, now, Fault.HARDWARE);
+    }
+
+    /** Whose fault an interruption is, which decides how the job comes back. */
+    private enum Fault {
+        /** a host, a GPU or an agent went away: that part is out of service, so restart at once elsewhere */
+        HARDWARE,
+        /** the job's own process failed: restart, backing off if it keeps failing soon after starting */
+        JOB,
+        /** a rank could not be started at all (exit 126/127): no restart can help */
+        CANNOT_START
+    }
+
+    private void interrupt(int job, String cause, String kind, double now, Fault fault) {
         JobRecord r = runningRecords.get(job);
         Job j = runningJobs.get(job);
         if (r == null || j == null) return;
-        boolean again = r.restarts() < r.maxRestarts();
-        String reason = again ? "restarting after: " + cause
+        boolean again = fault != Fault.CANNOT_START && r.restarts() < r.maxRestarts();
+        JobChange.Accounting time = endOfRun(r, now, true, again);
+        Double retry = null;
+        Integer quick = time.runSeconds() >= backoff.healthyRun() ? Integer.valueOf(0) : null;
+        String wait = "";
+        if (again && fault == Fault.JOB) {
+            quick = backoff.quickFailures(r.quickFailures(), time.runSeconds());
+            double delay = backoff.delay(quick);
+            if (delay > 0) {
+                retry = now + delay;
+                wait = "; next try in " + Math.round(delay) + " s (" + quick + (quick == 1 ? " quick failure" : " quick failures in a row") + ")";
+            }
+        }
+        String reason = fault == Fault.CANNOT_START ? "failed: " + cause + " (not restarted: no restart can start it)"
+                : again ? "restarting after: " + cause + wait
                 : "failed after " + r.restarts() + " restarts (max " + r.maxRestarts() + "): " + cause;
         store.apply(List.of(new JobChange(job, again ? JobState.RESTARTING : JobState.FAILED, List.of(), reason,
-                again ? "RESTART" : "FAILED", kind + ": " + cause, endOfRun(r, now, true, again))), now);
+                again ? "RESTART" : "FAILED", kind + ": " + cause + wait, time.backingOff(retry, quick))), now);
+        if (retry != null) retryAt.put(job, retry);
         runningJobs.remove(job);
         running.remove(j);
         state.release(job, j.placement());
@@ -533,6 +598,11 @@ public final class Controller implements AutoCloseable {
                         + slots + " slots > " + FleetLayout.MAX_SLOTS + ")");
             rec = store.registerHost(r, r.address() != null ? r.address() : remoteAddress, now);
             lastSeen.put(rec.id(), now);
+            if (existing.isEmpty() || rec.generation() != existing.get().generation()) {
+                // a new agent process: what the old one said about its GPUs no longer stands
+                reportedBad.remove(rec.id());
+                forcedGood.remove(rec.id());
+            }
             // hostsById is kept equal to what the store holds after every change to a host, so the
             // layout can be built from it rather than from every host read back from the database
             Map<Long, HostRecord> byId = new HashMap<>(hostsById);
@@ -575,12 +645,23 @@ public final class Controller implements AutoCloseable {
         HostRecord h = fenced(hostId, hb.generation());
         double now = now();
         lastSeen.put(hostId, now);
+        Set<Integer> bad = new HashSet<>();
+        for (GpuHealth g : hb.gpus()) if (!g.healthy()) bad.add(g.index());
+        reportedBad.put(hostId, Set.copyOf(bad));
+        // a forced GPU's standing report is ignored until the agent stops making it; then it counts again
+        forcedGood.computeIfPresent(hostId, (k, v) -> {
+            Set<Integer> still = new HashSet<>(v);
+            still.retainAll(bad);
+            return still.isEmpty() ? null : Set.copyOf(still);
+        });
+        Set<Integer> forced = forcedGood.getOrDefault(hostId, Set.of());
         for (TaskReport t : hb.tasks())
             if (t.checkpointTime() != null && t.checkpointTime() <= now + 60)
                 checkpoints.merge((int) t.job(), t.checkpointTime(), Math::max);
         boolean act = h.status() == HostStatus.DOWN;
         for (TaskReport t : hb.tasks()) if (!t.exits().isEmpty()) act = true;
-        for (GpuHealth g : hb.gpus()) if (!g.healthy() && !h.unhealthyGpus().contains(g.index())) act = true;
+        for (GpuHealth g : hb.gpus())
+            if (!g.healthy() && !h.unhealthyGpus().contains(g.index()) && !forced.contains(g.index())) act = true;
         if (act) {
             boolean changed;
             lock.lock();
@@ -626,8 +707,14 @@ public final class Controller implements AutoCloseable {
             Optional<RankExit> bad = t.exits().stream()
                     .filter(e -> e.rank() >= first && e.rank() < first + count && e.code() != 0).findFirst();
             if (bad.isPresent()) {
-                interrupt(job, "rank " + bad.get().rank() + " on " + mine.get().host() + " exited with code "
-                        + bad.get().code(), "RANK_FAILED", now);
+                int code = bad.get().code();
+                if (code == 126 || code == 127)
+                    interrupt(job, "rank " + bad.get().rank() + " on " + mine.get().host() + " could not be started (exit "
+                            + code + (code == 127 ? ": command not found" : ": command not executable")
+                            + "; see its log)", "CANNOT_START", now, Fault.CANNOT_START);
+                else
+                    interrupt(job, "rank " + bad.get().rank() + " on " + mine.get().host() + " exited with code "
+                            + code, "RANK_FAILED", now, Fault.JOB);
                 changed = true;
                 continue;
             }
@@ -639,8 +726,10 @@ public final class Controller implements AutoCloseable {
             }
         }
         HostRecord reported = h;
+        Set<Integer> forced = forcedGood.getOrDefault(hostId, Set.of());
         List<GpuHealth> fresh = hb.gpus().stream()
-                .filter(g -> !g.healthy() && g.index() >= 0 && g.index() < reported.gpus() && !reported.unhealthyGpus().contains(g.index()))
+                .filter(g -> !g.healthy() && g.index() >= 0 && g.index() < reported.gpus()
+                        && !reported.unhealthyGpus().contains(g.index()) && !forced.contains(g.index()))
                 .toList();
         if (!fresh.isEmpty()) {
             gpuFailed(reported, fresh, now);
@@ -774,13 +863,40 @@ public final class Controller implements AutoCloseable {
         return out;
     }
 
-    /** Drains (no new work; running jobs stay) or resumes a host; resuming clears its unhealthy GPUs. */
+    /** Drains (no new work; running jobs stay) or resumes a host, refusing to resume GPUs still reported faulty. */
     public HostRecord setHostStatus(String name, HostStatus status, String reason) {
+        return setHostStatus(name, status, reason, false);
+    }
+
+    /**
+     * Drains (no new work; running jobs stay) or resumes a host. Resuming puts its GPUs that failed back
+     * into service only once its agent reports them healthy again (a reset, a new agent, or {@code gpufleet
+     * agent heal} for simulated ones); {@code force} puts them back regardless, and the agent's standing
+     * report of that fault is then ignored until it stops making it.
+     */
+    public HostRecord setHostStatus(String name, HostStatus status, String reason, boolean force) {
         long id;
         lock.lock();
         try {
             HostRecord h = store.hostByName(name).orElseThrow(() -> RequestError.notFound("name", "no host " + name));
             id = h.id();
+            if (status == HostStatus.UP && !h.unhealthyGpus().isEmpty()) {
+                Set<Integer> heard = reportedBad.get(h.id());
+                List<Integer> still = heard == null ? h.unhealthyGpus()
+                        : h.unhealthyGpus().stream().filter(heard::contains).toList();
+                if (!still.isEmpty() && !force)
+                    throw RequestError.conflict("force", "host " + name + ": GPU" + (still.size() == 1 ? " " : "s ") + still
+                            + (heard == null ? " failed (" + h.statusReason() + ") and its agent has not reported since this"
+                                    + " controller started; wait for its next heartbeat"
+                                    : " still report" + (still.size() == 1 ? "s" : "") + " a fault (" + h.statusReason() + ")")
+                            + ". Reset or replace the GPU (simulated: gpufleet agent heal), or resume --force to put it"
+                            + " back into service anyway");
+                if (!still.isEmpty()) forcedGood.merge(h.id(), Set.copyOf(still), (a, b) -> {
+                    Set<Integer> u = new HashSet<>(a);
+                    u.addAll(b);
+                    return Set.copyOf(u);
+                });
+            }
             if (status == HostStatus.UP) {
                 store.setHostStatus(h.id(), HostStatus.UP, "", List.of());
                 lastSeen.put(h.id(), now()); // a fresh timeout: resuming a lost host gives its agent time to return

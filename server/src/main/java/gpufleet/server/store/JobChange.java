@@ -24,10 +24,21 @@ public record JobChange(long jobId, JobState state, List<HostGpus> placement, St
      * @param lostSeconds work since the last checkpoint that the ending run throws away
      * @param checkpoint  newest checkpoint seen, or null
      * @param interrupted true when the job now waits to run again (the wait will count as lost)
+     * @param retryAt     with {@code interrupted}: the earliest time it may run again, or null for at once
+     * @param quickFailures the job's quick failures in a row from now on, or null to keep the count
      */
     public record Accounting(int restarts, double runSeconds, double lostSeconds, Double checkpoint,
-                             boolean interrupted) {
+                             boolean interrupted, Double retryAt, Integer quickFailures) {
         public static final Accounting NONE = new Accounting(0, 0, 0, null, false);
+
+        public Accounting(int restarts, double runSeconds, double lostSeconds, Double checkpoint, boolean interrupted) {
+            this(restarts, runSeconds, lostSeconds, checkpoint, interrupted, null, null);
+        }
+
+        /** The same, waiting until {@code retryAt} with {@code quickFailures} in a row. */
+        public Accounting backingOff(Double retryAt, Integer quickFailures) {
+            return new Accounting(restarts, runSeconds, lostSeconds, checkpoint, interrupted, retryAt, quickFailures);
+        }
     }
 
     public JobChange {

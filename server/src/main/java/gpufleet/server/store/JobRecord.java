@@ -17,12 +17,16 @@ import java.util.List;
  *                       waiting to run again, for interruptions that have been recovered
  * @param lastCheckpoint newest checkpoint the agents reported (epoch seconds), or null
  * @param interruptedAt  when the job was last interrupted, while it waits to run again; null otherwise
+ * @param retryAt        while it waits after an interruption, the earliest time it may run again (the
+ *                       restart backoff); null when it may run at once
+ * @param quickFailures  failures of its own processes in a row, each soon after its run began
  */
 public record JobRecord(long id, String name, String team, int gpus, int tp, int pp, int cp, int priority,
                         JobState state, double submitTime, List<String> command, int maxRestarts,
                         String checkpointDir, int restarts, String reason, List<HostGpus> placement,
                         long generation, Double startTime, Double endTime, Double firstStartTime,
-                        double runSeconds, double lostSeconds, Double lastCheckpoint, Double interruptedAt) {
+                        double runSeconds, double lostSeconds, Double lastCheckpoint, Double interruptedAt,
+                        Double retryAt, int quickFailures) {
     public JobRecord {
         command = List.copyOf(command);
         placement = placement == null ? List.of() : List.copyOf(placement);

@@ -40,7 +40,7 @@ import java.util.Optional;
 public final class SqlStore implements Store {
     /** Migrations in order; the version is the number after the V. */
     static final List<String> MIGRATIONS = List.of("V1__initial_schema.sql", "V2__agents_and_accounting.sql",
-            "V3__agent_incarnation.sql", "V4__tokens_audit_and_job_hosts.sql");
+            "V3__agent_incarnation.sql", "V4__tokens_audit_and_job_hosts.sql", "V5__restart_backoff.sql");
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
     private static final TypeReference<List<HostGpus>> PLACEMENT = new TypeReference<>() {};
@@ -280,9 +280,11 @@ public final class SqlStore implements Store {
     // ---- jobs ----------------------------------------------------------------------------------
 
     @Override
-    public synchronized JobRecord insertJob(NewJob j, double now) {
+    public synchronized JobRecord insertJob(NewJob j, double now, String checkpointRoot) {
         return tx(() -> {
             long id = nextId("jobs");
+            String checkpointDir = j.checkpointDir() != null || checkpointRoot == null ? j.checkpointDir()
+                    : checkpointRoot + (checkpointRoot.endsWith("/") ? "" : "/") + id;
             try (PreparedStatement p = conn.prepareStatement("""
                     INSERT INTO jobs (id, name, team, gpus, tp, pp, cp, priority, state, submit_time, command,
                         max_restarts, checkpoint_dir, restarts, reason, placement, generation, updated_time)
@@ -298,7 +300,7 @@ public final class SqlStore implements Store {
                 p.setDouble(9, now);
                 p.setString(10, JSON.writeValueAsString(j.command()));
                 p.setInt(11, j.maxRestarts());
-                p.setString(12, j.checkpointDir());
+                p.setString(12, checkpointDir);
                 p.setDouble(13, now);
                 p.executeUpdate();
             }
@@ -391,6 +393,8 @@ public final class SqlStore implements Store {
                             restarts = restarts + ?,
                             last_checkpoint = CASE WHEN ? = 1 THEN ? ELSE last_checkpoint END,
                             end_time = CASE WHEN ? = 1 THEN ? ELSE end_time END,
+                            retry_at = ?,
+                            quick_failures = CASE WHEN ? = 1 THEN ? ELSE quick_failures END,
                             updated_time = ?
                         WHERE id = ?""", c.state().name(), placement, c.reason() == null ? "" : c.reason(),
                         running ? 1 : 0, now, running ? 1 : 0, now,
@@ -398,7 +402,9 @@ public final class SqlStore implements Store {
                         t.interrupted() ? 1 : 0, now, running || terminal ? 1 : 0,
                         t.runSeconds(), t.restarts(),
                         t.checkpoint() != null ? 1 : 0, t.checkpoint() == null ? 0.0 : t.checkpoint(),
-                        terminal ? 1 : 0, now, now, c.jobId())) {
+                        terminal ? 1 : 0, now, t.interrupted() ? t.retryAt() : null,
+                        t.quickFailures() != null ? 1 : 0, t.quickFailures() == null ? 0 : t.quickFailures(),
+                        now, c.jobId())) {
                     if (p.executeUpdate() != 1) throw new StoreException("no job " + c.jobId(), null);
                 }
                 if (running) recordHosts(c);
@@ -538,7 +544,7 @@ public final class SqlStore implements Store {
                         nullableDouble(rs, "start_time"), nullableDouble(rs, "end_time"),
                         nullableDouble(rs, "first_start_time"), rs.getDouble("run_seconds"),
                         rs.getDouble("lost_seconds"), nullableDouble(rs, "last_checkpoint"),
-                        nullableDouble(rs, "interrupted_at")));
+                        nullableDouble(rs, "interrupted_at"), nullableDouble(rs, "retry_at"), rs.getInt("quick_failures")));
             }
             return out;
         }

@@ -34,7 +34,15 @@ public interface Store extends AutoCloseable {
     List<TeamRecord> teams();
 
     /** Stores a new PENDING job with a SUBMITTED event and returns it with its id. */
-    JobRecord insertJob(NewJob job, double now);
+    default JobRecord insertJob(NewJob job, double now) {
+        return insertJob(job, now, null);
+    }
+
+    /**
+     * Admits a job. A job that names no checkpoint directory gets {@code checkpointRoot/<its id>} when
+     * {@code checkpointRoot} is not null (shared storage every host mounts), and none otherwise.
+     */
+    JobRecord insertJob(NewJob job, double now, String checkpointRoot);
 
     /** Jobs in id order, filtered by state and team when those are not null. */
     List<JobRecord> jobs(JobState state, String team);

@@ -17,7 +17,7 @@ class AssignmentBookTest {
     static JobRecord running(long id, long generation, int restarts, List<HostGpus> where) {
         int gpus = where.stream().mapToInt(h -> h.gpus().size()).sum();
         return new JobRecord(id, "j" + id, "default", gpus, 2, 1, 1, 1, JobState.RUNNING, 0, List.of("python", "t.py"), 3,
-                "/ckpt", restarts, "", where, generation, 10.0, null, 10.0, 0, 0, null, null);
+                "/ckpt", restarts, "", where, generation, 10.0, null, 10.0, 0, 0, null, null, null, 0);
     }
 
     @Test

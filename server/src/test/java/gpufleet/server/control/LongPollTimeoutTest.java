@@ -68,6 +68,6 @@ class LongPollTimeoutTest {
 
     private static JobRecord running(long id, String host) {
         return new JobRecord(id, "j" + id, "default", 8, 8, 1, 1, 1, JobState.RUNNING, 0, List.of("sleep", "1"), 0, null,
-                0, "", List.of(new HostGpus(host, List.of(0, 1, 2, 3, 4, 5, 6, 7))), 1, 0.0, null, 0.0, 0, 0, null, null);
+                0, "", List.of(new HostGpus(host, List.of(0, 1, 2, 3, 4, 5, 6, 7))), 1, 0.0, null, 0.0, 0, 0, null, null, null, 0);
     }
 }

@@ -11,7 +11,7 @@ import static org.assertj.core.api.Assertions.within;
 class JobRecordTest {
     static JobRecord job(Double firstStart, Double end, double lost, Double interruptedAt) {
         return new JobRecord(1, "j", "default", 8, 8, 1, 1, 1, end == null ? JobState.RUNNING : JobState.COMPLETED, 0,
-                List.of("x"), 3, null, 1, "", List.of(), 3, firstStart, end, firstStart, 0, lost, null, interruptedAt);
+                List.of("x"), 3, null, 1, "", List.of(), 3, firstStart, end, firstStart, 0, lost, null, interruptedAt, null, 0);
     }
 
     @Test

@@ -1,0 +1,193 @@
+package gpufleet.agent;
+
+import gpufleet.agent.gpu.SimulatedGpus;
+import gpufleet.protocol.Assignment;
+import gpufleet.protocol.Heartbeat;
+import gpufleet.protocol.RankSlot;
+import gpufleet.protocol.TaskReport;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
+
+/** A real agent, with real rank processes, against a controller that records what the agent tells it. */
+class AgentTest {
+    private static final Duration WAIT = Duration.ofSeconds(10);
+
+    private static Agent start(FakeController controller, Path work) throws Exception {
+        return start(controller, work, null);
+    }
+
+    private static Agent start(FakeController controller, Path work, RunAs runAs) throws Exception {
+        var config = new AgentConfig(controller.url(), "h1", "r1", "z1", null, work, Duration.ofMillis(200), Duration.ofMillis(500),
+                null, null, runAs);
+        return new Agent(config, new SimulatedGpus(2, SimulatedGpus.DEFAULT_MODEL, null, "h1")).start();
+    }
+
+    /** Generation {@code g} of job {@code job}, one rank (0) on GPU 0, running {@code script} with {@code args} as $1... */
+    private static Assignment run(long job, long g, int restart, String script, String... args) {
+        List<String> command = new ArrayList<>(List.of("/bin/sh", "-c", script, "sh"));
+        command.addAll(List.of(args));
+        return new Assignment(job, g, restart, "t", command, null, "127.0.0.1", 29_500, 1, 0, List.of(new RankSlot(0, 0, 0)));
+    }
+
+    private static void await(BooleanSupplier done, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (!done.getAsBoolean()) {
+            if (System.nanoTime() > deadline) fail("not within " + WAIT + ": " + what);
+            Thread.sleep(20);
+        }
+    }
+
+    private static String read(Path f) {
+        try {
+            return Files.exists(f) ? Files.readString(f, StandardCharsets.ISO_8859_1) : "";
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private static TaskReport report(Heartbeat hb, long job) {
+        return hb.tasks().stream().filter(t -> t.job() == job).findFirst().orElse(null);
+    }
+
+    @Test
+    void theControllersCopyOfARanksLogHoldsEachRunOnceInOrder(@TempDir Path dir) throws Exception {
+        Path pids = dir.resolve("pids");
+        Path log = dir.resolve("work/jobs/7/rank-0.log");
+        try (var controller = new FakeController(); Agent agent = start(controller, dir.resolve("work"))) {
+            // run 1 writes on and ignores SIGTERM, so it writes through the kill grace, after run 2 has begun
+            controller.assign(run(7, 1, 0, "echo $$ >> \"$1\"; trap '' TERM; i=0; "
+                    + "while :; do i=$((i+1)); echo \"run 1 line $i\"; sleep 0.02; done", pids.toString()));
+            await(() -> read(log).contains("run 1 line 5"), "run 1 writes");
+            // runs that end at once: with an error, and without a program at all
+            controller.assign(run(7, 2, 1, "echo run 2 fails at once; exit 3"));
+            await(() -> read(log).contains("run 2 fails at once"), "run 2 writes");
+            controller.awaitHeartbeat(hb -> report(hb, 7) != null && report(hb, 7).generation() == 2 && !report(hb, 7).exits().isEmpty(),
+                    WAIT, "reporting run 2's exit");
+            controller.assign(new Assignment(7, 3, 2, "t", List.of("/no/such/binary"), null, "127.0.0.1", 29_500, 1, 0,
+                    List.of(new RankSlot(0, 0, 0))));
+            controller.awaitHeartbeat(hb -> report(hb, 7) != null && report(hb, 7).generation() == 3 && !report(hb, 7).exits().isEmpty(),
+                    WAIT, "reporting run 3's exit");
+            controller.assign(run(7, 4, 3, "echo $$ >> \"$1\"; for i in 1 2 3; do echo \"run 4 line $i\"; done; sleep 600", pids.toString()));
+            await(() -> read(log).contains("run 4 line 3"), "run 4 writes");
+            controller.assign(); // the job is over
+            List<Long> groups = Files.readAllLines(pids).stream().map(Long::parseLong).toList();
+            await(() -> {
+                try {
+                    return ProcessGroupsTest.running(groups).isEmpty();
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }, "every rank stopped");
+
+            long size = Files.size(log);
+            try {
+                await(() -> controller.shipped(7, 0).length >= size, "shipping the log");
+            } catch (AssertionError e) {
+                throw new AssertionError(e.getMessage() + "; shipped:\n" + new String(controller.shipped(7, 0), StandardCharsets.ISO_8859_1)
+                        + "\nlocal:\n" + read(log));
+            }
+            assertThat(new String(controller.shipped(7, 0), StandardCharsets.ISO_8859_1))
+                    .as("the controller's copy is the local log, each byte once, in order").isEqualTo(read(log));
+            // each run's share went out under its own generation and holds its header, no other run's
+            long last = 0;
+            var shares = new java.util.TreeMap<Long, StringBuilder>();
+            for (var c : controller.chunks()) {
+                assertThat(c.generation()).as("generations arrive in order").isGreaterThanOrEqualTo(last);
+                last = c.generation();
+                shares.computeIfAbsent(last, g -> new StringBuilder()).append(new String(c.bytes(), StandardCharsets.ISO_8859_1));
+            }
+            assertThat(shares.keySet()).containsExactly(1L, 2L, 3L, 4L);
+            shares.forEach((g, share) -> {
+                String[] parts = share.toString().split("\\[gpufleet\\] job 7 rank 0 restart", -1);
+                assertThat(parts).as("run %d's share holds one header: %s", g, share).hasSize(2);
+                assertThat(parts[1]).startsWith(" " + (g - 1) + " (generation " + g + ")");
+            });
+            assertThat(read(log)).contains("exec", "/no/such/binary");
+        }
+    }
+
+    @Test
+    void aCheckpointARankReportsShowsInTheNextHeartbeatAndNothingElseCounts(@TempDir Path dir) throws Exception {
+        Path work = dir.resolve("work");
+        Path go = dir.resolve("go");
+        Path pids = dir.resolve("pids");
+        Path ckpt = work.resolve("jobs/9/checkpoints");
+        try (var controller = new FakeController(); Agent agent = start(controller, work)) {
+            controller.assign(run(9, 1, 0, """
+                    echo $$ >> "$1"
+                    echo "progress file $GPUFLEET_PROGRESS_FILE"
+                    echo half-written > "$GPUFLEET_CHECKPOINT_DIR/step-5.pt"
+                    while [ ! -f "$2" ]; do sleep 0.05; done
+                    echo "checkpoint 5" >> "$GPUFLEET_PROGRESS_FILE"
+                    sleep 600
+                    """, pids.toString(), go.toString()));
+            await(() -> Files.exists(ckpt.resolve("step-5.pt")), "the rank writes to its checkpoint directory");
+            // a file in the checkpoint directory is not a checkpoint until the job says so
+            for (int i = 0; i < 3; i++)
+                assertThat(report(controller.awaitHeartbeat(hb -> report(hb, 9) != null, WAIT, "for job 9"), 9).checkpointTime())
+                        .as("no checkpoint reported yet").isNull();
+
+            Path progress = work.resolve("jobs/9/rank-0.1.progress");
+            assertThat(read(work.resolve("jobs/9/rank-0.log"))).contains("progress file " + progress);
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(progress))).isEqualTo("rw-------");
+            Files.createFile(go);
+            await(() -> read(progress).equals("checkpoint 5\n"), "the rank reports its checkpoint");
+            double mtime = Files.getLastModifiedTime(progress).toMillis() / 1000.0;
+            controller.awaitHeartbeat(hb -> true, WAIT, "at all"); // may have been built before the line was written
+            Heartbeat next = controller.awaitHeartbeat(hb -> true, WAIT, "at all");
+            assertThat(report(next, 9).checkpointTime()).as("the next heartbeat carries it").isEqualTo(mtime);
+
+            // a new run of the rank gets a fresh, empty file: the old run's checkpoint is not its own
+            controller.assign(run(9, 2, 1, "echo $$ >> \"$1\"; echo \"progress file $GPUFLEET_PROGRESS_FILE holds $(wc -c < \"$GPUFLEET_PROGRESS_FILE\") bytes\"; sleep 600",
+                    pids.toString()));
+            await(() -> read(work.resolve("jobs/9/rank-0.log")).contains("rank-0.2.progress holds 0 bytes"), "run 2 starts");
+            assertThat(progress).as("the earlier run's file is gone").doesNotExist();
+            for (int i = 0; i < 3; i++)
+                assertThat(report(controller.awaitHeartbeat(hb -> report(hb, 9) != null && report(hb, 9).generation() == 2, WAIT, "for run 2"), 9)
+                        .checkpointTime()).isNull();
+            controller.assign();
+            List<Long> groups = Files.readAllLines(pids).stream().map(Long::parseLong).toList();
+            await(() -> {
+                try {
+                    return ProcessGroupsTest.running(groups).isEmpty();
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }, "every rank stopped");
+        }
+    }
+
+    @Test
+    void aRankOfAnotherUserReportsThroughAProgressFileOfItsOwn(@TempDir Path dir) throws Exception {
+        // as root (here and in CI) the rank runs as nobody; elsewhere as the agent's own user
+        boolean root = RunAs.currentUid() == 0;
+        RunAs runAs = root ? RunAs.parse("nobody") : null;
+        // the temporary directory is private to its creator: open the way down to the agent's own modes
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path work = dir.resolve("work");
+        try (var controller = new FakeController(); Agent agent = start(controller, work, runAs)) {
+            controller.assign(run(11, 1, 0, "echo \"checkpoint 3\" >> \"$GPUFLEET_PROGRESS_FILE\" && echo reported as $(id -u); sleep 600"));
+            Heartbeat hb = controller.awaitHeartbeat(h -> report(h, 11) != null && report(h, 11).checkpointTime() != null, WAIT,
+                    "with job 11's checkpoint");
+            Path progress = work.resolve("jobs/11/rank-0.1.progress");
+            assertThat(report(hb, 11).checkpointTime()).isEqualTo(Files.getLastModifiedTime(progress).toMillis() / 1000.0);
+            int uid = root ? runAs.uid() : RunAs.currentUid();
+            assertThat(read(work.resolve("jobs/11/rank-0.log"))).contains("reported as " + uid);
+            assertThat(Files.getAttribute(progress, "unix:uid")).isEqualTo(uid);
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(progress))).isEqualTo("rw-------");
+        }
+    }
+}

@@ -1,0 +1,40 @@
+package gpufleet.server.control;
+
+import gpufleet.core.job.RestartBackoff;
+
+import java.time.Duration;
+
+/**
+ * How a controller treats hosts and failing jobs, parsed once from its command line.
+ *
+ * @param heartbeatTimeout how long a host may stay silent before it is declared lost
+ * @param restartBackoff   how long a job whose processes keep failing waits between tries
+ * @param checkpointRoot   shared storage (mounted at the same path on every host) under which each job
+ *                         that names no checkpoint directory gets {@code <root>/<job id>}; null for none,
+ *                         in which case such jobs checkpoint to their hosts' local disks
+ */
+public record ControllerOptions(Duration heartbeatTimeout, RestartBackoff restartBackoff, String checkpointRoot) {
+    public static final ControllerOptions DEFAULTS =
+            new ControllerOptions(Controller.DEFAULT_HEARTBEAT_TIMEOUT, RestartBackoff.DEFAULT, null);
+
+    public ControllerOptions {
+        if (heartbeatTimeout == null || heartbeatTimeout.isNegative() || heartbeatTimeout.isZero())
+            throw new IllegalArgumentException("the heartbeat timeout must be positive");
+        if (restartBackoff == null) restartBackoff = RestartBackoff.DEFAULT;
+        if (checkpointRoot != null && !checkpointRoot.startsWith("/"))
+            throw new IllegalArgumentException("--checkpoint-root must be an absolute path (every host mounts it at the same"
+                    + " place), got '" + checkpointRoot + "'");
+    }
+
+    public ControllerOptions withHeartbeatTimeout(Duration d) {
+        return new ControllerOptions(d, restartBackoff, checkpointRoot);
+    }
+
+    public ControllerOptions withRestartBackoff(RestartBackoff b) {
+        return new ControllerOptions(heartbeatTimeout, b, checkpointRoot);
+    }
+
+    public ControllerOptions withCheckpointRoot(String root) {
+        return new ControllerOptions(heartbeatTimeout, restartBackoff, root);
+    }
+}
