@@ -312,6 +312,9 @@ class MultiHostIT {
         double lost = j.path("lostSeconds").asDouble() - before.lost();
         double low = failT / 1000.0 - from - 1.0;
         double high = relaunchT / 1000.0 - from + (fromCheckpoint ? 1.5 : 6.0);
+        log(String.format(Locale.ROOT, "(%s) %s; resumed from step %s (last reported %d, %.1f s before the failure);"
+                        + " lost time +%.1f s (allowed [%.1f, %.1f])", scenario, events.isEmpty() ? "-" : events.getLast(),
+                new TreeSet<>(resumed.values()), expectedStep, failT / 1000.0 - from, lost, low, high));
         check(scenario, lost > 0.5, String.format(Locale.ROOT, "lost time grew by %.2f s though the ranks went back to"
                 + " step %d, %.1f s of work before the failure", lost, expectedStep, failT / 1000.0 - from));
         check(scenario, lost >= low && lost <= high, String.format(Locale.ROOT,
