@@ -166,7 +166,11 @@ public final class Agent implements AutoCloseable {
         while (!closed) {
             long g = generation;
             try {
-                HeartbeatReply reply = client.heartbeat(hostId, heartbeat());
+                Heartbeat hb = heartbeat();
+                // a rank's output reaches the controller before its exit does: once a job is seen to end,
+                // `gpufleet logs` holds all it wrote
+                if (hb.tasks().stream().anyMatch(t -> !t.exits().isEmpty())) logs.shipOnce();
+                HeartbeatReply reply = client.heartbeat(hostId, hb);
                 reconcile(reply);
             } catch (ControllerClient.Failure e) {
                 if (!handle(e, g)) return;
