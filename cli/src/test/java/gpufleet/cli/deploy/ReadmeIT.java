@@ -114,6 +114,8 @@ class ReadmeIT {
             new Fill("ssh ctl cat /var/lib/gpufleet/admin-token", "cat gpufleet-data/admin-token",
                     "the controller's machine is this one, its data dir gpufleet-data"),
             new Fill("/var/lib/gpufleet", "{{machine}}/var-lib-gpufleet", "the agent's work dir, inside the scratch dir"),
+            new Fill("--checkpoint-root /mnt/shared/checkpoints", "--checkpoint-root {{machine}}/ckpt",
+                    "storage every host mounts: a dir of the scratch machine that the jobs' user may write"),
             new Fill("--checkpoint-dir /ckpt/llama", "--checkpoint-dir {{machine}}/ckpt/llama",
                     "shared storage: a dir of the scratch machine that the jobs' user may write"),
             new Fill("-- python train.py --config c.yaml", "-- sleep 600",
