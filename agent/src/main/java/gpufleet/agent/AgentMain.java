@@ -59,6 +59,10 @@ public final class AgentMain {
         } catch (IllegalArgumentException | IllegalStateException e) {
             System.err.println("gpufleet agent: " + e.getMessage());
             return 2;
+        } catch (gpufleet.agent.gpu.GpuUnavailableException e) {
+            // no driver, or no GPU: the message says what to install or to pass --simulate-gpus
+            System.err.println("gpufleet agent: " + e.getMessage());
+            return 1;
         }
     }
 

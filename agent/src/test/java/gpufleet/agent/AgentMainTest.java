@@ -72,6 +72,16 @@ class AgentMainTest {
     }
 
     @Test
+    void aHostWithoutUsableNvmlGetsOneLineSayingWhatToDo(@TempDir Path dir) {
+        Run r = run("--nvml", dir.resolve("libnvidia-ml.so.1").toString(), "--work-dir", dir.toString(),
+                "--run-as", System.getProperty("user.name"), "--server", "http://127.0.0.1:9");
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.err()).startsWith("gpufleet agent: ").contains("--simulate-gpus").doesNotContain("Exception")
+                .doesNotContain("\tat ");
+        assertThat(r.err().strip().lines()).hasSize(1);
+    }
+
+    @Test
     void injectXidLeavesARequestForTheAgent(@TempDir Path dir) throws Exception {
         assertThat(run("inject-xid", "--work-dir", dir.toString(), "--gpu", "3", "--xid", "79").code()).isZero();
         try (var files = Files.list(dir.resolve("inject"))) {

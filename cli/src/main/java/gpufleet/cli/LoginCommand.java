@@ -28,7 +28,8 @@ final class LoginCommand implements Callable<Integer> {
     @Option(names = "--token", paramLabel = "TOKEN", description = "the token an admin gave you")
     String token;
 
-    @Option(names = "--ca-cert", paramLabel = "PEM", description = "the CA certificate that signed an https controller's certificate")
+    @Option(names = "--ca-cert", paramLabel = "PEM",
+            description = "the CA certificate that signed an https controller's certificate (default: $GPUFLEET_CA_CERT); saved with the token")
     String caCert;
 
     @Option(names = {"-h", "--help"}, usageHelp = true, description = "show this help")
@@ -41,7 +42,8 @@ final class LoginCommand implements Callable<Integer> {
         String t = token != null ? token : env.get("GPUFLEET_TOKEN");
         if (t == null || t.isBlank()) t = readToken();
         if (t == null || t.isBlank()) throw new IllegalArgumentException("no token: give --token, set GPUFLEET_TOKEN or type it in");
-        String ca = caCert != null ? Path.of(caCert).toAbsolutePath().toString() : null;
+        String caFile = caCert != null ? caCert : blankToNull(env.get("GPUFLEET_CA_CERT"));
+        String ca = caFile != null ? Path.of(caFile).toAbsolutePath().toString() : null;
         JsonNode me = new ControllerClient(url, t.strip(), ca).get("/whoami");
         Path file = Credentials.configFile(env);
         Credentials.save(file, new Credentials.Saved(url, t.strip(), ca));
@@ -49,6 +51,10 @@ final class LoginCommand implements Callable<Integer> {
         String team = me.hasNonNull("team") ? " of team " + Jobs.text(me, "team") : "";
         System.out.println("logged in to " + url + " as " + Jobs.text(me, "name") + " (" + role + team + "); saved in " + file);
         return 0;
+    }
+
+    private static String blankToNull(String s) {
+        return s == null || s.isBlank() ? null : s.strip();
     }
 
     private static String readToken() {
