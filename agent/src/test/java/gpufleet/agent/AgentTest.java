@@ -83,14 +83,7 @@ class AgentTest {
             controller.assign(run(7, 4, 3, "echo $$ >> \"$1\"; for i in 1 2 3; do echo \"run 4 line $i\"; done; sleep 600", pids.toString()));
             await(() -> read(log).contains("run 4 line 3"), "run 4 writes");
             controller.assign(); // the job is over
-            List<Long> groups = Files.readAllLines(pids).stream().map(Long::parseLong).toList();
-            await(() -> {
-                try {
-                    return ProcessGroupsTest.running(groups).isEmpty();
-                } catch (java.io.IOException e) {
-                    throw new java.io.UncheckedIOException(e);
-                }
-            }, "every rank stopped");
+            awaitStopped(pids);
 
             long size = Files.size(log);
             try {
@@ -159,14 +152,7 @@ class AgentTest {
                 assertThat(report(controller.awaitHeartbeat(hb -> report(hb, 9) != null && report(hb, 9).generation() == 2, WAIT, "for run 2"), 9)
                         .checkpointTime()).isNull();
             controller.assign();
-            List<Long> groups = Files.readAllLines(pids).stream().map(Long::parseLong).toList();
-            await(() -> {
-                try {
-                    return ProcessGroupsTest.running(groups).isEmpty();
-                } catch (java.io.IOException e) {
-                    throw new java.io.UncheckedIOException(e);
-                }
-            }, "every rank stopped");
+            awaitStopped(pids);
         }
     }
 
@@ -189,5 +175,17 @@ class AgentTest {
             assertThat(Files.getAttribute(progress, "unix:uid")).isEqualTo(uid);
             assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(progress))).isEqualTo("rw-------");
         }
+    }
+
+    /** Waits until no process of the rank groups whose leaders' pids are listed in {@code pids} is left. */
+    private static void awaitStopped(Path pids) throws java.io.IOException, InterruptedException {
+        List<Long> groups = Files.readAllLines(pids).stream().map(Long::parseLong).toList();
+        await(() -> {
+            try {
+                return ProcessGroupsTest.running(groups).isEmpty();
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }, "every rank stopped");
     }
 }
