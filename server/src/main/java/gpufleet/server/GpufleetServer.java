@@ -41,9 +41,11 @@ public final class GpufleetServer implements AutoCloseable {
     private final Guard guard;
     private final Path adminTokenFile;
     private final boolean tls;
+    private final DataDirLock dirLock;
 
     private GpufleetServer(Controller controller, Javalin http, EventStream events, Guard guard, Path adminTokenFile,
-                           boolean tls) {
+                           boolean tls, DataDirLock dirLock) {
+        this.dirLock = dirLock;
         this.controller = controller;
         this.http = http;
         this.events = events;
@@ -95,11 +97,18 @@ public final class GpufleetServer implements AutoCloseable {
                                        ControllerOptions options, double gpuHourUsd, Security security) {
         if (!security.auth() && !isLoopback(host))
             throw new IllegalArgumentException("authentication can be turned off only on a loopback address, not " + host);
+        DataDirLock dirLock = DataDirLock.acquire(dataDir, host + ":" + port);
         Clock clock = Clock.systemUTC();
         Metrics metrics = new Metrics(gpuHourUsd);
         EventStream events = new EventStream();
-        Controller c = new Controller(ObservedStore.wrap(store, ObservedStore.Listener.all(metrics, events)),
-                clock, Policy.GPUFLEET, options);
+        Controller c;
+        try {
+            c = new Controller(ObservedStore.wrap(store, ObservedStore.Listener.all(metrics, events)),
+                    clock, Policy.GPUFLEET, options);
+        } catch (RuntimeException e) {
+            dirLock.close();
+            throw e;
+        }
         c.onCycle(metrics::cycleTook);
         Dashboard dashboard = new Dashboard(c, events, gpuHourUsd);
         Javalin http;
@@ -122,10 +131,11 @@ public final class GpufleetServer implements AutoCloseable {
         } catch (RuntimeException e) {
             events.close();
             c.close();
+            dirLock.close();
             throw e;
         }
         c.start(cycle);
-        return new GpufleetServer(c, http, events, guard, adminFile, security.tls());
+        return new GpufleetServer(c, http, events, guard, adminFile, security.tls(), dirLock);
     }
 
     /**
@@ -202,6 +212,7 @@ public final class GpufleetServer implements AutoCloseable {
         controller.halt();
         events.close();
         http.stop();
+        dirLock.close(); // as the kernel would for a dead process
     }
 
     @Override
@@ -210,5 +221,6 @@ public final class GpufleetServer implements AutoCloseable {
         events.close(); // open event streams would otherwise hold the HTTP server's stop up
         http.stop();
         controller.close();
+        dirLock.close();
     }
 }

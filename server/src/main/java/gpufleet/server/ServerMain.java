@@ -195,6 +195,11 @@ public final class ServerMain {
         } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
             store.close();
             return fail(e.getMessage());
+        } catch (IllegalStateException e) {
+            // another controller holds the data directory: its message names it
+            store.close();
+            System.err.println("gpufleet server: " + e.getMessage());
+            return 1;
         }
         CountDownLatch closed = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

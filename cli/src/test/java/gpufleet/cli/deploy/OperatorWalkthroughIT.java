@@ -123,6 +123,17 @@ class OperatorWalkthroughIT {
         assertThat(gf("job", id).out()).contains("next try").contains("1 quick failure");
     }
 
+    @Test
+    @Order(4)
+    void aSecondControllerOnTheSameDataDirectoryRefusesAndNamesTheFirst() {
+        Launcher.Result second = gf("server", "--port", "18182", "--data-dir", "gpufleet-data");
+        assertThat(second.code()).as(second.both()).isEqualTo(1);
+        assertThat(second.err()).contains("in use by another controller").contains("pid " + up.pid())
+                .contains("127.0.0.1:18181").doesNotContain("Exception");
+        // and the first one still answers
+        assertThat(gf("queue").code()).isZero();
+    }
+
     /** Polls {@code probe} until {@code done} holds; fails with the last value seen. */
     static <T> T await(String what, Duration within, java.util.function.Supplier<T> probe, Predicate<T> done) {
         long deadline = System.nanoTime() + within.toNanos();
