@@ -470,13 +470,27 @@ public final class Api {
      */
     private static void drainBody(Context ctx) {
         long n = ctx.contentLength();
-        if (n == 0 || n > MAX_BODY_BYTES) return;
+        if (n == 0 || n > DRAIN_LIMIT) return;
         try {
-            ctx.bodyAsBytes();
-        } catch (RuntimeException tooLargeOrGone) {
+            if (n <= MAX_BODY_BYTES) {
+                ctx.bodyAsBytes();
+                return;
+            }
+            // too large to keep, small enough to read past: the client then gets its 413 rather than a
+            // broken pipe (a body beyond this is cut off: the connection closes)
+            try (var in = ctx.req().getInputStream()) {
+                byte[] sink = new byte[64 * 1024];
+                while (in.read(sink) >= 0) {
+                    // discarded
+                }
+            }
+        } catch (RuntimeException | java.io.IOException tooLargeOrGone) {
             // the answer goes out anyway; the connection closes after it
         }
     }
+
+    /** The largest refused body read to its end so that its sender sees the answer. */
+    static final long DRAIN_LIMIT = 32L << 20;
 
     private static void error(Context ctx, int status, String message, String field) {
         ctx.attribute(ANSWERED, Boolean.TRUE);
