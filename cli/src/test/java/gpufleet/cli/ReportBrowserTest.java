@@ -1,7 +1,7 @@
 package gpufleet.cli;
 
-import gpufleet.sim.report.Script;
-import gpufleet.sim.report.Style;
+import gpufleet.render.Script;
+import gpufleet.render.Style;
 import gpufleet.server.GpufleetServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;

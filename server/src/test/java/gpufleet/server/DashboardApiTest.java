@@ -1,8 +1,8 @@
 package gpufleet.server;
 
 import gpufleet.server.store.SqlStore;
-import gpufleet.sim.report.Script;
-import gpufleet.sim.report.Style;
+import gpufleet.render.Script;
+import gpufleet.render.Style;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

@@ -5,6 +5,7 @@ import gpufleet.protocol.RankSlot;
 import gpufleet.server.store.HostGpus;
 import gpufleet.server.store.JobRecord;
 
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -29,13 +30,18 @@ final class AssignmentBook {
 
     // Versions only grow, across all hosts and across controller restarts (they start from the clock),
     // so agents can drop a reply older than one they have applied.
-    private final AtomicLong versions = new AtomicLong(System.currentTimeMillis() * 1000);
+    private final AtomicLong versions;
     /** What a host with nothing published yet must run: nothing, as of this controller's start. */
-    private final Snapshot empty = new Snapshot(versions.get(), List.of());
+    private final Snapshot empty;
     private final Map<String, Map<Long, Assignment>> byHost = new TreeMap<>(); // guarded by the controller's lock
     private final ConcurrentHashMap<String, Snapshot> published = new ConcurrentHashMap<>();
     /** Each waiting poll's own future, by host; a poll that ends without a change takes itself out. */
     private final ConcurrentHashMap<String, Set<CompletableFuture<Void>>> waiters = new ConcurrentHashMap<>();
+
+    AssignmentBook(Clock clock) {
+        versions = new AtomicLong(clock.millis() * 1000);
+        empty = new Snapshot(versions.get(), List.of());
+    }
 
     /** Port for a job's rendezvous: spread over a range, different across restarts of the same job. */
     static int masterPort(long job, int restart) {

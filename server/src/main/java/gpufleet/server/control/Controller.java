@@ -110,7 +110,7 @@ public final class Controller implements AutoCloseable {
     private final Map<Integer, BitSet> ranksDone = new HashMap<>();
     /** Waiting jobs backing off after quick failures: the earliest time each may run again. */
     private final Map<Integer, Double> retryAt = new HashMap<>();
-    private final AssignmentBook book = new AssignmentBook();
+    private final AssignmentBook book;
     /**
      * Hosts registered since the layout was last built. A new host joins the layout, and so the
      * scheduler's view, at the next rebuild; rebuilding is O(hosts), so doing it once per registration
@@ -144,6 +144,7 @@ public final class Controller implements AutoCloseable {
     public Controller(Store store, Clock clock, Policy policy, ControllerOptions options) {
         this.store = store;
         this.clock = clock;
+        this.book = new AssignmentBook(clock);
         this.policy = policy;
         this.heartbeatTimeoutSec = options.heartbeatTimeout().toMillis() / 1000.0;
         this.backoff = options.restartBackoff();

@@ -2,13 +2,12 @@ package gpufleet.server.web;
 
 import gpufleet.server.store.JobEvent;
 import gpufleet.server.store.JobRecord;
-import gpufleet.sim.report.Charts;
-import gpufleet.sim.report.Charts.Axis;
-import gpufleet.sim.report.Charts.KindStyle;
-import gpufleet.sim.report.Charts.Span;
-import gpufleet.sim.report.Fmt;
-import gpufleet.sim.report.HtmlReport;
-import gpufleet.sim.report.Palette;
+import gpufleet.render.Charts;
+import gpufleet.render.Charts.Axis;
+import gpufleet.render.Charts.KindStyle;
+import gpufleet.render.Charts.Span;
+import gpufleet.render.Fmt;
+import gpufleet.render.Palette;
 
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -34,7 +33,7 @@ final class JobTimeline {
 
     private static SequencedMap<String, KindStyle> styles() {
         SequencedMap<String, KindStyle> m = new LinkedHashMap<>();
-        for (String k : List.of("running", "restarting", "waiting")) m.put(k, HtmlReport.SEGMENT_STYLES.get(k));
+        for (String k : List.of("running", "restarting", "waiting")) m.put(k, Charts.JOB_SEGMENTS.get(k));
         m.put("interrupted", new KindStyle(Palette.VERMILLION, false, true));
         m.put("checkpoint", new KindStyle(Palette.BLUISH_GREEN, true, true));
         return m;

@@ -7,6 +7,9 @@ import gpufleet.server.store.HostGpus;
 import gpufleet.server.store.JobRecord;
 import org.junit.jupiter.api.Test;
 
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
@@ -46,7 +49,7 @@ class AssignmentBookTest {
 
     @Test
     void aRebuildWithTheSameWorkChangesNoVersionAndWakesNoPoll() {
-        AssignmentBook book = new AssignmentBook();
+        AssignmentBook book = new AssignmentBook(Clock.systemUTC());
         JobRecord r = running(1, 1, 0, List.of(new HostGpus("a", List.of(0, 1))));
         book.rebuild(List.of(r), h -> h);
         long before = book.of("a").version();
@@ -59,7 +62,7 @@ class AssignmentBookTest {
 
     @Test
     void aChangeWakesThePollOfThatHostOnly() {
-        AssignmentBook book = new AssignmentBook();
+        AssignmentBook book = new AssignmentBook(Clock.systemUTC());
         long a0 = book.of("a").version();
         long b0 = book.of("b").version();
         CompletableFuture<Void> onA = book.changeAfter("a", a0);
@@ -73,12 +76,13 @@ class AssignmentBookTest {
     }
 
     @Test
-    void versionsOfALaterControllerAreNewerThanAnyOfAnEarlierOne() throws InterruptedException {
-        AssignmentBook first = new AssignmentBook();
+    void versionsOfALaterControllerAreNewerThanAnyOfAnEarlierOne() {
+        ManualClock clock = new ManualClock(Instant.parse("2026-11-23T10:00:00Z"));
+        AssignmentBook first = new AssignmentBook(clock);
         for (int i = 0; i < 100; i++) first.add(running(i + 1, 1, 0, List.of(new HostGpus("a", List.of(0, 1)))), h -> h);
         long last = first.of("a").version();
-        Thread.sleep(2);
-        AssignmentBook second = new AssignmentBook();
+        clock.advance(Duration.ofMillis(1));
+        AssignmentBook second = new AssignmentBook(clock);
         // agents drop replies older than what they hold: the restarted controller's must not look older
         assertThat(second.of("a").version()).isGreaterThan(last);
     }

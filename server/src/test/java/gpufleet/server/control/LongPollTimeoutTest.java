@@ -48,7 +48,7 @@ class LongPollTimeoutTest {
 
     @Test
     void timedOutPollsAreForgottenAndAChangeStillWakesTheNextOne() throws Exception {
-        AssignmentBook book = new AssignmentBook();
+        AssignmentBook book = new AssignmentBook(Clock.systemUTC());
         long v = book.of("a").version();
         List<CompletableFuture<Void>> polls = new ArrayList<>();
         for (int i = 0; i < 3; i++) polls.add(book.changeAfter("a", v).completeOnTimeout(null, 10, TimeUnit.MILLISECONDS));

@@ -1,7 +1,6 @@
 package gpufleet.sim.report;
 
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -10,11 +9,17 @@ import java.util.Map;
 import java.util.SequencedMap;
 import java.util.Set;
 
-import gpufleet.sim.report.Charts.Axis;
-import gpufleet.sim.report.Charts.Bar;
-import gpufleet.sim.report.Charts.KindStyle;
-import gpufleet.sim.report.Charts.Series;
-import gpufleet.sim.report.Charts.Span;
+import gpufleet.render.Charts;
+import gpufleet.render.Charts.Axis;
+import gpufleet.render.Charts.Bar;
+import gpufleet.render.Charts.KindStyle;
+import gpufleet.render.Charts.Series;
+import gpufleet.render.Charts.Span;
+import gpufleet.render.Fmt;
+import gpufleet.render.Html;
+import gpufleet.render.Palette;
+import gpufleet.render.Script;
+import gpufleet.render.Style;
 import gpufleet.sim.report.SimReport.Distribution;
 import gpufleet.sim.report.SimReport.Headline;
 import gpufleet.sim.report.SimReport.Histogram;
@@ -36,22 +41,13 @@ public final class HtmlReport {
     private static final double HALF_WIDTH = 520;
     private static final double SECONDS_PER_DAY = 86_400;
 
-    /** Timeline colours; "waiting" is thin because a waiting job holds no GPUs; lost work gets a marker. */
-    public static final SequencedMap<String, KindStyle> SEGMENT_STYLES = segmentStyles();
+    /** Timeline colours, the same as the dashboard's job timeline. */
+    public static final SequencedMap<String, KindStyle> SEGMENT_STYLES = Charts.JOB_SEGMENTS;
 
     private static final Set<String> BADGES = Set.of("completed", "failed", "rejected", "running", "waiting",
             "pending", "restarting", "preempted", "cancelled");
 
     private HtmlReport() {}
-
-    private static SequencedMap<String, KindStyle> segmentStyles() {
-        SequencedMap<String, KindStyle> m = new LinkedHashMap<>();
-        m.put("running", new KindStyle(Palette.BLUE, false, false));
-        m.put("lost", new KindStyle(Palette.VERMILLION, false, true));
-        m.put("restarting", new KindStyle(Palette.ORANGE, false, false));
-        m.put("waiting", new KindStyle(Palette.LIGHT_GREY, true, false));
-        return Collections.unmodifiableSequencedMap(m);
-    }
 
     /** The whole page. */
     public static String render(SimReport r) {

@@ -9,6 +9,10 @@ import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.Test;
 
+import gpufleet.render.Html;
+import gpufleet.render.Script;
+import gpufleet.render.Style;
+
 class HtmlReportTest {
 
     private static final String EVIL = "<script>alert(1)</script>";

@@ -1,7 +1,9 @@
-package gpufleet.sim.report;
+package gpufleet.render;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SequencedMap;
@@ -36,12 +38,28 @@ public final class Charts {
      */
     public record KindStyle(String colour, boolean thin, boolean marker) {}
 
+    /**
+     * The colours of a job's life on a timeline, one definition so that the twin's largest-job
+     * timeline and the dashboard's job timeline read alike. "waiting" is thin because a waiting job
+     * holds no GPUs; lost work gets a marker.
+     */
+    public static final SequencedMap<String, KindStyle> JOB_SEGMENTS = jobSegments();
+
     private static final double FONT_PX = 12;
     private static final int MAX_POINTS = 800;
     private static final int HOVER_COLUMNS = 120;
     private static final KindStyle UNKNOWN_KIND = new KindStyle(Palette.REDDISH_PURPLE, false, false);
 
     private Charts() {}
+
+    private static SequencedMap<String, KindStyle> jobSegments() {
+        SequencedMap<String, KindStyle> m = new LinkedHashMap<>();
+        m.put("running", new KindStyle(Palette.BLUE, false, false));
+        m.put("lost", new KindStyle(Palette.VERMILLION, false, true));
+        m.put("restarting", new KindStyle(Palette.ORANGE, false, false));
+        m.put("waiting", new KindStyle(Palette.LIGHT_GREY, true, false));
+        return Collections.unmodifiableSequencedMap(m);
+    }
 
     /** A row of colour swatches with names, as HTML. */
     public static String legend(SequencedMap<String, String> nameToColour) {

@@ -1,4 +1,4 @@
-package gpufleet.sim.report;
+package gpufleet.render;
 
 /**
  * The stylesheet shared by the HTML report and the dashboard: a light theme, system fonts, a

@@ -1,4 +1,4 @@
-package gpufleet.sim.report;
+package gpufleet.render;
 
 import java.io.IOException;
 import java.io.InputStream;

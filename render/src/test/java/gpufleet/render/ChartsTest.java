@@ -1,4 +1,4 @@
-package gpufleet.sim.report;
+package gpufleet.render;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,4 +1,4 @@
-package gpufleet.sim.report;
+package gpufleet.render;
 
 /** Escaping for text and attribute values placed in HTML or inline SVG. */
 public final class Html {

@@ -1,4 +1,4 @@
-package gpufleet.sim.report;
+package gpufleet.render;
 
 /**
  * The Okabe-Ito colours (Okabe &amp; Ito, "Color Universal Design", 2008): eight hues that stay
