@@ -99,6 +99,8 @@ public final class Api {
     public Javalin create(Consumer<JavalinConfig> more) {
         return Javalin.create(config -> {
             config.http.maxRequestSize = MAX_BODY_BYTES;
+            // DELETE /jobs is a wrong method (method_not_allowed), not a wrong path (no_such_route)
+            config.http.prefer405over404 = true;
             // long polls end on their own after waitMs; the container must not cut them short
             config.http.asyncTimeout = MAX_WAIT_MS + 10_000;
             // Jetty gives every connection its own header-field cache, a 96 KB trie; with one long poll
@@ -138,8 +140,10 @@ public final class Api {
                 if (e.status() != 429) drainBody(ctx);
                 error(ctx, e.status(), e.code(), e.getMessage(), e.field());
             });
+            // Javalin's own refusals: a path no route has (404), a method the path does not take (405),
+            // a body over maxRequestSize (413); the API's handlers throw RequestError instead
             r.exception(HttpResponseException.class, (e, ctx) -> error(ctx, e.getStatus(),
-                    ErrorCode.forStatus(e.getStatus()),
+                    e.getStatus() == 404 ? ErrorCode.NO_SUCH_ROUTE : ErrorCode.forStatus(e.getStatus()),
                     e.getStatus() == 413 ? "request body larger than " + MAX_BODY_BYTES + " bytes" : e.getMessage(),
                     e.getStatus() == 413 ? "body" : null));
             r.exception(Exception.class, (e, ctx) -> {
