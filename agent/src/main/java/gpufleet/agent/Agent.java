@@ -4,6 +4,7 @@ import gpufleet.agent.gpu.GpuBackend;
 import gpufleet.agent.gpu.GpuEvent;
 import gpufleet.agent.gpu.GpuInfo;
 import gpufleet.protocol.Assignment;
+import gpufleet.protocol.ErrorCode;
 import gpufleet.protocol.GpuDescriptor;
 import gpufleet.protocol.GpuHealth;
 import gpufleet.protocol.Heartbeat;
@@ -136,24 +137,24 @@ public final class Agent implements AutoCloseable {
                         + generation + " with " + info.size() + " GPUs (" + gpus.describe() + ")");
                 return;
             } catch (ControllerClient.Failure e) {
-                if (e.status() == 401 && joining)
-                    throw new IllegalStateException(config.joinToken() == null
+                switch (e.code()) {
+                    case UNAUTHENTICATED -> throw new IllegalStateException(!joining
+                            ? "the controller refused this host's credential (" + e.getMessage()
+                              + "); if it was revoked on purpose the host stays out; to join it again remove "
+                              + config.credentialFile() + " and start with a join token"
+                            : config.joinToken() == null
                             ? "the controller needs a join token for a new host: give --join-token or set GPUFLEET_JOIN_TOKEN"
                             : "the controller refused the join token: " + e.getMessage());
-                if (e.status() == 401)
-                    throw new IllegalStateException("the controller refused this host's credential (" + e.getMessage()
-                            + "); if it was revoked on purpose the host stays out; to join it again remove "
-                            + config.credentialFile() + " and start with a join token");
-                if (e.status() == 409 && joining && e.getMessage().contains("joined already"))
-                    throw new IllegalStateException(e.getMessage() + "; this agent has no credential in "
-                            + config.credentialFile());
-                if (e.status() == 429) {
-                    Thread.sleep(backoff);
-                    backoff = Math.min(backoff * 2, 10_000);
-                    continue;
+                    case ALREADY_JOINED -> throw new IllegalStateException(e.getMessage()
+                            + (joining ? "; this agent has no credential in " + config.credentialFile() : ""));
+                    case RATE_LIMITED, INTERNAL, UNAVAILABLE -> { }
+                    // any other refusal (or a 4xx from something that is not the controller) is for a person
+                    case null, default -> {
+                        if (e.status() / 100 == 4)
+                            throw new IllegalStateException("the controller refused this host: " + e.getMessage());
+                    }
                 }
-                if (e.status() / 100 == 4) throw new IllegalStateException("the controller refused this host: " + e.getMessage());
-                LOG.log(System.Logger.Level.WARNING, e.getMessage() + "; retrying");
+                if (e.code() != ErrorCode.RATE_LIMITED) LOG.log(System.Logger.Level.WARNING, e.getMessage() + "; retrying");
                 Thread.sleep(backoff);
                 backoff = Math.min(backoff * 2, 10_000);
             }
@@ -247,14 +248,16 @@ public final class Agent implements AutoCloseable {
     /** Handles a refusal of a call made with {@code used} as the generation; returns false when the agent must stop. */
     private boolean handle(ControllerClient.Failure e, long used) {
         if (used != generation) return true; // the other loop has registered again meanwhile
-        switch (e.status()) {
-            case 0, 500, 502, 503 -> {
-                // the controller is away (restarting, say): keep the ranks running and try again
+        // no answer, or a 5xx from something in front of the controller: it is away (restarting, say)
+        boolean away = e.code() == null && (e.status() == 0 || e.status() >= 500);
+        switch (away ? ErrorCode.UNAVAILABLE : e.code()) {
+            case INTERNAL, UNAVAILABLE -> {
+                // keep the ranks running and try again
                 LOG.log(System.Logger.Level.DEBUG, e.getMessage());
                 sleepQuietly(1000);
                 return true;
             }
-            case 404 -> {
+            case NOT_FOUND -> {
                 LOG.log(System.Logger.Level.WARNING, "the controller does not know this host; registering again");
                 try {
                     synchronized (this) {
@@ -269,21 +272,20 @@ public final class Agent implements AutoCloseable {
                 }
                 return true;
             }
-            case 401, 403 -> {
+            case UNAUTHENTICATED, FORBIDDEN -> {
                 // the credential was revoked: the controller has fenced this host and restarts its jobs elsewhere
                 fatal = "the controller no longer accepts this host's credential (" + e.getMessage() + "); ranks stopped";
                 LOG.log(System.Logger.Level.ERROR, fatal);
                 close();
                 return false;
             }
-            case 409 -> {
-                if (!e.getMessage().contains("generation")) return true;
+            case STALE_GENERATION -> {
                 fatal = "another agent registered as " + config.name() + "; this one stops";
                 LOG.log(System.Logger.Level.ERROR, fatal);
                 close();
                 return false;
             }
-            default -> {
+            case null, default -> {
                 LOG.log(System.Logger.Level.WARNING, e.getMessage());
                 sleepQuietly(1000);
                 return true;

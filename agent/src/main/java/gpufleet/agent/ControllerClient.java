@@ -1,5 +1,6 @@
 package gpufleet.agent;
 
+import gpufleet.protocol.ErrorCode;
 import gpufleet.protocol.Heartbeat;
 import gpufleet.protocol.HeartbeatReply;
 import gpufleet.protocol.Registration;
@@ -18,16 +19,23 @@ import java.time.Duration;
 
 /** The agent's side of the protocol in docs/agent-protocol.md, over the JDK's HTTP client. */
 public final class ControllerClient {
-    /** A refusal from the controller (a 4xx or 5xx answer), or no answer at all ({@code status} 0). */
+    /**
+     * A refusal from the controller (a 4xx or 5xx answer), or no answer at all ({@code status} 0).
+     * {@code code} is the refusal's {@link ErrorCode}: null when there was no answer, the answer was not
+     * the controller's error body (a proxy's page, say), or its code is one this agent does not know.
+     */
     public static final class Failure extends Exception {
         private final int status;
+        private final ErrorCode code;
 
-        Failure(int status, String message) {
+        Failure(int status, ErrorCode code, String message) {
             super(message);
             this.status = status;
+            this.code = code;
         }
 
         public int status() { return status; }
+        public ErrorCode code() { return code; }
     }
 
     /**
@@ -104,17 +112,21 @@ public final class ControllerClient {
         try {
             r = http.send(b.timeout(timeout).build(), HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
-            throw new Failure(0, "cannot reach the controller at " + base + ": " + e);
+            throw new Failure(0, null, "cannot reach the controller at " + base + ": " + e);
         }
         if (r.statusCode() / 100 != 2) {
             String msg = r.body();
+            ErrorCode code = null;
             try {
-                JsonNode n = JSON.readTree(r.body());
-                if (n != null && n.has("error")) msg = n.get("error").asString();
+                JsonNode e = JSON.readTree(r.body()).path("error");
+                if (e.isObject()) {
+                    code = e.path("code").isString() ? ErrorCode.fromWire(e.path("code").stringValue()) : null;
+                    if (e.path("message").isString()) msg = e.path("message").stringValue();
+                }
             } catch (RuntimeException notJson) {
                 // keep the raw body
             }
-            throw new Failure(r.statusCode(), "controller answered " + r.statusCode() + ": " + msg);
+            throw new Failure(r.statusCode(), code, "controller answered " + r.statusCode() + ": " + msg);
         }
         return r.body();
     }

@@ -122,7 +122,12 @@ final class LogShipper {
                 done = finished(f); // the file is gone: nothing more to ship
             } catch (ControllerClient.Failure e) {
                 // unreachable, overloaded or rate-limited: try again later
-                if (e.status() == 0 || e.status() == 429 || e.status() >= 500) return total;
+                boolean later = e.code() == null ? e.status() == 0 || e.status() >= 500
+                        : switch (e.code()) {
+                            case RATE_LIMITED, INTERNAL, UNAVAILABLE -> true;
+                            default -> false;
+                        };
+                if (later) return total;
                 done = finished(f); // refused (job gone): drop the rest rather than retry forever
             }
             if (done) remove(f);

@@ -15,7 +15,10 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -39,6 +42,12 @@ final class FakeController implements AutoCloseable {
     private final List<Chunk> chunks = new ArrayList<>(); // guarded by this
     private List<Assignment> assignments = List.of(); // guarded by this
     private long version = 1; // guarded by this
+    /** The refusal every request whose path ends with the key gets instead of its answer. */
+    private final Map<String, Refusal> refusals = new ConcurrentHashMap<>();
+    private final AtomicInteger refused = new AtomicInteger();
+
+    /** An error answer in the controller's shape. */
+    record Refusal(int status, String code, String message) {}
 
     FakeController() throws IOException {
         http = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
@@ -56,6 +65,17 @@ final class FakeController implements AutoCloseable {
         assignments = List.of(now);
         version++;
         notifyAll();
+    }
+
+    /** From now on, answers requests whose path ends with {@code pathEnd} with {@code r}; null answers them again. */
+    void refuse(String pathEnd, Refusal r) {
+        if (r == null) refusals.remove(pathEnd);
+        else refusals.put(pathEnd, r);
+    }
+
+    /** How many requests have been refused so far. */
+    int refused() {
+        return refused.get();
     }
 
     synchronized List<Heartbeat> heartbeats() {
@@ -90,7 +110,16 @@ final class FakeController implements AutoCloseable {
             String query = ex.getRequestURI().getRawQuery() == null ? "" : ex.getRequestURI().getRawQuery();
             byte[] body = ex.getRequestBody().readAllBytes();
             Matcher logs = LOGS.matcher(path);
-            if (path.equals("/api/v1/hosts/register")) {
+            Refusal refusal = refusals.entrySet().stream().filter(e -> path.endsWith(e.getKey()))
+                    .map(Map.Entry::getValue).findFirst().orElse(null);
+            if (refusal != null) {
+                byte[] b = ControllerClient.JSON.writeValueAsBytes(Map.of("error", Map.of(
+                        "code", refusal.code(), "message", refusal.message())));
+                ex.getResponseHeaders().set("Content-Type", "application/json");
+                ex.sendResponseHeaders(refusal.status(), b.length);
+                ex.getResponseBody().write(b);
+                refused.incrementAndGet();
+            } else if (path.equals("/api/v1/hosts/register")) {
                 reply(ex, "{\"id\":1,\"generation\":1,\"status\":\"UP\"}");
             } else if (path.equals("/api/v1/hosts/1/heartbeat")) {
                 Heartbeat hb = ControllerClient.JSON.readValue(body, Heartbeat.class);

@@ -1,5 +1,6 @@
 package gpufleet.cli;
 
+import gpufleet.protocol.ErrorCode;
 import gpufleet.protocol.Pem;
 import picocli.CommandLine.Option;
 import tools.jackson.core.JacksonException;
@@ -23,7 +24,7 @@ import java.util.Locale;
 
 /**
  * The controller's HTTP API as the commands use it. Every failure becomes a {@link Failure} whose
- * message is the one line the user sees: the controller's own {@code error} and {@code field}, or
+ * message is the one line the user sees: the controller's own error message and field, or
  * why it could not be reached.
  */
 final class ControllerClient {
@@ -32,11 +33,23 @@ final class ControllerClient {
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
 
-    /** A refusal, or no answer. Main prints the message and exits 2. */
+    /**
+     * A refusal, or no answer. Main prints the message and exits 2. {@code code} is the controller's
+     * {@link ErrorCode} for a refusal; null for no answer, or an answer that is not the controller's.
+     */
     static final class Failure extends IllegalStateException {
+        private final ErrorCode code;
+
         Failure(String message) {
-            super(message);
+            this(null, message);
         }
+
+        Failure(ErrorCode code, String message) {
+            super(message);
+            this.code = code;
+        }
+
+        ErrorCode code() { return code; }
     }
 
     /** {@code --server}, {@code --token}, {@code --ca-cert} (and {@code --help}), for every command that talks to the controller. */
@@ -180,17 +193,21 @@ final class ControllerClient {
         }
     }
 
-    /** The controller's {@code error} (field {@code field}), or the status and a glimpse of what else answered. */
+    /**
+     * The controller's error message (field {@code field}) with its code, or the status and a glimpse of
+     * what else answered.
+     */
     private Failure refusal(HttpResponse<byte[]> r) {
         String text = new String(r.body(), StandardCharsets.UTF_8);
         try {
             JsonNode n = JSON.readTree(text);
             JsonNode error = n == null ? null : n.get("error");
-            if (error != null && error.isString()) {
-                JsonNode field = n.get("field");
-                return new Failure(error.stringValue()
+            if (error != null && error.isObject() && error.path("message").isString()) {
+                JsonNode field = error.get("field");
+                ErrorCode code = error.path("code").isString() ? ErrorCode.fromWire(error.path("code").stringValue()) : null;
+                return new Failure(code, error.path("message").stringValue()
                         + (field != null && field.isString() ? " (field " + field.stringValue() + ")" : "")
-                        + (r.statusCode() == 401 ? hint() : ""));
+                        + (code == ErrorCode.UNAUTHENTICATED ? hint() : ""));
             }
         } catch (JacksonException e) {
             // not the controller's error shape: describe the answer below

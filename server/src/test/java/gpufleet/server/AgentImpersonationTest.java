@@ -106,7 +106,8 @@ class AgentImpersonationTest {
         // a join token makes credentials for new hosts only: host-a has one
         var join = call(admin.joinToken, "POST", "/hosts/register", reg);
         assertThat(join.status()).isEqualTo(409);
-        assertThat(join.json().get("error").stringValue()).contains("has joined already");
+        assertThat(join.message()).contains("has joined already");
+        assertThat(join.code()).isEqualTo("already_joined");
         // host-b speaking for itself may still not report a rank of host-a's job
         var sideways = call(credB, "POST", "/hosts/" + hostB + "/heartbeat", exit(hostB, 1));
         assertThat(sideways.status()).isEqualTo(200);
@@ -136,7 +137,8 @@ class AgentImpersonationTest {
 
         var hb = call(credA, "POST", "/hosts/" + hostA + "/heartbeat", "{\"generation\":1}");
         assertThat(hb.status()).isEqualTo(401);
-        assertThat(hb.json().get("error").stringValue()).contains("revoked");
+        assertThat(hb.message()).contains("revoked");
+        assertThat(hb.code()).isEqualTo("unauthenticated");
         assertThat(call(credA, "POST", "/hosts/register", "{\"name\":\"host-a\",\"gpus\":8}").status()).isEqualTo(401);
         // the job moved to host-b, the only host left
         assertThat(admin.awaitState(job, "RUNNING").get("placement").get(0).get("host").stringValue()).isEqualTo("host-b");
@@ -168,7 +170,8 @@ class AgentImpersonationTest {
     void tokensOfOtherKindsCannotBeMadeIntoHostCredentials() {
         var r = admin.post("/tokens", "{\"name\":\"fake-host\",\"role\":\"agent\"}");
         assertThat(r.status()).isEqualTo(400);
-        assertThat(r.json().get("field").stringValue()).isEqualTo("role");
+        assertThat(r.field()).isEqualTo("role");
+        assertThat(r.code()).isEqualTo("invalid_field");
         // a credential's secret is never listed
         String listing = admin.ok(admin.get("/tokens")).toString();
         assertThat(listing).contains("host:host-a").doesNotContain(credA.substring(15)).doesNotContain("hash");

@@ -1,5 +1,6 @@
 package gpufleet.server;
 
+import gpufleet.protocol.ErrorCode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
@@ -249,7 +250,10 @@ class ApiFuzzTest {
             } catch (RuntimeException notJson) {
                 throw new AssertionError("the refusal is not JSON: " + ctx, notJson);
             }
-            assertThat(e.get("error").isString()).as(ctx).isTrue();
+            JsonNode err = e.get("error");
+            assertThat(err != null && err.isObject()).as(ctx).isTrue();
+            assertThat(ErrorCode.fromWire(err.path("code").stringValue())).as("a known code: " + ctx).isNotNull();
+            assertThat(err.path("message").isString()).as(ctx).isTrue();
         }
     }
 

@@ -1,5 +1,6 @@
 package gpufleet.server;
 
+import gpufleet.protocol.ErrorCode;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
@@ -253,8 +254,9 @@ class AuthorizationMatrixTest {
             return;
         }
         assertThat(r.status()).as(what).isEqualTo(Integer.parseInt(want));
-        JsonNode e = r.json();
-        assertThat(e.get("error").stringValue()).as(what).isNotBlank().doesNotContain("Exception");
+        assertThat(r.message()).as(what).isNotBlank().doesNotContain("Exception");
+        assertThat(ErrorCode.fromWire(r.code())).as(what).isNotNull()
+                .extracting(ErrorCode::status).as(what + ": the code's status").isEqualTo(r.status());
         String after = db.dumpTables();
         assertThat(withoutAudit(after)).as("a refused request changes nothing: " + what).isEqualTo(withoutAudit(before));
         List<String> added = new ArrayList<>(audit(after));

@@ -33,6 +33,20 @@ final class Client {
         JsonNode json() {
             return JSON.readTree(body);
         }
+
+        /** The refusal's {@code {"code", "message", "field"}}; fails unless the body has that shape. */
+        JsonNode error() {
+            JsonNode e = json().get("error");
+            if (e == null || !e.isObject() || !e.path("code").isString() || !e.path("message").isString()
+                    || !e.has("field"))
+                throw new AssertionError("not an error body: " + body);
+            return e;
+        }
+
+        String code() { return error().get("code").stringValue(); }
+        String message() { return error().get("message").stringValue(); }
+        /** The field at fault, or null when the refusal names none. */
+        String field() { return error().get("field").isNull() ? null : error().get("field").stringValue(); }
     }
 
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();

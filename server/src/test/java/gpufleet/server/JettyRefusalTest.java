@@ -49,7 +49,7 @@ class JettyRefusalTest {
         for (String bad : new String[] {"/api/v1/jobs/%00/cancel", "/api/v1/hosts/a%00b/drain"}) {
             HttpResponse<String> r = post(http, bad);
             assertThat(r.statusCode()).as(bad).isEqualTo(400);
-            assertThat(r.body()).startsWith("{\"error\":");
+            assertThat(r.body()).as(bad).startsWith("{\"error\":{\"code\":\"malformed_request\",\"message\":");
             assertThat(r.headers().firstValue("connection")).as(bad).hasValue("close");
         }
         // refusals and ordinary requests one after another on one client: every request is answered

@@ -59,7 +59,7 @@ class LogsApiTest {
     }
 
     static String field(HttpResponse<byte[]> r) {
-        return Client.JSON.readTree(new String(r.body(), StandardCharsets.UTF_8)).get("field").stringValue();
+        return Client.JSON.readTree(new String(r.body(), StandardCharsets.UTF_8)).get("error").get("field").stringValue();
     }
 
     @Test
@@ -189,7 +189,8 @@ class LogsApiTest {
         api.ok(api.post("/hosts/node-a/resume", ""));
         var bad = api.post("/hosts/node-a/drain", "{\"why\":\"x\"}");
         assertThat(bad.status()).isEqualTo(400);
-        assertThat(bad.json().get("field").stringValue()).isEqualTo("why");
+        assertThat(bad.field()).isEqualTo("why");
+        assertThat(bad.code()).isEqualTo("unknown_field");
         assertThat(api.ok(api.get("/hosts")).get(0).get("status").stringValue()).as("a refused drain changes nothing")
                 .isEqualTo("UP");
     }

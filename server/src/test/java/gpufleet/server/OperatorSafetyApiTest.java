@@ -53,7 +53,8 @@ class OperatorSafetyApiTest {
                 + "\"detail\":\"XID 79: GPU has fallen off the bus\"}]}"));
         Client.Response refused = c.post("/hosts/node-a/resume", "");
         assertThat(refused.status()).isEqualTo(409);
-        assertThat(refused.body()).contains("GPU 3").contains("XID 79").contains("--force");
+        assertThat(refused.message()).contains("GPU 3").contains("XID 79").contains("--force");
+        assertThat(refused.code()).as("a client offers --force on this code").isEqualTo("gpu_fault");
         assertThat(c.ok(c.get("/hosts")).get(0).get("status").stringValue()).isEqualTo("DRAINING");
 
         JsonNode forced = c.ok(c.post("/hosts/node-a/resume", "{\"force\":true}"));

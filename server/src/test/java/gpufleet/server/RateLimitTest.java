@@ -73,7 +73,8 @@ class RateLimitTest {
                         if (r.statusCode() == 200) ok.incrementAndGet();
                         else if (r.statusCode() == 429) {
                             limited.incrementAndGet();
-                            if (!r.headers().firstValue("Retry-After").isPresent() || !r.body().contains("too many requests"))
+                            if (!r.headers().firstValue("Retry-After").isPresent() || !r.body().contains("too many requests")
+                                    || !r.body().contains("\"code\":\"rate_limited\""))
                                 odd.add(r.headers().map() + " " + r.body());
                         } else odd.add(r.statusCode() + " " + r.body());
                     } catch (Exception e) {

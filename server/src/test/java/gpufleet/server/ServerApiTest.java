@@ -150,8 +150,11 @@ class ServerApiTest {
         assertThat(again.get("generation").longValue()).isEqualTo(2);
         var stale = api.post("/hosts/" + id + "/heartbeat", "{\"generation\":1}");
         assertThat(stale.status()).isEqualTo(409);
-        assertThat(stale.json().get("field").stringValue()).isEqualTo("generation");
-        assertThat(api.post("/hosts/999/heartbeat", "{\"generation\":1}").status()).isEqualTo(404);
+        assertThat(stale.field()).isEqualTo("generation");
+        assertThat(stale.code()).isEqualTo("stale_generation");
+        var unknown = api.post("/hosts/999/heartbeat", "{\"generation\":1}");
+        assertThat(unknown.status()).isEqualTo(404);
+        assertThat(unknown.code()).isEqualTo("not_found");
     }
 
     /**

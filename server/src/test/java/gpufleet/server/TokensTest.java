@@ -91,14 +91,15 @@ class TokensTest {
                 .isEqualTo("revoked");
         var refused = as(c, alice, "GET", "/jobs", null);
         assertThat(refused.status()).isEqualTo(401);
-        assertThat(refused.json().get("error").stringValue()).contains("revoked");
+        assertThat(refused.message()).contains("revoked");
+        assertThat(refused.code()).isEqualTo("unauthenticated");
 
         String brief = c.ok(c.post("/tokens", "{\"name\":\"brief\",\"role\":\"viewer\",\"ttlSeconds\":1}")).get("token").stringValue();
         assertThat(as(c, brief, "GET", "/jobs", null).status()).isEqualTo(200);
         Thread.sleep(1100);
         var late = as(c, brief, "GET", "/jobs", null);
         assertThat(late.status()).isEqualTo(401);
-        assertThat(late.json().get("error").stringValue()).contains("expired");
+        assertThat(late.message()).contains("expired");
         assertThat(c.ok(c.get("/tokens")).findValuesAsString("state")).contains("expired", "revoked", "active");
     }
 
@@ -117,12 +118,13 @@ class TokensTest {
                 new Bad("{\"name\":\"x\",\"role\":\"admin\",\"secret\":\"mine\"}", "secret"))) {
             var r = c.post("/tokens", b.body());
             assertThat(r.status()).as(b.body()).isEqualTo(400);
-            assertThat(r.json().get("field").stringValue()).as(b.body()).isEqualTo(b.field());
+            assertThat(r.field()).as(b.body()).isEqualTo(b.field());
         }
         String adminId = c.adminToken.substring(4, 14);
         var last = c.post("/tokens/" + adminId + "/revoke", "");
         assertThat(last.status()).isEqualTo(409);
-        assertThat(last.json().get("error").stringValue()).contains("last usable admin token");
+        assertThat(last.message()).contains("last usable admin token");
+        assertThat(last.code()).isEqualTo("last_admin");
         assertThat(c.post("/tokens/nosuchtoken/revoke", "").status()).isEqualTo(404);
         assertThat(db.dumpTables()).isEqualTo(before);
 

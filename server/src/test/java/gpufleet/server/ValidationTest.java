@@ -1,5 +1,6 @@
 package gpufleet.server;
 
+import gpufleet.protocol.ErrorCode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
@@ -11,7 +12,6 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
-import tools.jackson.databind.JsonNode;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -185,10 +185,8 @@ class ValidationTest {
     }
 
     private static void assertRefusal(Client.Response r, String field) {
-        JsonNode e = r.json();
-        assertThat(e.get("error").isString()).isTrue();
-        assertThat(e.get("error").stringValue()).isNotBlank().doesNotContain("Exception").doesNotContain("\tat ");
-        if (field == null) assertThat(e.get("field").isNull()).isTrue();
-        else assertThat(e.get("field").stringValue()).isEqualTo(field);
+        assertThat(r.message()).isNotBlank().doesNotContain("Exception").doesNotContain("\tat ");
+        assertThat(ErrorCode.fromWire(r.code())).as(r.body()).isNotNull();
+        assertThat(r.field()).isEqualTo(field);
     }
 }

@@ -6,6 +6,7 @@ import gpufleet.server.auth.Principal;
 import gpufleet.server.auth.Role;
 import gpufleet.server.auth.Tokens;
 import gpufleet.server.control.Controller;
+import gpufleet.protocol.ErrorCode;
 import gpufleet.server.control.RequestError;
 import gpufleet.server.store.TokenRecord;
 import io.javalin.config.RoutesConfig;
@@ -65,9 +66,9 @@ final class AccessApi {
             return;
         }
         Tokens.Check c = tokens.check(token);
-        if (c.principal() == null) throw new RequestError(401, "token", "not accepted: " + c.refusal());
+        if (c.principal() == null) throw new RequestError(ErrorCode.UNAUTHENTICATED, "token", "not accepted: " + c.refusal());
         if (!c.principal().role().person())
-            throw new RequestError(403, "token", "a " + c.principal().role().name().toLowerCase(Locale.ROOT)
+            throw new RequestError(ErrorCode.FORBIDDEN, "token", "a " + c.principal().role().name().toLowerCase(Locale.ROOT)
                     + " token is for agents, not for signing in");
         TokenRecord t = tokens.get(c.principal().tokenId()).orElseThrow();
         long maxAge = SESSION_SECONDS;
@@ -89,7 +90,7 @@ final class AccessApi {
 
     private Tokens tokens() {
         Tokens t = guard.tokens();
-        if (t == null) throw RequestError.conflict(null, "authentication is off (--no-auth): there are no tokens");
+        if (t == null) throw RequestError.conflict(ErrorCode.AUTH_DISABLED, null, "authentication is off (--no-auth): there are no tokens");
         return t;
     }
 
@@ -141,7 +142,7 @@ final class AccessApi {
         TokenRecord t = tokens.get(id).orElseThrow(() -> RequestError.notFound("id", "no token " + id));
         // the last admin token is the only way back in: keep it until another exists
         if (Role.ADMIN.name().equals(t.role()) && t.activeAt(now()) && tokens.activeAdmins() <= 1)
-            throw RequestError.conflict("id", "token " + id + " is the last usable admin token; create another first");
+            throw RequestError.conflict(ErrorCode.LAST_ADMIN, "id", "token " + id + " is the last usable admin token; create another first");
         TokenRecord revoked = tokens.revoke(id).orElseThrow();
         Guard.target(ctx, "token " + id + " (" + t.name() + ")");
         if (Role.AGENT.name().equals(t.role()) && t.host() != null)

@@ -2,6 +2,7 @@ package gpufleet.server.api;
 
 import gpufleet.core.job.JobState;
 import gpufleet.core.state.HostStatus;
+import gpufleet.protocol.ErrorCode;
 import gpufleet.protocol.GpuDescriptor;
 import gpufleet.protocol.GpuHealth;
 import gpufleet.protocol.Heartbeat;
@@ -41,8 +42,9 @@ import java.util.regex.Pattern;
 
 /**
  * The HTTP API under {@code /api/v1}. Handlers parse and validate, call the {@link Controller}, and
- * answer JSON. Every refusal is {@code {"error": ..., "field": ...}} with a 4xx status; an
- * unexpected failure is a 500 with a generic message, never a stack trace.
+ * answer JSON. Every refusal is {@code {"error": {"code": ..., "message": ..., "field": ...}}} with a
+ * 4xx status and an {@link ErrorCode} clients act on; an unexpected failure is a 500 ({@code internal})
+ * with a generic message, never a stack trace.
  *
  * <p>Each route declares who may call it ({@link Access}); {@link Guard} checks that before the
  * handler runs, and the handlers check what needs the object (the job's team, the host's credential).
@@ -97,6 +99,8 @@ public final class Api {
     public Javalin create(Consumer<JavalinConfig> more) {
         return Javalin.create(config -> {
             config.http.maxRequestSize = MAX_BODY_BYTES;
+            // DELETE /jobs is a wrong method (method_not_allowed), not a wrong path (no_such_route)
+            config.http.prefer405over404 = true;
             // long polls end on their own after waitMs; the container must not cut them short
             config.http.asyncTimeout = MAX_WAIT_MS + 10_000;
             // Jetty gives every connection its own header-field cache, a 96 KB trie; with one long poll
@@ -134,19 +138,23 @@ public final class Api {
 
             r.exception(RequestError.class, (e, ctx) -> {
                 if (e.status() != 429) drainBody(ctx);
-                error(ctx, e.status(), e.getMessage(), e.field());
+                error(ctx, e.status(), e.code(), e.getMessage(), e.field());
             });
+            // Javalin's own refusals: a path no route has (404), a method the path does not take (405),
+            // a body over maxRequestSize (413); the API's handlers throw RequestError instead
             r.exception(HttpResponseException.class, (e, ctx) -> error(ctx, e.getStatus(),
+                    e.getStatus() == 404 ? ErrorCode.NO_SUCH_ROUTE : ErrorCode.forStatus(e.getStatus()),
                     e.getStatus() == 413 ? "request body larger than " + MAX_BODY_BYTES + " bytes" : e.getMessage(),
                     e.getStatus() == 413 ? "body" : null));
             r.exception(Exception.class, (e, ctx) -> {
                 LOG.log(System.Logger.Level.ERROR, "request " + ctx.method() + " " + ctx.path() + " failed", e);
-                error(ctx, 500, "internal error", null);
+                error(ctx, 500, ErrorCode.INTERNAL, "internal error", null);
             });
             r.error(404, ctx -> {
-                if (ctx.attribute(ANSWERED) == null) error(ctx, 404, "no such route: " + ctx.method() + " " + ctx.path(), null);
+                if (ctx.attribute(ANSWERED) == null)
+                    error(ctx, 404, ErrorCode.NO_SUCH_ROUTE, "no such route: " + ctx.method() + " " + ctx.path(), null);
             });
-            r.error(405, ctx -> error(ctx, 405, "method not allowed", null));
+            r.error(405, ctx -> error(ctx, 405, ErrorCode.METHOD_NOT_ALLOWED, "method not allowed", null));
             more.accept(config);
         });
     }
@@ -234,7 +242,7 @@ public final class Api {
         // an agent ships the tail of a run it has just been told to stop: older generations may append,
         // a generation the job has not reached yet is a client's mistake
         if (generation > job.generation())
-            throw RequestError.conflict("generation", "generation " + generation + " is ahead of job " + id
+            throw RequestError.conflict(ErrorCode.GENERATION_AHEAD, "generation", "generation " + generation + " is ahead of job " + id
                     + ", which is at generation " + job.generation());
         Principal p = Guard.principal(ctx);
         if (!p.anyone()) {
@@ -305,7 +313,7 @@ public final class Api {
         synchronized (tokens) {
             var existing = tokens.liveCredentialFor(name);
             if (existing.isPresent())
-                throw RequestError.conflict("name", "host " + name + " has joined already (credential "
+                throw RequestError.conflict(ErrorCode.ALREADY_JOINED, "name", "host " + name + " has joined already (credential "
                         + existing.get().id() + "); its agent registers with that credential, or an admin revokes it"
                         + " to join the host again");
             HostRecord host = controller.registerHost(reg, ctx.ip());
@@ -455,7 +463,7 @@ public final class Api {
     /** Refuses a declared body over the limit before reading it. */
     private static void requireSmallBody(Context ctx) {
         if (ctx.contentLength() > MAX_BODY_BYTES)
-            throw new RequestError(413, "body", "request body larger than " + MAX_BODY_BYTES + " bytes");
+            throw new RequestError(ErrorCode.BODY_TOO_LARGE, "body", "request body larger than " + MAX_BODY_BYTES + " bytes");
     }
 
     static void json(Context ctx, int status, Object body) {
@@ -492,11 +500,17 @@ public final class Api {
     /** The largest refused body read to its end so that its sender sees the answer. */
     static final long DRAIN_LIMIT = 32L << 20;
 
-    private static void error(Context ctx, int status, String message, String field) {
+    private static void error(Context ctx, int status, ErrorCode code, String message, String field) {
         ctx.attribute(ANSWERED, Boolean.TRUE);
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("error", message);
-        m.put("field", field);
-        json(ctx, status, m);
+        json(ctx, status, errorBody(code, message, field));
+    }
+
+    /** {@code {"error": {"code", "message", "field"}}}, the body of every refusal, Jetty's own included. */
+    static Map<String, Object> errorBody(ErrorCode code, String message, String field) {
+        Map<String, Object> e = new LinkedHashMap<>();
+        e.put("code", code.wire());
+        e.put("message", message);
+        e.put("field", field);
+        return Map.of("error", e);
     }
 }

@@ -1,5 +1,6 @@
 package gpufleet.server.api;
 
+import gpufleet.protocol.ErrorCode;
 import gpufleet.server.control.RequestError;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.StreamReadFeature;
@@ -37,10 +38,10 @@ final class Body {
             try {
                 n = STRICT.readTree(raw);
             } catch (JacksonException e) {
-                throw RequestError.badRequest("body", "malformed JSON: " + describe(e));
+                throw new RequestError(ErrorCode.MALFORMED_BODY, "body", "malformed JSON: " + describe(e));
             }
         }
-        if (n == null || !n.isObject()) throw RequestError.badRequest("body", "the body must be a JSON object");
+        if (n == null || !n.isObject()) throw new RequestError(ErrorCode.MALFORMED_BODY, "body", "the body must be a JSON object");
         return of(n, "", fields);
     }
 
@@ -66,7 +67,7 @@ final class Body {
 
     private static Body of(JsonNode n, String path, Set<String> fields) {
         for (String name : n.propertyNames())
-            if (!fields.contains(name)) throw RequestError.badRequest(path + name, "unknown field '" + path + name + "'");
+            if (!fields.contains(name)) throw new RequestError(ErrorCode.UNKNOWN_FIELD, path + name, "unknown field '" + path + name + "'");
         return new Body(n, path);
     }
 

@@ -1,5 +1,6 @@
 package gpufleet.server.api;
 
+import gpufleet.protocol.ErrorCode;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
@@ -11,13 +12,12 @@ import org.eclipse.jetty.util.Callback;
 import tools.jackson.databind.json.JsonMapper;
 
 import java.nio.ByteBuffer;
-import java.util.LinkedHashMap;
-import java.util.Map;
 
 /**
  * Refusals Jetty makes before a request reaches the API (a malformed request line, a NUL or an
  * ambiguous separator in the path, headers too large) answered in the API's own shape,
- * {@code {"error": ..., "field": null}}, rather than as an HTML page, and never with a stack trace.
+ * {@code {"error": {"code": ..., "message": ..., "field": null}}} (the code from the status: {@code
+ * malformed_request}, {@code request_too_large}...), rather than as an HTML page, and never with a stack trace.
  */
 final class JsonErrorHandler extends ErrorHandler {
     private static final JsonMapper JSON = JsonMapper.builder().build();
@@ -27,12 +27,10 @@ final class JsonErrorHandler extends ErrorHandler {
         setShowCauses(false);
     }
 
-    private static byte[] body(int code, String message) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        String reason = HttpStatus.getMessage(code);
-        m.put("error", message == null || message.isBlank() || message.equals(reason) ? reason : reason + ": " + message);
-        m.put("field", null);
-        return JSON.writeValueAsBytes(m);
+    private static byte[] body(int status, String message) {
+        String reason = HttpStatus.getMessage(status);
+        return JSON.writeValueAsBytes(Api.errorBody(ErrorCode.forStatus(status),
+                message == null || message.isBlank() || message.equals(reason) ? reason : reason + ": " + message, null));
     }
 
     @Override

@@ -1,5 +1,6 @@
 package gpufleet.server.auth;
 
+import gpufleet.protocol.ErrorCode;
 import gpufleet.server.control.RequestError;
 import gpufleet.server.store.AuditEntry;
 import gpufleet.server.store.Store;
@@ -93,7 +94,7 @@ public final class Guard {
         String client = p != null && !p.anyone() ? "token " + p.tokenId() : "address " + ctx.ip();
         if (!limiter.tryAcquire(client)) {
             ctx.header("Retry-After", "1");
-            throw new RequestError(429, null, "too many requests from this client: the limit is "
+            throw new RequestError(ErrorCode.RATE_LIMITED, null, "too many requests from this client: the limit is "
                     + fmt(limiter.perSecond()) + " a second; retry later");
         }
         if (p != null) ctx.attribute(PRINCIPAL, p);
@@ -108,11 +109,11 @@ public final class Guard {
         if (p == null) {
             ctx.header("WWW-Authenticate", "Bearer realm=\"gpufleet\"");
             String why = ctx.attribute(REFUSAL);
-            throw new RequestError(401, null, why != null ? "not authenticated: " + why
+            throw new RequestError(ErrorCode.UNAUTHENTICATED, null, why != null ? "not authenticated: " + why
                     : "not authenticated: send 'Authorization: Bearer <token>'");
         }
         if (p.anyone() || access.admits(p.role())) return;
-        throw new RequestError(403, null, "forbidden: " + article(p.role()) + " token may not "
+        throw new RequestError(ErrorCode.FORBIDDEN, null, "forbidden: " + article(p.role()) + " token may not "
                 + ctx.method() + " " + ctx.path());
     }
 
@@ -143,13 +144,13 @@ public final class Guard {
     /** The caller; never null inside a matched route (the route's check has passed). */
     public static Principal principal(Context ctx) {
         Principal p = ctx.attribute(PRINCIPAL);
-        if (p == null) throw new RequestError(401, null, "not authenticated");
+        if (p == null) throw new RequestError(ErrorCode.UNAUTHENTICATED, null, "not authenticated");
         return p;
     }
 
     /** Refuses the request with 403 unless {@code allowed}. */
     public static void forbid(boolean allowed, String why) {
-        if (!allowed) throw new RequestError(403, null, "forbidden: " + why);
+        if (!allowed) throw new RequestError(ErrorCode.FORBIDDEN, null, "forbidden: " + why);
     }
 
     /** What the audit log names as the object of this request, e.g. {@code job 42}. */

@@ -15,6 +15,7 @@ import gpufleet.core.sched.Scheduler;
 import gpufleet.core.state.FleetState;
 import gpufleet.core.state.HostStatus;
 import gpufleet.core.state.Placement;
+import gpufleet.protocol.ErrorCode;
 import gpufleet.protocol.GpuHealth;
 import gpufleet.protocol.Heartbeat;
 import gpufleet.protocol.HeartbeatReply;
@@ -398,13 +399,13 @@ public final class Controller implements AutoCloseable {
             if (layoutBehind && (layout == null || j.tp() > layout.maxHostGpus() || j.gpus() > layout.largestPoolFor(j.tp())))
                 catchUp();
             if (layout == null)
-                throw RequestError.badRequest("gpus", "needs " + j.gpus() + " GPUs but no host is registered");
+                throw new RequestError(ErrorCode.UNSATISFIABLE, "gpus", "needs " + j.gpus() + " GPUs but no host is registered");
             if (j.tp() > layout.maxHostGpus())
-                throw RequestError.badRequest("tp", "tensor-parallel group of " + j.tp()
+                throw new RequestError(ErrorCode.UNSATISFIABLE, "tp", "tensor-parallel group of " + j.tp()
                         + " GPUs is larger than the largest host (" + layout.maxHostGpus() + " GPUs)");
             int pool = layout.largestPoolFor(j.tp());
             if (j.gpus() > pool)
-                throw RequestError.badRequest("gpus", "needs " + j.gpus() + " GPUs; the fleet can give one job at most "
+                throw new RequestError(ErrorCode.UNSATISFIABLE, "gpus", "needs " + j.gpus() + " GPUs; the fleet can give one job at most "
                         + pool + " (with tp " + j.tp() + ")");
             rec = store.insertJob(j, now(), checkpointRoot);
             Job job = toJob(rec);
@@ -423,7 +424,7 @@ public final class Controller implements AutoCloseable {
         try {
             JobRecord rec = store.job(id).orElseThrow(() -> RequestError.notFound("id", "no job " + id));
             if (rec.state().isTerminal())
-                throw RequestError.conflict("id", "job " + id + " is already " + rec.state());
+                throw RequestError.conflict(ErrorCode.JOB_ENDED, "id", "job " + id + " is already " + rec.state());
             double now = now();
             int jid = (int) id;
             JobRecord run = runningRecords.get(jid);
@@ -589,7 +590,7 @@ public final class Controller implements AutoCloseable {
                 int h = layout == null ? -1 : layout.indexOf(r.name());
                 jobs = h >= 0 ? state.jobsOn(h) : new int[0];
                 if (reshaped && jobs.length > 0)
-                    throw RequestError.conflict("name", "host " + r.name() + " runs jobs "
+                    throw RequestError.conflict(ErrorCode.HOST_BUSY, "name", "host " + r.name() + " runs jobs "
                             + java.util.Arrays.toString(jobs) + "; it cannot change its GPUs, rack or zone now");
             }
             HostRecord planned = new HostRecord(0, r.name(), r.rack(), r.zone(), r.gpus(), HostStatus.UP);
@@ -633,7 +634,7 @@ public final class Controller implements AutoCloseable {
         HostRecord h = hostsById.get(hostId);
         if (h == null) throw RequestError.notFound("id", "no host " + hostId);
         if (h.generation() != generation)
-            throw RequestError.conflict("generation", "generation " + generation + " is stale; host " + h.name()
+            throw RequestError.conflict(ErrorCode.STALE_GENERATION, "generation", "generation " + generation + " is stale; host " + h.name()
                     + " is at generation " + h.generation());
         return h;
     }
@@ -886,7 +887,7 @@ public final class Controller implements AutoCloseable {
                 List<Integer> still = heard == null ? h.unhealthyGpus()
                         : h.unhealthyGpus().stream().filter(heard::contains).toList();
                 if (!still.isEmpty() && !force)
-                    throw RequestError.conflict("force", "host " + name + ": GPU" + (still.size() == 1 ? " " : "s ") + still
+                    throw RequestError.conflict(ErrorCode.GPU_FAULT, "force", "host " + name + ": GPU" + (still.size() == 1 ? " " : "s ") + still
                             + (heard == null ? " failed (" + h.statusReason() + ") and its agent has not reported since this"
                                     + " controller started; wait for its next heartbeat"
                                     : " still report" + (still.size() == 1 ? "s" : "") + " a fault (" + h.statusReason() + ")")

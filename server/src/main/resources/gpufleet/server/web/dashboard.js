@@ -35,12 +35,17 @@
     });
   }
 
+  // the message of the controller's error body, {"error": {"code", "message", "field"}}
+  function errorMessage(body) {
+    return body && body.error && typeof body.error === 'object' ? body.error.message : undefined;
+  }
+
   function get(path, kind) {
     return fetch(path, {headers: {Accept: kind === 'text' ? 'text/html' : 'application/json'}}).then(function (r) {
       if (!r.ok) {
         return r.text().then(function (t) {
           var msg = t;
-          try { msg = JSON.parse(t).error || t; } catch (e) { /* not JSON */ }
+          try { msg = errorMessage(JSON.parse(t)) || t; } catch (e) { /* not JSON */ }
           var err = new Error(msg);
           err.status = r.status;
           // the session ended (its token was revoked or expired): ask for a token again
@@ -824,7 +829,7 @@
         return r.json().then(function (b) { return {ok: r.ok, body: b}; });
       }).then(function (res) {
         if (res.ok) start();
-        else setHtml('signin-problem', esc(res.body.error || 'the token was not accepted'));
+        else setHtml('signin-problem', esc(errorMessage(res.body) || 'the token was not accepted'));
       }, function () {
         setHtml('signin-problem', 'the controller did not answer');
       });
