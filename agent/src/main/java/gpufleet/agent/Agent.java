@@ -63,6 +63,7 @@ public final class Agent implements AutoCloseable {
     private final Map<Integer, GpuHealth> unhealthy = new ConcurrentHashMap<>();
     private final List<Thread> threads = new ArrayList<>();
     private volatile boolean closed;
+    private final java.util.concurrent.CountDownLatch closeDone = new java.util.concurrent.CountDownLatch(1);
     private volatile long hostId;
     private volatile long generation;
     private volatile long version = -1;
@@ -345,6 +346,9 @@ public final class Agent implements AutoCloseable {
     }
 
     private synchronized void recordGroups() {
+        // once closing, the list must keep naming the ranks being stopped: should this process die
+        // before they are gone, the watchdog reads it
+        if (closed) return;
         List<Long> live = new ArrayList<>();
         for (Task t : tasks.values()) live.addAll(t.liveGroups());
         groups.record(live);
@@ -393,12 +397,35 @@ public final class Agent implements AutoCloseable {
     @Override
     public void close() {
         List<Task> all;
+        boolean first;
         synchronized (this) {
-            if (closed) return;
+            first = !closed;
             closed = true;
             all = List.copyOf(tasks.values());
             tasks.clear();
         }
+        if (!first) {
+            // another thread is stopping the ranks: the caller (a shutdown hook, a main about to exit)
+            // must not let the process end before they are gone
+            awaitClosed();
+            return;
+        }
+        try {
+            stopEverything(all);
+        } finally {
+            closeDone.countDown();
+        }
+    }
+
+    private void awaitClosed() {
+        try {
+            closeDone.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void stopEverything(List<Task> all) {
         for (Task t : all) {
             t.stop(config.killGrace().toMillis());
             logs.ended(t);

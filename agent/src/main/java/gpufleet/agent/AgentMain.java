@@ -139,6 +139,7 @@ public final class AgentMain {
             Thread.currentThread().interrupt();
         }
         if (agent.fatal() != null) {
+            agent.close(); // returns once the ranks are stopped, whichever thread began stopping them
             System.err.println("gpufleet agent: " + agent.fatal());
             return 1;
         }
