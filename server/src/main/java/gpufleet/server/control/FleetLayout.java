@@ -174,8 +174,10 @@ public final class FleetLayout {
         if (NOTED.size() >= MAX_REMEMBERED || !NOTED.add(kind.models())) return;
         LOG.log(System.Logger.Level.WARNING, kind.models().isEmpty()
                 ? "host " + example.name() + " (and any like it) reported no GPU models; scheduled as " + FALLBACK_GPU_TYPE
-                : "host " + example.name() + " (and any like it) reports GPU model " + kind.models()
-                        + ", which gpufleet's GPU catalog does not know; scheduled as " + FALLBACK_GPU_TYPE
+                : "host " + example.name() + " (and any like it) reports " + (kind.models().contains(" + ")
+                        ? "GPUs of more than one model (" + kind.models() + ")"
+                        : "GPU model " + kind.models() + ", which gpufleet's GPU catalog does not know")
+                        + "; scheduled as " + FALLBACK_GPU_TYPE
                         + " in a pool of its own (known: " + String.join(", ",
                         GpuCatalog.all().stream().map(GpuType::name).toList()) + ")");
     }
