@@ -109,7 +109,21 @@ public final class FleetLayout {
      * not know the type, the same reported models ({@code type} null, {@code models} what was reported).
      */
     private record Kind(int gpus, String type, String models) implements Comparable<Kind> {
+        /** Counted for every host at every registration: one model lookup when a host's GPUs are all alike. */
         static Kind of(HostRecord h) {
+            String first = null;
+            boolean alike = true;
+            for (GpuDescriptor g : h.gpuInfo()) {
+                String m = g.model();
+                if (m == null || m.isBlank()) continue;
+                if (first == null) first = m;
+                else if (!first.equals(m)) alike = false;
+            }
+            if (first == null) return new Kind(h.gpus(), null, "");
+            if (alike) {
+                Optional<GpuType> t = typeOfModel(first);
+                return t.isPresent() ? new Kind(h.gpus(), t.get().name(), "") : new Kind(h.gpus(), null, first.strip());
+            }
             Optional<GpuType> t = reportedType(h);
             return t.isPresent() ? new Kind(h.gpus(), t.get().name(), "") : new Kind(h.gpus(), null, reportedModels(h));
         }
