@@ -1,6 +1,7 @@
 package gpufleet.cli;
 
 import gpufleet.core.job.Priority;
+import gpufleet.core.job.TimeLimit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
@@ -47,6 +48,8 @@ final class JobCommand implements Runnable {
         row("started", when(j, "startTime"));
         row("ended", when(j, "endTime"));
         row("time", Fmt.elapsed(Jobs.time(j, Jobs.now())));
+        Double limit = Jobs.number(j, "timeLimitSeconds");
+        row("time limit", limit == null ? "none" : TimeLimit.format(limit.longValue()));
         row("generation", Jobs.text(j, "generation"));
         Double ettr = Jobs.number(j, "ettr");
         row("ettr", ettr == null ? "-" : String.format(Locale.ROOT, "%.1f%%", 100 * ettr));

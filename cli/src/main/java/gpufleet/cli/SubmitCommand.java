@@ -1,6 +1,7 @@
 package gpufleet.cli;
 
 import gpufleet.core.job.Priority;
+import gpufleet.core.job.TimeLimit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -32,11 +33,17 @@ final class SubmitCommand implements Runnable {
     String checkpointDir;
     @Option(names = "--max-restarts", paramLabel = "N", description = "restarts after failures before giving up (controller default 3)")
     Integer maxRestarts;
+    @Option(names = {"--time-limit", "-t"}, paramLabel = "DURATION",
+            description = "how long one run may last, as Slurm's --time: 90m, 2h, 1d, 1h30m, HH:MM:SS, D-HH:MM:SS"
+                    + " (a bare number is minutes). Backfill takes it as the job's run time; the controller ends a"
+                    + " run that outlasts it (FAILED). Default: no limit")
+    String timeLimit;
     @Parameters(arity = "1..*", paramLabel = "COMMAND", description = "what every rank runs, after --")
     List<String> command;
 
     @Override
     public void run() {
+        Long limit = timeLimit == null ? null : TimeLimit.parse(timeLimit);
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("name", name);
         if (team != null) body.put("team", team);
@@ -48,6 +55,7 @@ final class SubmitCommand implements Runnable {
         if (cp != null) body.put("cp", cp);
         if (maxRestarts != null) body.put("maxRestarts", maxRestarts);
         if (checkpointDir != null) body.put("checkpointDir", checkpointDir);
+        if (limit != null) body.put("timeLimitSeconds", limit);
         body.put("command", command);
         JsonNode job = server.client().post("/jobs", body);
         if (output.json()) output.print(job);

@@ -7,7 +7,10 @@ import gpufleet.agent.gpu.GpuBackend;
 import gpufleet.agent.gpu.GpuBackends;
 import gpufleet.agent.gpu.GpuUnavailableException;
 import gpufleet.agent.gpu.SimulatedGpus;
+import gpufleet.core.sched.Policy;
+import gpufleet.core.sched.PolicyRegistry;
 import gpufleet.server.GpufleetServer;
+import gpufleet.server.ServerMain;
 import gpufleet.server.Security;
 import gpufleet.server.auth.Role;
 import gpufleet.server.auth.Tokens;
@@ -50,8 +53,13 @@ final class UpCommand implements Callable<Integer> {
     @Option(names = "--run-as", paramLabel = "USER", description = "the user jobs run as (default: yours; as root, nobody)")
     String runAs;
 
+    @Option(names = "--policy", paramLabel = "NAME", defaultValue = "gpufleet",
+            description = "the scheduling policy, one of those `gpufleet policies` lists (default ${DEFAULT-VALUE})")
+    String policyName;
+
     @Override
     public Integer call() throws IOException, InterruptedException {
+        Policy policy = PolicyRegistry.get(policyName);
         if (port < 0 || port > 65535) throw new IllegalArgumentException("--port must be in [0, 65535], got " + port);
         if (simulate != null && (simulate < 1 || simulate > 64))
             throw new IllegalArgumentException("--simulate-gpus must be in [1, 64], got " + simulate);
@@ -64,7 +72,7 @@ final class UpCommand implements Callable<Integer> {
         // one machine: its own disk is storage every host (there is one) reads, so checkpoints survive restarts
         GpufleetServer server = GpufleetServer.start(SqlStore.sqlite(dataDir), dataDir, "127.0.0.1", port,
                 Duration.ofSeconds(1), ControllerOptions.DEFAULTS.withCheckpointRoot(
-                        dataDir.resolve("checkpoints").toAbsolutePath().toString()),
+                        dataDir.resolve("checkpoints").toAbsolutePath().toString()).withPolicy(policy),
                 gpufleet.server.view.Usage.DEFAULT_GPU_HOUR_USD, Security.defaults());
         String url = "http://127.0.0.1:" + server.port();
         String join = server.tokens().create("gpufleet up: agent " + name, Role.JOIN, null, null, 600L,
@@ -83,6 +91,7 @@ final class UpCommand implements Callable<Integer> {
         System.out.printf("""
                 gpufleet is up: controller %s/api/v1, agent %s with %d GPUs (%s)
                 dashboard: %s/ (sign in with the admin token)
+                %s
                 data in %s; stop with Ctrl-C
                 authentication on: the admin token is in %s (readable by you only)%s
                 TLS off: plain HTTP on 127.0.0.1 only%s
@@ -90,7 +99,8 @@ final class UpCommand implements Callable<Integer> {
                   ./gpufleet submit --name hello --gpus %d -- sh -c 'echo rank $RANK of $WORLD_SIZE on GPUs $CUDA_VISIBLE_DEVICES'
                   ./gpufleet queue
                   ./gpufleet logs 1 --rank 0
-                """, url, name, gpus.gpus().size(), gpus.describe(), url, dataDir.toAbsolutePath(), adminToken,
+                """, url, name, gpus.gpus().size(), gpus.describe(), url, ServerMain.policyLine(policy),
+                dataDir.toAbsolutePath(), adminToken,
                 here ? "; commands run from this directory use it" : "; commands elsewhere need GPUFLEET_TOKEN=$(cat " + adminToken + ")",
                 jobsAs != null && jobsAs.switches(RunAs.currentUid()) ? "; jobs run as " + jobsAs.describe() : "",
                 gpus.gpus().size());

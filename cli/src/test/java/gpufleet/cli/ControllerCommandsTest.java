@@ -372,6 +372,36 @@ class ControllerCommandsTest {
     }
 
     @Test
+    void submitSendsItsTimeLimitInSecondsAndJobShowsIt() {
+        long id = submit("timed", 8, "--time-limit", "1:30:00");
+        JsonNode stored = awaitState(id, "RUNNING");
+        assertThat(stored.get("timeLimitSeconds").longValue()).isEqualTo(5_400);
+        var shown = cli("job", Long.toString(id));
+        assertThat(shown.code()).as(shown.err()).isZero();
+        assertThat(shown.out()).containsPattern("(?m)^time limit\\s+1h30m$");
+        long open = submit("open", 1);
+        assertThat(api("GET", "/jobs/" + open, "").get("timeLimitSeconds").isNull()).isTrue();
+        assertThat(cli("job", Long.toString(open)).out()).containsPattern("(?m)^time limit\\s+none$");
+
+        assertOneLineError(cli("submit", "--name", "x", "--gpus", "1", "--time-limit", "soon", "--", "true"),
+                "time limit 'soon' is not a duration", "HH:MM:SS");
+        assertOneLineError(cli("submit", "--name", "x", "--gpus", "1", "-t", "400d", "--", "true"), "over the longest");
+    }
+
+    @Test
+    void anUnknownPolicyIsRefusedAtStartListingTheKnownOnes() {
+        var server = CliTest.run("server", "--policy", "nope", "--data-dir", dir.resolve("other").toString());
+        assertThat(server.code()).as(server.out()).isEqualTo(2);
+        assertThat(server.err().strip().lines().count()).as(server.err()).isEqualTo(1);
+        assertThat(server.err()).startsWith("gpufleet server: unknown policy 'nope'; known: ");
+        for (var p : gpufleet.core.sched.PolicyRegistry.all()) assertThat(server.err()).contains(p.name());
+        assertThat(CliTest.run("server", "--help").out()).contains("--policy");
+
+        assertOneLineError(CliTest.run("up", "--policy", "nope", "--data-dir", dir.resolve("up").toString()),
+                "unknown policy 'nope'; known: gpufleet, fifo");
+    }
+
+    @Test
     void durationsAndGpuListsAreFormattedLikeSlurm() {
         Map<Double, String> cases = Map.of(0.0, "0:00", 65.4, "1:05", 754.0, "12:34", 3723.0, "1:02:03",
                 93_784.0, "1-02:03:04", -5.0, "0:00");

@@ -1,6 +1,5 @@
 package gpufleet.server;
 
-import gpufleet.core.sched.Policy;
 import gpufleet.protocol.Pem;
 import gpufleet.server.api.Api;
 import gpufleet.server.auth.Guard;
@@ -92,7 +91,10 @@ public final class GpufleetServer implements AutoCloseable {
                 gpuHourUsd, security);
     }
 
-    /** As above, with every option of the controller's behaviour: liveness, restart backoff, checkpoint root. */
+    /**
+     * As above, with every option of the controller's behaviour: liveness, restart backoff, checkpoint
+     * root, scheduling policy.
+     */
     public static GpufleetServer start(Store store, Path dataDir, String host, int port, Duration cycle,
                                        ControllerOptions options, double gpuHourUsd, Security security) {
         if (!security.auth() && !isLoopback(host))
@@ -104,7 +106,7 @@ public final class GpufleetServer implements AutoCloseable {
         Controller c;
         try {
             c = new Controller(ObservedStore.wrap(store, ObservedStore.Listener.all(metrics, events)),
-                    clock, Policy.GPUFLEET, options);
+                    clock, options);
         } catch (RuntimeException e) {
             dirLock.close();
             throw e;

@@ -1,6 +1,8 @@
 package gpufleet.server;
 
 import gpufleet.core.job.RestartBackoff;
+import gpufleet.core.sched.Policy;
+import gpufleet.core.sched.PolicyRegistry;
 import gpufleet.server.control.Controller;
 import gpufleet.server.control.ControllerOptions;
 import gpufleet.server.store.DatabaseSpec;
@@ -24,7 +26,7 @@ public final class ServerMain {
                                    [--heartbeat-timeout 30] [--gpu-hour-usd 4.916] [--tls-cert PEM --tls-key PEM]
                                    [--allow-plaintext] [--no-auth] [--new-admin-token] [--rate-limit 100] [--rate-burst 200]
                                    [--checkpoint-root DIR] [--restart-backoff 10] [--restart-backoff-max 300]
-                                   [--healthy-run 600]
+                                   [--healthy-run 600] [--policy gpufleet]
               --data-dir           the embedded database (sqlite), job logs, and the first admin token
               --db                 where state is kept: the embedded database (default) or a PostgreSQL server
               --heartbeat-timeout  seconds a host may stay silent before it is declared lost and its jobs
@@ -45,7 +47,10 @@ public final class ServerMain {
                                    each such failure in a row (default 10; 0 restarts at once)
               --restart-backoff-max  the longest such wait, seconds (default 300)
               --healthy-run        seconds a run must last for its failure not to count as a quick one; it also
-                                   resets the count (default 600)""";
+                                   resets the count (default 600)
+              --policy             the scheduling policy, one of those `gpufleet policies` lists (default gpufleet).
+                                   Backfill takes jobs' --time-limit as their run times; a job without one
+                                   is never started ahead of a reservation it could delay""";
 
     private ServerMain() {}
 
@@ -72,6 +77,7 @@ public final class ServerMain {
         String checkpointRoot = null;
         double backoffBase = RestartBackoff.DEFAULT.base(), backoffMax = RestartBackoff.DEFAULT.max();
         double healthyRun = RestartBackoff.DEFAULT.healthyRun();
+        Policy policy = Policy.GPUFLEET;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             if (a.equals("-h") || a.equals("--help")) {
@@ -140,6 +146,13 @@ public final class ServerMain {
                     }
                 }
                 case "--db" -> db = v;
+                case "--policy" -> {
+                    try {
+                        policy = PolicyRegistry.get(v);
+                    } catch (IllegalArgumentException e) {
+                        return fail(e.getMessage());
+                    }
+                }
                 case "--heartbeat-timeout" -> {
                     double sec;
                     try {
@@ -169,7 +182,7 @@ public final class ServerMain {
         if (backoffMax < backoffBase)
             return fail("--restart-backoff-max (" + backoffMax + ") must be at least --restart-backoff (" + backoffBase + ")");
         ControllerOptions options = new ControllerOptions(heartbeatTimeout,
-                new RestartBackoff(backoffBase, backoffMax, healthyRun), checkpointRoot);
+                new RestartBackoff(backoffBase, backoffMax, healthyRun), checkpointRoot, policy);
         boolean loopback = GpufleetServer.isLoopback(bind);
         if (!auth && !loopback)
             return fail("--no-auth is allowed only on a loopback address (--bind 127.0.0.1), not " + bind
@@ -211,6 +224,7 @@ public final class ServerMain {
                 + scheme + "://" + bind + ":" + s.port() + "/ (data in "
                 + (DatabaseSpec.isSqlite(db) ? dataDir.toAbsolutePath() : DatabaseSpec.redact(db)) + ")");
         for (String line : securityNotes(s, dataDir, newAdmin, plaintext && !loopback)) System.out.println(line);
+        System.out.println(policyLine(policy));
         System.out.println(checkpointRoot != null
                 ? "checkpoints: a job that gives no --checkpoint-dir checkpoints to " + checkpointRoot + "/<job id>"
                 : "checkpoints: no --checkpoint-root, so a job that gives no --checkpoint-dir checkpoints to its hosts'"
@@ -221,6 +235,11 @@ public final class ServerMain {
             Thread.currentThread().interrupt();
         }
         return 0;
+    }
+
+    /** The policy a controller schedules with, as its start-up output says it. */
+    public static String policyLine(Policy p) {
+        return "scheduling policy: " + p.name() + " (" + p.summary() + ")";
     }
 
     /** What an operator must know about how this controller is guarded, printed at start. */

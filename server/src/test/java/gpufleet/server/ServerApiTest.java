@@ -193,7 +193,7 @@ class ServerApiTest {
 
     @Test
     void healthAndOpenApiDescribeTheRoutes() {
-        assertThat(api.ok(api.get("/healthz")).get("schemaVersion").intValue()).isEqualTo(5);
+        assertThat(api.ok(api.get("/healthz")).get("schemaVersion").intValue()).isEqualTo(6);
         JsonNode doc = api.ok(api.get("/openapi.json"));
         assertThat(doc.get("openapi").stringValue()).startsWith("3.");
         Set<String> paths = new HashSet<>(doc.get("paths").propertyNames());

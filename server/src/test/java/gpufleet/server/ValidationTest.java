@@ -92,7 +92,12 @@ class ValidationTest {
                 Arguments.of("{\"name\":\"j\",\"team\":\"default\",\"gpus\":8,\"command\":[]}", "command"),
                 Arguments.of("{\"name\":\"j\",\"team\":\"default\",\"gpus\":8,\"command\":[1]}", "command"),
                 Arguments.of("{\"name\":\"j\",\"team\":\"default\",\"gpus\":8,\"command\":\"python\"}", "command"),
-                Arguments.of("{\"name\":\"j\",\"team\":\"default\",\"gpus\":8,\"command\":[\"x\"],\"checkpointDir\":5}", "checkpointDir"));
+                Arguments.of("{\"name\":\"j\",\"team\":\"default\",\"gpus\":8,\"command\":[\"x\"],\"checkpointDir\":5}", "checkpointDir"),
+                Arguments.of("{" + OK_JOB + ",\"timeLimitSeconds\":0}", "timeLimitSeconds"),
+                Arguments.of("{" + OK_JOB + ",\"timeLimitSeconds\":-60}", "timeLimitSeconds"),
+                Arguments.of("{" + OK_JOB + ",\"timeLimitSeconds\":31536001}", "timeLimitSeconds"),
+                Arguments.of("{" + OK_JOB + ",\"timeLimitSeconds\":\"2h\"}", "timeLimitSeconds"),
+                Arguments.of("{" + OK_JOB + ",\"timeLimitSeconds\":1.5}", "timeLimitSeconds"));
     }
 
     @ParameterizedTest(name = "[{index}] {1}: {0}")

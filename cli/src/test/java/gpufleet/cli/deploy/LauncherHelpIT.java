@@ -33,7 +33,7 @@ class LauncherHelpIT {
                 "inject-xid", "heal")));
         tests.add(help(List.of("agent", "inject-xid"), List.of("--work-dir", "--gpu", "--xid")));
         tests.add(help(List.of("agent", "heal"), List.of("--work-dir", "--gpu")));
-        tests.add(help(List.of("server"), List.of("--port", "--data-dir", "--db")));
+        tests.add(help(List.of("server"), List.of("--port", "--data-dir", "--db", "--policy")));
         return tests.stream();
     }
 

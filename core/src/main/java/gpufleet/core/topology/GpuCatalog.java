@@ -4,6 +4,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.regex.Pattern;
 
 /** The GPU models gpufleet knows, each figure from the vendor's public datasheet. */
 public final class GpuCatalog {
@@ -51,6 +52,33 @@ public final class GpuCatalog {
     public static GpuType get(String name) {
         return find(name).orElseThrow(() -> new IllegalArgumentException(
                 "unknown GPU type '" + name + "'; known: " + String.join(", ", TYPES.keySet())));
+    }
+
+    private record ModelRule(Pattern model, String type) {}
+
+    private static final List<ModelRule> MODELS = List.of(
+            new ModelRule(Pattern.compile("(?<![A-Z0-9])H100(?!.*(PCIE|NVL)).*(HBM3|SXM)"), "H100-SXM"),
+            new ModelRule(Pattern.compile("(?<![A-Z0-9])H200(?!.*(PCIE|NVL))"), "H200-SXM"),
+            new ModelRule(Pattern.compile("(?<![A-Z0-9])A100[- ]SXM4?[- ]80GB"), "A100-SXM-80GB"),
+            new ModelRule(Pattern.compile("(?<![A-Z0-9])B200(?!.*NVL)"), "B200"),
+            new ModelRule(Pattern.compile("(?<![A-Z0-9])MI300X"), "MI300X"),
+            new ModelRule(Pattern.compile("(?<![A-Z0-9])P100[- ]SXM2"), "P100-SXM2"),
+            new ModelRule(Pattern.compile("(?<![A-Z0-9])V100[- ]SXM2[- ]32GB"), "V100-SXM2"));
+
+    /**
+     * The type of a device that calls itself {@code model} (NVML's and ROCm's product names, e.g.
+     * {@code NVIDIA H100 80GB HBM3}, {@code NVIDIA A100-SXM4-80GB}, {@code AMD Instinct MI300X}), or
+     * empty when it is none of the types above. A name matches only the variant whose figures the type
+     * holds: an H100 PCIe or NVL card, or an A100 with 40 GB, is none of them, and a GH200 or GB200 is
+     * not an H200 or B200.
+     */
+    public static Optional<GpuType> forModel(String model) {
+        if (model == null || model.isBlank()) return Optional.empty();
+        Optional<GpuType> named = find(model.strip());
+        if (named.isPresent()) return named;
+        String m = model.toUpperCase(java.util.Locale.ROOT);
+        for (ModelRule r : MODELS) if (r.model().matcher(m).find()) return find(r.type());
+        return Optional.empty();
     }
 
     public static List<GpuType> all() {

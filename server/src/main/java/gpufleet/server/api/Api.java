@@ -1,6 +1,7 @@
 package gpufleet.server.api;
 
 import gpufleet.core.job.JobState;
+import gpufleet.core.job.TimeLimit;
 import gpufleet.core.state.HostStatus;
 import gpufleet.protocol.ErrorCode;
 import gpufleet.protocol.GpuDescriptor;
@@ -57,7 +58,7 @@ public final class Api {
     private static final JsonMapper OUT = JsonMapper.builder().build();
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
     private static final Set<String> JOB_FIELDS = Set.of("name", "team", "gpus", "tp", "pp", "cp", "priority", "command",
-            "maxRestarts", "checkpointDir");
+            "maxRestarts", "checkpointDir", "timeLimitSeconds");
     private static final Set<String> HOST_FIELDS = Set.of("name", "gpus", "rack", "zone", "address", "gpuInfo",
             "incarnation");
     private static final Set<String> GPU_INFO_FIELDS = Set.of("index", "uuid", "model", "memoryMiB");
@@ -175,6 +176,7 @@ public final class Api {
         if (command.isEmpty()) throw RequestError.badRequest("command", "'command' must not be empty");
         int maxRestarts = b.integer("maxRestarts", false, 3, 0, 1000);
         String checkpointDir = b.string("checkpointDir", false, null, 4096);
+        Integer limit = b.integer("timeLimitSeconds", false, null, 1, (int) TimeLimit.MAX_SECONDS);
         if (gpus % tp != 0) throw RequestError.badRequest("tp", "tp (" + tp + ") must divide gpus (" + gpus + ")");
         long group = (long) tp * pp * cp;
         if (gpus % group != 0)
@@ -182,7 +184,7 @@ public final class Api {
                     "gpus (" + gpus + ") must be a multiple of tp x pp x cp (" + group + ")");
         Guard.forbid(p.mayActFor(team), who(p) + " cannot submit jobs for team " + team);
         JobRecord rec = controller.submit(new NewJob(name, team, gpus, tp, pp, cp, priority, command, maxRestarts,
-                checkpointDir));
+                checkpointDir, limit == null ? null : Long.valueOf(limit)));
         Guard.target(ctx, "job " + rec.id() + " (team " + team + ", " + gpus + " GPUs)");
         Map<String, Object> out = new LinkedHashMap<>(OUT.convertValue(rec, Map.class));
         out.put("warnings", Controller.survivesAHost(rec) ? List.of() : List.of(NO_SHARED_CHECKPOINTS));

@@ -6,6 +6,7 @@ import gpufleet.core.job.JobSpec;
 import gpufleet.core.job.JobState;
 import gpufleet.core.job.Parallelism;
 import gpufleet.core.job.RestartBackoff;
+import gpufleet.core.job.TimeLimit;
 import gpufleet.core.job.Work;
 import gpufleet.core.sched.Decision;
 import gpufleet.core.sched.Policy;
@@ -109,6 +110,8 @@ public final class Controller implements AutoCloseable {
     private final Map<Integer, String> storedReason = new HashMap<>();
     private final Map<Integer, JobRecord> runningRecords = new HashMap<>();
     private final Map<Integer, BitSet> ranksDone = new HashMap<>();
+    /** The time limit (seconds) of each live job that has one: its run-time estimate, and when a run is ended. */
+    private final Map<Integer, Long> timeLimits = new HashMap<>();
     /** Waiting jobs backing off after quick failures: the earliest time each may run again. */
     private final Map<Integer, Double> retryAt = new HashMap<>();
     private final AssignmentBook book;
@@ -143,10 +146,15 @@ public final class Controller implements AutoCloseable {
     }
 
     public Controller(Store store, Clock clock, Policy policy, ControllerOptions options) {
+        this(store, clock, options.withPolicy(policy));
+    }
+
+    /** A controller scheduling with {@code options.policy()}. */
+    public Controller(Store store, Clock clock, ControllerOptions options) {
         this.store = store;
         this.clock = clock;
         this.book = new AssignmentBook(clock);
-        this.policy = policy;
+        this.policy = options.policy();
         this.heartbeatTimeoutSec = options.heartbeatTimeout().toMillis() / 1000.0;
         this.backoff = options.restartBackoff();
         this.checkpointRoot = options.checkpointRoot();
@@ -175,6 +183,9 @@ public final class Controller implements AutoCloseable {
 
     public Store store() { return store; }
 
+    /** The scheduling policy this controller runs. */
+    public Policy policy() { return policy; }
+
     private double now() {
         return clock.millis() / 1000.0;
     }
@@ -196,6 +207,7 @@ public final class Controller implements AutoCloseable {
         storedReason.clear();
         runningRecords.clear();
         retryAt.clear();
+        timeLimits.clear();
         Map<Long, HostRecord> byId = new HashMap<>();
         for (HostRecord h : hosts) byId.put(h.id(), h);
         hostsById = Map.copyOf(byId);
@@ -213,9 +225,7 @@ public final class Controller implements AutoCloseable {
                 if (layout == null) throw new IllegalStateException("job " + r.id() + " is RUNNING but no host is registered");
                 Placement p = layout.resolve(r.placement());
                 state.allocate(job.id(), p); // refuses a GPU held twice
-                job.start(r.startTime() == null ? r.submitTime() : r.startTime(), p);
-                running.add(job);
-                runningJobs.put(job.id(), job);
+                startRun(job, r.startTime() == null ? r.submitTime() : r.startTime(), p);
                 runningRecords.put(job.id(), r);
             } else {
                 waiting.put(job.id(), job);
@@ -240,10 +250,39 @@ public final class Controller implements AutoCloseable {
         return layout.indexOf(name);
     }
 
-    private static Job toJob(JobRecord r) {
+    /** The core's job for a stored one, its time limit noted. Caller holds the lock. */
+    private Job toJob(JobRecord r) {
         JobSpec spec = new JobSpec(r.name(), r.team(), Parallelism.of(r.gpus(), r.tp(), r.pp(), r.cp()), UNKNOWN_WORK,
                 CheckpointPolicy.NONE, 0, r.priority(), r.submitTime(), null, r.maxRestarts());
-        return new Job(Math.toIntExact(r.id()), spec);
+        Job job = new Job(Math.toIntExact(r.id()), spec);
+        if (r.timeLimitSeconds() != null) timeLimits.put(job.id(), r.timeLimitSeconds());
+        else timeLimits.remove(job.id());
+        return job;
+    }
+
+    /**
+     * Puts a job on its GPUs in the in-memory view. Its expected end (what the backfill reservation is
+     * computed from) is the end of its time limit; unknown without one. Caller holds the lock.
+     */
+    private void startRun(Job job, double at, Placement p) {
+        job.start(at, p);
+        Long limit = timeLimits.get(job.id());
+        // set before it joins the running set, which is ordered by it
+        job.setEstimatedEnd(limit == null ? Double.POSITIVE_INFINITY : at + limit);
+        running.add(job);
+        runningJobs.put(job.id(), job);
+    }
+
+    /**
+     * The submitters' time limits as run-time estimates: a waiting job's limit, what is left of a
+     * running one's; unknown (so never backfilled ahead of a reservation) for a job without a limit.
+     */
+    private Scheduler.Estimator estimator(double now) {
+        return (job, cluster) -> {
+            Long limit = timeLimits.get(job.id());
+            if (limit == null) return Double.POSITIVE_INFINITY;
+            return job.state() == JobState.RUNNING ? Math.max(0, limit - (now - job.runStart())) : limit;
+        };
     }
 
     // ---- the scheduling loop -------------------------------------------------------------------
@@ -288,16 +327,18 @@ public final class Controller implements AutoCloseable {
             if (layoutBehind && !halted && !waiting.isEmpty()
                     && (registering.get() == 0 || hostsById.size() - layoutHosts >= Math.max(1, layoutHosts / 8)))
                 catchUp();
-            if (halted || scheduler == null || waiting.isEmpty()) return 0;
-            ran = true;
+            if (halted) return 0;
             double now = now();
+            endOverdue(now);
+            if (scheduler == null || waiting.isEmpty()) return 0;
+            ran = true;
             // a job backing off after quick failures sits this cycle out; the loop's next cycles try it again
             retryAt.values().removeIf(t -> t <= now);
             List<Job> queue = new ArrayList<>(waiting.size());
             for (Job j : waiting.values()) if (!retryAt.containsKey(j.id())) queue.add(j);
             if (queue.isEmpty()) return 0;
             if (!policy.order().dynamic()) queue.sort(policy.order().comparator());
-            Scheduler.Result result = scheduler.cycle(now, queue, running, state, quotas(), Scheduler.Estimator.UNKNOWN);
+            Scheduler.Result result = scheduler.cycle(now, queue, running, state, quotas(), estimator(now));
 
             List<JobChange> changes = new ArrayList<>();
             Set<Integer> decided = new HashSet<>();
@@ -343,9 +384,7 @@ public final class Controller implements AutoCloseable {
                 switch (d) {
                     case Decision.Start s -> {
                         waiting.remove(j.id());
-                        j.start(now, s.placement());
-                        running.add(j);
-                        runningJobs.put(j.id(), j);
+                        startRun(j, now, s.placement());
                         JobRecord r = store.job(j.id()).orElseThrow();
                         runningRecords.put(j.id(), r);
                         book.add(r, this::addressOf);
@@ -354,6 +393,7 @@ public final class Controller implements AutoCloseable {
                         waiting.remove(j.id());
                         j.fail(now, r.reason());
                         storedReason.remove(j.id());
+                        timeLimits.remove(j.id());
                     }
                     case Decision.Preempt p -> { }
                 }
@@ -441,6 +481,7 @@ public final class Controller implements AutoCloseable {
             }
             if (j != null) j.cancel(now);
             storedReason.remove(jid);
+            timeLimits.remove(jid);
         } finally {
             lock.unlock();
         }
@@ -543,6 +584,7 @@ public final class Controller implements AutoCloseable {
         } else {
             j.fail(now, reason);
             storedReason.remove(job);
+            timeLimits.remove(job);
         }
         LOG.log(System.Logger.Level.INFO, "job " + job + ": " + reason);
     }
@@ -560,6 +602,40 @@ public final class Controller implements AutoCloseable {
         forgetRun(job);
         j.complete(now);
         storedReason.remove(job);
+        timeLimits.remove(job);
+    }
+
+    /**
+     * Ends every run that has outlasted its job's time limit, as Slurm's TIMEOUT does: the job FAILED
+     * (there is no TIMEOUT state here), its gang stopped as at a cancel, the run counted as one that
+     * ended, and no restart, since another run would meet the same limit. Caller holds the lock.
+     */
+    private void endOverdue(double now) {
+        if (timeLimits.isEmpty() || runningJobs.isEmpty()) return;
+        List<Integer> overdue = new ArrayList<>();
+        for (Job j : runningJobs.values()) {
+            Long limit = timeLimits.get(j.id());
+            if (limit != null && now - j.runStart() >= limit) overdue.add(j.id());
+        }
+        overdue.sort(null);
+        for (int job : overdue) {
+            JobRecord r = runningRecords.get(job);
+            Job j = runningJobs.get(job);
+            if (r == null) continue;
+            long limit = timeLimits.get(job);
+            String reason = "exceeded its time limit of " + TimeLimit.format(limit);
+            store.apply(List.of(new JobChange(job, JobState.FAILED, List.of(), reason, "TIMEOUT",
+                    "ran " + TimeLimit.format(Math.round(now - j.runStart())) + "; released " + r.gpus() + " GPUs",
+                    endOfRun(r, now, false, false))), now);
+            runningJobs.remove(job);
+            running.remove(j);
+            state.release(job, j.placement());
+            forgetRun(job);
+            j.fail(now, reason);
+            storedReason.remove(job);
+            timeLimits.remove(job);
+            LOG.log(System.Logger.Level.INFO, "job " + job + ": " + reason);
+        }
     }
 
     // ---- hosts and agents ----------------------------------------------------------------------
@@ -584,16 +660,18 @@ public final class Controller implements AutoCloseable {
             var existing = store.hostByName(r.name());
             int[] jobs = new int[0];
             boolean reshaped = false;
+            HostRecord planned = new HostRecord(0, r.name(), r.rack(), r.zone(), r.gpus(), HostStatus.UP, null, 0, null,
+                    r.gpuInfo(), "", List.of());
             if (existing.isPresent()) {
                 HostRecord e = existing.get();
-                reshaped = e.gpus() != r.gpus() || !e.rack().equals(r.rack()) || !e.zone().equals(r.zone());
+                // a new GPU type moves the host to another cluster, as a new GPU count does
+                reshaped = !FleetLayout.sameKind(e, planned) || !e.rack().equals(r.rack()) || !e.zone().equals(r.zone());
                 int h = layout == null ? -1 : layout.indexOf(r.name());
                 jobs = h >= 0 ? state.jobsOn(h) : new int[0];
                 if (reshaped && jobs.length > 0)
                     throw RequestError.conflict(ErrorCode.HOST_BUSY, "name", "host " + r.name() + " runs jobs "
                             + java.util.Arrays.toString(jobs) + "; it cannot change its GPUs, rack or zone now");
             }
-            HostRecord planned = new HostRecord(0, r.name(), r.rack(), r.zone(), r.gpus(), HostStatus.UP);
             long slots = FleetLayout.slotCountWith(hostsById.values(), planned);
             if (slots > FleetLayout.MAX_SLOTS)
                 throw RequestError.badRequest("rack", "this rack and zone would make the fleet's layout too sparse ("

@@ -1,6 +1,7 @@
 package gpufleet.server.control;
 
 import gpufleet.core.job.RestartBackoff;
+import gpufleet.core.sched.Policy;
 
 import java.time.Duration;
 
@@ -12,10 +13,12 @@ import java.time.Duration;
  * @param checkpointRoot   shared storage (mounted at the same path on every host) under which each job
  *                         that names no checkpoint directory gets {@code <root>/<job id>}; null for none,
  *                         in which case such jobs checkpoint to their hosts' local disks
+ * @param policy           the scheduling policy (one of {@code PolicyRegistry}'s), {@link Policy#GPUFLEET} by default
  */
-public record ControllerOptions(Duration heartbeatTimeout, RestartBackoff restartBackoff, String checkpointRoot) {
+public record ControllerOptions(Duration heartbeatTimeout, RestartBackoff restartBackoff, String checkpointRoot,
+                                Policy policy) {
     public static final ControllerOptions DEFAULTS =
-            new ControllerOptions(Controller.DEFAULT_HEARTBEAT_TIMEOUT, RestartBackoff.DEFAULT, null);
+            new ControllerOptions(Controller.DEFAULT_HEARTBEAT_TIMEOUT, RestartBackoff.DEFAULT, null, Policy.GPUFLEET);
 
     public ControllerOptions {
         if (heartbeatTimeout == null || heartbeatTimeout.isNegative() || heartbeatTimeout.isZero())
@@ -24,17 +27,26 @@ public record ControllerOptions(Duration heartbeatTimeout, RestartBackoff restar
         if (checkpointRoot != null && !checkpointRoot.startsWith("/"))
             throw new IllegalArgumentException("--checkpoint-root must be an absolute path (every host mounts it at the same"
                     + " place), got '" + checkpointRoot + "'");
+        if (policy == null) policy = Policy.GPUFLEET;
+    }
+
+    public ControllerOptions(Duration heartbeatTimeout, RestartBackoff restartBackoff, String checkpointRoot) {
+        this(heartbeatTimeout, restartBackoff, checkpointRoot, Policy.GPUFLEET);
     }
 
     public ControllerOptions withHeartbeatTimeout(Duration d) {
-        return new ControllerOptions(d, restartBackoff, checkpointRoot);
+        return new ControllerOptions(d, restartBackoff, checkpointRoot, policy);
     }
 
     public ControllerOptions withRestartBackoff(RestartBackoff b) {
-        return new ControllerOptions(heartbeatTimeout, b, checkpointRoot);
+        return new ControllerOptions(heartbeatTimeout, b, checkpointRoot, policy);
     }
 
     public ControllerOptions withCheckpointRoot(String root) {
-        return new ControllerOptions(heartbeatTimeout, restartBackoff, root);
+        return new ControllerOptions(heartbeatTimeout, restartBackoff, root, policy);
+    }
+
+    public ControllerOptions withPolicy(Policy p) {
+        return new ControllerOptions(heartbeatTimeout, restartBackoff, checkpointRoot, p);
     }
 }

@@ -20,16 +20,29 @@ import java.util.List;
  * @param retryAt        while it waits after an interruption, the earliest time it may run again (the
  *                       restart backoff); null when it may run at once
  * @param quickFailures  failures of its own processes in a row, each soon after its run began
+ * @param timeLimitSeconds how long one run may last (the scheduler's estimate of its run time); null for no limit
  */
 public record JobRecord(long id, String name, String team, int gpus, int tp, int pp, int cp, int priority,
                         JobState state, double submitTime, List<String> command, int maxRestarts,
                         String checkpointDir, int restarts, String reason, List<HostGpus> placement,
                         long generation, Double startTime, Double endTime, Double firstStartTime,
                         double runSeconds, double lostSeconds, Double lastCheckpoint, Double interruptedAt,
-                        Double retryAt, int quickFailures) {
+                        Double retryAt, int quickFailures, Long timeLimitSeconds) {
     public JobRecord {
         command = List.copyOf(command);
         placement = placement == null ? List.of() : List.copyOf(placement);
+    }
+
+    /** A job with no time limit. */
+    public JobRecord(long id, String name, String team, int gpus, int tp, int pp, int cp, int priority,
+                     JobState state, double submitTime, List<String> command, int maxRestarts,
+                     String checkpointDir, int restarts, String reason, List<HostGpus> placement,
+                     long generation, Double startTime, Double endTime, Double firstStartTime,
+                     double runSeconds, double lostSeconds, Double lastCheckpoint, Double interruptedAt,
+                     Double retryAt, int quickFailures) {
+        this(id, name, team, gpus, tp, pp, cp, priority, state, submitTime, command, maxRestarts, checkpointDir,
+                restarts, reason, placement, generation, startTime, endTime, firstStartTime, runSeconds, lostSeconds,
+                lastCheckpoint, interruptedAt, retryAt, quickFailures, null);
     }
 
     /** Time lost so far, counting an interruption still being waited out at {@code now}. */

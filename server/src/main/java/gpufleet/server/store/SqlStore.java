@@ -40,7 +40,8 @@ import java.util.Optional;
 public final class SqlStore implements Store {
     /** Migrations in order; the version is the number after the V. */
     static final List<String> MIGRATIONS = List.of("V1__initial_schema.sql", "V2__agents_and_accounting.sql",
-            "V3__agent_incarnation.sql", "V4__tokens_audit_and_job_hosts.sql", "V5__restart_backoff.sql");
+            "V3__agent_incarnation.sql", "V4__tokens_audit_and_job_hosts.sql", "V5__restart_backoff.sql",
+            "V6__time_limit.sql");
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
     private static final TypeReference<List<HostGpus>> PLACEMENT = new TypeReference<>() {};
@@ -287,8 +288,9 @@ public final class SqlStore implements Store {
                     : checkpointRoot + (checkpointRoot.endsWith("/") ? "" : "/") + id;
             try (PreparedStatement p = conn.prepareStatement("""
                     INSERT INTO jobs (id, name, team, gpus, tp, pp, cp, priority, state, submit_time, command,
-                        max_restarts, checkpoint_dir, restarts, reason, placement, generation, updated_time)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'PENDING', ?, ?, ?, ?, 0, 'submitted', NULL, 0, ?)""")) {
+                        max_restarts, checkpoint_dir, restarts, reason, placement, generation, updated_time,
+                        time_limit_seconds)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'PENDING', ?, ?, ?, ?, 0, 'submitted', NULL, 0, ?, ?)""")) {
                 p.setLong(1, id);
                 p.setString(2, j.name());
                 p.setString(3, j.team());
@@ -302,6 +304,8 @@ public final class SqlStore implements Store {
                 p.setInt(11, j.maxRestarts());
                 p.setString(12, checkpointDir);
                 p.setDouble(13, now);
+                if (j.timeLimitSeconds() == null) p.setNull(14, java.sql.Types.BIGINT);
+                else p.setLong(14, j.timeLimitSeconds());
                 p.executeUpdate();
             }
             addEvent(id, now, "SUBMITTED", j.gpus() + " GPUs for team " + j.team());
@@ -544,7 +548,8 @@ public final class SqlStore implements Store {
                         nullableDouble(rs, "start_time"), nullableDouble(rs, "end_time"),
                         nullableDouble(rs, "first_start_time"), rs.getDouble("run_seconds"),
                         rs.getDouble("lost_seconds"), nullableDouble(rs, "last_checkpoint"),
-                        nullableDouble(rs, "interrupted_at"), nullableDouble(rs, "retry_at"), rs.getInt("quick_failures")));
+                        nullableDouble(rs, "interrupted_at"), nullableDouble(rs, "retry_at"), rs.getInt("quick_failures"),
+                        nullableLong(rs, "time_limit_seconds")));
             }
             return out;
         }
@@ -568,6 +573,11 @@ public final class SqlStore implements Store {
 
     private static Double nullableDouble(ResultSet rs, String col) throws SQLException {
         double v = rs.getDouble(col);
+        return rs.wasNull() ? null : v;
+    }
+
+    private static Long nullableLong(ResultSet rs, String col) throws SQLException {
+        long v = rs.getLong(col);
         return rs.wasNull() ? null : v;
     }
 
