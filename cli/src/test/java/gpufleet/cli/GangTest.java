@@ -48,6 +48,10 @@ class GangTest {
     @AfterEach
     void tearDown() {
         if (fleet != null) fleet.close();
+        // a first run told to hang never ends on its own: when a test fails before its ranks are killed, kill them here
+        for (Launches.Launch l : Launches.in(ckpt).all())
+            ProcessHandle.of(l.pid()).filter(h -> h.info().commandLine().orElse("").contains("train.sh"))
+                    .ifPresent(ProcessHandle::destroyForcibly);
     }
 
     private String[] train(int steps, String pause, int failRank) throws IOException {
