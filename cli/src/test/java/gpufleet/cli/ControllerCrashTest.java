@@ -18,9 +18,11 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Queue;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -105,9 +107,18 @@ class ControllerCrashTest {
             agents.add(pb.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(work.resolve("agent.out").toFile()))
                     .start());
         }
+        // a job submitted before any host is registered is refused (400 unsatisfiable); after that no answer
+        // but 201 is acceptable, whatever the controller has been through
+        long hostsDeadline = System.nanoTime() + 30_000_000_000L;
+        while (get(base + "/api/v1/hosts").valueStream().filter(h -> !h.get("lastHeartbeat").isNull()).count() < 2) {
+            if (System.nanoTime() > hostsDeadline) throw new AssertionError("agents did not register: " + get(base + "/api/v1/hosts"));
+            Thread.sleep(100);
+        }
         Map<Long, Path> acknowledged = new ConcurrentHashMap<>();
         AtomicBoolean submitting = new AtomicBoolean(true);
         AtomicInteger seq = new AtomicInteger();
+        // what goes wrong in the submitter is raised here, on the test's thread
+        Queue<Throwable> submitterFailures = new ConcurrentLinkedQueue<>();
         Thread submitter = Thread.ofVirtual().start(() -> {
             while (submitting.get()) {
                 int n = seq.incrementAndGet();
@@ -121,10 +132,13 @@ class ControllerCrashTest {
                     HttpResponse<String> r = call(HttpRequest.newBuilder(URI.create(base + "/api/v1/jobs"))
                             .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)));
                     if (r.statusCode() == 201) acknowledged.put(TestFleet.JSON.readTree(r.body()).get("id").longValue(), ck);
-                    else if (r.statusCode() != 400) throw new AssertionError(r.statusCode() + " " + r.body());
+                    else throw new AssertionError("job j" + n + " refused: " + r.statusCode() + " " + r.body());
                 } catch (IOException controllerDown) {
                     // not acknowledged: the job may or may not exist, and either is fine
                 } catch (InterruptedException e) {
+                    return;
+                } catch (Throwable t) {
+                    submitterFailures.add(t);
                     return;
                 }
                 try {
@@ -143,9 +157,11 @@ class ControllerCrashTest {
                 controller = startController(port);
                 awaitUp(base);
                 checkInvariants(base, acknowledged.keySet());
+                raise(submitterFailures);
             }
             submitting.set(false);
             submitter.join();
+            raise(submitterFailures);
             // every acknowledged job runs once, to the end
             long deadline = System.nanoTime() + 120_000_000_000L;
             while (true) {
@@ -165,10 +181,12 @@ class ControllerCrashTest {
                 assertThat(j.get("state").stringValue()).as("job " + e.getKey() + ": " + j.get("reason") + " " + j.get("events")).isEqualTo("COMPLETED");
                 assertThat(j.get("restarts").intValue()).isZero();
                 assertThat(Files.readString(e.getValue().resolve("done"))).startsWith("restart=0 start=0");
-                // one process per rank, one run: a job never ran twice
-                try (var s = Files.list(e.getValue())) {
-                    assertThat(s.filter(p -> p.getFileName().toString().startsWith("pid-")).count()).isEqualTo(4);
-                }
+                // one launch per rank, one run: a generation never ran twice
+                Launches launches = Launches.in(e.getValue());
+                assertThat(launches.perRank(0)).as("job %d launches: %s", e.getKey(), launches.all())
+                        .isEqualTo(Map.of(0, 1L, 1, 1L, 2, 1L, 3, 1L));
+                assertThat(launches.all()).as("job %d launches", e.getKey()).hasSize(4)
+                        .extracting(Launches.Launch::nonce).doesNotHaveDuplicates();
             }
         } finally {
             submitting.set(false);
@@ -176,6 +194,14 @@ class ControllerCrashTest {
             for (Process a : agents) a.destroy();
             for (Process a : agents) if (!a.waitFor(10, TimeUnit.SECONDS)) a.destroyForcibly();
         }
+    }
+
+    private static void raise(Queue<Throwable> failures) {
+        Throwable first = failures.peek();
+        if (first == null) return;
+        AssertionError e = new AssertionError("the submitter failed: " + first, first);
+        failures.stream().skip(1).forEach(e::addSuppressed);
+        throw e;
     }
 
     private static String tail(Path f) {

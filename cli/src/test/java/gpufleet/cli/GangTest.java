@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -47,11 +48,20 @@ class GangTest {
     @AfterEach
     void tearDown() {
         if (fleet != null) fleet.close();
+        // a first run told to hang never ends on its own: when a test fails before its ranks are killed, kill them here
+        for (Launches.Launch l : Launches.in(ckpt).all())
+            ProcessHandle.of(l.pid()).filter(h -> h.info().commandLine().orElse("").contains("train.sh"))
+                    .ifPresent(ProcessHandle::destroyForcibly);
     }
 
     private String[] train(int steps, String pause, int failRank) throws IOException {
+        return train(steps, pause, failRank, -1);
+    }
+
+    /** With {@code hangAt} at least 0, the first run's ranks stop advancing at that step and never end on their own. */
+    private String[] train(int steps, String pause, int failRank, int hangAt) throws IOException {
         return new String[] {"/bin/sh", fleet.trainScript().toString(), Integer.toString(steps), pause,
-                Integer.toString(failRank)};
+                Integer.toString(failRank), Integer.toString(hangAt)};
     }
 
     private static List<String> hostsOf(JsonNode job) {
@@ -75,26 +85,15 @@ class GangTest {
         }
     }
 
-    /** Pids the training program recorded for its ranks on a given restart (files still being written are skipped). */
-    private Set<Long> pids(int restart) throws IOException {
+    /** Pids the training program recorded for its ranks on a given restart (lines still being written are skipped). */
+    private Set<Long> pids(int restart) {
         Set<Long> out = new HashSet<>();
-        try (var s = Files.list(ckpt)) {
-            for (Path p : s.toList()) {
-                String n = p.getFileName().toString();
-                if (!n.startsWith("pid-") || !n.endsWith("-" + restart)) continue;
-                String text = Files.readString(p).strip();
-                if (!text.isEmpty()) out.add(Long.parseLong(text));
-            }
-        }
+        for (Launches.Launch l : Launches.in(ckpt).of(restart)) out.add(l.pid());
         return out;
     }
 
     private Set<Long> firstRunPids() {
-        try {
-            return pids(0);
-        } catch (IOException e) {
-            return Set.of();
-        }
+        return pids(0);
     }
 
     private static boolean alive(long pid) {
@@ -109,7 +108,8 @@ class GangTest {
         Process b = fleet.startAgent("host-b", "r1", 8);
         Process c = fleet.startAgent("host-c", "r2", 8);
         fleet.awaitHosts(3);
-        long id = fleet.submit("llama", 16, 8, 3, ckpt, train(100, "0.1", -1));
+        // the first run stops at step 15 and never ends on its own: whatever of it is gone later was killed
+        long id = fleet.submit("llama", 16, 8, 3, ckpt, train(100, "0.1", -1, 15));
         JsonNode running = fleet.awaitJob(id, "RUNNING", 10);
         List<String> first = hostsOf(running);
         assertThat(first).hasSize(2);
@@ -122,23 +122,40 @@ class GangTest {
             case "host-b" -> b;
             default -> c;
         };
-        Set<Long> firstRun = fleet.await("all ranks up", 20, this::firstRunPids, s -> s.size() == 16);
+        List<Launches.Launch> firstRun = fleet.await("all ranks up", 20, () -> Launches.in(ckpt).of(0), l -> l.size() == 16);
+        // a rank is started by its agent directly (setsid execs in place), so its parent is the agent
+        List<Long> orphans = firstRun.stream().filter(l -> l.parent() == dead.pid()).map(Launches.Launch::pid).toList();
+        List<Long> survivors = firstRun.stream().filter(l -> l.parent() != dead.pid()).map(Launches.Launch::pid).toList();
+        assertThat(orphans).as("ranks the victim started: " + firstRun).hasSize(8);
+        assertThat(firstRun).allMatch(l -> alive(l.pid()));
         dead.destroyForcibly().waitFor();
+        long killed = System.nanoTime();
+
+        // the dead agent's watchdog (it looks once a second) kills its ranks long before the controller notices
+        fleet.await("the dead agent's ranks killed by its watchdog", 4, () -> orphans.stream().filter(GangTest::alive).toList(),
+                List::isEmpty);
+        double afterKill = (System.nanoTime() - killed) / 1e9;
+        assertThat(survivors).as("the live agent's ranks %.1f s after the kill, well inside the %d s heartbeat timeout",
+                afterKill, TestFleet.HEARTBEAT_TIMEOUT.toSeconds()).allMatch(GangTest::alive);
 
         JsonNode again = fleet.await("job restarted", 30, () -> fleet.job(id),
                 j -> j.get("restarts").intValue() == 1 && j.get("state").stringValue().equals("RUNNING"));
         assertThat(hostsOf(again)).doesNotContain(victim).hasSize(2);
         assertThat(again.get("generation").longValue()).isGreaterThan(running.get("generation").longValue());
-        // nothing of the first run survives: the dead agent's watchdog and the live agents stopped it all
-        fleet.await("first run's ranks gone", 15, () -> firstRun.stream().filter(GangTest::alive).count(), n -> n == 0);
+        // the live agent stops the rest of the first run when it hears of the new generation
+        fleet.await("first run's ranks gone", 15, () -> survivors.stream().filter(GangTest::alive).toList(), List::isEmpty);
 
         JsonNode done = fleet.awaitJob(id, "COMPLETED", 60);
         assertThat(done.get("restarts").intValue()).isEqualTo(1);
         assertThat(events(done, "RESTART")).singleElement().asString()
                 .contains("HOST_LOST").contains(victim).contains("no heartbeat");
-        String finished = Files.readString(ckpt.resolve("done")).strip();
-        assertThat(finished).startsWith("restart=1 start=");
-        assertThat(Integer.parseInt(finished.substring(finished.lastIndexOf("start=") + 6))).isGreaterThanOrEqualTo(15);
+        // the second run resumed from the checkpoint the first run stopped at, and each rank ran once per restart
+        assertThat(Files.readString(ckpt.resolve("done")).strip()).isEqualTo("restart=1 start=15");
+        Map<Integer, Long> once = new java.util.TreeMap<>();
+        for (int r = 0; r < 16; r++) once.put(r, 1L);
+        assertThat(Launches.in(ckpt).perRank(0)).isEqualTo(once);
+        assertThat(Launches.in(ckpt).perRank(1)).isEqualTo(once);
+        assertThat(Launches.in(ckpt).all()).hasSize(32);
         assertThat(done.get("lostSeconds").doubleValue()).isGreaterThan(0);
         assertThat(done.get("ettr").doubleValue()).isGreaterThan(0).isLessThan(1);
         JsonNode hosts = fleet.get("/hosts");
@@ -274,6 +291,10 @@ class GangTest {
         JsonNode done = fleet.awaitJob(id, "COMPLETED", 60);
         assertThat(done.get("restarts").intValue()).isZero();
         assertThat(Files.readString(ckpt.resolve("done"))).startsWith("restart=0 start=0");
-        assertThat(pids(1)).isEmpty();
+        // the restarted controller did not have the ranks started again
+        Map<Integer, Long> once = new java.util.TreeMap<>();
+        for (int r = 0; r < 16; r++) once.put(r, 1L);
+        assertThat(Launches.in(ckpt).perRank(0)).isEqualTo(once);
+        assertThat(Launches.in(ckpt).all()).hasSize(16);
     }
 }

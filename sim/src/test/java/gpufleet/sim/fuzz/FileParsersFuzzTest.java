@@ -61,8 +61,11 @@ class FileParsersFuzzTest {
         RUNNER.shutdownNow();
     }
 
-    /** Runs {@code parse} on every mutation of every seed; {@code name} files the counts. */
-    private void fuzz(String name, List<String> seeds, long seed, Function<byte[], Object> parse) {
+    /**
+     * Runs {@code parse} on every mutation of every seed; {@code name} files the counts, and every refusal
+     * must name {@code file}, the name the parser was given.
+     */
+    private void fuzz(String name, String file, List<String> seeds, long seed, Function<byte[], Object> parse) {
         int[] count = TALLY.computeIfAbsent(name, k -> new int[2]);
         TextFuzz fuzz = new TextFuzz(SEED ^ seed);
         for (int i = 0; i < INPUTS; i++) {
@@ -79,7 +82,8 @@ class FileParsersFuzzTest {
                 Throwable t = e.getCause();
                 if (!(t instanceof IllegalArgumentException) || t.getMessage() == null || t.getMessage().isBlank())
                     throw new AssertionError(name + ": " + t + " for " + show(input), t);
-                assertThat(t.getMessage()).as(name + " for " + show(input)).doesNotContain("Exception").doesNotContain("\tat ");
+                assertThat(t.getMessage()).as(name + " for " + show(input)).doesNotContain("Exception").doesNotContain("\tat ")
+                        .contains(file);
             } catch (InterruptedException e) {
                 throw new AssertionError(e);
             }
@@ -107,15 +111,15 @@ class FileParsersFuzzTest {
     @Test
     void fleetFiles() {
         List<String> yaml = FleetFiles.PRESETS.stream().map(FleetFiles::presetText).toList();
-        fuzz("fleet files (yaml)", yaml, 1, b -> FleetFiles.parse(text(b), "fuzz.yaml"));
-        fuzz("fleet files (json)", asJson(yaml), 2, b -> FleetFiles.parse(text(b), "fuzz.json"));
+        fuzz("fleet files (yaml)", "fuzz.yaml", yaml, 1, b -> FleetFiles.parse(text(b), "fuzz.yaml"));
+        fuzz("fleet files (json)", "fuzz.json", asJson(yaml), 2, b -> FleetFiles.parse(text(b), "fuzz.json"));
     }
 
     @Test
     void workloadFiles() {
         List<String> yaml = WorkloadFiles.PRESETS.stream().map(WorkloadFiles::presetText).toList();
-        fuzz("workload files (yaml)", yaml, 3, b -> WorkloadFiles.parse(text(b), "fuzz.yaml"));
-        fuzz("workload files (json)", asJson(yaml), 4, b -> WorkloadFiles.parse(text(b), "fuzz.json"));
+        fuzz("workload files (yaml)", "fuzz.yaml", yaml, 3, b -> WorkloadFiles.parse(text(b), "fuzz.yaml"));
+        fuzz("workload files (json)", "fuzz.json", asJson(yaml), 4, b -> WorkloadFiles.parse(text(b), "fuzz.json"));
     }
 
     @Test
@@ -134,8 +138,8 @@ class FileParsersFuzzTest {
                 dropout: false
                 source: written for the fuzzer
                 """);
-        fuzz("model files (yaml)", yaml, 5, b -> ModelFiles.parse(text(b), "fuzz.yaml"));
-        fuzz("model files (json)", asJson(yaml), 6, b -> ModelFiles.parse(text(b), "fuzz.json"));
+        fuzz("model files (yaml)", "fuzz.yaml", yaml, 5, b -> ModelFiles.parse(text(b), "fuzz.yaml"));
+        fuzz("model files (json)", "fuzz.json", asJson(yaml), 6, b -> ModelFiles.parse(text(b), "fuzz.json"));
     }
 
     @Test
@@ -179,7 +183,7 @@ class FileParsersFuzzTest {
                 // half through the named format, half through detection by header
                 return TraceFormats.read(file, (b.length & 1) == 0 ? format : TraceFormats.AUTO);
             };
-            fuzz("traces (" + format + ")", List.of(e.getValue()), n++, read);
+            fuzz("traces (" + format + ")", file.getFileName().toString(), List.of(e.getValue()), n++, read);
         }
     }
 }

@@ -82,6 +82,32 @@ class HtmlReportTest {
     void nullsInTheReportDoNotBreakRendering() {
         SimReport nulls = new SimReport(null, null, null, null, null, null, null, null, null, null, null);
         assertThatCode(() -> HtmlReport.render(nulls)).doesNotThrowAnyException();
+        String html = HtmlReport.render(nulls);
+        assertThat(html).startsWith("<!DOCTYPE html>").endsWith("</html>\n").contains("No interruptions.", "No large jobs.", "No teams.");
+        // the shared script and stylesheet aside, no Java null or NaN leaks into the page
+        String page = html.replaceAll("(?s)<script>.*?</script>|<style>.*?</style>", "");
+        assertThat(page).doesNotContain("null").doesNotContain("NaN");
+    }
+
+    /** The figures of a day worked out by hand (see {@link ReportFixtures#twoJobs}), as a reader sees them. */
+    @Test
+    void twoJobDayShowsItsHandWorkedFigures() {
+        String html = HtmlReport.render(ReportFixtures.twoJobs());
+        // 68/192 = 35.42%, 72/192 = 37.5%; 68 and 192 GPU-hours; $144 = 72 GPU-h at $2
+        assertThat(html).contains(card("Goodput", "35.4%", "68 GPU-h productive of 192 GPU-h"),
+                card("Mean allocation", "37.5%", "of 8 GPUs"),
+                card("Jobs completed", "2", "of 2 submitted"),
+                card("GPU-hours", "72", "allocated; 4 GPU-h lost"),
+                card("Cost", "$144", "at $2 per GPU-hour"),
+                card("Interruptions", "1", "1 hardware failures"),
+                card("Largest job ETTR", "100%", "alpha · 8 GPUs"));
+        // teams by GPU-hours, a (48) above b (24)
+        assertThat(html).containsPattern("<tr><td>a</td>.*\\n<tr><td>b</td>").contains("tiny-8", "two-jobs", "gpu-xid-79");
+    }
+
+    private static String card(String key, String value, String sub) {
+        return "<div class=\"k\">" + key + "</div><div class=\"v\">" + Html.esc(value) + "</div><div class=\"s\">"
+                + Html.esc(sub) + "</div>";
     }
 
     @Test

@@ -121,6 +121,30 @@ final class ReportFixtures {
         return out;
     }
 
+    /**
+     * One day on one 8-GPU host at $2 per GPU-hour and 700 W per GPU, two jobs, every figure worked out
+     * by hand: alpha (team a, 8 GPUs) runs 0-6 h and completes: 48 GPU-h, all productive. beta (team b,
+     * 4 GPUs) waits for it, runs 6-12 h and loses one hour to an XID 79: 24 GPU-h, 20 productive, 4 lost.
+     * Available 8 x 24 = 192 GPU-h; allocated 72; goodput 68/192; mean allocation 72/192 = 0.375;
+     * cost 72 x 2 = $144; energy 72 GPU-h x 0.7 kW = 50.4 kWh = 0.0504 MWh.
+     */
+    static SimReport twoJobs() {
+        Scenario sc = new Scenario("tiny-8", "two-jobs", "fifo", 1, 1, 8, 1, 8, 1, "xid-only", 2.0, 700);
+        Headline h = new Headline(2, 2, 0, 0, 0, 0, 0, 72.0 / 192, 68.0 / 192, 192, 72, 68, 4, 1, 0, 144, 0.0504, 1, 1.0);
+        return new SimReport(sc, h,
+                List.of(new AllocationPoint(0, 1, 0, 0), new AllocationPoint(0.25, 0.5, 0, 0.5), new AllocationPoint(0.5, 0, 0, 1)),
+                Map.of("gpu-xid-79", 1),
+                new Distribution(2, 3 * HOUR, 0, 6 * HOUR, 6 * HOUR, 6 * HOUR),
+                new Distribution(2, 9 * HOUR, 6 * HOUR, 12 * HOUR, 12 * HOUR, 12 * HOUR),
+                new Histogram(List.of(0.0, HOUR), List.of(1L, 1L)),
+                List.of(new TeamRow("a", 1, 1, 48, 48, 96, 0.0336, 0, 0),
+                        new TeamRow("b", 1, 1, 24, 20, 48, 0.0168, 6 * HOUR, 1)),
+                List.of(new JobRow(1, "alpha", "a", 8, "completed", 0, 0, 6 * HOUR, 6 * HOUR, 6 * HOUR, 0, 0, 0, 0,
+                        1.0, 0, 0, Map.of(), 1.0)),
+                List.of(new Segment(0, 6 * HOUR, "running", null)),
+                List.of());
+    }
+
     /** The sample with hostile strings in every place a name goes. */
     static SimReport hostile(String evil) {
         SimReport s = sample();

@@ -7,7 +7,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -96,15 +95,61 @@ class ReportWriterTest {
         assertThat(tree.get("largeJobs").isArray()).isTrue();
         assertThat(tree.get("largeJobs").size()).isZero();
         assertThat(tree.get("interruptionsByCause").size()).isZero();
-        assertThat(Map.of()).isEmpty();
+        assertThat(tree.get("teams").size()).isZero();
+        assertThat(tree.get("allocation").size()).isZero();
+        assertThat(tree.at("/headline/jobsSubmitted").longValue()).isZero();
+        assertThat(tree.at("/headline/availableGpuHours").doubleValue()).isZero();
+        // 0/0 ratios are unknown, not zero
+        assertThat(tree.at("/headline/goodput").isNull()).isTrue();
+        assertThat(tree.at("/headline/largestJobEttr").isNull()).isTrue();
+        assertThat(tree.at("/queueWait/count").longValue()).isZero();
+        assertThat(tree.at("/queueWait/p50").isNull()).isTrue();
     }
 
-    /** Leaves the sample where a person can open it: sim/target/report-sample/report.html. */
+    @Test
+    void twoJobDayCarriesItsHandWorkedFigures() {
+        JsonNode t = ReportWriter.mapper().readTree(ReportWriter.toJson(ReportFixtures.twoJobs()));
+        JsonNode h = t.get("headline");
+        assertThat(h.get("jobsSubmitted").longValue()).isEqualTo(2);
+        assertThat(h.get("jobsCompleted").longValue()).isEqualTo(2);
+        assertThat(h.get("availableGpuHours").doubleValue()).isEqualTo(192.0);
+        assertThat(h.get("allocatedGpuHours").doubleValue()).isEqualTo(72.0);
+        assertThat(h.get("productiveGpuHours").doubleValue()).isEqualTo(68.0);
+        assertThat(h.get("lostGpuHours").doubleValue()).isEqualTo(4.0);
+        assertThat(h.get("meanAllocation").doubleValue()).isEqualTo(0.375);
+        assertThat(h.get("goodput").doubleValue()).isEqualTo(68.0 / 192);
+        assertThat(h.get("costUsd").doubleValue()).isEqualTo(144.0);
+        assertThat(h.get("energyMWh").doubleValue()).isEqualTo(0.0504);
+        assertThat(h.get("interruptions").longValue()).isEqualTo(1);
+        assertThat(t.at("/scenario/gpus").longValue()).isEqualTo(8);
+        assertThat(t.at("/scenario/gpuHourUsd").doubleValue()).isEqualTo(2.0);
+        assertThat(t.at("/queueWait/max").doubleValue()).isEqualTo(21_600.0);
+        assertThat(t.at("/interruptionsByCause/gpu-xid-79").intValue()).isEqualTo(1);
+        assertThat(t.at("/teams/0/team").stringValue()).isEqualTo("a");
+        assertThat(t.at("/teams/0/gpuHours").doubleValue()).isEqualTo(48.0);
+        assertThat(t.at("/teams/1/team").stringValue()).isEqualTo("b");
+        assertThat(t.at("/teams/1/productiveGpuHours").doubleValue()).isEqualTo(20.0);
+        assertThat(t.at("/teams/1/costUsd").doubleValue()).isEqualTo(48.0);
+        assertThat(t.at("/teams/1/meanQueueWait").doubleValue()).isEqualTo(21_600.0);
+        assertThat(t.at("/largeJobs/0/name").stringValue()).isEqualTo("alpha");
+        assertThat(t.at("/largeJobs/0/wallTime").doubleValue()).isEqualTo(21_600.0);
+    }
+
+    /**
+     * Leaves the sample where a person can open it (sim/target/report-sample/report.html), and checks
+     * that what was written is the report: the JSON reads back to its figures, the HTML is its rendering.
+     */
     @Test
     void writesSampleForHumans() throws IOException {
         Path out = Path.of("target", "report-sample");
         ReportWriter.write(ReportFixtures.sample(), out);
         Files.writeString(out.resolve("empty.html"), HtmlReport.render(ReportFixtures.empty()));
-        assertThat(out.resolve("report.html")).isNotEmptyFile();
+        JsonNode tree = ReportWriter.mapper().readTree(Files.readString(out.resolve("report.json")));
+        assertThat(tree.at("/headline/jobsSubmitted").longValue()).isEqualTo(412);
+        assertThat(tree.at("/headline/goodput").doubleValue()).isEqualTo(0.812);
+        assertThat(tree.at("/headline/costUsd").doubleValue()).isEqualTo(3_218_225.0);
+        assertThat(tree.at("/largeJobs/0/name").stringValue()).isEqualTo("pretrain-70b");
+        assertThat(Files.readString(out.resolve("report.html"))).isEqualTo(HtmlReport.render(ReportFixtures.sample()))
+                .contains("pretrain-70b", "81.2%", "$3.2M");
     }
 }
