@@ -8,13 +8,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.json.JsonMapper;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import java.util.regex.Pattern;
 
@@ -29,36 +25,32 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class OperatorWalkthroughIT {
-    private static final JsonMapper JSON = JsonMapper.builder().build();
-    private static final Map<String, String> ENV = Map.of("GPUFLEET_SERVER", "http://127.0.0.1:18181");
     @TempDir
     static Path dir;
+    static LocalFleet fleet;
     static Process up;
 
     @BeforeAll
     static void up() throws Exception {
-        up = Launcher.start(dir, Map.of(), dir.resolve("up.log"), "up", "--port", "18181", "--simulate-gpus", "8",
-                "--run-as", "nobody");
-        await("the controller and its agent", Duration.ofSeconds(90), () -> gf("nodes", "-o", "json"),
-                r -> r.code() == 0 && r.out().contains("\"local\""));
+        fleet = LocalFleet.up(dir, "--run-as", "nobody");
+        up = fleet.up;
     }
 
     @AfterAll
     static void down() throws Exception {
-        if (up == null) return;
-        up.toHandle().descendants().forEach(ProcessHandle::destroy);
-        up.destroy();
-        if (!up.waitFor(20, TimeUnit.SECONDS)) up.destroyForcibly();
+        if (fleet != null) fleet.close();
     }
 
     static Launcher.Result gf(String... args) {
-        return Launcher.run(dir, ENV, Duration.ofSeconds(60), args);
+        return fleet.gf(args);
     }
 
     static JsonNode json(String... args) {
-        Launcher.Result r = gf(args);
-        assertThat(r.code()).as("gpufleet %s: %s", String.join(" ", args), r.both()).isZero();
-        return JSON.readTree(r.out());
+        return fleet.json(args);
+    }
+
+    static <T> T await(String what, Duration within, java.util.function.Supplier<T> probe, Predicate<T> done) {
+        return fleet.await(what, within, probe, done);
     }
 
     @Test
@@ -126,35 +118,11 @@ class OperatorWalkthroughIT {
     @Test
     @Order(4)
     void aSecondControllerOnTheSameDataDirectoryRefusesAndNamesTheFirst() {
-        Launcher.Result second = gf("server", "--port", "18182", "--data-dir", "gpufleet-data");
+        Launcher.Result second = gf("server", "--port", "0", "--data-dir", "gpufleet-data");
         assertThat(second.code()).as(second.both()).isEqualTo(1);
         assertThat(second.err()).contains("in use by another controller").contains("pid " + up.pid())
-                .contains("127.0.0.1:18181").doesNotContain("Exception");
+                .contains("127.0.0.1:" + fleet.port).doesNotContain("Exception");
         // and the first one still answers
         assertThat(gf("queue").code()).isZero();
-    }
-
-    /** Polls {@code probe} until {@code done} holds; fails with the last value seen. */
-    static <T> T await(String what, Duration within, java.util.function.Supplier<T> probe, Predicate<T> done) {
-        long deadline = System.nanoTime() + within.toNanos();
-        T last = probe.get();
-        while (!done.test(last)) {
-            if (System.nanoTime() > deadline) {
-                String upLog;
-                try {
-                    upLog = Files.readString(dir.resolve("up.log"));
-                } catch (java.io.IOException e) {
-                    upLog = "(no log)";
-                }
-                throw new AssertionError("waited " + within + " for " + what + "; last seen: " + last + "\ngpufleet up said:\n" + upLog);
-            }
-            try {
-                Thread.sleep(250);
-            } catch (InterruptedException e) {
-                throw new AssertionError(e);
-            }
-            last = probe.get();
-        }
-        return last;
     }
 }
