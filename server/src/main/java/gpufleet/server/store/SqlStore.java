@@ -696,7 +696,7 @@ public final class SqlStore implements Store {
     private StoreUnavailableException away(Exception e, boolean committing) {
         Throwable root = e;
         while (root.getCause() != null && root.getCause() != root) root = root.getCause();
-        awayReason = "cannot reach the " + label + " (" + root.getMessage() + ")";
+        awayReason = "cannot reach " + label + " (" + root.getMessage() + ")";
         awayUntil = System.nanoTime() + AWAY_WINDOW_NANOS;
         return new StoreUnavailableException("database unreachable: " + awayReason
                 + (committing ? "; the connection broke while committing, so the change may or may not have been applied"
