@@ -55,8 +55,8 @@ public enum ErrorCode {
     RATE_LIMITED(429, "too many requests from this client (token, else address); retry after the Retry-After header's seconds"),
     /** 500: the controller failed unexpectedly; the details are in its log, not in the answer. */
     INTERNAL(500, "the controller failed unexpectedly; details are in its log. Retry later"),
-    /** 503: the controller cannot answer now (starting or stopping). */
-    UNAVAILABLE(503, "the controller cannot serve the request now (starting, stopping or overloaded); retry later");
+    /** 503: the controller cannot answer now (starting, stopping, or its database is away). */
+    UNAVAILABLE(503, "the controller cannot serve the request now (starting, stopping, overloaded, or its database cannot be reached: the message says which); retry later");
 
     private final int status;
     private final String meaning;

@@ -21,6 +21,7 @@ import gpufleet.server.logs.LogStore;
 import gpufleet.server.store.HostRecord;
 import gpufleet.server.store.JobRecord;
 import gpufleet.server.store.NewJob;
+import gpufleet.server.store.StoreUnavailableException;
 import io.javalin.Javalin;
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
@@ -148,6 +149,16 @@ public final class Api {
                     e.getStatus() == 413 ? "request body larger than " + MAX_BODY_BYTES + " bytes" : e.getMessage(),
                     e.getStatus() == 413 ? "body" : null));
             r.exception(Exception.class, (e, ctx) -> {
+                StoreUnavailableException away = storeAway(e);
+                if (away != null) {
+                    // not a fault of the request or of this controller: the client retries, the view is rebuilt
+                    // once the database answers again
+                    controller.storeUnavailable(away);
+                    drainBody(ctx);
+                    ctx.header("Retry-After", "2");
+                    error(ctx, 503, ErrorCode.UNAVAILABLE, away.getMessage(), null);
+                    return;
+                }
                 LOG.log(System.Logger.Level.ERROR, "request " + ctx.method() + " " + ctx.path() + " failed", e);
                 error(ctx, 500, ErrorCode.INTERNAL, "internal error", null);
             });
@@ -501,6 +512,13 @@ public final class Api {
 
     /** The largest refused body read to its end so that its sender sees the answer. */
     static final long DRAIN_LIMIT = 32L << 20;
+
+    /** The database outage behind {@code e}, or null when it is some other failure. */
+    private static StoreUnavailableException storeAway(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause())
+            if (t instanceof StoreUnavailableException s) return s;
+        return null;
+    }
 
     private static void error(Context ctx, int status, ErrorCode code, String message, String field) {
         ctx.attribute(ANSWERED, Boolean.TRUE);

@@ -29,6 +29,7 @@ import gpufleet.server.store.JobChange;
 import gpufleet.server.store.JobRecord;
 import gpufleet.server.store.NewJob;
 import gpufleet.server.store.Store;
+import gpufleet.server.store.StoreUnavailableException;
 import gpufleet.server.store.TeamRecord;
 
 import java.time.Clock;
@@ -98,6 +99,12 @@ public final class Controller implements AutoCloseable {
     private final ScheduledExecutorService loop;
     private final java.util.concurrent.ExecutorService answers = Executors.newVirtualThreadPerTaskExecutor();
     private volatile boolean halted;
+    /**
+     * Set when a call found the database away: the in-memory view may then hold a change the store never
+     * committed, so the loop schedules nothing until it has rebuilt the view from the store.
+     */
+    private final java.util.concurrent.atomic.AtomicBoolean storeAway = new java.util.concurrent.atomic.AtomicBoolean();
+    private volatile double storeAwaySince;
     private volatile java.util.function.LongConsumer cycleTimer = nanos -> { };
 
     // the in-memory view, guarded by lock
@@ -175,6 +182,7 @@ public final class Controller implements AutoCloseable {
     /** Starts the scheduling loop: a cycle every {@code period}, and one after each change. */
     public Controller start(Duration period) {
         loop.scheduleWithFixedDelay(() -> {
+            if (!storeBack()) return;
             safely(this::checkLiveness);
             safeCycle();
         }, 0, period.toMillis(), TimeUnit.MILLISECONDS);
@@ -297,12 +305,52 @@ public final class Controller implements AutoCloseable {
     }
 
     private void safeCycle() {
-        safely(this::cycle);
+        if (storeBack()) safely(this::cycle);
+    }
+
+    /**
+     * Notes that the database could not be reached: logged once per outage, and the view is rebuilt from
+     * the store before the next cycle once it answers again.
+     */
+    public void storeUnavailable(StoreUnavailableException e) {
+        if (storeAway.compareAndSet(false, true)) {
+            storeAwaySince = now();
+            LOG.log(System.Logger.Level.WARNING, e.getMessage() + "; scheduling paused until the database is back");
+        }
+    }
+
+    /**
+     * Whether the database is reachable, rebuilding the view from the store first if an outage was noted.
+     * An outage that lasts is quiet here: it was logged when it began.
+     */
+    private boolean storeBack() {
+        if (!storeAway.get()) return true;
+        lock.lock();
+        try {
+            if (halted) return false;
+            reload();
+            double now = now();
+            // no agent could report while the database was away: none is counted silent for it
+            for (Long id : hostsById.keySet()) lastSeen.merge(id, now, Math::max);
+            storeAway.set(false);
+            LOG.log(System.Logger.Level.INFO, "database reachable again after " + Math.round(now - storeAwaySince)
+                    + " s; state rebuilt from the store, scheduling resumed");
+            return true;
+        } catch (StoreUnavailableException stillAway) {
+            return false;
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.ERROR, "cannot rebuild state from the store", e);
+            return false;
+        } finally {
+            lock.unlock();
+        }
     }
 
     private void safely(Runnable r) {
         try {
             r.run();
+        } catch (StoreUnavailableException e) {
+            storeUnavailable(e);
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.ERROR, "controller step failed; state rebuilt from the store", e);
             lock.lock();

@@ -13,11 +13,17 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import com.zaxxer.hikari.pool.HikariPool;
+
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.SQLNonTransientConnectionException;
+import java.sql.SQLRecoverableException;
+import java.sql.SQLTransientConnectionException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,9 +34,12 @@ import java.util.Optional;
  * {@link Store} over JDBC: an SQLite file by default, any database that speaks the same portable SQL
  * (PostgreSQL) through {@link #SqlStore(String, String, String)}.
  *
- * <p>One connection, used under this object's monitor: the controller is the only writer, and one
- * connection makes every method one serial transaction. SQLite runs in WAL mode with
- * {@code synchronous=FULL}, so a commit that returned survives the process being killed.
+ * <p>One connection at a time, used under this object's monitor: the controller is the only writer, and
+ * one connection makes every method one serial transaction. The connection comes from a pool of one
+ * (HikariCP), which drops a connection that broke (the database restarted) and opens a new one, so the
+ * store outlives an outage of its database: while the database cannot be reached every method throws
+ * {@link StoreUnavailableException}, and the first call after it is back succeeds. SQLite runs in WAL mode
+ * with {@code synchronous=FULL}, so a commit that returned survives the process being killed.
  *
  * <p>The schema comes from versioned scripts ({@code db/migration/V<n>__<what>.sql}) applied at
  * start-up in order, each in its own transaction together with its row in {@code schema_version}.
@@ -49,7 +58,22 @@ public final class SqlStore implements Store {
     private static final TypeReference<List<Integer>> INTS = new TypeReference<>() {};
     private static final TypeReference<List<GpuDescriptor>> GPUS = new TypeReference<>() {};
 
-    private final Connection conn;
+    /** How long a call waits for a connection while the database is away before it gives up. */
+    static final long CONNECT_TIMEOUT_MS = 1500;
+    /**
+     * After a call found the database away, calls in this window fail at once instead of each waiting
+     * {@link #CONNECT_TIMEOUT_MS} in turn behind this object's monitor; the first call after it tries again.
+     */
+    static final long AWAY_WINDOW_NANOS = 1_000_000_000L;
+
+    private final HikariDataSource pool;
+    /** What the error messages call the database: kind and address, never a password. */
+    private final String label;
+    /** The connection of the transaction in progress; null between transactions. Guarded by this. */
+    private Connection conn;
+    /** Until when calls fail fast (System.nanoTime), and why; null reason while the database is reachable. */
+    private long awayUntil;
+    private String awayReason;
 
     /** Opens (creating if needed) {@code <dataDir>/gpufleet.db}. */
     public static SqlStore sqlite(Path dataDir) {
@@ -76,21 +100,58 @@ public final class SqlStore implements Store {
     }
 
     public SqlStore(String jdbcUrl, String user, String password) {
+        boolean sqlite = jdbcUrl.startsWith("jdbc:sqlite:");
+        label = label(jdbcUrl);
+        HikariConfig cfg = new HikariConfig();
+        cfg.setPoolName("gpufleet-db");
+        cfg.setJdbcUrl(jdbcUrl);
+        if (user != null) cfg.setUsername(user);
+        if (password != null) cfg.setPassword(password);
+        cfg.setAutoCommit(false);
+        cfg.setMaximumPoolSize(1);
+        cfg.setMinimumIdle(1);
+        cfg.setConnectionTimeout(CONNECT_TIMEOUT_MS);
+        cfg.setValidationTimeout(1000);
+        if (sqlite) {
+            // per-connection settings, applied by the driver to every connection it opens
+            cfg.addDataSourceProperty("journal_mode", "WAL");
+            cfg.addDataSourceProperty("synchronous", "FULL");
+            cfg.addDataSourceProperty("foreign_keys", "true");
+            cfg.addDataSourceProperty("busy_timeout", "5000");
+            cfg.setMaxLifetime(0); // a file does not go away: keep the one connection for good
+        } else {
+            // defaults for what the URL does not set: a dead peer is noticed instead of waited on for good
+            cfg.addDataSourceProperty("connectTimeout", "5");
+            cfg.addDataSourceProperty("socketTimeout", "120");
+            cfg.addDataSourceProperty("tcpKeepAlive", "true");
+        }
         try {
-            conn = DriverManager.getConnection(jdbcUrl, user, password);
-            if (jdbcUrl.startsWith("jdbc:sqlite:")) {
-                try (Statement s = conn.createStatement()) {
-                    s.execute("PRAGMA journal_mode=WAL");
-                    s.execute("PRAGMA synchronous=FULL");
-                    s.execute("PRAGMA foreign_keys=ON");
-                    s.execute("PRAGMA busy_timeout=5000");
-                }
-            }
-            conn.setAutoCommit(false);
+            pool = new HikariDataSource(cfg);
+        } catch (HikariPool.PoolInitializationException e) {
+            Throwable cause = e.getCause() == null ? e : e.getCause();
+            throw new StoreException("cannot open database " + jdbcUrl + ": " + cause.getMessage(), cause);
+        }
+        try (Connection c = pool.getConnection()) {
+            conn = c;
             migrate();
         } catch (SQLException e) {
+            pool.close();
             throw new StoreException("cannot open database " + jdbcUrl + ": " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            pool.close();
+            throw e;
+        } finally {
+            conn = null;
         }
+    }
+
+    /** The database as messages name it: {@code PostgreSQL at host:port/db} or {@code SQLite database <file>}. */
+    static String label(String jdbcUrl) {
+        if (jdbcUrl.startsWith("jdbc:sqlite:")) return "SQLite database " + jdbcUrl.substring("jdbc:sqlite:".length());
+        String rest = jdbcUrl.replaceFirst("^jdbc:postgresql://", "");
+        int q = rest.indexOf('?');
+        if (q >= 0) rest = rest.substring(0, q);
+        return "PostgreSQL at " + rest.replaceFirst("^[^@/]*@", "");
     }
 
     // ---- migrations ----------------------------------------------------------------------------
@@ -586,29 +647,81 @@ public final class SqlStore implements Store {
         T run() throws SQLException;
     }
 
-    /** Runs {@code w} as one transaction: committed if it returns, rolled back if it throws. */
+    /**
+     * Runs {@code w} as one transaction: committed if it returns, rolled back if it throws. A connection
+     * that broke before the commit was sent took its transaction with it (the database rolls back what a
+     * lost session had not committed), so that case is retried once on a new connection: after a restart
+     * of the database the pooled connection is dead, and the first call should not pay for it.
+     */
     private <T> T tx(Work<T> w) {
-        try {
-            T out = w.run();
-            conn.commit();
-            return out;
-        } catch (SQLException | RuntimeException e) {
-            try {
-                conn.rollback();
-            } catch (SQLException r) {
-                e.addSuppressed(r);
+        failFastWhileAway();
+        for (int attempt = 0; ; attempt++) {
+            boolean borrowed = false;
+            boolean committing = false;
+            try (Connection c = pool.getConnection()) {
+                borrowed = true;
+                conn = c;
+                try {
+                    T out = w.run();
+                    committing = true;
+                    c.commit();
+                    awayReason = null;
+                    return out;
+                } catch (SQLException | RuntimeException e) {
+                    try {
+                        c.rollback();
+                    } catch (SQLException r) {
+                        e.addSuppressed(r);
+                    }
+                    throw e;
+                } finally {
+                    conn = null;
+                }
+            } catch (SQLException | RuntimeException e) {
+                if (!connectionFailure(e)) {
+                    if (e instanceof RuntimeException re) throw re;
+                    throw new StoreException("database error: " + e.getMessage(), e);
+                }
+                if (borrowed && !committing && attempt == 0) continue;
+                throw away(e, committing);
             }
-            if (e instanceof RuntimeException re) throw re;
-            throw new StoreException("database error: " + e.getMessage(), e);
         }
+    }
+
+    private void failFastWhileAway() {
+        if (awayReason != null && System.nanoTime() - awayUntil < 0)
+            throw new StoreUnavailableException("database unreachable: " + awayReason + "; retry later", null);
+    }
+
+    private StoreUnavailableException away(Exception e, boolean committing) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) root = root.getCause();
+        awayReason = "cannot reach " + label + " (" + root.getMessage() + ")";
+        awayUntil = System.nanoTime() + AWAY_WINDOW_NANOS;
+        return new StoreUnavailableException("database unreachable: " + awayReason
+                + (committing ? "; the connection broke while committing, so the change may or may not have been applied"
+                        : "; nothing was changed")
+                + "; retry later", e);
+    }
+
+    /**
+     * Whether {@code e} says the connection to the database is gone or could not be made (SQLSTATE class
+     * 08, PostgreSQL's shutdown states 57P01-57P03), as opposed to the database refusing the statement.
+     */
+    static boolean connectionFailure(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof SQLTransientConnectionException || t instanceof SQLNonTransientConnectionException
+                    || t instanceof SQLRecoverableException)
+                return true;
+            if (t instanceof SQLException s && s.getSQLState() != null
+                    && (s.getSQLState().startsWith("08") || s.getSQLState().matches("57P0[123]")))
+                return true;
+        }
+        return false;
     }
 
     @Override
     public synchronized void close() {
-        try {
-            conn.close();
-        } catch (SQLException e) {
-            throw new StoreException("cannot close the database: " + e.getMessage(), e);
-        }
+        pool.close();
     }
 }

@@ -1,7 +1,7 @@
 package gpufleet.server.store;
 
 /** The database refused or failed an operation; nothing of it was committed. */
-public final class StoreException extends RuntimeException {
+public class StoreException extends RuntimeException {
     public StoreException(String message, Throwable cause) {
         super(message, cause);
     }
