@@ -720,6 +720,16 @@ public final class SqlStore implements Store {
         return false;
     }
 
+    /** The value of an SQLite {@code PRAGMA} on the store's connection (tests check the settings took). */
+    synchronized String pragma(String name) {
+        if (!name.matches("[a-z_]+")) throw new IllegalArgumentException("not a pragma name: " + name);
+        return tx(() -> {
+            try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery("PRAGMA " + name)) {
+                return rs.next() ? rs.getString(1) : null;
+            }
+        });
+    }
+
     @Override
     public synchronized void close() {
         pool.close();
