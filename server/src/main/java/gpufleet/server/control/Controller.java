@@ -149,11 +149,7 @@ public final class Controller implements AutoCloseable {
     }
 
     public Controller(Store store, Clock clock, Policy policy, Duration heartbeatTimeout) {
-        this(store, clock, policy, ControllerOptions.DEFAULTS.withHeartbeatTimeout(heartbeatTimeout));
-    }
-
-    public Controller(Store store, Clock clock, Policy policy, ControllerOptions options) {
-        this(store, clock, options.withPolicy(policy));
+        this(store, clock, ControllerOptions.DEFAULTS.withHeartbeatTimeout(heartbeatTimeout).withPolicy(policy));
     }
 
     /** A controller scheduling with {@code options.policy()}. */

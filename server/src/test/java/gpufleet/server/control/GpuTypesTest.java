@@ -1,6 +1,5 @@
 package gpufleet.server.control;
 
-import gpufleet.core.sched.Policy;
 import gpufleet.core.state.HostStatus;
 import gpufleet.core.topology.Topology;
 import gpufleet.protocol.ErrorCode;
@@ -85,7 +84,7 @@ class GpuTypesTest {
     @Test
     void theControllerSchedulesByWhatItsAgentsReport() {
         try (Controller c = new Controller(SqlStore.sqlite(dir), new ManualClock(Instant.parse("2026-12-01T00:00:00Z")),
-                Policy.GPUFLEET, ControllerOptions.DEFAULTS)) {
+                ControllerOptions.DEFAULTS)) {
             c.registerHost(new Registration("h1", 8, "r1", "z1", null, gpus("NVIDIA H200", 8)), "10.0.0.1");
             c.registerHost(new Registration("a1", 8, "r1", "z1", null, gpus("NVIDIA A100-SXM4-80GB", 8)), "10.0.0.2");
             // two 8-GPU hosts, but of two types: no 16-GPU gang spans them

@@ -2,7 +2,6 @@ package gpufleet.server.control;
 
 import gpufleet.core.job.JobState;
 import gpufleet.core.job.RestartBackoff;
-import gpufleet.core.sched.Policy;
 import gpufleet.core.state.HostStatus;
 import gpufleet.protocol.GpuHealth;
 import gpufleet.protocol.Heartbeat;
@@ -53,7 +52,7 @@ class RestartRulesTest {
 
     private Controller controller(ControllerOptions options) {
         if (db == null) db = TestDatabases.fresh(kind, dir);
-        return new Controller(db.open(), clock, Policy.GPUFLEET, options);
+        return new Controller(db.open(), clock, options);
     }
 
     private static ControllerOptions backoff(double base, double max, double healthy) {
