@@ -11,7 +11,8 @@ import java.util.List;
  */
 public record Heartbeat(long generation, List<TaskReport> tasks, List<GpuHealth> gpus) {
     public Heartbeat {
-        tasks = tasks == null ? List.of() : List.copyOf(tasks);
-        gpus = gpus == null ? List.of() : List.copyOf(gpus);
+        Fields.atLeast("generation", generation, 1);
+        tasks = Fields.list("tasks", tasks, 10_000);
+        gpus = Fields.list("gpus", gpus, 64);
     }
 }

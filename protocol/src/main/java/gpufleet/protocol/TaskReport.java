@@ -17,6 +17,9 @@ import java.util.List;
  */
 public record TaskReport(long job, long generation, List<RankExit> exits, Double checkpointTime) {
     public TaskReport {
-        exits = exits == null ? List.of() : List.copyOf(exits);
+        Fields.atLeast("job", job, 1);
+        Fields.atLeast("generation", generation, 0);
+        exits = Fields.list("exits", exits, 64);
+        if (checkpointTime != null) Fields.range("checkpointTime", checkpointTime, 0, 1e11);
     }
 }

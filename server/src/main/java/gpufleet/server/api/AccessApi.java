@@ -7,6 +7,8 @@ import gpufleet.server.auth.Role;
 import gpufleet.server.auth.Tokens;
 import gpufleet.server.control.Controller;
 import gpufleet.protocol.ErrorCode;
+import gpufleet.protocol.SignInRequest;
+import gpufleet.protocol.TokenRequest;
 import gpufleet.server.control.RequestError;
 import gpufleet.server.store.TokenRecord;
 import io.javalin.config.RoutesConfig;
@@ -22,9 +24,6 @@ import java.util.Set;
  * token's secret appears in exactly one answer, the one that made it; listings show ids and owners.
  */
 final class AccessApi {
-    private static final Set<String> TOKEN_FIELDS = Set.of("name", "role", "team", "ttlSeconds");
-    /** Ten years: longer than any token should live, short enough that the arithmetic stays exact. */
-    private static final long MAX_TTL_SECONDS = 10L * 366 * 86_400;
     private static final int MAX_AUDIT = 10_000;
 
     private final Guard guard;
@@ -58,8 +57,7 @@ final class AccessApi {
      * only; anyone who can sign in may read what their token may read, in the browser as in the API.
      */
     private void signIn(Context ctx) {
-        Body b = Body.parse(ctx.body(), Set.of("token"));
-        String token = b.string("token", true, null, 200).strip();
+        String token = Body.read(ctx.body(), SignInRequest.class).token();
         Tokens tokens = guard.tokens();
         if (tokens == null) {
             Api.json(ctx, 200, Map.of("signedIn", true, "authentication", false));
@@ -108,26 +106,15 @@ final class AccessApi {
 
     private void create(Context ctx) {
         Tokens tokens = tokens();
-        Body b = Body.parse(ctx.body(), TOKEN_FIELDS);
-        String name = b.string("name", true, null, 128);
-        String roleName = b.string("role", true, null, 16);
-        Role role;
-        try {
-            role = Role.parse(roleName);
-        } catch (IllegalArgumentException e) {
-            role = null;
-        }
-        // host credentials come only from joining, so that each one is bound to the host that joined
-        if (role == null || role == Role.AGENT)
-            throw RequestError.badRequest("role", "'role' must be admin, member, viewer or join, got '" + roleName + "'");
-        String team = b.string("team", role == Role.MEMBER, null, 128);
-        if (role != Role.MEMBER && team != null)
-            throw RequestError.badRequest("team", "only a member token has a team");
+        // the request type refuses the agent role: host credentials come only from joining, so that each
+        // one is bound to the host that joined
+        TokenRequest req = Body.read(ctx.body(), TokenRequest.class);
+        String name = req.name();
+        Role role = Role.parse(req.role());
+        String team = req.team();
         if (team != null && controller.store().teams().stream().noneMatch(t -> t.name().equals(team)))
             throw RequestError.badRequest("team", "unknown team '" + team + "'");
-        Long ttl = b.longValue("ttlSeconds", false, 1);
-        if (ttl != null && ttl > MAX_TTL_SECONDS)
-            throw RequestError.badRequest("ttlSeconds", "'ttlSeconds' must be at most " + MAX_TTL_SECONDS + " (ten years)");
+        Long ttl = req.ttlSeconds();
         Tokens.Issued issued = tokens.create(name, role, team, null, ttl, Guard.principal(ctx).name());
         Guard.target(ctx, "token " + issued.record().id() + " (" + name + ", " + role.name().toLowerCase(Locale.ROOT)
                 + (team == null ? "" : " of team " + team) + ")");

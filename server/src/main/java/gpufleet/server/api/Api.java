@@ -1,15 +1,16 @@
 package gpufleet.server.api;
 
 import gpufleet.core.job.JobState;
-import gpufleet.core.job.TimeLimit;
 import gpufleet.core.state.HostStatus;
+import gpufleet.protocol.DrainRequest;
+import gpufleet.protocol.ErrorBody;
 import gpufleet.protocol.ErrorCode;
-import gpufleet.protocol.GpuDescriptor;
-import gpufleet.protocol.GpuHealth;
 import gpufleet.protocol.Heartbeat;
-import gpufleet.protocol.RankExit;
+import gpufleet.protocol.InvalidField;
+import gpufleet.protocol.JobRequest;
 import gpufleet.protocol.Registration;
-import gpufleet.protocol.TaskReport;
+import gpufleet.protocol.ResumeRequest;
+import gpufleet.protocol.TeamRequest;
 import gpufleet.server.auth.Access;
 import gpufleet.server.auth.Guard;
 import gpufleet.server.auth.Principal;
@@ -32,7 +33,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -40,7 +40,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
-import java.util.regex.Pattern;
 
 /**
  * The HTTP API under {@code /api/v1}. Handlers parse and validate, call the {@link Controller}, and
@@ -57,15 +56,6 @@ public final class Api {
     private static final String ANSWERED = "gpufleet.answered";
     private static final System.Logger LOG = System.getLogger(Api.class.getName());
     private static final JsonMapper OUT = JsonMapper.builder().build();
-    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
-    private static final Set<String> JOB_FIELDS = Set.of("name", "team", "gpus", "tp", "pp", "cp", "priority", "command",
-            "maxRestarts", "checkpointDir", "timeLimitSeconds");
-    private static final Set<String> HOST_FIELDS = Set.of("name", "gpus", "rack", "zone", "address", "gpuInfo",
-            "incarnation");
-    private static final Set<String> GPU_INFO_FIELDS = Set.of("index", "uuid", "model", "memoryMiB");
-    private static final Set<String> TASK_FIELDS = Set.of("job", "generation", "exits", "checkpointTime");
-    private static final Set<String> EXIT_FIELDS = Set.of("rank", "code");
-    private static final Set<String> HEALTH_FIELDS = Set.of("index", "healthy", "xid", "detail");
     /** The longest an assignments poll may wait. */
     static final long MAX_WAIT_MS = 60_000;
 
@@ -142,6 +132,11 @@ public final class Api {
                 if (e.status() != 429) drainBody(ctx);
                 error(ctx, e.status(), e.code(), e.getMessage(), e.field());
             });
+            // a request type's constructor refusing a value a handler built from the path or the query
+            r.exception(InvalidField.class, (e, ctx) -> {
+                drainBody(ctx);
+                error(ctx, 400, e.code(), e.getMessage(), e.field());
+            });
             // Javalin's own refusals: a path no route has (404), a method the path does not take (405),
             // a body over maxRequestSize (413); the API's handlers throw RequestError instead
             r.exception(HttpResponseException.class, (e, ctx) -> error(ctx, e.getStatus(),
@@ -173,29 +168,14 @@ public final class Api {
 
     private void submit(Context ctx) {
         requireSmallBody(ctx);
-        Body b = Body.parse(ctx.body(), JOB_FIELDS);
+        JobRequest req = Body.read(ctx.body(), JobRequest.class);
         Principal p = Guard.principal(ctx);
-        String name = b.string("name", true, null, 200);
         // a member's jobs are its team's unless it says otherwise (and it may not say otherwise)
-        String team = b.string("team", false, p.role() == Role.MEMBER && !p.anyone() ? p.team() : "default", 128);
-        int gpus = b.integer("gpus", true, null, 1, 10_000_000);
-        int tp = b.integer("tp", false, 1, 1, 64);
-        int pp = b.integer("pp", false, 1, 1, 100_000);
-        int cp = b.integer("cp", false, 1, 1, 100_000);
-        int priority = b.integer("priority", false, 1, 0, 1000);
-        var command = b.strings("command", true, 1000, 4096);
-        if (command.isEmpty()) throw RequestError.badRequest("command", "'command' must not be empty");
-        int maxRestarts = b.integer("maxRestarts", false, 3, 0, 1000);
-        String checkpointDir = b.string("checkpointDir", false, null, 4096);
-        Integer limit = b.integer("timeLimitSeconds", false, null, 1, (int) TimeLimit.MAX_SECONDS);
-        if (gpus % tp != 0) throw RequestError.badRequest("tp", "tp (" + tp + ") must divide gpus (" + gpus + ")");
-        long group = (long) tp * pp * cp;
-        if (gpus % group != 0)
-            throw RequestError.badRequest(gpus % (tp * (long) pp) != 0 ? "pp" : "cp",
-                    "gpus (" + gpus + ") must be a multiple of tp x pp x cp (" + group + ")");
+        String team = req.team() != null ? req.team() : p.role() == Role.MEMBER && !p.anyone() ? p.team() : "default";
+        int gpus = req.gpus();
         Guard.forbid(p.mayActFor(team), who(p) + " cannot submit jobs for team " + team);
-        JobRecord rec = controller.submit(new NewJob(name, team, gpus, tp, pp, cp, priority, command, maxRestarts,
-                checkpointDir, limit == null ? null : Long.valueOf(limit)));
+        JobRecord rec = controller.submit(new NewJob(req.name(), team, gpus, req.tp(), req.pp(), req.cp(), req.priority(),
+                req.command(), req.maxRestarts(), req.checkpointDir(), req.timeLimitSeconds()));
         Guard.target(ctx, "job " + rec.id() + " (team " + team + ", " + gpus + " GPUs)");
         Map<String, Object> out = new LinkedHashMap<>(OUT.convertValue(rec, Map.class));
         out.put("warnings", Controller.survivesAHost(rec) ? List.of() : List.of(NO_SHARED_CHECKPOINTS));
@@ -293,22 +273,8 @@ public final class Api {
     /** The reason is checked and written to the controller's log, not stored: hosts have no column for it yet. */
     private void register(Context ctx) {
         requireSmallBody(ctx);
-        Body b = Body.parse(ctx.body(), HOST_FIELDS);
-        String name = name(b, "name", true, null);
-        int gpus = b.integer("gpus", true, null, 1, 64);
-        String rack = name(b, "rack", false, "rack0");
-        String zone = name(b, "zone", false, "zone0");
-        String address = b.string("address", false, null, 253);
-        List<GpuDescriptor> info = new ArrayList<>();
-        for (Body g : b.objects("gpuInfo", 64, GPU_INFO_FIELDS)) {
-            int index = g.integer("index", true, null, 0, gpus - 1);
-            if (info.stream().anyMatch(x -> x.index() == index))
-                throw RequestError.badRequest("gpuInfo", "GPU index " + index + " is listed twice");
-            info.add(new GpuDescriptor(index, g.string("uuid", false, "", 128), g.string("model", false, "", 128),
-                    g.longValue("memoryMiB", false, 0) == null ? 0 : g.longValue("memoryMiB", false, 0)));
-        }
-        String incarnation = b.string("incarnation", false, null, 128);
-        Registration reg = new Registration(name, gpus, rack, zone, address, info, incarnation);
+        Registration reg = Body.read(ctx.body(), Registration.class);
+        String name = reg.name();
         Principal p = Guard.principal(ctx);
         Guard.target(ctx, "host " + name);
         Tokens tokens = guard.tokens();
@@ -351,22 +317,7 @@ public final class Api {
         requireSmallBody(ctx);
         long id = id(ctx, "id");
         requireHost(ctx, id);
-        Body b = Body.parse(ctx.body(), Set.of("generation", "tasks", "gpus"));
-        long generation = b.longValue("generation", true, 1);
-        List<TaskReport> tasks = new ArrayList<>();
-        for (Body t : b.objects("tasks", 10_000, TASK_FIELDS)) {
-            List<RankExit> exits = new ArrayList<>();
-            for (Body e : t.objects("exits", 64, EXIT_FIELDS))
-                exits.add(new RankExit(e.integer("rank", true, null, 0, Integer.MAX_VALUE),
-                        e.integer("code", true, null, Integer.MIN_VALUE, Integer.MAX_VALUE)));
-            tasks.add(new TaskReport(t.longValue("job", true, 1), t.longValue("generation", true, 0), exits,
-                    t.number("checkpointTime", false, 0, 1e11)));
-        }
-        List<GpuHealth> gpus = new ArrayList<>();
-        for (Body g : b.objects("gpus", 64, HEALTH_FIELDS))
-            gpus.add(new GpuHealth(g.integer("index", true, null, 0, 63), g.bool("healthy", true, null),
-                    g.integer("xid", false, null, 0, Integer.MAX_VALUE), g.string("detail", false, null, 500)));
-        json(ctx, 200, controller.heartbeat(id, new Heartbeat(generation, tasks, gpus)));
+        json(ctx, 200, controller.heartbeat(id, Body.read(ctx.body(), Heartbeat.class)));
     }
 
     private void assignments(Context ctx) {
@@ -388,16 +339,14 @@ public final class Api {
     /** Resumes a host; {@code {"force": true}} puts GPUs still reported faulty back too, and the audit log says so. */
     private void resume(Context ctx) {
         requireSmallBody(ctx);
-        Body b = Body.parse(ctx.body(), Set.of("force"));
-        boolean force = b.bool("force", false, false);
+        boolean force = Body.read(ctx.body(), ResumeRequest.class).force();
         Guard.target(ctx, "host " + ctx.pathParam("name") + (force ? " (forced: GPUs still reported faulty go back into service)" : ""));
         json(ctx, 200, controller.setHostStatus(ctx.pathParam("name"), HostStatus.UP, null, force));
     }
 
     private void drain(Context ctx) {
         requireSmallBody(ctx);
-        Body b = Body.parse(ctx.body(), Set.of("reason"));
-        String reason = b.string("reason", false, null, 500);
+        String reason = Body.read(ctx.body(), DrainRequest.class).reason();
         Guard.target(ctx, "host " + ctx.pathParam("name") + (reason == null ? "" : ": " + reason));
         json(ctx, 200, controller.setHostStatus(ctx.pathParam("name"), HostStatus.DRAINING, reason));
     }
@@ -435,19 +384,10 @@ public final class Api {
 
     private void putTeam(Context ctx) {
         requireSmallBody(ctx);
-        String name = ctx.pathParam("name");
-        if (!NAME.matcher(name).matches()) throw RequestError.badRequest("name", "team name must match " + NAME.pattern());
-        Body b = Body.parse(ctx.body(), Set.of("quotaGpus"));
-        Integer quota = b.integer("quotaGpus", false, null, 0, Integer.MAX_VALUE);
+        String name = TeamRequest.checkName(ctx.pathParam("name"));
+        Integer quota = Body.read(ctx.body(), TeamRequest.class).quotaGpus();
         Guard.target(ctx, "team " + name + " quota " + (quota == null ? "unlimited" : quota + " GPUs"));
         json(ctx, 200, controller.putTeam(name, quota));
-    }
-
-    private static String name(Body b, String field, boolean required, String dflt) {
-        String s = b.string(field, required, dflt, 128);
-        if (s != null && !NAME.matcher(s).matches())
-            throw RequestError.badRequest(field, "'" + field + "' must match " + NAME.pattern());
-        return s;
     }
 
     private static long id(Context ctx, String param) {
@@ -526,11 +466,7 @@ public final class Api {
     }
 
     /** {@code {"error": {"code", "message", "field"}}}, the body of every refusal, Jetty's own included. */
-    static Map<String, Object> errorBody(ErrorCode code, String message, String field) {
-        Map<String, Object> e = new LinkedHashMap<>();
-        e.put("code", code.wire());
-        e.put("message", message);
-        e.put("field", field);
-        return Map.of("error", e);
+    static ErrorBody errorBody(ErrorCode code, String message, String field) {
+        return ErrorBody.of(code, message, field);
     }
 }

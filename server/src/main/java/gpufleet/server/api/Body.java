@@ -1,36 +1,52 @@
 package gpufleet.server.api;
 
 import gpufleet.protocol.ErrorCode;
+import gpufleet.protocol.InvalidField;
 import gpufleet.server.control.RequestError;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.StreamReadFeature;
+import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.MapperFeature;
+import tools.jackson.databind.cfg.CoercionAction;
+import tools.jackson.databind.cfg.CoercionInputShape;
+import tools.jackson.databind.exc.ValueInstantiationException;
 import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
+import tools.jackson.databind.type.LogicalType;
 
+import java.lang.reflect.ParameterizedType;
+import java.lang.reflect.RecordComponent;
+import java.lang.reflect.Type;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
- * A JSON request body, read strictly: an object, no duplicate or unknown fields, each field of the
- * expected type and range. Every refusal names the field.
+ * A JSON request body read strictly into one of the protocol's request types: an object, no duplicate
+ * or unknown fields, no field coerced from another JSON type (a string is not a number, a number not
+ * a string), a primitive component present. The type's constructor checks the values. Every refusal
+ * names the field by its path, e.g. {@code tasks[2].exits[0].rank}.
  */
 final class Body {
     static final JsonMapper STRICT = JsonMapper.builder()
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+            .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
+            .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
+            .withCoercionConfig(LogicalType.Textual, c -> c
+                    .setCoercion(CoercionInputShape.Integer, CoercionAction.Fail)
+                    .setCoercion(CoercionInputShape.Float, CoercionAction.Fail)
+                    .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail))
             .build();
 
-    private final JsonNode node;
-    /** Where this object sits in the request, e.g. "tasks[2]."; names fields in errors. */
-    private final String path;
+    private Body() {}
 
-    private Body(JsonNode node, String path) {
-        this.node = node;
-        this.path = path;
-    }
-
-    /** Parses {@code raw}, allowing only {@code fields}. An empty body is an empty object. */
-    static Body parse(String raw, Set<String> fields) {
+    /** {@code raw} as a {@code type}; an empty body is an empty object. */
+    static <T extends Record> T read(String raw, Class<T> type) {
         JsonNode n;
         if (raw == null || raw.isBlank()) {
             n = STRICT.createObjectNode();
@@ -42,7 +58,128 @@ final class Body {
             }
         }
         if (n == null || !n.isObject()) throw new RequestError(ErrorCode.MALFORMED_BODY, "body", "the body must be a JSON object");
-        return of(n, "", fields);
+        List<String> missing = new ArrayList<>();
+        prepare((ObjectNode) n, type, "", missing);
+        RequestError refused;
+        try {
+            T value = STRICT.treeToValue(n, type);
+            if (missing.isEmpty()) return value;
+            refused = null;
+        } catch (ValueInstantiationException e) {
+            if (!(e.getCause() instanceof InvalidField f))
+                throw RequestError.badRequest(null, "the body is not a valid " + type.getSimpleName());
+            InvalidField at = f.within(path(e.getPath()));
+            refused = RequestError.badRequest(at.field(), at.getMessage());
+        } catch (JacksonException e) {
+            refused = mismatch(type, e.getPath());
+        }
+        // a missing primitive was read as 0 or false; the constructor may have refused a field it checks
+        // before that one (the body names the first field at fault, in the type's order), else the
+        // missing one is the fault
+        if (!missing.isEmpty() && (refused == null || order(type, refused.field()) >= order(type, missing.getFirst())))
+            throw RequestError.badRequest(missing.getFirst(), "'" + missing.getFirst() + "' is required");
+        throw refused;
+    }
+
+    /** Where the top-level component a field path starts with is declared in {@code type}; unknown last. */
+    private static int order(Class<?> type, String field) {
+        if (field == null) return Integer.MAX_VALUE;
+        String top = field.split("[.\\[]", 2)[0];
+        RecordComponent[] cs = type.getRecordComponents();
+        for (int i = 0; i < cs.length; i++) if (cs[i].getName().equals(top)) return i;
+        return Integer.MAX_VALUE;
+    }
+
+    /**
+     * Refuses fields {@code type} does not have, drops explicit nulls (null is absent), and refuses a
+     * missing primitive into {@code missing}: Jackson reads it as 0 or false, and an exit code of 0 is not
+     * a missing one.
+     */
+    private static void prepare(ObjectNode n, Class<?> type, String path, List<String> missing) {
+        RecordComponent[] components = type.getRecordComponents();
+        Set<String> names = Arrays.stream(components).map(RecordComponent::getName).collect(Collectors.toSet());
+        for (String name : n.propertyNames())
+            if (!names.contains(name)) throw new RequestError(ErrorCode.UNKNOWN_FIELD, path + name, "unknown field '" + path + name + "'");
+        List<String> nulls = new ArrayList<>();
+        for (String name : n.propertyNames()) if (n.get(name).isNull()) nulls.add(name);
+        nulls.forEach(n::remove);
+        for (RecordComponent c : components) {
+            JsonNode v = n.get(c.getName());
+            String f = path + c.getName();
+            if (v == null) {
+                if (c.getType().isPrimitive()) missing.add(f);
+                continue;
+            }
+            Class<?> item = itemType(c.getGenericType());
+            if (c.getType().isRecord() && v.isObject()) prepare((ObjectNode) v, c.getType(), f + ".", missing);
+            else if (item != null && item.isRecord() && v.isArray())
+                for (int i = 0; i < v.size(); i++)
+                    if (v.get(i).isObject()) prepare((ObjectNode) v.get(i), item, f + "[" + i + "].", missing);
+        }
+    }
+
+    /** The element type of a {@code List<X>}, or null when {@code t} is not one. */
+    private static Class<?> itemType(Type t) {
+        if (t instanceof ParameterizedType p && p.getRawType() == List.class
+                && p.getActualTypeArguments()[0] instanceof Class<?> c) return c;
+        return null;
+    }
+
+    /** A field of the wrong JSON type: named by its path, with what it must be. */
+    private static RequestError mismatch(Class<?> root, List<JacksonException.Reference> refs) {
+        // walk the path to the component at fault; an index inside a list names the list
+        Type at = root;
+        String where = "";
+        StringBuilder sb = new StringBuilder();
+        for (JacksonException.Reference r : refs) {
+            if (r.getPropertyName() != null && at instanceof Class<?> c && c.isRecord()) {
+                RecordComponent comp = Arrays.stream(c.getRecordComponents())
+                        .filter(x -> x.getName().equals(r.getPropertyName())).findFirst().orElse(null);
+                if (comp == null) break;
+                if (!sb.isEmpty()) sb.append('.');
+                sb.append(r.getPropertyName());
+                where = sb.toString();
+                at = comp.getGenericType();
+            } else if (r.getIndex() >= 0 && itemType(at) != null) {
+                Class<?> item = itemType(at);
+                if (!item.isRecord()) break; // a bad item of a list of strings: the list is at fault
+                sb.append('[').append(r.getIndex()).append(']');
+                at = item;
+            } else {
+                break;
+            }
+        }
+        if (where.isEmpty()) return new RequestError(ErrorCode.MALFORMED_BODY, "body", "the body must be a JSON object");
+        // an item that is not an object, inside a list of objects, leaves `at` at the item's record type
+        String expected = sb.toString().endsWith("]") ? "a list of objects" : expected(at);
+        return RequestError.badRequest(where, "'" + where + "' must be " + expected);
+    }
+
+    private static String expected(Type t) {
+        Class<?> item = itemType(t);
+        if (item != null) return item == String.class ? "a list of strings" : "a list of objects";
+        if (!(t instanceof Class<?> c)) return "of another type";
+        if (c == int.class || c == Integer.class || c == long.class || c == Long.class) return "an integer";
+        if (c == double.class || c == Double.class) return "a number";
+        if (c == boolean.class || c == Boolean.class) return "true or false";
+        if (c == String.class) return "a string";
+        if (c.isRecord()) return "an object";
+        return "of another type";
+    }
+
+    /** {@code tasks[2].exits[0].} for the object at that path; empty at the top. */
+    private static String path(List<JacksonException.Reference> refs) {
+        StringBuilder sb = new StringBuilder();
+        for (JacksonException.Reference r : refs) {
+            if (r.getPropertyName() != null) {
+                if (!sb.isEmpty()) sb.append('.');
+                sb.append(r.getPropertyName());
+            } else if (r.getIndex() >= 0) {
+                sb.append('[').append(r.getIndex()).append(']');
+            }
+        }
+        if (!sb.isEmpty()) sb.append('.');
+        return sb.toString();
     }
 
     /**
@@ -65,125 +202,9 @@ final class Body {
         return m;
     }
 
-    private static Body of(JsonNode n, String path, Set<String> fields) {
-        for (String name : n.propertyNames())
-            if (!fields.contains(name)) throw new RequestError(ErrorCode.UNKNOWN_FIELD, path + name, "unknown field '" + path + name + "'");
-        return new Body(n, path);
-    }
-
-    /** A list of objects, each allowing only {@code fields}; an absent field is an empty list. */
-    List<Body> objects(String field, int maxItems, Set<String> fields) {
-        JsonNode v = present(field);
-        if (v == null) return List.of();
-        String f = path + field;
-        if (!v.isArray()) throw RequestError.badRequest(f, "'" + f + "' must be a list of objects");
-        if (v.size() > maxItems) throw RequestError.badRequest(f, "'" + f + "' has more than " + maxItems + " items");
-        List<Body> out = new ArrayList<>(v.size());
-        for (int i = 0; i < v.size(); i++) {
-            JsonNode e = v.get(i);
-            if (!e.isObject()) throw RequestError.badRequest(f, "'" + f + "' must be a list of objects");
-            out.add(of(e, f + "[" + i + "].", fields));
-        }
-        return out;
-    }
-
-    Double number(String field, boolean required, double min, double max) {
-        JsonNode v = present(field);
-        String f = path + field;
-        if (v == null) {
-            if (required) throw RequestError.badRequest(f, "'" + f + "' is required");
-            return null;
-        }
-        if (!v.isNumber()) throw RequestError.badRequest(f, "'" + f + "' must be a number");
-        double d = v.doubleValue();
-        if (!(d >= min && d <= max))
-            throw RequestError.badRequest(f, "'" + f + "' must be in [" + min + ", " + max + "], got " + d);
-        return d;
-    }
-
-    Boolean bool(String field, boolean required, Boolean dflt) {
-        JsonNode v = present(field);
-        String f = path + field;
-        if (v == null) {
-            if (required) throw RequestError.badRequest(f, "'" + f + "' is required");
-            return dflt;
-        }
-        if (!v.isBoolean()) throw RequestError.badRequest(f, "'" + f + "' must be true or false");
-        return v.booleanValue();
-    }
-
-    private JsonNode present(String field) {
-        JsonNode v = node.get(field);
-        return v == null || v.isNull() ? null : v;
-    }
-
-    String string(String field, boolean required, String dflt, int maxLen) {
-        JsonNode v = present(field);
-        String f = path + field;
-        if (v == null) {
-            if (required) throw RequestError.badRequest(f, "'" + f + "' is required");
-            return dflt;
-        }
-        if (!v.isString()) throw RequestError.badRequest(f, "'" + f + "' must be a string");
-        String s = v.stringValue();
-        if (s.isBlank()) throw RequestError.badRequest(f, "'" + f + "' must not be blank");
-        if (s.length() > maxLen) throw RequestError.badRequest(f, "'" + f + "' is longer than " + maxLen + " characters");
-        if (hasControl(s)) throw RequestError.badRequest(f, "'" + f + "' contains a control character");
-        return s;
-    }
-
     /** Whether {@code s} holds a control character (a NUL among them, which PostgreSQL cannot store). */
     static boolean hasControl(String s) {
         for (int i = 0; i < s.length(); i++) if (Character.isISOControl(s.charAt(i))) return true;
         return false;
-    }
-
-    Integer integer(String field, boolean required, Integer dflt, int min, int max) {
-        JsonNode v = present(field);
-        String f = path + field;
-        if (v == null) {
-            if (required) throw RequestError.badRequest(f, "'" + f + "' is required");
-            return dflt;
-        }
-        if (!v.isIntegralNumber() || !v.canConvertToInt())
-            throw RequestError.badRequest(f, "'" + f + "' must be an integer");
-        int i = v.intValue();
-        if (i < min || i > max)
-            throw RequestError.badRequest(f, "'" + f + "' must be in [" + min + ", " + max + "], got " + i);
-        return i;
-    }
-
-    Long longValue(String field, boolean required, long min) {
-        JsonNode v = present(field);
-        String f = path + field;
-        if (v == null) {
-            if (required) throw RequestError.badRequest(f, "'" + f + "' is required");
-            return null;
-        }
-        if (!v.isIntegralNumber() || !v.canConvertToLong())
-            throw RequestError.badRequest(f, "'" + f + "' must be an integer");
-        long l = v.longValue();
-        if (l < min) throw RequestError.badRequest(f, "'" + f + "' must be >= " + min);
-        return l;
-    }
-
-    List<String> strings(String field, boolean required, int maxItems, int maxLen) {
-        JsonNode v = present(field);
-        String f = path + field;
-        if (v == null) {
-            if (required) throw RequestError.badRequest(f, "'" + f + "' is required");
-            return List.of();
-        }
-        if (!v.isArray()) throw RequestError.badRequest(f, "'" + f + "' must be a list of strings");
-        if (v.size() > maxItems) throw RequestError.badRequest(f, "'" + f + "' has more than " + maxItems + " items");
-        List<String> out = new ArrayList<>();
-        for (JsonNode e : v) {
-            if (!e.isString()) throw RequestError.badRequest(f, "'" + f + "' must be a list of strings");
-            String s = e.stringValue();
-            if (s.length() > maxLen) throw RequestError.badRequest(f, "an item of '" + f + "' is longer than " + maxLen + " characters");
-            if (s.indexOf('\0') >= 0) throw RequestError.badRequest(f, "an item of '" + f + "' contains a NUL character");
-            out.add(s);
-        }
-        return out;
     }
 }

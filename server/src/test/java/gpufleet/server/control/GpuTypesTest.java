@@ -28,7 +28,7 @@ class GpuTypesTest {
 
     private static List<GpuDescriptor> gpus(String model, int n) {
         List<GpuDescriptor> out = new ArrayList<>();
-        for (int i = 0; i < n; i++) out.add(new GpuDescriptor(i, "GPU-" + model.hashCode() + "-" + i, model, 81_559));
+        for (int i = 0; i < n; i++) out.add(new GpuDescriptor(i, "GPU-" + model.hashCode() + "-" + i, model, 81_559L));
         return out;
     }
 
