@@ -5,6 +5,7 @@ import gpufleet.agent.gpu.GpuEvent;
 import gpufleet.agent.gpu.GpuInfo;
 import gpufleet.protocol.Assignment;
 import gpufleet.protocol.ErrorCode;
+import gpufleet.protocol.RegistrationReply;
 import gpufleet.protocol.GpuDescriptor;
 import gpufleet.protocol.GpuHealth;
 import gpufleet.protocol.Heartbeat;
@@ -122,7 +123,7 @@ public final class Agent implements AutoCloseable {
         long backoff = 500;
         while (!closed) {
             try {
-                ControllerClient.Registered reg = client.register(r);
+                RegistrationReply reg = client.register(r);
                 if (reg.credential() != null) {
                     PrivateFiles.write(config.credentialFile(), reg.credential() + "\n");
                     client.token(reg.credential());

@@ -1,11 +1,12 @@
 package gpufleet.agent;
 
+import gpufleet.protocol.ErrorBody;
 import gpufleet.protocol.ErrorCode;
 import gpufleet.protocol.Heartbeat;
 import gpufleet.protocol.HeartbeatReply;
 import gpufleet.protocol.Registration;
+import gpufleet.protocol.RegistrationReply;
 import tools.jackson.databind.DeserializationFeature;
-import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 import javax.net.ssl.SSLContext;
@@ -38,12 +39,6 @@ public final class ControllerClient {
         public ErrorCode code() { return code; }
     }
 
-    /**
-     * The host as the controller stored it: what the agent needs of a registration, and the host's new
-     * credential when the registration was made with a join token (null otherwise).
-     */
-    public record Registered(long id, long generation, String status, String credential) {}
-
     static final JsonMapper JSON = JsonMapper.builder()
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .build();
@@ -72,11 +67,9 @@ public final class ControllerClient {
 
     public URI server() { return base; }
 
-    public Registered register(Registration r) throws Failure, InterruptedException {
-        JsonNode n = JSON.readTree(send(post("api/v1/hosts/register", JSON.writeValueAsString(r)), Duration.ofSeconds(30)));
-        JsonNode cred = n.get("credential");
-        return new Registered(n.get("id").longValue(), n.get("generation").longValue(), n.get("status").stringValue(),
-                cred != null && cred.isString() ? cred.stringValue() : null);
+    public RegistrationReply register(Registration r) throws Failure, InterruptedException {
+        return JSON.readValue(send(post("api/v1/hosts/register", JSON.writeValueAsString(r)), Duration.ofSeconds(30)),
+                RegistrationReply.class);
     }
 
     public HeartbeatReply heartbeat(long hostId, Heartbeat hb) throws Failure, InterruptedException {
@@ -118,13 +111,13 @@ public final class ControllerClient {
             String msg = r.body();
             ErrorCode code = null;
             try {
-                JsonNode e = JSON.readTree(r.body()).path("error");
-                if (e.isObject()) {
-                    code = e.path("code").isString() ? ErrorCode.fromWire(e.path("code").stringValue()) : null;
-                    if (e.path("message").isString()) msg = e.path("message").stringValue();
+                ErrorBody e = JSON.readValue(r.body(), ErrorBody.class);
+                if (e != null && e.error() != null) {
+                    code = e.code();
+                    if (e.error().message() != null) msg = e.error().message();
                 }
-            } catch (RuntimeException notJson) {
-                // keep the raw body
+            } catch (RuntimeException notTheControllers) {
+                // a proxy's page, say: keep the raw body
             }
             throw new Failure(r.statusCode(), code, "controller answered " + r.statusCode() + ": " + msg);
         }

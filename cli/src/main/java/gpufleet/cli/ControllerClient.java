@@ -1,9 +1,12 @@
 package gpufleet.cli;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+import gpufleet.protocol.ErrorBody;
 import gpufleet.protocol.ErrorCode;
 import gpufleet.protocol.Pem;
 import picocli.CommandLine.Option;
 import tools.jackson.core.JacksonException;
+import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -30,6 +33,14 @@ import java.util.Locale;
 final class ControllerClient {
     static final String DEFAULT_SERVER = "http://localhost:8080";
     static final JsonMapper JSON = JsonMapper.builder().build();
+    /** Writes requests: an option left unset is left out, as the controller reads absent and null alike. */
+    private static final JsonMapper REQUESTS = JsonMapper.builder()
+            .changeDefaultPropertyInclusion(i -> i.withValueInclusion(JsonInclude.Include.NON_NULL))
+            .build();
+    /** Reads refusals; a newer controller may say more than the error body this side knows. */
+    private static final JsonMapper ERRORS = JsonMapper.builder()
+            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .build();
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
 
@@ -129,10 +140,10 @@ final class ControllerClient {
         return json(send(request(path).GET()));
     }
 
-    /** POSTs {@code body} as JSON, or nothing when it is null. */
-    JsonNode post(String path, Object body) {
+    /** POSTs {@code body}, one of the protocol's request types, as JSON; nothing when it is null. */
+    JsonNode post(String path, Record body) {
         HttpRequest.BodyPublisher p = body == null ? HttpRequest.BodyPublishers.noBody()
-                : HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body));
+                : HttpRequest.BodyPublishers.ofString(REQUESTS.writeValueAsString(body));
         return json(send(request(path).header("Content-Type", "application/json").POST(p)));
     }
 
@@ -159,10 +170,10 @@ final class ControllerClient {
         return sb.toString();
     }
 
-    /** PUTs {@code body} as JSON. */
-    JsonNode put(String path, Object body) {
+    /** PUTs {@code body}, one of the protocol's request types, as JSON. */
+    JsonNode put(String path, Record body) {
         return json(send(request(path).header("Content-Type", "application/json")
-                .PUT(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)))));
+                .PUT(HttpRequest.BodyPublishers.ofString(REQUESTS.writeValueAsString(body)))));
     }
 
     private HttpRequest.Builder request(String path) {
@@ -200,13 +211,11 @@ final class ControllerClient {
     private Failure refusal(HttpResponse<byte[]> r) {
         String text = new String(r.body(), StandardCharsets.UTF_8);
         try {
-            JsonNode n = JSON.readTree(text);
-            JsonNode error = n == null ? null : n.get("error");
-            if (error != null && error.isObject() && error.path("message").isString()) {
-                JsonNode field = error.get("field");
-                ErrorCode code = error.path("code").isString() ? ErrorCode.fromWire(error.path("code").stringValue()) : null;
-                return new Failure(code, error.path("message").stringValue()
-                        + (field != null && field.isString() ? " (field " + field.stringValue() + ")" : "")
+            ErrorBody body = ERRORS.readValue(text, ErrorBody.class);
+            if (body != null && body.error() != null && body.error().message() != null) {
+                ErrorCode code = body.code();
+                String field = body.error().field();
+                return new Failure(code, body.error().message() + (field != null ? " (field " + field + ")" : "")
                         + (code == ErrorCode.UNAUTHENTICATED ? hint() : ""));
             }
         } catch (JacksonException e) {

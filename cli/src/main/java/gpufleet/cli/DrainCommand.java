@@ -1,12 +1,11 @@
 package gpufleet.cli;
 
+import gpufleet.protocol.DrainRequest;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import tools.jackson.databind.JsonNode;
-
-import java.util.Map;
 
 /** {@code gpufleet drain HOST [--reason TEXT]}, like {@code scontrol update state=drain}. */
 @Command(name = "drain", description = "Give a host no new work; jobs running there stay.")
@@ -21,7 +20,7 @@ final class DrainCommand implements Runnable {
     @Override
     public void run() {
         JsonNode h = server.client().post("/hosts/" + ControllerClient.segment(host) + "/drain",
-                reason == null ? null : Map.of("reason", reason));
+                new DrainRequest(reason));
         if (output.json()) output.print(h);
         else System.out.println("draining host " + Jobs.text(h, "name") + (reason == null ? "" : ": " + reason));
     }

@@ -1,5 +1,6 @@
 package gpufleet.cli;
 
+import gpufleet.protocol.InvalidField;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -32,6 +33,11 @@ public final class Main implements Runnable {
         cl.getSubcommands().get("agent").setUnmatchedOptionsArePositionalParams(true);
         withHelp(cl);
         cl.setExecutionExceptionHandler((ex, line, parsed) -> {
+            // a request the contract's own constructor refused, before it was sent: said as the controller says it
+            if (ex instanceof InvalidField f) {
+                line.getErr().println("gpufleet: " + f.getMessage() + " (field " + f.field() + ")");
+                return 2;
+            }
             if (ex instanceof IllegalArgumentException || ex instanceof IllegalStateException
                     || ex instanceof java.io.UncheckedIOException || ex instanceof java.io.IOException) {
                 line.getErr().println("gpufleet: " + ex.getMessage());

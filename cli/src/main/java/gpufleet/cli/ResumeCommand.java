@@ -1,5 +1,6 @@
 package gpufleet.cli;
 
+import gpufleet.protocol.ResumeRequest;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -21,7 +22,7 @@ final class ResumeCommand implements Runnable {
     @Override
     public void run() {
         JsonNode h = server.client().post("/hosts/" + ControllerClient.segment(host) + "/resume",
-                force ? java.util.Map.of("force", true) : null);
+                new ResumeRequest(force));
         if (output.json()) output.print(h);
         else System.out.println("resumed host " + Jobs.text(h, "name") + " (" + Jobs.text(h, "status") + ")");
     }

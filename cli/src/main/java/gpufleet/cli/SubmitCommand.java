@@ -6,11 +6,10 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import gpufleet.protocol.JobRequest;
 import tools.jackson.databind.JsonNode;
 
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /** {@code gpufleet submit ... -- command args...}, like sbatch. */
 @Command(name = "submit", description = "Submit a training job to the controller; prints its id.")
@@ -44,19 +43,9 @@ final class SubmitCommand implements Runnable {
     @Override
     public void run() {
         Long limit = timeLimit == null ? null : TimeLimit.parse(timeLimit);
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("name", name);
-        if (team != null) body.put("team", team);
-        body.put("gpus", gpus);
-        body.put("priority", Priority.parse(priority));
-        // unset options are left out, so the controller's defaults apply
-        if (tp != null) body.put("tp", tp);
-        if (pp != null) body.put("pp", pp);
-        if (cp != null) body.put("cp", cp);
-        if (maxRestarts != null) body.put("maxRestarts", maxRestarts);
-        if (checkpointDir != null) body.put("checkpointDir", checkpointDir);
-        if (limit != null) body.put("timeLimitSeconds", limit);
-        body.put("command", command);
+        // unset options stay null: the request type puts the contract's defaults in
+        var body = new JobRequest(name, team, gpus, tp, pp, cp, Priority.parse(priority), command, maxRestarts,
+                checkpointDir, limit);
         JsonNode job = server.client().post("/jobs", body);
         if (output.json()) output.print(job);
         else System.out.println("submitted job " + Jobs.text(job, "id"));

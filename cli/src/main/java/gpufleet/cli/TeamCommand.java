@@ -1,5 +1,6 @@
 package gpufleet.cli;
 
+import gpufleet.protocol.TeamRequest;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -7,8 +8,6 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import tools.jackson.databind.JsonNode;
 
-import java.util.LinkedHashMap;
-import java.util.Map;
 
 /** {@code gpufleet team add|list}: teams and their GPU quotas. */
 @Command(name = "team", description = "Add teams, set their GPU quotas (admins only) and list them.",
@@ -32,9 +31,7 @@ final class TeamCommand implements Runnable {
 
         @Override
         public void run() {
-            Map<String, Object> body = new LinkedHashMap<>();
-            if (quota != null) body.put("quotaGpus", quota);
-            JsonNode t = server.client().put("/teams/" + ControllerClient.segment(name), body);
+            JsonNode t = server.client().put("/teams/" + ControllerClient.segment(name), new TeamRequest(quota));
             if (output.json()) output.print(t);
             else System.out.println("team " + Jobs.text(t, "name") + ": quota "
                     + (t.hasNonNull("quotaGpus") ? Jobs.text(t, "quotaGpus") + " GPUs" : "unlimited"));

@@ -1,5 +1,6 @@
 package gpufleet.cli;
 
+import gpufleet.protocol.TokenRequest;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -7,9 +8,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import tools.jackson.databind.JsonNode;
 
-import java.util.LinkedHashMap;
 import java.util.Locale;
-import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -58,13 +57,8 @@ final class TokenCommand implements Runnable {
 
         @Override
         public void run() {
-            Map<String, Object> body = new LinkedHashMap<>();
-            body.put("name", name);
-            body.put("role", role.toLowerCase(Locale.ROOT));
-            if (team != null) body.put("team", team);
             Long ttl = expires != null ? seconds(expires) : role.equalsIgnoreCase("join") ? Long.valueOf(86_400) : null;
-            if (ttl != null) body.put("ttlSeconds", ttl);
-            JsonNode t = server.client().post("/tokens", body);
+            JsonNode t = server.client().post("/tokens", new TokenRequest(name, role, team, ttl));
             if (output.json()) {
                 output.print(t);
                 return;

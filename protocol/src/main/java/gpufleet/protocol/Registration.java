@@ -28,7 +28,7 @@ public record Registration(String name, int gpus, String rack, String zone, Stri
             int index = gpuInfo.get(i).index();
             if (index >= gpus)
                 throw new InvalidField("gpuInfo[" + i + "].index", "must be in [0, " + (gpus - 1) + "], got " + index);
-            if (!seen.add(index)) throw InvalidField.said("gpuInfo", "GPU index " + index + " is listed twice");
+            if (!seen.add(index)) throw new InvalidField("gpuInfo", "lists GPU index " + index + " twice");
         }
         incarnation = Fields.text("incarnation", incarnation, 128);
     }

@@ -128,6 +128,8 @@ class ValidationTest {
                 Arguments.of("POST", "/hosts/1/heartbeat", "{\"generation\":1,\"tasks\":[{\"generation\":1}]}", 400, "tasks[0].job"),
                 Arguments.of("POST", "/hosts/1/heartbeat", "{\"generation\":1,\"tasks\":[{\"job\":1,\"generation\":1,\"exits\":[{\"rank\":-1,\"code\":0}]}]}", 400, "tasks[0].exits[0].rank"),
                 Arguments.of("POST", "/hosts/1/heartbeat", "{\"generation\":1,\"tasks\":[{\"job\":1,\"generation\":1,\"who\":1}]}", 400, "tasks[0].who"),
+                // an exit without its code is not an exit code of 0
+                Arguments.of("POST", "/hosts/1/heartbeat", "{\"generation\":1,\"tasks\":[{\"job\":1,\"generation\":1,\"exits\":[{\"rank\":0}]}]}", 400, "tasks[0].exits[0].code"),
                 Arguments.of("POST", "/hosts/1/heartbeat", "{\"generation\":1,\"tasks\":[{\"job\":1,\"generation\":1,\"checkpointTime\":\"now\"}]}", 400, "tasks[0].checkpointTime"),
                 Arguments.of("POST", "/hosts/1/heartbeat", "{\"generation\":1,\"gpus\":[{\"index\":3}]}", 400, "gpus[0].healthy"),
                 Arguments.of("POST", "/hosts/1/heartbeat", "{\"generation\":1,\"gpus\":[{\"index\":99,\"healthy\":false}]}", 400, "gpus[0].index"),
@@ -155,6 +157,10 @@ class ValidationTest {
                 Arguments.of("GET", "/audit?since=0&actor=alice%0Ab", "", 400, "actor"),
                 Arguments.of("PUT", "/teams/bad%20name", "{}", 400, "name"),
                 Arguments.of("PUT", "/teams/t", "{\"quotaGpus\":-1}", 400, "quotaGpus"),
+                Arguments.of("POST", "/tokens", "{\"name\":\"x\",\"role\":\"agent\"}", 400, "role"),
+                Arguments.of("POST", "/tokens", "{\"name\":\"x\",\"role\":\"member\"}", 400, "team"),
+                Arguments.of("POST", "/tokens", "{\"name\":\"x\",\"role\":\"member\",\"team\":\"nope\"}", 400, "team"),
+                Arguments.of("POST", "/session", "{\"token\":5}", 400, "token"),
                 Arguments.of("GET", "/nowhere", "", 404, null),
                 Arguments.of("POST", "/jobs", "{\"name\":\"" + "x".repeat(2 << 20) + "\"}", 413, "body"));
     }
@@ -191,6 +197,8 @@ class ValidationTest {
 
     private static void assertRefusal(Client.Response r, String field) {
         assertThat(r.message()).isNotBlank().doesNotContain("Exception").doesNotContain("\tat ");
+        // a refusal of a field says which, in its words too
+        if (r.code().equals("invalid_field") || r.code().equals("unknown_field")) assertThat(r.message()).contains(field);
         assertThat(ErrorCode.fromWire(r.code())).as(r.body()).isNotNull();
         assertThat(r.field()).isEqualTo(field);
     }

@@ -2,6 +2,8 @@ package gpufleet.cli.loadgen;
 
 import gpufleet.protocol.Assignment;
 import gpufleet.protocol.HeartbeatReply;
+import gpufleet.protocol.JobRequest;
+import gpufleet.protocol.TokenRequest;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -499,15 +501,9 @@ public final class ControllerBench {
 
     // ---- users ---------------------------------------------------------------------------------
 
-    private Map<String, Object> jobBody(String name, int gpus, int tp, double seconds) {
-        Map<String, Object> job = new LinkedHashMap<>();
-        job.put("name", name);
-        job.put("team", "default");
-        job.put("gpus", gpus);
-        job.put("tp", tp);
-        job.put("command", List.of("sleep", String.format(Locale.ROOT, "%.1f", seconds)));
-        job.put("maxRestarts", 0);
-        return job;
+    private static JobRequest jobBody(String name, int gpus, int tp, double seconds) {
+        return new JobRequest(name, "default", gpus, tp, null, null, null,
+                List.of("sleep", String.format(Locale.ROOT, "%.1f", seconds)), 0, null, null);
     }
 
     private void submitJob(String name, int gpus, int tp, double seconds) {
@@ -666,7 +662,7 @@ public final class ControllerBench {
     /** Reads the admin token the controller wrote at its first start, and makes a join token with it. */
     private void authenticate(Path dataDir) throws IOException, InterruptedException {
         adminToken = Files.readString(dataDir.resolve("admin-token")).strip();
-        Http.Response r = http.send("POST", "/tokens", JSON.writeValueAsBytes(Map.of("name", "bench agents", "role", "join")),
+        Http.Response r = http.send("POST", "/tokens", JSON.writeValueAsBytes(new TokenRequest("bench agents", "join", null, null)),
                 adminToken);
         if (r.status() != 201) throw new IOException("POST /tokens: " + r.status() + " " + new String(r.body(), StandardCharsets.UTF_8));
         joinToken = JSON.readTree(r.body()).path("token").asString();
