@@ -67,6 +67,18 @@ class ModuleRulesTest {
             .because("the agent depends on them, so whatever they import the agent imports too");
 
     @ArchTest
+    static final ArchRule theTestkitNeedsOnlyTheWireTypes = classes()
+            .that().resideInAPackage("gpufleet.testkit..")
+            .should().onlyDependOnClassesThat().resideInAnyPackage(with(JDK, "gpufleet.testkit..", "gpufleet.protocol.."))
+            .because("core's and the server's own tests use the testkit, so it may depend on neither (Maven refuses the cycle)");
+
+    @ArchTest
+    static final ArchRule noShippedCodeUsesTheTestkit = noClasses()
+            .that().resideOutsideOfPackage("gpufleet.testkit..")
+            .should().dependOnClassesThat().resideInAPackage("gpufleet.testkit..")
+            .because("the testkit is a test-scope dependency: a shipped class that used it would fail at run time");
+
+    @ArchTest
     static final ArchRule decisionsReadNoWallClockAndDrawNoUnseededRandomNumbers = noClasses()
             .that().resideInAnyPackage("gpufleet.core..", "gpufleet.sim..", "gpufleet.server.control..")
             .should(readTheWallClockOrDrawUnseededRandomNumbers())

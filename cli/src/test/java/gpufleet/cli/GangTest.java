@@ -1,7 +1,7 @@
 package gpufleet.cli;
 
 import gpufleet.agent.gpu.SimulatedGpus;
-import gpufleet.server.TestDatabases;
+import gpufleet.testkit.TestDatabases;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

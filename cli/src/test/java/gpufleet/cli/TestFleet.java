@@ -4,7 +4,7 @@ import gpufleet.agent.AgentMain;
 import gpufleet.server.GpufleetServer;
 import gpufleet.server.Security;
 import gpufleet.server.TestCerts;
-import gpufleet.server.TestDatabases;
+import gpufleet.testkit.TestDatabases;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 

@@ -1,7 +1,7 @@
 package gpufleet.cli;
 
 import gpufleet.server.TestCerts;
-import gpufleet.server.TestDatabases;
+import gpufleet.testkit.TestDatabases;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

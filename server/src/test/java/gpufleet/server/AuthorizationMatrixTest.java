@@ -1,6 +1,7 @@
 package gpufleet.server;
 
 import gpufleet.protocol.ErrorCode;
+import gpufleet.testkit.TestDatabases;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;

@@ -1,5 +1,6 @@
 package gpufleet.server;
 
+import gpufleet.testkit.TestDatabases;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

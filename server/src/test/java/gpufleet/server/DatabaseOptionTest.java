@@ -3,6 +3,7 @@ package gpufleet.server;
 import gpufleet.server.store.SqlStore;
 import gpufleet.server.store.StoreException;
 import gpufleet.server.store.TeamRecord;
+import gpufleet.testkit.TestDatabases;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

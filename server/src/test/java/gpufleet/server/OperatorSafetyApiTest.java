@@ -1,5 +1,6 @@
 package gpufleet.server;
 
+import gpufleet.testkit.TestDatabases;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

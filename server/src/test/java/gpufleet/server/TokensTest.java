@@ -1,6 +1,7 @@
 package gpufleet.server;
 
 import gpufleet.server.auth.Tokens;
+import gpufleet.testkit.TestDatabases;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

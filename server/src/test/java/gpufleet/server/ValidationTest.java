@@ -1,6 +1,7 @@
 package gpufleet.server;
 
 import gpufleet.protocol.ErrorCode;
+import gpufleet.testkit.TestDatabases;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;

@@ -6,12 +6,12 @@ import gpufleet.core.state.FleetState;
 import gpufleet.core.state.HostStatus;
 import gpufleet.core.testkit.FleetGen;
 import gpufleet.core.testkit.Fleets;
-import gpufleet.core.testkit.Gen;
+import gpufleet.testkit.Gen;
 import gpufleet.core.testkit.Harness;
 import gpufleet.core.testkit.Invariants;
 import gpufleet.core.testkit.Jobs;
-import gpufleet.core.testkit.Property;
-import gpufleet.core.testkit.Tally;
+import gpufleet.testkit.Property;
+import gpufleet.testkit.Tally;
 import gpufleet.core.topology.FleetSpec;
 import org.junit.jupiter.api.Test;
 

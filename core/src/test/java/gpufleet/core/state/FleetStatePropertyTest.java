@@ -1,11 +1,11 @@
 package gpufleet.core.state;
 
 import gpufleet.core.testkit.FleetGen;
-import gpufleet.core.testkit.Gen;
+import gpufleet.testkit.Gen;
 import gpufleet.core.testkit.Invariants;
 import gpufleet.core.testkit.Placements;
-import gpufleet.core.testkit.Property;
-import gpufleet.core.testkit.Tally;
+import gpufleet.testkit.Property;
+import gpufleet.testkit.Tally;
 import gpufleet.core.topology.FleetSpec;
 import gpufleet.core.topology.Topology;
 import org.junit.jupiter.api.Test;

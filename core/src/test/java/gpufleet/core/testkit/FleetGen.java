@@ -1,5 +1,7 @@
 package gpufleet.core.testkit;
 
+import gpufleet.testkit.Gen;
+
 import gpufleet.core.topology.ClusterSpec;
 import gpufleet.core.topology.FleetSpec;
 

@@ -2,7 +2,7 @@ package gpufleet.core.topology;
 
 import gpufleet.core.testkit.FleetGen;
 import gpufleet.core.testkit.Fleets;
-import gpufleet.core.testkit.Property;
+import gpufleet.testkit.Property;
 import org.junit.jupiter.api.Test;
 
 import java.util.HashSet;

@@ -5,6 +5,7 @@ import gpufleet.protocol.Assignment;
 import gpufleet.protocol.RankSlot;
 import gpufleet.server.store.HostGpus;
 import gpufleet.server.store.JobRecord;
+import gpufleet.testkit.ManualClock;
 import org.junit.jupiter.api.Test;
 
 import java.time.Clock;

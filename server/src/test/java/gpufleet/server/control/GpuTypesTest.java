@@ -8,6 +8,7 @@ import gpufleet.protocol.Registration;
 import gpufleet.server.store.HostRecord;
 import gpufleet.server.store.NewJob;
 import gpufleet.server.store.SqlStore;
+import gpufleet.testkit.ManualClock;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -5,13 +5,13 @@ import gpufleet.core.job.RestartBackoff;
 import gpufleet.core.state.HostStatus;
 import gpufleet.protocol.GpuHealth;
 import gpufleet.protocol.Heartbeat;
-import gpufleet.protocol.RankExit;
 import gpufleet.protocol.Registration;
-import gpufleet.protocol.TaskReport;
-import gpufleet.server.TestDatabases;
 import gpufleet.server.store.HostRecord;
 import gpufleet.server.store.JobRecord;
 import gpufleet.server.store.NewJob;
+import gpufleet.testkit.FakeAgent;
+import gpufleet.testkit.ManualClock;
+import gpufleet.testkit.TestDatabases;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -67,16 +67,18 @@ class RestartRulesTest {
         return c.store().job(id).orElseThrow();
     }
 
+    /** The agent of host {@code h}, reporting straight to {@code c}. */
+    private static FakeAgent agent(Controller c, HostRecord h) {
+        return new FakeAgent(c::heartbeat, h.id(), h.generation());
+    }
+
     /** Rank 0 of the job's current run, on its first host, exits with {@code code}. */
     private void exits(Controller c, HostRecord h, long id, int code) {
-        JobRecord r = job(c, id);
-        c.heartbeat(h.id(), new Heartbeat(h.generation(), List.of(new TaskReport(id, r.generation(),
-                List.of(new RankExit(0, code)), null)), List.of()));
+        agent(c, h).exits(id, job(c, id).generation(), 0, code);
     }
 
     private void reportsCheckpoint(Controller c, HostRecord h, long id, double at) {
-        JobRecord r = job(c, id);
-        c.heartbeat(h.id(), new Heartbeat(h.generation(), List.of(new TaskReport(id, r.generation(), List.of(), at)), List.of()));
+        agent(c, h).checkpoint(id, job(c, id).generation(), at);
     }
 
     @Test

@@ -1,9 +1,8 @@
-package gpufleet.server;
-
-import gpufleet.server.store.SqlStore;
+package gpufleet.testkit;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.reflect.InvocationTargetException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
@@ -29,8 +28,8 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
- * Databases for the server tests: a fresh one per test, on SQLite or PostgreSQL, that the test can open
- * again the way a restarted controller does.
+ * Databases for the controller's tests, the server's and the command line's: a fresh one per test, on
+ * SQLite or PostgreSQL, that the test can open again the way a restarted controller does.
  *
  * <p>PostgreSQL is the server at {@value #URL_ENV} (a JDBC URL such as
  * {@code jdbc:postgresql://127.0.0.1:15432/postgres?user=app}) when that is set; otherwise this JVM starts a
@@ -41,7 +40,9 @@ import java.util.stream.Stream;
 public final class TestDatabases {
     public enum Kind { SQLITE, POSTGRESQL }
 
-    static final String URL_ENV = "GPUFLEET_TEST_PG_URL";
+    public static final String URL_ENV = "GPUFLEET_TEST_PG_URL";
+    /** The controller's store, found by name (see {@link TestDb#open()}). */
+    private static final String STORE = "gpufleet.server.store.SqlStore";
 
     // begun when the first test touches this class, usually a SQLite one: starting a private server
     // takes a second or more, which then overlaps with that test instead of adding to the run
@@ -83,13 +84,35 @@ public final class TestDatabases {
             this.drop = drop;
         }
 
-        /** A new store on this database: the first one creates the schema, later ones find the state left behind. */
-        public SqlStore open() {
-            return SqlStore.open(spec, dir);
+        /**
+         * A new store on this database, as the controller opens one ({@code SqlStore.open(spec, dir)}): the first
+         * creates the schema, later ones find the state left behind. The store's type is the caller's to name:
+         * the server's own tests use this kit, so the kit cannot depend on the server, and finds its store by name.
+         */
+        @SuppressWarnings("unchecked")
+        public <S extends AutoCloseable> S open() {
+            try {
+                return (S) Class.forName(STORE).getMethod("open", String.class, Path.class).invoke(null, spec, dir);
+            } catch (InvocationTargetException e) {
+                if (e.getCause() instanceof RuntimeException r) throw r;
+                throw new AssertionError("cannot open the " + kind + " test database: " + e.getCause(), e.getCause());
+            } catch (ReflectiveOperationException e) {
+                throw new AssertionError(STORE + ".open(String, Path) is missing: is the server on the test classpath?", e);
+            }
+        }
+
+        /** The {@code --db} spec of this database: null for SQLite (a file under {@link #dir()}), else its JDBC URL. */
+        public String spec() {
+            return spec;
+        }
+
+        /** The directory the test gave this database: where SQLite keeps its file. */
+        public Path dir() {
+            return dir;
         }
 
         /** The JDBC URL of this database (credentials included, for tests only). */
-        String jdbcUrl() {
+        public String jdbcUrl() {
             return jdbcUrl;
         }
 
@@ -97,7 +120,7 @@ public final class TestDatabases {
          * Every row of every table, read over a connection of its own: tables by name, each with its column
          * names and its rows sorted, so two dumps are equal exactly when the stored state is.
          */
-        synchronized String dumpTables() {
+        public synchronized String dumpTables() {
             try {
                 if (inspector == null) inspector = DriverManager.getConnection(jdbcUrl);
                 List<String> tables = new ArrayList<>();

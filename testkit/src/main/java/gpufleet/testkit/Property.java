@@ -1,4 +1,4 @@
-package gpufleet.core.testkit;
+package gpufleet.testkit;
 
 import java.util.ArrayList;
 import java.util.List;

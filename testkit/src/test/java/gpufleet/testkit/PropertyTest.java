@@ -1,4 +1,4 @@
-package gpufleet.core.testkit;
+package gpufleet.testkit;
 
 import org.junit.jupiter.api.Test;
 

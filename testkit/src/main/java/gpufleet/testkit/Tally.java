@@ -1,4 +1,4 @@
-package gpufleet.core.testkit;
+package gpufleet.testkit;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
