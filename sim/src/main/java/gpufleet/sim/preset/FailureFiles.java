@@ -139,8 +139,8 @@ public final class FailureFiles {
             rate = scope == FailureCause.Scope.HOST ? perHostDay * share
                     : perHostDay * share / total.require("gpusPerHost").intValue(1, 64);
         }
-        if (rate > 1) throw c.error(String.format(Locale.ROOT, "the rate comes to %.4g per %s-day; it must be at most 1",
-                rate, unit(scope)));
+        if (rate > 1) throw c.error("the rate comes to " + new java.math.BigDecimal(rate, new java.math.MathContext(4))
+                .stripTrailingZeros().toPlainString() + " per " + unit(scope) + "-day; it must be at most 1");
         double repairHours = 0;
         if (c.has("repair")) {
             repairHours = c.get("repair").seconds(0, false, 365 * DAY) / 3600;
