@@ -1,5 +1,6 @@
 package gpufleet.cli;
 
+import gpufleet.core.failure.FailureModel;
 import gpufleet.core.sched.PolicyRegistry;
 import gpufleet.sim.engine.Simulation;
 import gpufleet.sim.preset.FailureFiles;
@@ -70,9 +71,6 @@ final class SimulateCommand implements Callable<Integer> {
         double secs = (System.nanoTime() - t0) / 1e9;
         ReportWriter.write(r, dir);
         printSummary(r, sim.stats(), secs, dir);
-        if (!failuresModel.equals("llama3"))
-            System.out.printf(Locale.ROOT, "  failure model: %s%s%n", failures.name(),
-                    failures.description().isEmpty() ? "" : " (" + failures.description() + ")");
         if (byClass || r.jobClasses().stream().anyMatch(c -> c.crashed() > 0)) printClasses(r);
         for (var rej : sim.rejections())
             System.out.printf(Locale.ROOT, "  rejected job %d (%s, %,d GPUs): %s%n", rej.id(), rej.name(), rej.gpus(), rej.reason());
@@ -89,6 +87,8 @@ final class SimulateCommand implements Callable<Integer> {
         var o = System.out;
         o.printf(Locale.ROOT, "%n%s: %,d GPUs (%,.0f H100-eq) in %,d hosts | workload %s | policy %s | %.0f days | seed %d%n",
                 s.fleet(), s.gpus(), s.h100Equivalents(), s.hosts(), s.workload(), s.policy(), s.days(), s.seed());
+        if (!s.failureModel().equals(FailureModel.LLAMA3.name()))
+            o.printf(Locale.ROOT, "  failures: %s%n", s.failureModel());
         o.printf(Locale.ROOT, "  jobs: %,d submitted, %,d completed, %,d failed, %,d rejected, %,d running and %,d waiting at the end%n",
                 h.jobsSubmitted(), h.jobsCompleted(), h.jobsFailed(), h.jobsRejected(), h.jobsRunningAtEnd(), h.jobsWaitingAtEnd());
         o.printf(Locale.ROOT, "  allocation %.1f%%, goodput %.1f%% | %,d hardware failures, %,d job interruptions, %,d preemptions%n",
