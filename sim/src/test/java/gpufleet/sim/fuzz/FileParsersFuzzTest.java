@@ -135,8 +135,8 @@ class FileParsersFuzzTest {
                 lemons: {share: 0.02, factor: 10}
                 jobStart: {perHost: 0.001, within: 10m}
                 """);
-        fuzz("failure files (yaml)", "fuzz.yaml", yaml, 7, b -> FailureFiles.parse(text(b), "fuzz.yaml"));
-        fuzz("failure files (json)", "fuzz.json", asJson(yaml), 8, b -> FailureFiles.parse(text(b), "fuzz.json"));
+        fuzz("failure files (yaml)", "fuzz.yaml", yaml, 21, b -> FailureFiles.parse(text(b), "fuzz.yaml"));
+        fuzz("failure files (json)", "fuzz.json", asJson(yaml), 22, b -> FailureFiles.parse(text(b), "fuzz.json"));
     }
 
     @Test
