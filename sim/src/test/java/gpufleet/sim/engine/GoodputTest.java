@@ -166,6 +166,7 @@ class GoodputTest {
         assertThat((double) crashed / (crashed + completed)).isCloseTo(0.3, within(0.03));
         assertThat(r.headline().jobsFailed()).isEqualTo(crashed);
         assertThat(r.jobClasses()).allSatisfy(c -> assertThat(c.crashedGpuHours()).isPositive());
+        assertThat(gpufleet.sim.report.HtmlReport.render(r)).contains("<h2>Job classes</h2>", "research-8g", "Crashed work");
         // without the field nothing crashes
         SimReport none = run(f, new WorkloadSpec("w", "", 10, List.of(), List.of(crashing(0)), Map.of()), FailureModel.NONE, 4, 10);
         assertThat(none.jobClasses()).allSatisfy(c -> assertThat(c.crashed()).isZero());
