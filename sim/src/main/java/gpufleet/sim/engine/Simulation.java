@@ -49,7 +49,8 @@ import java.util.TreeSet;
  * early, so checkpoints cost nothing to simulate.
  *
  * <p><b>Failures</b> are independent Poisson processes, one per cause, over all GPUs or hosts of
- * the fleet (busy or idle). A GPU failure makes that GPU unhealthy until repaired; a host failure
+ * the fleet (busy or idle), weighted by GPU generation and lemon hosts when the model has them
+ * ({@link FailureInjector}). A GPU failure makes that GPU unhealthy until repaired; a host failure
  * takes the host down, interrupts its jobs and swaps in a hot spare of its cluster if one is free;
  * a job-scope failure (software) picks a GPU at random and interrupts the job holding it, if any,
  * which gives each job a rate proportional to its size. Interrupted jobs re-enter the queue and
