@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 /** The {@code gpufleet} command. */
 @Command(name = "gpufleet", mixinStandardHelpOptions = true, version = "gpufleet 0.1.0",
         description = "Control plane and digital twin for GPU training fleets.",
-        subcommands = {SimulateCommand.class, ReplayCommand.class, PlanCommand.class, FleetsCommand.class, WorkloadsCommand.class, PoliciesCommand.class,
+        subcommands = {SimulateCommand.class, ReplayCommand.class, PlanCommand.class, FleetsCommand.class, WorkloadsCommand.class, FailuresCommand.class, PoliciesCommand.class,
                 BenchCommand.class, SubmitCommand.class, QueueCommand.class, NodesCommand.class, JobCommand.class,
                 LogsCommand.class, CancelCommand.class, DrainCommand.class, ResumeCommand.class, ServerCommand.class,
                 AgentCommand.class, UpCommand.class, LoginCommand.class, LoginCommand.Logout.class, TokenCommand.class,

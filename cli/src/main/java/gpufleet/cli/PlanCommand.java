@@ -1,11 +1,11 @@
 package gpufleet.cli;
 
-import gpufleet.core.failure.FailureModel;
 import gpufleet.core.plan.Factors;
 import gpufleet.core.plan.Plan;
 import gpufleet.core.plan.Planner;
 import gpufleet.core.plan.Recompute;
 import gpufleet.core.topology.ClusterSpec;
+import gpufleet.sim.preset.FailureFiles;
 import gpufleet.sim.preset.FleetFiles;
 import gpufleet.sim.preset.ModelFiles;
 import gpufleet.sim.preset.Units;
@@ -68,7 +68,10 @@ final class PlanCommand implements Callable<Integer> {
     @Option(names = "--storage-write-gbps", description = "aggregate checkpoint write bandwidth, GB/s") Double storageWrite;
     @Option(names = "--storage-read-gbps") Double storageRead;
     @Option(names = "--restart-overhead", description = "relaunch time after an interruption, e.g. 10m") String restartOverhead;
-    @Option(names = "--failure-scale", defaultValue = "1", description = "multiply the Llama 3 failure rates (default: ${DEFAULT-VALUE})") double failureScale;
+    @Option(names = "--staging-gbps", description = "per-GPU rate of an asynchronous checkpoint's blocking copy, GB/s") Double stagingGbps;
+    @Option(names = "--async-checkpoint", description = "checkpoints stall only for the copy to host memory and persist in the background") boolean asyncCheckpoint;
+    @Option(names = "--failures", defaultValue = "llama3", description = "failure model preset or YAML/JSON file (default: ${DEFAULT-VALUE}; see `gpufleet failures`)") String failuresModel;
+    @Option(names = "--failure-scale", defaultValue = "1", description = "multiply the failure model's rates (default: ${DEFAULT-VALUE})") double failureScale;
 
     @Option(names = "--top", defaultValue = "5") int top;
     @Option(names = {"-o", "--output"}, defaultValue = "table", description = "table or json") String output;
@@ -97,10 +100,13 @@ final class PlanCommand implements Callable<Integer> {
                 or(nicEfficiency, d.nicEfficiency()), or(tpOverlap, d.tpOverlap()), or(cpOverlap, d.cpOverlap()),
                 or(dpOverlap, d.dpOverlap()), or(memoryReserveGb, d.memoryReserveGb()), d.gradReduceBytes(),
                 or(storageWrite, d.storageWriteGBps()), or(storageRead, d.storageReadGBps()),
-                restartOverhead == null ? d.restartOverheadSec() : Units.seconds(restartOverhead));
+                restartOverhead == null ? d.restartOverheadSec() : Units.seconds(restartOverhead),
+                or(stagingGbps, d.stagingGBps()), asyncCheckpoint);
+        if (!(failureScale >= 0) || failureScale > 1000)
+            throw new IllegalArgumentException("--failure-scale must be in [0, 1000], got " + failureScale);
         var req = new Planner.Request(m, tok, c, gpus, budgetDays, tp, pp, dp, cp, seqLen, microBatch, globalBatch,
                 recompute == null ? null : Recompute.parse(recompute), interleave, f,
-                FailureModel.LLAMA3.scaled(failureScale), top);
+                FailureFiles.load(failuresModel).scaled(failureScale), top);
         var res = Planner.plan(req);
         if (output.equals("json")) {
             System.out.println(ReportWriter.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(json(req, res)));
@@ -132,11 +138,15 @@ final class PlanCommand implements Callable<Integer> {
                     count(p.gpuHours()), "$" + count(p.costUsd()), p.energyMWh() / 1000);
         }
         Plan best = res.plans().getFirst();
-        o.printf(Locale.ROOT, "best: global batch %,d x %,d tokens (%s per step), %d micro-batches; checkpoint %.0f s every %s "
-                        + "(Young/Daly), MTBF %.1f h, restart %s%n",
+        String ckpt = best.checkpointPersistSec() > 0
+                ? String.format(Locale.ROOT, "checkpoint stall %.2f s + %.0f s in the background", best.checkpointWriteSec(),
+                        best.checkpointPersistSec())
+                : String.format(Locale.ROOT, "checkpoint %.0f s", best.checkpointWriteSec());
+        o.printf(Locale.ROOT, "best: global batch %,d x %,d tokens (%s per step), %d micro-batches; %s every %s "
+                        + "(Young/Daly), MTBF %.1f h, restart %s, ETTR %.1f%% (failures: %s)%n",
                 best.layout().globalBatch(), best.layout().seqLen(), count(best.layout().tokensPerStep()),
-                best.layout().microBatches(), best.checkpointWriteSec(), Fmt.duration(best.checkpointIntervalSec()),
-                best.mtbfHours(), Fmt.duration(best.restartSec()));
+                best.layout().microBatches(), ckpt, Fmt.duration(best.checkpointIntervalSec()),
+                best.mtbfHours(), Fmt.duration(best.restartSec()), 100 * best.ettr(), r.failures().name());
         if (explain) {
             o.println("where a step's time goes (seconds; model FLOPs exclude recomputation):");
             o.printf(Locale.ROOT, "%-3s %8s %8s %8s %8s %8s %8s %8s %8s%n", "#", "compute", "TP comm", "CP comm", "PP p2p",
@@ -176,6 +186,7 @@ final class PlanCommand implements Callable<Integer> {
             out.put("budgetMet", res.budgetMet());
         }
         out.put("factors", r.factors());
+        out.put("failureModel", r.failures().name());
         List<Object> plans = new ArrayList<>();
         for (Plan p : res.plans()) {
             var m = new LinkedHashMap<String, Object>();
@@ -202,6 +213,7 @@ final class PlanCommand implements Callable<Integer> {
             m.put("idealDays", p.idealDays());
             m.put("mtbfHours", p.mtbfHours());
             m.put("checkpointWriteSec", p.checkpointWriteSec());
+            m.put("checkpointPersistSec", p.checkpointPersistSec());
             m.put("checkpointIntervalSec", p.checkpointIntervalSec());
             m.put("restartSec", p.restartSec());
             m.put("ettr", p.ettr());

@@ -3,6 +3,7 @@ package gpufleet.cli;
 import gpufleet.core.perf.CommSlowdown;
 import gpufleet.core.sched.Policy;
 import gpufleet.core.sched.PolicyRegistry;
+import gpufleet.sim.preset.FailureFiles;
 import gpufleet.sim.replay.Replay;
 import gpufleet.sim.replay.ReplayFleets;
 import gpufleet.sim.report.ReportWriter;
@@ -53,7 +54,12 @@ final class ReplayCommand implements Callable<Integer> {
     @Option(names = "--slowdown", defaultValue = "default", description = "placement slowdown: default (host=0.3,rack=0.1,zone=0.05), none, or host=..,rack=..,zone=.. (off for gpus:N)")
     String slowdown;
 
-    @Option(names = "--failure-scale", defaultValue = "0", description = "hardware failures at this multiple of the Llama 3 rates (default: ${DEFAULT-VALUE}, none)")
+    @Option(names = "--failures", description = "failure model preset or YAML/JSON file (default: none; with it, --failure-scale defaults to 1; see `gpufleet failures`)")
+    String failuresModel;
+
+    @Option(names = "--failure-scale", description = "hardware failures at this multiple of the model's rates (default: 0, none, without --failures; 1 with it; the model is llama3 unless --failures names one)")
+    Double failureScaleOption;
+
     double failureScale;
 
     @Option(names = "--seed", defaultValue = "1")
@@ -74,6 +80,7 @@ final class ReplayCommand implements Callable<Integer> {
             throw new IllegalArgumentException("-o must be table or json, got '" + output + "'");
         if (!(preemptionCost >= 0) || preemptionCost > 86_400)
             throw new IllegalArgumentException("--preemption-cost must be in [0, 86400] s, got " + preemptionCost);
+        failureScale = failureScaleOption != null ? failureScaleOption : failuresModel != null ? 1 : 0;
         if (!(failureScale >= 0) || failureScale > 1000)
             throw new IllegalArgumentException("--failure-scale must be in [0, 1000], got " + failureScale);
         double[] thresholds = lasThresholds == null ? Policy.TIRESIAS_THRESHOLDS
@@ -82,8 +89,9 @@ final class ReplayCommand implements Callable<Integer> {
         for (String p : policies) pols.add(PolicyRegistry.get(p.trim(), thresholds));
         Trace t = TraceFormats.read(trace, format);
         var parsed = ReplayFleets.parse(fleet);
+        var model = FailureFiles.load(failuresModel != null ? failuresModel : "llama3");
         var replay = new Replay(t, parsed, new Replay.Options(preemptionCost, CommSlowdown.parse(slowdown), failureScale,
-                seed, traceEvents != null));
+                seed, traceEvents != null, model));
         long t0 = System.nanoTime();
         List<Replay.Result> results = runAll(replay, pols);
         double secs = (System.nanoTime() - t0) / 1e9;
@@ -101,7 +109,8 @@ final class ReplayCommand implements Callable<Integer> {
         if (t.problems().size() > 5) o.printf(Locale.ROOT, "  (%d more noted; -o json lists them)%n", t.problems().size() - 5);
         o.printf(Locale.ROOT, "fleet %s: %,d GPUs in %,d hosts%s | preemption cost %.0f s | placement slowdown %s | failures %s%n",
                 fleet, parsed.fleet().gpus(), parsed.fleet().hosts(), parsed.flat() ? " (flat pool)" : "", preemptionCost,
-                replay.slowdown(), failureScale == 0 ? "off" : "x" + failureScale);
+                replay.slowdown(), failureScale == 0 ? "off" : failuresModel == null ? "x" + failureScale
+                        : model.name() + (failureScale == 1 ? "" : " x" + failureScale));
         o.println();
         o.printf(Locale.ROOT, "%-14s %9s %9s %9s %9s %9s %9s %6s %6s %6s %5s %5s %9s %9s %7s %s%n", "POLICY", "JCT_AVG",
                 "JCT_P50", "JCT_P99", "WAIT_AVG", "WAIT_P99", "MAKESPAN", "ALLOC", "1HOST", "1RACK", "FRAG", "FAIR",

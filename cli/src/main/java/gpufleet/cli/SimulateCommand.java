@@ -3,6 +3,7 @@ package gpufleet.cli;
 import gpufleet.core.failure.FailureModel;
 import gpufleet.core.sched.PolicyRegistry;
 import gpufleet.sim.engine.Simulation;
+import gpufleet.sim.preset.FailureFiles;
 import gpufleet.sim.preset.FleetFiles;
 import gpufleet.sim.preset.WorkloadFiles;
 import gpufleet.sim.report.ReportWriter;
@@ -41,8 +42,14 @@ final class SimulateCommand implements Callable<Integer> {
     @Option(names = "--out", description = "report folder (default: runs/<fleet>-<workload>-seed<seed>)")
     Path out;
 
+    @Option(names = "--failures", defaultValue = "llama3", description = "failure model preset or YAML/JSON file (default: ${DEFAULT-VALUE}; see `gpufleet failures`)")
+    String failuresModel;
+
     @Option(names = "--failure-scale", defaultValue = "1", description = "multiply every failure rate (0 = no failures; default: ${DEFAULT-VALUE})")
     double failureScale;
+
+    @Option(names = "--by-class", description = "print each job class's outcomes and lost GPU time (also shown when jobs crashed)")
+    boolean byClass;
 
     @Option(names = {"-q", "--quiet"}, description = "no progress bar")
     boolean quiet;
@@ -56,7 +63,7 @@ final class SimulateCommand implements Callable<Integer> {
         if (!(d > 0) || d > 3650) throw new IllegalArgumentException("--days must be in (0, 3650], got " + d);
         if (!(failureScale >= 0) || failureScale > 1000)
             throw new IllegalArgumentException("--failure-scale must be in [0, 1000], got " + failureScale);
-        var failures = FailureModel.LLAMA3.scaled(failureScale);
+        var failures = FailureFiles.load(failuresModel).scaled(failureScale);
         Path dir = out != null ? out : Path.of("runs", safe(fleetSpec.name()) + "-" + safe(wl.name()) + "-seed" + seed);
         var sim = new Simulation(new Simulation.Config(fleetSpec, wl, pol, failures, seed, d));
         long t0 = System.nanoTime();
@@ -64,6 +71,7 @@ final class SimulateCommand implements Callable<Integer> {
         double secs = (System.nanoTime() - t0) / 1e9;
         ReportWriter.write(r, dir);
         printSummary(r, sim.stats(), secs, dir);
+        if (byClass || r.jobClasses().stream().anyMatch(c -> c.crashed() > 0)) printClasses(r);
         for (var rej : sim.rejections())
             System.out.printf(Locale.ROOT, "  rejected job %d (%s, %,d GPUs): %s%n", rej.id(), rej.name(), rej.gpus(), rej.reason());
         return 0;
@@ -79,6 +87,8 @@ final class SimulateCommand implements Callable<Integer> {
         var o = System.out;
         o.printf(Locale.ROOT, "%n%s: %,d GPUs (%,.0f H100-eq) in %,d hosts | workload %s | policy %s | %.0f days | seed %d%n",
                 s.fleet(), s.gpus(), s.h100Equivalents(), s.hosts(), s.workload(), s.policy(), s.days(), s.seed());
+        if (!s.failureModel().equals(FailureModel.LLAMA3.name()))
+            o.printf(Locale.ROOT, "  failures: %s%n", s.failureModel());
         o.printf(Locale.ROOT, "  jobs: %,d submitted, %,d completed, %,d failed, %,d rejected, %,d running and %,d waiting at the end%n",
                 h.jobsSubmitted(), h.jobsCompleted(), h.jobsFailed(), h.jobsRejected(), h.jobsRunningAtEnd(), h.jobsWaitingAtEnd());
         o.printf(Locale.ROOT, "  allocation %.1f%%, goodput %.1f%% | %,d hardware failures, %,d job interruptions, %,d preemptions%n",
@@ -99,6 +109,22 @@ final class SimulateCommand implements Callable<Integer> {
         o.printf(Locale.ROOT, "  simulated in %.1f s: %,d events (%,.0f/s), %,.0f simulated GPU-days per second%n",
                 secs, st.events(), st.events() / secs, gpuDays / secs);
         o.printf(Locale.ROOT, "report: %s and %s%n", dir.resolve("report.html"), dir.resolve("report.json"));
+    }
+
+    /** Each job class's outcome mix and where its GPU time went (report.json's jobClasses). */
+    static void printClasses(SimReport r) {
+        var o = System.out;
+        o.printf(Locale.ROOT, "%-22s %9s %9s %8s %7s %7s %10s %7s %7s %7s %7s%n", "CLASS", "SUBMITTED", "COMPLETED",
+                "CRASHED", "FAILED", "UNFIN", "GPU-H", "GOOD", "FAIL", "PREEMPT", "CRASH");
+        for (var c : r.jobClasses()) {
+            double h = Math.max(1e-9, c.gpuHours());
+            o.printf(Locale.ROOT, "%-22s %,9d %,9d %,8d %,7d %,7d %10s %6.1f%% %6.1f%% %6.1f%% %6.1f%%%n", c.jobClass(),
+                    c.submitted(), c.completed(), c.crashed(), c.failed(), c.unfinished(), PlanCommand.count(c.gpuHours()),
+                    100 * c.productiveGpuHours() / h, 100 * c.lostToFailuresGpuHours() / h,
+                    100 * c.lostToPreemptionsGpuHours() / h, 100 * c.crashedGpuHours() / h);
+        }
+        o.println("GOOD: productive share of the class's GPU-hours; FAIL: lost to interruptions (work and restarts);");
+        o.println("PREEMPT: resuming after preemptions; CRASH: work of jobs that crashed for their own reasons.");
     }
 
     private static String causes(Map<String, Integer> m) {

@@ -22,12 +22,31 @@ import java.util.Map;
  * @param storageWriteGBps    aggregate checkpoint write bandwidth the job gets, GB/s
  * @param storageReadGBps     aggregate checkpoint read bandwidth on restart, GB/s
  * @param restartOverheadSec  seconds to relaunch a job after an interruption, before restoring state
+ * @param stagingGBps         per-GPU rate of an asynchronous checkpoint's blocking copy to host memory
+ * @param asyncCheckpoint     checkpoints are asynchronous: training stalls only for the copy
+ *                            ({@link gpufleet.core.failure.CheckpointCost})
  */
 public record Factors(double gemmEfficiency, double nvlinkEfficiency, double nicEfficiency, double tpOverlap,
                       double cpOverlap, double dpOverlap, double memoryReserveGb, double gradReduceBytes,
-                      double storageWriteGBps, double storageReadGBps, double restartOverheadSec) {
+                      double storageWriteGBps, double storageReadGBps, double restartOverheadSec,
+                      double stagingGBps, boolean asyncCheckpoint) {
 
     public static final Factors DEFAULT = new Factors(0.58, 0.80, 0.80, 0.0, 0.0, 0.5, 4, 4, 2000, 2000, 600);
+
+    /** Synchronous checkpoints, the default staging rate. */
+    public Factors(double gemmEfficiency, double nvlinkEfficiency, double nicEfficiency, double tpOverlap,
+                   double cpOverlap, double dpOverlap, double memoryReserveGb, double gradReduceBytes,
+                   double storageWriteGBps, double storageReadGBps, double restartOverheadSec) {
+        this(gemmEfficiency, nvlinkEfficiency, nicEfficiency, tpOverlap, cpOverlap, dpOverlap, memoryReserveGb,
+                gradReduceBytes, storageWriteGBps, storageReadGBps, restartOverheadSec,
+                gpufleet.core.failure.CheckpointCost.Storage.DEFAULT.stagingGBps(), false);
+    }
+
+    /** The checkpoint storage these factors describe. */
+    public gpufleet.core.failure.CheckpointCost.Storage storage() {
+        return new gpufleet.core.failure.CheckpointCost.Storage(storageWriteGBps, storageReadGBps, stagingGBps,
+                asyncCheckpoint);
+    }
 
     /** Where each default comes from; "assumption" marks a figure with no public measurement behind it. */
     public static final Map<String, String> SOURCES;
@@ -51,6 +70,7 @@ public record Factors(double gemmEfficiency, double nvlinkEfficiency, double nic
         m.put("storage-write-gbps", "2,000 GB/s: Meta's Tectonic storage sustains 2 TB/s (arXiv:2407.21783 sec. "
                 + "3.3.1); assumption: one job gets all of it and training stalls during the write");
         m.put("storage-read-gbps", "2,000 GB/s: assumption, reads run at the sustained write rate");
+        m.put("staging-gbps", gpufleet.core.failure.CheckpointCost.SOURCES.get("staging"));
         m.put("restart-overhead", "600 s: assumption, relaunch and collective set-up on new hosts; Llama 3 "
                 + "reports cutting start-up time but gives no figure");
         SOURCES = java.util.Collections.unmodifiableMap(m);
@@ -67,7 +87,8 @@ public record Factors(double gemmEfficiency, double nvlinkEfficiency, double nic
             throw new IllegalArgumentException("memory reserve must be in [0, 1000] GB, got " + memoryReserveGb);
         if (gradReduceBytes != 2 && gradReduceBytes != 4)
             throw new IllegalArgumentException("gradient reduce bytes must be 2 (bf16) or 4 (fp32), got " + gradReduceBytes);
-        if (!(storageWriteGBps > 0) || storageWriteGBps > 1e7 || !(storageReadGBps > 0) || storageReadGBps > 1e7)
+        if (!(storageWriteGBps > 0) || storageWriteGBps > 1e7 || !(storageReadGBps > 0) || storageReadGBps > 1e7
+                || !(stagingGBps > 0) || stagingGBps > 1e7)
             throw new IllegalArgumentException("storage bandwidths must be in (0, 1e7] GB/s");
         if (!(restartOverheadSec >= 0) || restartOverheadSec > 86_400)
             throw new IllegalArgumentException("restart overhead must be in [0, 86400] s, got " + restartOverheadSec);
@@ -80,6 +101,6 @@ public record Factors(double gemmEfficiency, double nvlinkEfficiency, double nic
 
     public Factors withGemmEfficiency(double v) {
         return new Factors(v, nvlinkEfficiency, nicEfficiency, tpOverlap, cpOverlap, dpOverlap, memoryReserveGb,
-                gradReduceBytes, storageWriteGBps, storageReadGBps, restartOverheadSec);
+                gradReduceBytes, storageWriteGBps, storageReadGBps, restartOverheadSec, stagingGBps, asyncCheckpoint);
     }
 }

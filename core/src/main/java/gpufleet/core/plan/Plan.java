@@ -13,7 +13,8 @@ package gpufleet.core.plan;
  * @param mfu               model FLOPs utilisation: model TFLOP/s over the GPU's dense BF16 peak
  * @param idealDays         days of training without failures
  * @param mtbfHours         mean hours between unplanned interruptions of the job
- * @param checkpointWriteSec seconds to write one checkpoint
+ * @param checkpointWriteSec seconds training stalls per checkpoint (the whole write when synchronous)
+ * @param checkpointPersistSec seconds an asynchronous checkpoint takes to reach storage after the stall
  * @param restartSec        seconds from an interruption to training again (relaunch + restore)
  * @param checkpointIntervalSec Young/Daly interval between checkpoints
  * @param ettr              expected effective training time ratio
@@ -24,7 +25,7 @@ package gpufleet.core.plan;
  */
 public record Plan(Layout layout, MemoryModel.Memory memory, StepModel.Step step, double tokensPerSec,
                    double modelTflopsPerGpu, double hardwareTflopsPerGpu, double mfu, double idealDays,
-                   double mtbfHours, double checkpointWriteSec, double restartSec, double checkpointIntervalSec,
+                   double mtbfHours, double checkpointWriteSec, double checkpointPersistSec, double restartSec, double checkpointIntervalSec,
                    double ettr, double expectedDays, double gpuHours, double costUsd, double energyMWh) {
 
     /** Seconds per step spent writing checkpoints, averaged: the step's share of checkpoint stalls. */

@@ -1,6 +1,8 @@
 package gpufleet.core.plan;
 
+import gpufleet.core.failure.CheckpointCost;
 import gpufleet.core.failure.Checkpointing;
+import gpufleet.core.job.CheckpointPolicy;
 import gpufleet.core.failure.FailureModel;
 import gpufleet.core.topology.ClusterSpec;
 import gpufleet.core.topology.GpuType;
@@ -193,25 +195,32 @@ public final class Planner {
         double hwTflops = StepModel.hardwareFlopsPerToken(m, l.seqLen(), l.recompute()) * tokensPerSec / gpus / 1e12;
         double idealSec = r.tokens() / tokensPerSec;
         int hosts = (gpus + c.gpusPerHost() - 1) / c.gpusPerHost();
-        double mtbf = r.failures().jobMtbfSeconds(gpus, hosts);
-        double ckptBytes = checkpointBytes(m);
-        double write = ckptBytes / (f.storageWriteGBps() * 1e9);
-        double restart = f.restartOverheadSec() + ckptBytes / (f.storageReadGBps() * 1e9);
-        double interval = Checkpointing.youngDaly(write, mtbf);
-        double ettr = Checkpointing.expectedEttr(interval, write, restart, mtbf);
+        FailureModel fm = r.failures();
+        double mtbf = fm.jobMtbfSeconds(gpus, hosts, c.gpuType());
+        var cost = CheckpointCost.of(m.params(), gpus, f.storage());
+        var cp = new CheckpointPolicy(0, cost.stallSec(), cost.restoreSec(), cost.persistSec());
+        double write = cost.stallSec();
+        double restart = f.restartOverheadSec() + cost.restoreSec();
+        double interval = Checkpointing.interval(cp, mtbf);
+        double planned = fm.jobPlannedRatePerDay(gpus, hosts, c.gpuType()) / 86_400;
+        double ettr = Checkpointing.expectedEttr(interval, write, cost.persistSec(), restart, mtbf, planned);
+        // a run that breaks soon after it starts pays another restart, and so may the one after it
+        double pStart = fm.heterogeneity().startFailure(hosts);
+        if (pStart > 0) {
+            double starts = 1 / mtbf + planned;
+            double extra = starts * pStart / (1 - pStart) * (restart + fm.heterogeneity().startWindowSec() / 2);
+            ettr = Math.max(0, ettr * (1 - extra));
+        }
         double wallSec = ettr > 0 ? idealSec / ettr : Double.POSITIVE_INFINITY;
         double gpuHours = gpus * wallSec / 3600;
         return new Plan(l, mem, step, tokensPerSec, modelTflops, hwTflops, modelTflops / c.type().bf16Tflops(),
-                idealSec / 86_400, mtbf / 3600, write, restart, interval, ettr, wallSec / 86_400, gpuHours,
+                idealSec / 86_400, mtbf / 3600, write, cost.persistSec(), restart, interval, ettr, wallSec / 86_400, gpuHours,
                 gpuHours * c.gpuHourUsd(), gpuHours * c.wattsPerGpu() / 1e6);
     }
 
-    /**
-     * Bytes of one checkpoint: BF16 weights plus the FP32 master weights and two Adam moments,
-     * {@code 2 + 12 = 14} bytes per parameter.
-     */
+    /** Bytes of one checkpoint ({@link CheckpointCost#stateBytes}). */
     public static double checkpointBytes(ModelSpec m) {
-        return 14 * m.params();
+        return CheckpointCost.stateBytes(m.params());
     }
 
     private static String noShape(Request r) {

@@ -49,7 +49,8 @@ import java.util.TreeSet;
  * early, so checkpoints cost nothing to simulate.
  *
  * <p><b>Failures</b> are independent Poisson processes, one per cause, over all GPUs or hosts of
- * the fleet (busy or idle). A GPU failure makes that GPU unhealthy until repaired; a host failure
+ * the fleet (busy or idle), weighted by GPU generation and lemon hosts when the model has them
+ * ({@link FailureInjector}). A GPU failure makes that GPU unhealthy until repaired; a host failure
  * takes the host down, interrupts its jobs and swaps in a hot spare of its cluster if one is free;
  * a job-scope failure (software) picks a GPU at random and interrupts the job holding it, if any,
  * which gives each job a rate proportional to its size. Interrupted jobs re-enter the queue and
@@ -116,7 +117,8 @@ public final class Simulation {
     private record End(Track track, int generation) {}
     private record Fail(int cause) {}
     private record Repair(int host, int gpu, boolean wholeHost) {}
-    private record Arrive(JobSpec spec, int stream) {}
+    private record Arrive(JobSpec spec, int stream, boolean crashes) {}
+    private record StartBreak(Track track, int generation) {}
     private record Sample() {}
 
     private final Config cfg;
@@ -131,6 +133,8 @@ public final class Simulation {
     private final List<FailureCause> causes;
     private final SplittableRandom[] causeRng;
     private final SplittableRandom pickRng;
+    private final FailureInjector injector;
+    private final JobClasses classes = new JobClasses();
     private final List<StreamGen> gens = new ArrayList<>();
     private final ArrayList<Track> tracks = new ArrayList<>();
     private final int[] sparesWanted;
@@ -167,10 +171,11 @@ public final class Simulation {
 
     private final class StreamGen {
         final StreamSpec spec;
-        final SplittableRandom arrivals, sizes, durations, teamsRng;
+        final SplittableRandom arrivals, sizes, durations, teamsRng, outcomes;
         final double[] cumSize, cumTeam;
         final List<StreamSpec.SizeClass> classes;
         final double rate;
+        boolean lastCrashes; // whether the job next() returned last will crash
 
         StreamGen(int index, StreamSpec spec, long reservedGpus) {
             this.spec = spec;
@@ -179,6 +184,7 @@ public final class Simulation {
             sizes = streams.stream(p + ":sizes");
             durations = streams.stream(p + ":durations");
             teamsRng = streams.stream(p + ":teams");
+            outcomes = streams.stream(p + ":outcomes");
             long largest = 0;
             for (ClusterSpec c : topo.clusters()) largest = Math.max(largest, (long) (c.hosts() - c.spareHosts()) * c.gpusPerHost());
             final long cap = largest;
@@ -201,6 +207,9 @@ public final class Simulation {
             String team = spec.teams().get(pick(cumTeam, teamsRng.nextDouble())).name();
             double dur = sc.medianHours() * 3600 * Math.exp(sc.sigma() * Streams.gaussian(durations));
             dur = Math.clamp(dur, 1.0, 365 * 86_400.0);
+            // a job that will crash for its own reasons runs only until then
+            lastCrashes = spec.userFailureShare() > 0 && outcomes.nextDouble() < spec.userFailureShare();
+            if (lastCrashes) dur = Math.max(1.0, dur * outcomes.nextDouble());
             return new JobSpec(spec.name() + "-" + sc.gpus() + "g", team, Parallelism.of(sc.gpus(), sc.tp(), 1, 1),
                     new Work.Fixed(dur), new CheckpointPolicy(spec.checkpointIntervalSec(), spec.checkpointWriteSec(),
                     spec.restoreSec()), spec.restartSec(), Priority.parse(sc.priority()), t, null, spec.maxRestarts());
@@ -220,6 +229,7 @@ public final class Simulation {
         this.causeRng = new SplittableRandom[causes.size()];
         for (int i = 0; i < causes.size(); i++) causeRng[i] = streams.stream("failure:" + causes.get(i).name());
         this.pickRng = streams.stream("failure-pick");
+        this.injector = new FailureInjector(topo, cfg.failures(), streams);
         this.horizon = cfg.days() * 86_400;
         sparesWanted = new int[topo.clusterCount()];
         sparesFree = new int[topo.clusterCount()];
@@ -250,7 +260,7 @@ public final class Simulation {
         long reserved = 0;
         for (JobSpec j : cfg.workload().jobs()) {
             reserved += j.gpus();
-            if (j.submitTime() < horizon) events.push(j.submitTime(), EV_ARRIVAL, new Arrive(j, -1));
+            if (j.submitTime() < horizon) events.push(j.submitTime(), EV_ARRIVAL, new Arrive(j, -1, false));
         }
         for (int i = 0; i < cfg.workload().streams().size(); i++) {
             var g = new StreamGen(i, cfg.workload().streams().get(i), reserved);
@@ -295,6 +305,11 @@ public final class Simulation {
             case Fail f -> { yield fail(f.cause(), t); }
             case Repair r -> { repair(r, t); yield true; }
             case Sample s -> { sample(t); yield false; }
+            case StartBreak b -> {
+                if (b.generation() != b.track().generation || b.track().job.state() != JobState.RUNNING) yield false;
+                interrupt(b.track(), t, FailureInjector.JOB_START);
+                yield true;
+            }
             default -> throw new IllegalStateException("unknown event " + e);
         };
     }
@@ -303,7 +318,9 @@ public final class Simulation {
         JobSpec spec = a.spec().withSubmitTime(t);
         Job job = new Job(tracks.size(), spec);
         Track tr = new Track(job);
+        tr.crashes = a.crashes();
         tracks.add(tr);
+        classes.submitted(tr);
         submitted++;
         if (Double.isNaN(firstSubmit)) firstSubmit = t;
         largestGpus = Math.max(largestGpus, spec.gpus());
@@ -326,13 +343,15 @@ public final class Simulation {
         StreamGen g = gens.get(stream);
         if (g.rate <= 0) return;
         double t = now + Streams.exponential(g.arrivals, g.rate);
-        if (t <= horizon) events.push(t, EV_ARRIVAL, new Arrive(g.next(t), stream));
+        if (t <= horizon) {
+            JobSpec next = g.next(t);
+            events.push(t, EV_ARRIVAL, new Arrive(next, stream, g.lastCrashes));
+        }
     }
 
     private void scheduleFailure(int i, double now) {
         FailureCause c = causes.get(i);
-        double units = c.scope() == FailureCause.Scope.HOST ? topo.hostCount() : topo.totalGpus();
-        double rate = c.ratePerDay() * units / 86_400;
+        double rate = injector.ratePerSec(i);
         if (rate <= 0) return;
         double t = now + Streams.exponential(causeRng[i], rate);
         if (t <= horizon) events.push(t, EV_FAILURE, new Fail(i));
@@ -344,7 +363,7 @@ public final class Simulation {
         boolean changed = false;
         switch (c.scope()) {
             case GPU -> {
-                int gpu = pickRng.nextInt(topo.totalGpus());
+                int gpu = injector.pickGpu(i, pickRng);
                 int h = hostOfGpu(gpu), g = gpu - topo.firstGpu(h);
                 if (state.status(h) == HostStatus.DOWN || (state.unhealthyMask(h) & (1L << g)) != 0) return false;
                 hwFailures++;
@@ -354,7 +373,7 @@ public final class Simulation {
                 events.push(t + c.repairHours() * 3600, EV_REPAIR, new Repair(h, g, false));
             }
             case HOST -> {
-                int h = pickRng.nextInt(topo.hostCount());
+                int h = injector.pickHost(i, pickRng);
                 if (state.status(h) == HostStatus.DOWN) return false;
                 hwFailures++;
                 for (int j : state.jobsOn(h)) { interrupt(tracks.get(j), t, c); changed = true; }
@@ -365,7 +384,7 @@ public final class Simulation {
                 events.push(t + c.repairHours() * 3600, EV_REPAIR, new Repair(h, -1, true));
             }
             case JOB -> {
-                int gpu = pickRng.nextInt(topo.totalGpus());
+                int gpu = injector.pickGpu(i, pickRng);
                 int h = hostOfGpu(gpu);
                 int owner = state.ownerOf(h, gpu - topo.firstGpu(h));
                 if (owner >= 0) { interrupt(tracks.get(owner), t, c); changed = true; }
@@ -448,6 +467,7 @@ public final class Simulation {
                     waiting.remove(r.job());
                     r.job().fail(t, r.reason());
                     rejected++;
+                    classes.rejected(tracks.get(r.job().id()));
                     if (rejections.size() < 100)
                         rejections.add(new SimReport.Rejection(r.job().id(), r.job().spec().name(), r.job().gpus(), r.reason()));
                     Track tr = tracks.set(r.job().id(), null);
@@ -462,6 +482,7 @@ public final class Simulation {
                     double cost = cfg.tuning().preemptionCostSec();
                     tr.pendingStartup = Double.isNaN(cost)
                             ? p.job().spec().checkpoint().writeSec() + p.job().spec().checkpoint().restoreSec() : cost;
+                    classes.preempted(tr, tr.pendingStartup);
                     tr.waitingSince = t;
                     waiting.add(p.job());
                     event(t, tr, "preempt", "for job " + p.forJob().id());
@@ -555,7 +576,7 @@ public final class Simulation {
         if (!cp.automatic()) return cp.intervalSec();
         int per = topo.cluster(c).gpusPerHost();
         int hosts = (job.gpus() + per - 1) / per;
-        return Checkpointing.youngDaly(cp.writeSec(), cfg.failures().jobMtbfSeconds(job.gpus(), hosts));
+        return Checkpointing.interval(cp, cfg.failures().jobMtbfSeconds(job.gpus(), hosts, topo.cluster(c).gpuType()));
     }
 
     private void start(Track tr, Placement p, double t) {
@@ -599,6 +620,8 @@ public final class Simulation {
         job.setEstimatedEnd(end);
         running.add(job);
         if (end <= horizon) events.push(end, EV_END, new End(tr, tr.generation));
+        double brk = injector.startBreak(p.hostCount());
+        if (!Double.isNaN(brk) && t + brk <= horizon) events.push(t + brk, EV_FAILURE, new StartBreak(tr, tr.generation));
     }
 
     private void finish(Track tr, double t) {
@@ -611,7 +634,16 @@ public final class Simulation {
         tr.segment(tr.runStart, tr.computeStart, "restarting", "");
         tr.segment(tr.computeStart, t, "running", "");
         tr.progress = 1;
+        if (tr.crashes) {
+            job.fail(t, "crashed (the job's own failure)");
+            event(t, tr, "crash", "");
+            failed++;
+            classes.crashed(tr);
+            if (!tr.large) tracks.set(job.id(), null);
+            return;
+        }
         job.complete(t);
+        classes.completed(tr);
         event(t, tr, "finish", "");
         completed++;
         jcts.add(t - job.submitTime());
@@ -641,6 +673,7 @@ public final class Simulation {
             waiting.add(job);
         } else {
             failed++;
+            classes.failed(tr);
             if (!tr.large) tracks.set(job.id(), null);
         }
     }
@@ -652,15 +685,7 @@ public final class Simulation {
      * it. Without periodic checkpoints (an infinite interval) there are no whole periods.
      */
     static double[] split(double e, double interval, double write, boolean planned) {
-        double k = 0, rem = e;
-        if (!Double.isInfinite(interval)) {
-            k = Math.floor(e / (interval + write));
-            rem = e - k * (interval + write);
-        }
-        double keptPeriods = k == 0 ? 0 : k * interval;
-        double tailWork = Math.min(rem, interval), tailWrite = Math.max(0, rem - interval);
-        return planned ? new double[] {keptPeriods + tailWork, k * write + tailWrite, 0}
-                : new double[] {keptPeriods, k * write, rem};
+        return Checkpointing.split(e, interval, write, 0, planned);
     }
 
     /** Ends the current run early: keeps work up to the last checkpoint (all of it if planned). */
@@ -675,7 +700,8 @@ public final class Simulation {
             tr.segment(tr.runStart, t, "restarting", cause);
             return;
         }
-        double[] split = split(t - tr.computeStart, tr.interval, write, planned);
+        double[] split = Checkpointing.split(t - tr.computeStart, tr.interval, write,
+                job.spec().checkpoint().persistSec(), planned);
         double work = split[0], ckpt = split[1], lost = split[2];
         work = Math.min(work, tr.totalWork * (1 - tr.progress));
         account(tr, t, work, ckpt, lost, tr.startup);
@@ -702,6 +728,7 @@ public final class Simulation {
         ta.productiveGpuSec += work * g;
         ta.costUsd += held * g / 3600 * cs.gpuHourUsd();
         ta.energyWh += held * g / 3600 * cs.wattsPerGpu();
+        classes.account(tr, held, work, ckpt, lost, restart);
     }
 
     private TeamAcc team(String name) {
@@ -762,7 +789,7 @@ public final class Simulation {
         return new SimReport(scenario, headline, List.copyOf(samples), Map.copyOf(interruptionsByCause), dist(w), dist(j),
                 histogram(w), teamRows, rows,
                 timelineTrack == null || timelineTrack.segments == null ? List.of() : List.copyOf(timelineTrack.segments),
-                List.copyOf(rejections));
+                List.copyOf(rejections), classes.rows());
     }
 
     private SimReport.JobRow row(Track tr) {

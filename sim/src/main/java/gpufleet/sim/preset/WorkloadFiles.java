@@ -1,5 +1,6 @@
 package gpufleet.sim.preset;
 
+import gpufleet.core.failure.CheckpointCost;
 import gpufleet.core.job.CheckpointPolicy;
 import gpufleet.core.job.JobSpec;
 import gpufleet.core.job.Parallelism;
@@ -45,9 +46,11 @@ public final class WorkloadFiles {
     private static final List<String> JOB = List.of("name", "team", "gpus", "tp", "pp", "cp", "dp", "duration", "model",
             "checkpoint", "restartOverhead", "priority", "submit", "gpuType", "maxRestarts");
     private static final List<String> MODEL = List.of("params", "tokens", "mfu");
-    private static final List<String> CHECKPOINT = List.of("interval", "write", "restore");
+    private static final List<String> CHECKPOINT = List.of("interval", "write", "restore", "persist", "state", "async",
+            "storage");
+    private static final List<String> STORAGE = List.of("write", "read", "staging");
     private static final List<String> STREAM = List.of("name", "load", "teams", "sizes", "checkpoint", "restartOverhead",
-            "maxRestarts", "source");
+            "maxRestarts", "userFailures", "source");
     private static final List<String> SIZE = List.of("gpus", "tp", "weight", "median", "sigma", "priority");
 
     /** Interruptions a job tolerates when its entry does not say. */
@@ -123,7 +126,7 @@ public final class WorkloadFiles {
                 throw dp.error("dp is derived as gpus / (tp x pp x cp) = " + par.dp() + ", but the file says " + dp.text());
         }
         Work work = work(j);
-        CheckpointPolicy ckpt = j.has("checkpoint") ? checkpoint(j.get("checkpoint")) : CheckpointPolicy.NONE;
+        CheckpointPolicy ckpt = j.has("checkpoint") ? checkpoint(j.get("checkpoint"), work, gpus) : CheckpointPolicy.NONE;
         double restart = j.has("restartOverhead") ? j.get("restartOverhead").seconds(0, false, DAY) : 0;
         int priority = j.has("priority") ? priority(j.get("priority")) : Priority.NORMAL;
         double submit = j.has("submit") ? j.get("submit").seconds(0, false, 3650 * DAY) : 0;
@@ -148,10 +151,19 @@ public final class WorkloadFiles {
         return new Work.Training(params, tokens, mfu);
     }
 
-    /** {@code {interval, write, restore}}; interval {@code auto} or 0 asks for the Young/Daly optimum; {@code none}: never. */
-    private static CheckpointPolicy checkpoint(Node c) {
+    /**
+     * {@code {interval, write, restore, persist}} in seconds, or {@code {interval, state, async,
+     * storage}} priced by {@link CheckpointCost#of} from the job's parameters; interval {@code auto}
+     * or 0 asks for the Young/Daly optimum; {@code none}: never. {@code work} and {@code gpus} are
+     * the job's, or null and 0 for a stream, whose checkpoints must be given in seconds.
+     */
+    private static CheckpointPolicy checkpoint(Node c, Work work, int gpus) {
         if (c.isString() && c.text().equalsIgnoreCase("none")) return CheckpointPolicy.NONE;
         c.object(CHECKPOINT);
+        if (c.has("state")) return modelCheckpoint(c, work, gpus);
+        for (String k : List.of("async", "storage"))
+            if (c.has(k)) throw c.get(k).error("'" + k + "' prices a checkpoint from its 'state'; give 'state' (model, "
+                    + "or a parameter count such as 405B) or leave '" + k + "' out and give write, restore and persist");
         double interval = 0;
         Node i = c.get("interval");
         if (!i.isMissing() && !(i.isString() && i.text().equalsIgnoreCase("auto"))) {
@@ -160,7 +172,57 @@ public final class WorkloadFiles {
         }
         double write = c.has("write") ? c.get("write").seconds(0, false, DAY) : 0;
         double restore = c.has("restore") ? c.get("restore").seconds(0, false, DAY) : 0;
-        return new CheckpointPolicy(interval, write, restore);
+        double persist = c.has("persist") ? c.get("persist").seconds(0, false, DAY) : 0;
+        return new CheckpointPolicy(interval, write, restore, persist);
+    }
+
+    private static double interval(Node c) {
+        Node i = c.get("interval");
+        if (i.isMissing() || (i.isString() && i.text().equalsIgnoreCase("auto"))) return 0;
+        double interval = i.seconds(0, false, 365 * DAY);
+        if (interval > 0 && interval < 1) throw i.error("must be 0 or auto (automatic) or at least 1 s, got " + i.text());
+        return interval;
+    }
+
+    /** A checkpoint priced by {@link CheckpointCost#of}: the model's state through the given storage. */
+    private static CheckpointPolicy modelCheckpoint(Node c, Work work, int gpus) {
+        for (String k : List.of("write", "restore", "persist"))
+            if (c.has(k)) throw c.get(k).error("give either 'state' (the times follow from the model and the storage) or '"
+                    + k + "' in seconds, not both");
+        if (gpus == 0) throw c.get("state").error("a stream's checkpoints are given in seconds (write, restore, persist): "
+                + "its jobs name no model");
+        Node st = c.get("state");
+        double params;
+        if (st.isString() && st.text().equalsIgnoreCase("model")) {
+            if (!(work instanceof Work.Training t))
+                throw st.error("'state: model' needs the job's 'model' (its params); this job gives a duration, so "
+                        + "give the parameter count instead, e.g. state: 70B");
+            params = t.params();
+        } else {
+            params = st.count(1e6, 1e15);
+        }
+        var d = CheckpointCost.Storage.DEFAULT;
+        double write = d.writeGBps(), read = d.readGBps(), staging = d.stagingGBps();
+        if (c.has("storage")) {
+            Node s = c.get("storage").object(STORAGE);
+            if (s.has("write")) write = s.get("write").number(0, true, 1e7);
+            if (s.has("read")) read = s.get("read").number(0, true, 1e7);
+            if (s.has("staging")) staging = s.get("staging").number(0, true, 1e7);
+        }
+        boolean async = c.has("async") && bool(c.get("async"));
+        var cost = CheckpointCost.of(params, gpus, new CheckpointCost.Storage(write, read, staging, async));
+        try {
+            return new CheckpointPolicy(interval(c), cost.stallSec(), cost.restoreSec(), cost.persistSec());
+        } catch (IllegalArgumentException e) {
+            throw c.error(e.getMessage());
+        }
+    }
+
+    private static boolean bool(Node n) {
+        String s = n.text();
+        if (s.equalsIgnoreCase("true")) return true;
+        if (s.equalsIgnoreCase("false")) return false;
+        throw n.error("expected true or false, got '" + s + "'");
     }
 
     private static int priority(Node n) {
@@ -184,13 +246,16 @@ public final class WorkloadFiles {
         Node sizesNode = s.require("sizes");
         for (Node z : sizesNode.list()) sizes.add(size(z));
         if (sizes.isEmpty()) throw sizesNode.error("a stream needs at least one size class");
-        CheckpointPolicy ckpt = s.has("checkpoint") ? checkpoint(s.get("checkpoint")) : new CheckpointPolicy(0, 0, 0);
+        CheckpointPolicy ckpt = s.has("checkpoint") ? checkpoint(s.get("checkpoint"), null, 0) : new CheckpointPolicy(0, 0, 0);
+        if (ckpt.persistSec() > 0)
+            throw s.get("checkpoint").get("persist").error("a stream's checkpoints are synchronous; 'persist' is for jobs");
+        double userFailures = s.has("userFailures") ? s.get("userFailures").number(0, false, 1) : 0;
         double restart = s.has("restartOverhead") ? s.get("restartOverhead").seconds(0, false, DAY) : 0;
         int maxRestarts = optInt(s, "maxRestarts", DEFAULT_MAX_RESTARTS, 0, Integer.MAX_VALUE);
         String src = s.has("source") ? s.get("source").text() : "";
         try {
             return new StreamSpec(name, load, teams, sizes, ckpt.intervalSec(), ckpt.writeSec(), ckpt.restoreSec(),
-                    restart, maxRestarts, src);
+                    restart, maxRestarts, src, userFailures);
         } catch (IllegalArgumentException e) {
             throw s.error(e.getMessage());
         }

@@ -40,8 +40,17 @@ public final class Replay {
 
     /** Everything a replay run takes beyond the trace, the fleet and the policy. */
     public record Options(double preemptionCostSec, CommSlowdown slowdown, double failureScale, long seed,
-                          boolean recordEvents) {
+                          boolean recordEvents, FailureModel failures) {
         public static final Options DEFAULT = new Options(0, CommSlowdown.DEFAULT, 0, 1, false);
+
+        public Options {
+            if (failures == null) failures = FailureModel.LLAMA3;
+        }
+
+        /** Failures, when scaled above 0, at the Llama 3 rates. */
+        public Options(double preemptionCostSec, CommSlowdown slowdown, double failureScale, long seed, boolean recordEvents) {
+            this(preemptionCostSec, slowdown, failureScale, seed, recordEvents, FailureModel.LLAMA3);
+        }
     }
 
     /** One policy's outcome. */
@@ -99,7 +108,7 @@ public final class Replay {
 
     public Result run(Policy policy) {
         var tuning = new Simulation.Tuning(options.preemptionCostSec(), slowdown(), shares, options.recordEvents());
-        var failures = options.failureScale() == 0 ? FailureModel.NONE : FailureModel.LLAMA3.scaled(options.failureScale());
+        var failures = options.failureScale() == 0 ? FailureModel.NONE : options.failures().scaled(options.failureScale());
         var sim = new Simulation(new Simulation.Config(fleet.fleet(), workload, policy, failures, options.seed(), days, tuning));
         SimReport r = sim.run(Simulation.Progress.NONE);
         var h = r.headline();

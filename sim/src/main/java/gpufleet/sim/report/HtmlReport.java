@@ -66,6 +66,7 @@ public final class HtmlReport {
         h.append("</div>\n");
         timeline(h, r.largestJobTimeline(), largestJob(r.largeJobs()));
         teams(h, r.teams());
+        jobClasses(h, r.jobClasses());
         largeJobs(h, r.largeJobs());
         rejected(h, r.rejectedJobs());
         notes(h);
@@ -330,6 +331,35 @@ public final class HtmlReport {
             td(h, Fmt.mwh(t.energyMWh()), t.energyMWh());
             td(h, Fmt.duration(t.meanQueueWait()), t.meanQueueWait());
             td(h, Fmt.count(t.interruptions()), t.interruptions());
+            h.append("</tr>\n");
+        }
+        h.append("</tbody></table></div>\n</section>\n");
+    }
+
+    /** Each class's outcome mix and where its GPU time went, largest first; absent in older reports. */
+    private static void jobClasses(StringBuilder h, List<SimReport.JobClassRow> classRows) {
+        List<SimReport.JobClassRow> rows = new ArrayList<>(nonNull(classRows));
+        if (rows.isEmpty()) return;
+        rows.sort(Comparator.comparingDouble((SimReport.JobClassRow c) -> -finite(c.gpuHours()))
+                .thenComparing(c -> nz(c.jobClass())));
+        h.append("<section class=\"panel\">\n<h2>Job classes</h2>\n<div class=\"sub\">Outcomes, and the share of each "
+                + "class's GPU-hours that was productive, lost to interruptions (work and restarts), spent resuming after "
+                + "preemptions, or done by jobs that then crashed for their own reasons</div>\n");
+        h.append("<div class=\"scroll\"><table class=\"sortable\" id=\"classes\"><thead><tr><th>Class</th><th>Submitted</th>")
+         .append("<th>Completed</th><th>Crashed</th><th>Failed</th><th>Unfinished</th><th>GPU-hours</th><th>Productive</th>")
+         .append("<th>Lost to failures</th><th>Lost to preemptions</th><th>Crashed work</th></tr></thead><tbody>\n");
+        for (var c : rows) {
+            double g = finite(c.gpuHours()) > 0 ? c.gpuHours() : 1;
+            h.append("<tr><td>").append(Html.esc(c.jobClass())).append("</td>");
+            td(h, Fmt.count(c.submitted()), c.submitted());
+            td(h, Fmt.count(c.completed()), c.completed());
+            td(h, Fmt.count(c.crashed()), c.crashed());
+            td(h, Fmt.count(c.failed()), c.failed());
+            td(h, Fmt.count(c.unfinished()), c.unfinished());
+            td(h, Fmt.compact(c.gpuHours()), c.gpuHours());
+            for (double v : new double[] {c.productiveGpuHours(), c.lostToFailuresGpuHours(), c.lostToPreemptionsGpuHours(),
+                    c.crashedGpuHours()})
+                td(h, String.format(Locale.ROOT, "%.1f%%", 100 * finite(v) / g), finite(v) / g);
             h.append("</tr>\n");
         }
         h.append("</tbody></table></div>\n</section>\n");

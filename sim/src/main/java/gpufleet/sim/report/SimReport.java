@@ -19,7 +19,38 @@ public record SimReport(
         List<TeamRow> teams,
         List<JobRow> largeJobs,
         List<Segment> largestJobTimeline,
-        List<Rejection> rejectedJobs) {
+        List<Rejection> rejectedJobs,
+        List<JobClassRow> jobClasses) {
+
+    public SimReport {
+        jobClasses = jobClasses == null ? List.of() : List.copyOf(jobClasses);
+    }
+
+    /** A report without the per-class account. */
+    public SimReport(Scenario scenario, Headline headline, List<AllocationPoint> allocation,
+                     Map<String, Integer> interruptionsByCause, Distribution queueWait, Distribution completionTime,
+                     Histogram queueWaitHistogram, List<TeamRow> teams, List<JobRow> largeJobs,
+                     List<Segment> largestJobTimeline, List<Rejection> rejectedJobs) {
+        this(scenario, headline, allocation, interruptionsByCause, queueWait, completionTime, queueWaitHistogram, teams,
+                largeJobs, largestJobTimeline, rejectedJobs, List.of());
+    }
+
+    /**
+     * Outcomes and GPU time of one class of jobs (an explicit job, or one size of a stream's jobs).
+     * GPU-hours held = productive + checkpoint + lost to failures + lost to preemptions + crashed
+     * (up to the horizon; a run still going is counted as if it saved at the end).
+     *
+     * @param crashed            jobs that failed for their own reasons (a stream's userFailures)
+     * @param failed             jobs failed after running out of restarts
+     * @param unfinished         running or waiting at the end
+     * @param lostToFailuresGpuHours work lost to interruptions plus the restarts after them
+     * @param lostToPreemptionsGpuHours the resumes after preemptions
+     * @param crashedGpuHours    work done by jobs that then crashed
+     */
+    public record JobClassRow(String jobClass, long submitted, long completed, long crashed, long failed,
+                              long rejected, long unfinished, double gpuHours, double productiveGpuHours,
+                              double checkpointGpuHours, double lostToFailuresGpuHours,
+                              double lostToPreemptionsGpuHours, double crashedGpuHours, long preemptions) {}
 
     /** A job refused because no cluster of the fleet could ever hold it (the first 100 are kept). */
     public record Rejection(int id, String name, int gpus, String reason) {}

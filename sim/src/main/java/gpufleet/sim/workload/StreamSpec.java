@@ -18,10 +18,21 @@ import java.util.List;
  * @param restartSec            restart overhead, seconds
  * @param maxRestarts           interruptions tolerated per job
  * @param source            where the distributions come from
+ * @param userFailureShare  share of the stream's jobs that crash for their own reasons (a bug, a bad
+ *                          configuration, running out of memory), at a uniformly random point of
+ *                          their run; they end failed and nothing they trained counts
  */
 public record StreamSpec(String name, double load, List<Weighted> teams, List<SizeClass> sizes,
                          double checkpointIntervalSec, double checkpointWriteSec, double restoreSec,
-                         double restartSec, int maxRestarts, String source) {
+                         double restartSec, int maxRestarts, String source, double userFailureShare) {
+
+    /** A stream whose jobs fail only through the failure model. */
+    public StreamSpec(String name, double load, List<Weighted> teams, List<SizeClass> sizes,
+                      double checkpointIntervalSec, double checkpointWriteSec, double restoreSec,
+                      double restartSec, int maxRestarts, String source) {
+        this(name, load, teams, sizes, checkpointIntervalSec, checkpointWriteSec, restoreSec, restartSec, maxRestarts,
+                source, 0);
+    }
 
     /** A name with a weight. */
     public record Weighted(String name, double weight) {
@@ -63,5 +74,7 @@ public record StreamSpec(String name, double load, List<Weighted> teams, List<Si
             throw new IllegalArgumentException("stream '" + name + "': checkpoint and restart times must be >= 0");
         if (maxRestarts < 0) throw new IllegalArgumentException("stream '" + name + "': maxRestarts must be >= 0");
         if (source == null) source = "";
+        if (!(userFailureShare >= 0) || userFailureShare > 1)
+            throw new IllegalArgumentException("stream '" + name + "': userFailures must be in [0, 1], got " + userFailureShare);
     }
 }

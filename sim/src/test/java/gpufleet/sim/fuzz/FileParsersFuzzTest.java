@@ -1,5 +1,6 @@
 package gpufleet.sim.fuzz;
 
+import gpufleet.sim.preset.FailureFiles;
 import gpufleet.sim.preset.FleetFiles;
 import gpufleet.sim.preset.ModelFiles;
 import gpufleet.sim.preset.WorkloadFiles;
@@ -28,7 +29,7 @@ import java.util.function.Function;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Every file parser (fleet, workload and model files in YAML and JSON; the four trace formats and
+ * Every file parser (fleet, workload, failure model and model files in YAML and JSON; the four trace formats and
  * their detection) fed inputs mutated from valid files ({@link TextFuzz}). For every input the
  * parser either returns a result or refuses with an {@link IllegalArgumentException} whose message
  * names the file: no other exception (nothing a user would see as a stack trace), no error, and an
@@ -120,6 +121,22 @@ class FileParsersFuzzTest {
         List<String> yaml = WorkloadFiles.PRESETS.stream().map(WorkloadFiles::presetText).toList();
         fuzz("workload files (yaml)", "fuzz.yaml", yaml, 3, b -> WorkloadFiles.parse(text(b), "fuzz.yaml"));
         fuzz("workload files (json)", "fuzz.json", asJson(yaml), 4, b -> WorkloadFiles.parse(text(b), "fuzz.json"));
+    }
+
+    @Test
+    void failureFiles() {
+        List<String> yaml = new ArrayList<>(FailureFiles.PRESETS.stream().map(FailureFiles::presetText).toList());
+        // a file with every optional block, so that mutations reach lemons, start risk and gpuTypes
+        yaml.add("""
+                exposure: {days: 10, gpus: 800, hosts: 100}
+                causes:
+                  - {name: gpu, scope: gpu, count: 40, repair: 72h, gpuTypes: {A100-SXM-80GB: 0.5}}
+                  - {name: sw, scope: job, rate: 0.0001}
+                lemons: {share: 0.02, factor: 10}
+                jobStart: {perHost: 0.001, within: 10m}
+                """);
+        fuzz("failure files (yaml)", "fuzz.yaml", yaml, 21, b -> FailureFiles.parse(text(b), "fuzz.yaml"));
+        fuzz("failure files (json)", "fuzz.json", asJson(yaml), 22, b -> FailureFiles.parse(text(b), "fuzz.json"));
     }
 
     @Test

@@ -292,4 +292,58 @@ class WorkloadFilesTest {
     void aWorkloadNeedsSomething() {
         assertThatThrownBy(() -> parse("days: 1\n")).hasMessage("bad.yaml: a workload needs at least one job or stream");
     }
+
+    // --- checkpoints priced from the model, user failures ---
+
+    @Test
+    void aJobCheckpointPricedFromItsModel() {
+        var w = parse(GOOD.replace("duration: 6h", "model: {params: 8B, tokens: 1T, mfu: 0.4}")
+                .replace("checkpoint: {interval: 30m, write: 20s, restore: 40s}",
+                        "checkpoint: {interval: auto, state: model, async: true, storage: {write: 100, read: 50, staging: 1}}"));
+        var cp = w.jobs().getFirst().checkpoint();
+        // 8e9 x 14 = 1.12e11 bytes: 1.12e11 / 64 GPUs / 1 GB/s stall, 1.12 s to persist at 100 GB/s, 2.24 s to read at 50
+        assertThat(cp.automatic()).isTrue();
+        assertThat(cp.writeSec()).isCloseTo(1.12e11 / 64 / 1e9, within(1e-12));
+        assertThat(cp.persistSec()).isCloseTo(1.12, within(1e-12));
+        assertThat(cp.restoreSec()).isCloseTo(2.24, within(1e-12));
+        var sync = parse(GOOD.replace("checkpoint: {interval: 30m, write: 20s, restore: 40s}", "checkpoint: {state: 70B}"))
+                .jobs().getFirst().checkpoint();
+        // 9.8e11 bytes at the default 2,000 GB/s
+        assertThat(sync.writeSec()).isCloseTo(0.49, within(1e-12));
+        assertThat(sync.persistSec()).isZero();
+        var explicit = parse(GOOD.replace("restore: 40s}", "restore: 40s, persist: 90s}")).jobs().getFirst().checkpoint();
+        assertThat(explicit.writeSec()).isEqualTo(20);
+        assertThat(explicit.persistSec()).isEqualTo(90);
+    }
+
+    @Test
+    void checkpointPricingErrors() {
+        assertThatThrownBy(() -> parse(GOOD.replace("write: 20s, restore: 40s}", "state: model}")))
+                .hasMessage("bad.yaml: jobs[0].checkpoint.state: 'state: model' needs the job's 'model' (its params); this "
+                        + "job gives a duration, so give the parameter count instead, e.g. state: 70B");
+        assertThatThrownBy(() -> parse(GOOD.replace("restore: 40s}", "restore: 40s, state: 7B}")))
+                .hasMessage("bad.yaml: jobs[0].checkpoint.write: give either 'state' (the times follow from the model and "
+                        + "the storage) or 'write' in seconds, not both");
+        assertThatThrownBy(() -> parse(GOOD.replace("restore: 40s}", "restore: 40s, async: true}")))
+                .hasMessageStartingWith("bad.yaml: jobs[0].checkpoint.async: 'async' prices a checkpoint from its 'state'");
+        assertThatThrownBy(() -> parse(GOOD.replace("write: 20s, restore: 40s}", "state: 7B, storage: {write: 0}}")))
+                .hasMessage("bad.yaml: jobs[0].checkpoint.storage.write: must be greater than 0, got 0");
+        assertThatThrownBy(() -> parse(GOOD.replace("write: 20s, restore: 40s}", "state: 7B, storage: {writes: 9}}")))
+                .hasMessageStartingWith("bad.yaml: jobs[0].checkpoint.storage.writes: unknown field 'writes'");
+        assertThatThrownBy(() -> parse(GOOD.replace("write: 20s, restore: 40s}", "state: 7B, async: maybe}")))
+                .hasMessage("bad.yaml: jobs[0].checkpoint.async: expected true or false, got 'maybe'");
+        assertThatThrownBy(() -> parse(GOOD.replace("sigma: 1}\n", "sigma: 1}\n    checkpoint: {state: 7B}\n")))
+                .hasMessageStartingWith("bad.yaml: streams[0].checkpoint.state: a stream's checkpoints are given in seconds");
+        assertThatThrownBy(() -> parse(GOOD.replace("sigma: 1}\n", "sigma: 1}\n    checkpoint: {write: 1s, persist: 9s}\n")))
+                .hasMessage("bad.yaml: streams[0].checkpoint.persist: a stream's checkpoints are synchronous; 'persist' is for jobs");
+    }
+
+    @Test
+    void aStreamsUserFailures() {
+        var w = parse(GOOD.replace("    load: 0.5\n", "    load: 0.5\n    userFailures: 0.3\n"));
+        assertThat(w.streams().getFirst().userFailureShare()).isEqualTo(0.3);
+        assertThat(parse(GOOD).streams().getFirst().userFailureShare()).isZero();
+        assertThatThrownBy(() -> parse(GOOD.replace("    load: 0.5\n", "    load: 0.5\n    userFailures: 1.5\n")))
+                .hasMessage("bad.yaml: streams[0].userFailures: must be at most 1, got 1.5");
+    }
 }

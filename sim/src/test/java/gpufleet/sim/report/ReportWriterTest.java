@@ -41,7 +41,7 @@ class ReportWriterTest {
         JsonNode tree = ReportWriter.mapper().readTree(ReportWriter.toJson(ReportFixtures.sample()));
         assertThat(tree.propertyNames()).containsExactly("scenario", "headline", "allocation",
                 "interruptionsByCause", "queueWait", "completionTime", "queueWaitHistogram", "teams", "largeJobs",
-                "largestJobTimeline", "rejectedJobs");
+                "largestJobTimeline", "rejectedJobs", "jobClasses");
         assertThat(tree.get("headline").propertyNames()).startsWith("jobsSubmitted", "jobsCompleted")
                 .endsWith("hardwareFailures", "largestJobEttr");
         assertThat(tree.get("scenario").get("fleet").asString()).isEqualTo("h100-2k");
