@@ -111,13 +111,15 @@ public final class Simulation {
     public record Stats(long events, long cycles, long jobs, long placements) {}
 
     // event kinds, in tie-break order at one instant
-    private static final int EV_REPAIR = 0, EV_END = 1, EV_FAILURE = 2, EV_ARRIVAL = 3, EV_SAMPLE = 4;
+    private static final int EV_REPAIR = 0, EV_END = 1, EV_FAILURE = 2, EV_ARRIVAL = 3, EV_SAMPLE = 4, EV_WAKE = 5;
 
     private record End(Track track, int generation) {}
     private record Fail(int cause) {}
     private record Repair(int host, int gpu, boolean wholeHost) {}
     private record Arrive(JobSpec spec, int stream) {}
     private record Sample() {}
+    /** A cycle the policy asked for (a LAS threshold crossed) with no other event then. */
+    private record Wake() {}
 
     private final Config cfg;
     private final Topology topo;
@@ -295,6 +297,7 @@ public final class Simulation {
             case Fail f -> { yield fail(f.cause(), t); }
             case Repair r -> { repair(r, t); yield true; }
             case Sample s -> { sample(t); yield false; }
+            case Wake w -> true;
             default -> throw new IllegalStateException("unknown event " + e);
         };
     }
@@ -439,9 +442,16 @@ public final class Simulation {
 
     // ---- scheduling -----------------------------------------------------------------------------
 
+    // the earliest wake-up already queued, so that cycles do not queue one each
+    private double nextWake = Double.POSITIVE_INFINITY;
+
     private void cycle(double t) {
         cycles++;
         var result = scheduler.cycle(t, waiting, running, state, quotas, this::estimate, cfg.tuning().shares());
+        if (result.wakeAt() < nextWake || nextWake <= t) {
+            nextWake = result.wakeAt();
+            if (nextWake <= horizon) events.push(nextWake, EV_WAKE, new Wake());
+        }
         for (Decision d : result.decisions()) {
             switch (d) {
                 case Decision.Reject r -> {
