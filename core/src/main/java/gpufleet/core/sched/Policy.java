@@ -184,15 +184,20 @@ public record Policy(String name, String summary, boolean oracle, Profile profil
     /**
      * The Tiresias simulator's {@code dlas-gpu} under its own rules ({@link TiresiasLas}): three queues
      * (the first two thresholds), a job keeps its place in its queue while it runs, one walk over all
-     * jobs per event and a cycle whenever a running job crosses a threshold.
+     * jobs per event, and cycles for demotions when the simulator has them.
      */
     public static Policy tiresiasLas(double[] thresholds) {
-        var t = new TiresiasLas(thresholds, TiresiasLas.TIRESIAS_QUEUES);
+        return tiresiasLas(thresholds, TiresiasLas.Wake.SIMULATOR);
+    }
+
+    /** As {@link #tiresiasLas(double[])}, with demotion cycles at the exact crossings or as the simulator has them. */
+    public static Policy tiresiasLas(double[] thresholds, TiresiasLas.Wake wake) {
+        var t = new TiresiasLas(thresholds, TiresiasLas.TIRESIAS_QUEUES, wake);
         return new Policy("tiresias-las", "Tiresias' dlas-gpu as its simulator runs it: queues by attained GPU-seconds "
                 + "with limits " + Arrays.toString(t.limits()) + " (" + t.queues() + " queues); in a queue, running jobs "
                 + "keep their place ahead of waiting ones, a preempted job goes ahead of older waiting ones, a demoted "
-                + "job joins the end of the next queue; at every event and threshold crossing one walk over all jobs "
-                + "keeps or starts every job that still fits by count; no oracle", false,
+                + "job joins the end of the next queue; at every event (and when the simulator looks for demotions) "
+                + "one walk over all jobs keeps or starts every job that still fits by count; no oracle", false,
                 List.of(t, new Admission(), new TeamQuota()));
     }
 

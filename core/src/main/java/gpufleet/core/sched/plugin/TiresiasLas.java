@@ -31,7 +31,7 @@ import java.util.Set;
  *       group keeping its order: a running job is never displaced by a waiting job of its own queue,
  *       and a job just preempted goes ahead of the jobs that were already waiting.</li>
  *   <li><b>Demotion</b> happens at a cycle, one queue per cycle, for running jobs; the plugin asks for
- *       a cycle at the moment the next running job crosses its limit, as the simulator does.</li>
+ *       a cycle for the next demotion ({@link Wake}).</li>
  *   <li><b>One walk</b> over all jobs, queue by queue, with no placement pass before it: every job
  *       that still fits by count is kept running or started, every running job that does not fit is
  *       preempted; no minimum run time.</li>
@@ -48,6 +48,20 @@ public final class TiresiasLas implements QueueSort, PostCycle {
     private static final double EPS = 1e-6;
 
     private final double[] limits;
+    private final Wake wake;
+
+    /** When the plugin asks for a cycle for the next demotion. */
+    public enum Wake {
+        /** When a running job's attained GPU-seconds reach its queue's limit. */
+        CROSSING,
+        /**
+         * As the Tiresias simulator computes it: now + floor((limit - seconds run) / GPUs), seconds where
+         * GPU-seconds are meant. Exact for a job's first run; after a preemption a multi-GPU job's
+         * demotion comes later (at this wake-up or the next event after its crossing). The published
+         * dlas-gpu results were made with this rule.
+         */
+        SIMULATOR
+    }
 
     /** A job's queue and its place in it (smaller first). */
     record Slot(int queue, long pos) {}
@@ -60,8 +74,11 @@ public final class TiresiasLas implements QueueSort, PostCycle {
     /**
      * @param thresholds attained GPU-seconds at which a job leaves each queue, positive and increasing
      * @param queues     how many queues; only the first {@code queues - 1} thresholds are used
+     * @param wake       when to ask for a cycle for the next demotion
      */
-    public TiresiasLas(double[] thresholds, int queues) {
+    public TiresiasLas(double[] thresholds, int queues, Wake wake) {
+        if (wake == null) throw new IllegalArgumentException("tiresias-las needs a wake-up rule");
+        this.wake = wake;
         if (queues < 1) throw new IllegalArgumentException("tiresias-las needs at least one queue, got " + queues);
         for (int i = 0; i < thresholds.length; i++)
             if (!(thresholds[i] > 0) || (i > 0 && thresholds[i] <= thresholds[i - 1]))
@@ -76,7 +93,9 @@ public final class TiresiasLas implements QueueSort, PostCycle {
     public int queues() { return limits.length + 1; }
 
     @Override public String name() { return "tiresias-las"; }
-    @Override public String args() { return "limits=" + Arrays.toString(limits); }
+    public Wake wake() { return wake; }
+
+    @Override public String args() { return "limits=" + Arrays.toString(limits) + " wake=" + wake.name().toLowerCase(); }
 
     private Queues memory(CycleState s) {
         Object m = s.recall(this);
@@ -202,7 +221,10 @@ public final class TiresiasLas implements QueueSort, PostCycle {
             next.put(j.id(), new Slot(q, pos++));
             if (q < limits.length) {
                 double attained = j.state() == JobState.RUNNING ? s.view().attained(j) : j.attainedGpuSeconds();
-                s.wakeAt(s.now() + Math.max(0, limits[q] - attained) / j.gpus());
+                s.wakeAt(s.now() + switch (wake) {
+                    case CROSSING -> Math.max(0, limits[q] - attained) / j.gpus();
+                    case SIMULATOR -> Math.floor((limits[q] - attained / j.gpus()) / j.gpus());
+                });
             }
         }
         for (Job j : order) {
