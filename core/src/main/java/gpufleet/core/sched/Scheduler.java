@@ -140,19 +140,20 @@ public final class Scheduler {
         CycleState s = new CycleState(topo, placer, profile, now, running, st, quotas, est, shares, memory);
         Iterable<Job> ordered = waiting;
         for (QueueSort q : profile.queueSorts()) ordered = q.sortWaiting(ordered, s);
-        List<PreFilter> preFilters = profile.preFilters();
-        List<Filter> filters = profile.filters();
-        List<Permit> permits = profile.permits();
-        List<PostFilter> postFilters = profile.postFilters();
-        List<Unschedulable> unschedulables = profile.unschedulables();
+        // arrays, not lists: this loop runs per waiting job, and must not allocate iterators
+        PreFilter[] preFilters = profile.preFilters().toArray(PreFilter[]::new);
+        Filter[] filters = profile.filters().toArray(Filter[]::new);
+        Permit[] permits = profile.permits().toArray(Permit[]::new);
+        PostFilter[] postFilters = profile.postFilters().toArray(PostFilter[]::new);
+        Unschedulable[] unschedulables = profile.unschedulables().toArray(Unschedulable[]::new);
         Place place = profile.place();
         List<Job> candidates = s.candidates();
         int considered = 0;
         jobs:
         for (Job job : ordered) {
             considered++;
-            for (PreFilter f : preFilters) {
-                Status status = f.preFilter(s, job);
+            for (int i = 0; i < preFilters.length; i++) {
+                Status status = preFilters[i].preFilter(s, job);
                 if (!status.ok()) {
                     waits(s, job, status);
                     continue jobs;
@@ -160,16 +161,16 @@ public final class Scheduler {
             }
             Placement p = null;
             if (place != null && fits(s, job, filters)) {
-                for (Permit pm : permits) {
-                    Status status = pm.beforePlace(s, job);
+                for (int i = 0; i < permits.length; i++) {
+                    Status status = permits[i].beforePlace(s, job);
                     if (!status.ok()) {
                         waits(s, job, status);
                         continue jobs;
                     }
                 }
                 p = place.place(s, job);
-                if (p != null) for (Permit pm : permits) {
-                    Permit.Verdict v = pm.permit(s, job, p);
+                for (int i = 0; p != null && i < permits.length; i++) {
+                    Permit.Verdict v = permits[i].permit(s, job, p);
                     if (v.placement() == null) {
                         waits(s, job, v.status());
                         continue jobs;
@@ -181,11 +182,11 @@ public final class Scheduler {
                 s.start(job, p);
                 continue;
             }
-            for (PostFilter pf : postFilters) if (pf.makeRoom(s, job)) continue jobs;
+            for (int i = 0; i < postFilters.length; i++) if (postFilters[i].makeRoom(s, job)) continue jobs;
             if (candidates != null) candidates.add(job);
             Status why = null;
-            for (Unschedulable u : unschedulables) {
-                Status x = u.unschedulable(s, job);
+            for (int i = 0; i < unschedulables.length; i++) {
+                Status x = unschedulables[i].unschedulable(s, job);
                 if (why == null) why = x;
             }
             job.setReason((why == null ? Status.NO_FREE_GPUS : why).message());
@@ -194,8 +195,8 @@ public final class Scheduler {
         return new Result(s.decisions(), considered, s.nextMemory(), s.wakeAt());
     }
 
-    private static boolean fits(CycleState s, Job job, List<Filter> filters) {
-        for (Filter f : filters) if (!f.fits(s, job)) return false;
+    private static boolean fits(CycleState s, Job job, Filter[] filters) {
+        for (int i = 0; i < filters.length; i++) if (!filters[i].fits(s, job)) return false;
         return true;
     }
 
