@@ -170,12 +170,11 @@ public final class Scheduler {
                 }
                 p = place.place(s, job);
                 for (int i = 0; p != null && i < permits.length; i++) {
-                    Permit.Verdict v = permits[i].permit(s, job, p);
-                    if (v.placement() == null) {
-                        waits(s, job, v.status());
+                    p = permits[i].permit(s, job, p);
+                    if (p == null) {
+                        waits(s, job, permits[i].denied());
                         continue jobs;
                     }
-                    p = v.placement();
                 }
             }
             if (p != null) {

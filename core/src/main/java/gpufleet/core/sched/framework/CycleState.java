@@ -38,6 +38,7 @@ public final class CycleState {
     private final Memory memory;
     private final List<Decision> decisions = new ArrayList<>();
     private final Map<String, Integer> teamUse = new HashMap<>();
+    private final java.util.function.Function<String, Integer> heldByRunning;
     // still in the running set (the caller removes them after the cycle), but no longer victims
     private final Set<Job> preempted = Collections.newSetFromMap(new IdentityHashMap<>());
     private final List<Job> candidates;
@@ -60,6 +61,7 @@ public final class CycleState {
         this.shares = shares;
         this.memory = memory == null ? Memory.EMPTY : memory;
         this.view = new QueueOrder.View(now, est, shares, running::teamGpus);
+        this.heldByRunning = running::teamGpus;
         this.candidates = profile.postCycles().isEmpty() ? null : new ArrayList<>();
     }
 
@@ -84,7 +86,7 @@ public final class CycleState {
 
     /** GPUs the team holds now, counting jobs started (and preempted-for) this cycle. */
     public int teamUse(String team) {
-        return teamUse.computeIfAbsent(team, running::teamGpus);
+        return teamUse.computeIfAbsent(team, heldByRunning);
     }
 
     /** A copy of the per-team use looked at so far (teams not yet looked at are absent). */

@@ -11,17 +11,12 @@ public interface Permit extends Plugin {
     /** Before placement; a status other than OK makes the job wait. */
     Status beforePlace(CycleState s, Job job);
 
-    /** With a placement: the placement to use (perhaps another), or a reason to wait. */
-    Verdict permit(CycleState s, Job job, Placement p);
+    /**
+     * With a placement: the placement to use ({@code p} itself or another), or null to make the job
+     * wait with {@link #denied()}. (A placement, not a result object: this runs for every start.)
+     */
+    Placement permit(CycleState s, Job job, Placement p);
 
-    /** A placement to use, or (placement null) the status the job waits with. */
-    record Verdict(Placement placement, Status status) {
-        public static Verdict allow(Placement p) {
-            return new Verdict(p, Status.OK);
-        }
-
-        public static Verdict deny(Status why) {
-            return new Verdict(null, why);
-        }
-    }
+    /** The status of a job this plugin's {@link #permit} refused. */
+    Status denied();
 }

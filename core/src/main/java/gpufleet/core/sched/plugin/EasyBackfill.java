@@ -44,17 +44,19 @@ public record EasyBackfill() implements Permit, Unschedulable {
     }
 
     @Override
-    public Verdict permit(CycleState s, Job job, Placement p) {
+    public Placement permit(CycleState s, Job job, Placement p) {
         Reservation r = reservation(s);
-        if (r == null || r.cluster < 0 || p.cluster(s.topology()) != r.cluster) return Verdict.allow(p);
+        if (r == null || r.cluster < 0 || p.cluster(s.topology()) != r.cluster) return p;
         boolean endsBefore = endsBy(s.now(), s.estimator().runtime(job, r.cluster), r.shadow);
-        if (!endsBefore && job.gpus() > r.extra) {
-            // try elsewhere than the reserved cluster before giving up
-            Placement q = placeOutside(s, job, r.cluster);
-            return q != null ? Verdict.allow(q) : Verdict.deny(Status.WOULD_DELAY_RESERVATION);
-        }
+        // else try elsewhere than the reserved cluster before giving up
+        if (!endsBefore && job.gpus() > r.extra) return placeOutside(s, job, r.cluster);
         if (!endsBefore) r.extra -= job.gpus();
-        return Verdict.allow(p);
+        return p;
+    }
+
+    @Override
+    public Status denied() {
+        return Status.WOULD_DELAY_RESERVATION;
     }
 
     @Override

@@ -4,7 +4,6 @@ import gpufleet.core.job.Job;
 import gpufleet.core.sched.Decision;
 import gpufleet.core.sched.QueueOrder;
 import gpufleet.core.sched.framework.Memory;
-import gpufleet.core.sched.framework.Permit;
 import gpufleet.core.sched.framework.Status;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -47,7 +46,7 @@ class BackfillAndPreemptionPluginsTest {
         assertThat(before.code()).isEqualTo(code);
         if (code == Status.Code.OK) {
             var p = s.placer().place(cand.spec(), s.fleet());
-            assertThat(plugin.permit(s, cand, p)).isEqualTo(Permit.Verdict.allow(p));
+            assertThat(plugin.permit(s, cand, p)).isSameAs(p);
         }
     }
 
@@ -59,9 +58,12 @@ class BackfillAndPreemptionPluginsTest {
         plugin.unschedulable(s, job(1).gpus(6).build()); // shadow 100, 2 GPUs to spare then
         Job first = job(2).gpus(2).duration(500).build(), second = job(3).gpus(2).duration(500).build();
         var p = s.placer().place(first.spec(), s.fleet());
-        assertThat(plugin.permit(s, first, p).placement()).isEqualTo(p);
+        assertThat(plugin.permit(s, first, p)).isSameAs(p);
         s.start(first, p);
         assertThat(plugin.beforePlace(s, second)).isEqualTo(Status.WOULD_DELAY_RESERVATION);
+        // asked with a placement in the reserved cluster anyway, it refuses it: there is no other cluster
+        assertThat(plugin.permit(s, second, s.placer().place(second.spec(), s.fleet()))).isNull();
+        assertThat(plugin.denied()).isEqualTo(Status.WOULD_DELAY_RESERVATION);
     }
 
     /** One host of 8 GPUs: A (LOW, 4 GPUs, started at 0) and B (NORMAL, 4 GPUs, started at 5). */
