@@ -197,10 +197,8 @@ public final class TiresiasLas implements QueueSort, PostCycle {
             for (Decision d : s.decisions().subList(before, s.decisions().size()))
                 if (d instanceof Decision.Start st) runsAfter.add(st.job());
         }
-        Set<Job> stopped = Collections.newSetFromMap(new IdentityHashMap<>());
+        // victims whose GPUs were not needed got them back and run on
         for (Job r : all) if (r.state() == JobState.RUNNING && !s.preempted(r)) runsAfter.add(r);
-        for (Job r : all) if (s.preempted(r)) stopped.add(r);
-        runsAfter.removeAll(stopped);
         remember(s, mem, all, runsAfter, pinned);
     }
 
