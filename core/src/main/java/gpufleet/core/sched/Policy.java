@@ -1,40 +1,48 @@
 package gpufleet.core.sched;
 
-/**
- * A scheduling policy: which plugins one cycle runs, and how.
- *
- * @param name        the name users select it by
- * @param order       the order jobs are considered in
- * @param mode        what a job that cannot start does to the jobs behind it
- * @param preemption  whether a blocked job may stop running jobs of strictly lower priority
- * @param rank        preemption by rank: after the placement pass, the policy's order is applied to
- *                    running and waiting jobs together and running jobs that rank below waiting ones
- *                    are stopped to make room (null: none)
- * @param oracle      whether the policy uses the jobs' true run times (only a simulation knows them)
- * @param starvationSec a job that has waited this long goes ahead of every job of its priority that
- *                    has not (oldest first), in both passes, so no order can starve it (0: off)
- * @param summary     one line saying what it does, for listings and reports
- */
-public record Policy(String name, QueueOrder order, Mode mode, boolean preemption, RankPreemption rank,
-                     boolean oracle, double starvationSec, String summary) {
+import gpufleet.core.sched.framework.Plugin;
+import gpufleet.core.sched.framework.Profile;
+import gpufleet.core.sched.plugin.Admission;
+import gpufleet.core.sched.plugin.EasyBackfill;
+import gpufleet.core.sched.plugin.GangPlacement;
+import gpufleet.core.sched.plugin.GpuCount;
+import gpufleet.core.sched.plugin.OrderSort;
+import gpufleet.core.sched.plugin.PriorityPreemption;
+import gpufleet.core.sched.plugin.StarvationFirst;
+import gpufleet.core.sched.plugin.StrictOrder;
+import gpufleet.core.sched.plugin.TeamQuota;
+import gpufleet.core.sched.plugin.TiresiasLas;
 
-    /** What the first job that cannot start does to the jobs behind it in order. */
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * A scheduling policy: a name users select it by, and the profile (plugins and their arguments)
+ * one cycle runs.
+ *
+ * @param name    the name users select it by
+ * @param summary one line saying what it does, for listings and reports
+ * @param oracle  whether the policy uses the jobs' true run times (only a simulation knows them)
+ * @param profile the plugins, in order
+ */
+public record Policy(String name, String summary, boolean oracle, Profile profile) {
+
+    /** What the first job that cannot start does to the jobs behind it in order (derived from the plugins). */
     public enum Mode {
-        /** It blocks them all (head-of-line blocking). */
+        /** It blocks them all (head-of-line blocking: {@link StrictOrder}). */
         STRICT,
-        /** It gets a reserved start time (EASY backfill); later jobs start only if they cannot delay it. */
+        /** It gets a reserved start time ({@link EasyBackfill}); later jobs start only if they cannot delay it. */
         BACKFILL,
         /** Nothing: every job that fits starts, in order. */
         GREEDY
     }
 
     /**
-     * Preemption by rank.
+     * Preemption by rank, as flags: the arguments of the {@link gpufleet.core.sched.plugin.RankPreemption} plugin.
      *
-     * @param intervalSec at most one ranking pass per this many seconds (0: every cycle); real
-     *                    schedulers re-rank periodically, and it bounds the cost at fleet scale
-     * @param minRunSec   a job that started less than this long ago is not preempted by rank (it
-     *                    still may be by priority), so that jobs do not thrash
+     * @param intervalSec at most one ranking pass per this many seconds (0: every cycle)
+     * @param minRunSec   a job that started less than this long ago is not preempted by rank
      */
     public record RankPreemption(double intervalSec, double minRunSec) {
         public RankPreemption {
@@ -45,20 +53,82 @@ public record Policy(String name, QueueOrder order, Mode mode, boolean preemptio
 
     public Policy {
         if (name == null || name.isBlank()) throw new IllegalArgumentException("a policy needs a name");
-        if (order == null || mode == null) throw new IllegalArgumentException("policy '" + name + "' needs an order and a mode");
+        if (profile == null) throw new IllegalArgumentException("policy '" + name + "' needs a profile");
         if (summary == null) summary = "";
-        if (!(starvationSec >= 0)) throw new IllegalArgumentException("policy '" + name + "': starvation bound must be >= 0");
     }
 
-    public boolean backfill() {
-        return mode == Mode.BACKFILL;
+    /** A policy whose profile is these plugins, in order. */
+    public Policy(String name, String summary, boolean oracle, List<? extends Plugin> plugins) {
+        this(name, summary, oracle, new Profile(plugins));
     }
 
     /**
-     * Tiresias' discretised-LAS queue thresholds in GPU-seconds, as in the Tiresias simulator's
-     * public code (github.com/SymbioticLab/Tiresias, simulator/jobs.py, {@code queue_limit}). That
-     * code declares three thresholds but its queue assignment compares against the first only; pass
-     * {@code --las-thresholds 3250} to reproduce its two queues exactly.
+     * A policy described by the flags of the classic scheduler: the standard profile with the
+     * plugins the flags select.
+     */
+    public Policy(String name, QueueOrder order, Mode mode, boolean preemption, RankPreemption rank,
+                  boolean oracle, double starvationSec, String summary) {
+        this(name, summary, oracle, standard(order, mode, preemption, rank, starvationSec));
+    }
+
+    /**
+     * The standard profile: order (then the starvation bound), [strict order], admission, team quota,
+     * GPU count, gang placement, [EASY backfill], [priority preemption], [rank preemption].
+     */
+    public static List<Plugin> standard(QueueOrder order, Mode mode, boolean preemption, RankPreemption rank,
+                                        double starvationSec) {
+        if (order == null || mode == null) throw new IllegalArgumentException("a policy needs an order and a mode");
+        if (!(starvationSec >= 0)) throw new IllegalArgumentException("starvation bound must be >= 0");
+        List<Plugin> ps = new ArrayList<>();
+        ps.add(new OrderSort(order));
+        if (starvationSec > 0) ps.add(new StarvationFirst(starvationSec));
+        if (mode == Mode.STRICT) ps.add(new StrictOrder());
+        ps.add(new Admission());
+        ps.add(new TeamQuota());
+        ps.add(new GpuCount());
+        ps.add(new GangPlacement());
+        if (mode == Mode.BACKFILL) ps.add(new EasyBackfill());
+        if (preemption) ps.add(new PriorityPreemption());
+        if (rank != null) ps.add(new gpufleet.core.sched.plugin.RankPreemption(rank.intervalSec(), rank.minRunSec()));
+        return ps;
+    }
+
+    /** The order callers keep their waiting queue in (that of the profile's order plugin). */
+    public QueueOrder order() {
+        return profile.order();
+    }
+
+    public Mode mode() {
+        if (profile.find(StrictOrder.class) != null) return Mode.STRICT;
+        return backfill() ? Mode.BACKFILL : Mode.GREEDY;
+    }
+
+    public boolean backfill() {
+        return profile.find(EasyBackfill.class) != null;
+    }
+
+    /** Whether a blocked job may stop running jobs of strictly lower priority. */
+    public boolean preemption() {
+        return profile.find(PriorityPreemption.class) != null;
+    }
+
+    /** The rank pass's arguments, or null when the profile has none. */
+    public RankPreemption rank() {
+        var r = profile.find(gpufleet.core.sched.plugin.RankPreemption.class);
+        return r == null ? null : new RankPreemption(r.intervalSec(), r.minRunSec());
+    }
+
+    /** The starvation bound in seconds (0: none). */
+    public double starvationSec() {
+        var s = profile.find(StarvationFirst.class);
+        return s == null ? 0 : s.boundSec();
+    }
+
+    /**
+     * The LAS queue thresholds in GPU-seconds of the Tiresias simulator's public code
+     * (github.com/SymbioticLab/Tiresias, simulator/jobs.py, {@code queue_limit}). Its {@code dlas-gpu}
+     * runs with {@code num_queue = 3}, so only the first two are ever compared: the last queue has no
+     * limit. {@code las} uses all three (four queues); {@code tiresias-las} uses them as Tiresias does.
      */
     public static final double[] TIRESIAS_THRESHOLDS = {3250, 7200, 18000};
 
@@ -105,11 +175,33 @@ public record Policy(String name, QueueOrder order, Mode mode, boolean preemptio
     public static Policy las(double[] thresholds) {
         return new Policy("las", QueueOrder.leastAttained(thresholds), Mode.GREEDY, false, new RankPreemption(0, 0),
                 false, 0, "Tiresias discretised 2D least-attained-service: queue = thresholds passed by attained "
-                + "GPU-seconds " + java.util.Arrays.toString(thresholds) + "; lower queue first, arrival order within "
+                + "GPU-seconds " + Arrays.toString(thresholds) + "; lower queue first, arrival order within "
                 + "a queue; preemptive at every event; no oracle");
     }
 
     public static final Policy LAS = las(TIRESIAS_THRESHOLDS);
+
+    /**
+     * The Tiresias simulator's {@code dlas-gpu} under its own rules ({@link TiresiasLas}): three queues
+     * (the first two thresholds), a job keeps its place in its queue while it runs, one walk over all
+     * jobs per event, and cycles for demotions when the simulator has them.
+     */
+    public static Policy tiresiasLas(double[] thresholds) {
+        return tiresiasLas(thresholds, TiresiasLas.Wake.SIMULATOR);
+    }
+
+    /** As {@link #tiresiasLas(double[])}, with demotion cycles at the exact crossings or as the simulator has them. */
+    public static Policy tiresiasLas(double[] thresholds, TiresiasLas.Wake wake) {
+        var t = new TiresiasLas(thresholds, TiresiasLas.TIRESIAS_QUEUES, wake);
+        return new Policy("tiresias-las", "Tiresias' dlas-gpu as its simulator runs it: queues by attained GPU-seconds "
+                + "with limits " + Arrays.toString(t.limits()) + " (" + t.queues() + " queues); in a queue, running jobs "
+                + "keep their place ahead of waiting ones, a preempted job goes ahead of older waiting ones, a demoted "
+                + "job joins the end of the next queue; at every event (and when the simulator looks for demotions) "
+                + "one walk over all jobs keeps or starts every job that still fits by count; no oracle", false,
+                List.of(t, new Admission(), new TeamQuota()));
+    }
+
+    public static final Policy TIRESIAS_LAS = tiresiasLas(TIRESIAS_THRESHOLDS);
 
     public static final Policy FAIR = new Policy("fair", QueueOrder.FAIR_SHARE, Mode.GREEDY, false,
             new RankPreemption(0, 0), false, 0,

@@ -10,14 +10,14 @@ class PolicyRegistryTest {
     @Test
     void everyPolicyIsFoundByItsName() {
         assertThat(PolicyRegistry.all()).containsExactly(Policy.GPUFLEET, Policy.FIFO, Policy.FIFO_BACKFILL,
-                Policy.PRIORITY, Policy.PRIORITY_BACKFILL, Policy.SJF, Policy.SRTF, Policy.LAS, Policy.FAIR);
+                Policy.PRIORITY, Policy.PRIORITY_BACKFILL, Policy.SJF, Policy.SRTF, Policy.LAS, Policy.FAIR, Policy.TIRESIAS_LAS);
         for (Policy p : PolicyRegistry.all()) assertThat(PolicyRegistry.get(p.name())).isSameAs(p);
     }
 
     @Test
     void anUnknownNameListsTheKnownOnes() {
         assertThatThrownBy(() -> PolicyRegistry.get("lottery")).isInstanceOf(IllegalArgumentException.class)
-                .hasMessage("unknown policy 'lottery'; known: gpufleet, fifo, fifo-backfill, priority, priority-backfill, sjf, srtf, las, fair");
+                .hasMessage("unknown policy 'lottery'; known: gpufleet, fifo, fifo-backfill, priority, priority-backfill, sjf, srtf, las, fair, tiresias-las");
     }
 
     @Test

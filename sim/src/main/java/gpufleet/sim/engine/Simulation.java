@@ -112,7 +112,7 @@ public final class Simulation {
     public record Stats(long events, long cycles, long jobs, long placements) {}
 
     // event kinds, in tie-break order at one instant
-    private static final int EV_REPAIR = 0, EV_END = 1, EV_FAILURE = 2, EV_ARRIVAL = 3, EV_SAMPLE = 4;
+    private static final int EV_REPAIR = 0, EV_END = 1, EV_FAILURE = 2, EV_ARRIVAL = 3, EV_SAMPLE = 4, EV_WAKE = 5;
 
     private record End(Track track, int generation) {}
     private record Fail(int cause) {}
@@ -120,6 +120,8 @@ public final class Simulation {
     private record Arrive(JobSpec spec, int stream, boolean crashes) {}
     private record StartBreak(Track track, int generation) {}
     private record Sample() {}
+    /** A cycle the policy asked for (a LAS threshold crossed) with no other event then. */
+    private record Wake() {}
 
     private final Config cfg;
     private final Topology topo;
@@ -310,6 +312,7 @@ public final class Simulation {
                 interrupt(b.track(), t, FailureInjector.JOB_START);
                 yield true;
             }
+            case Wake w -> true;
             default -> throw new IllegalStateException("unknown event " + e);
         };
     }
@@ -458,9 +461,16 @@ public final class Simulation {
 
     // ---- scheduling -----------------------------------------------------------------------------
 
+    // the earliest wake-up already queued, so that cycles do not queue one each
+    private double nextWake = Double.POSITIVE_INFINITY;
+
     private void cycle(double t) {
         cycles++;
         var result = scheduler.cycle(t, waiting, running, state, quotas, this::estimate, cfg.tuning().shares());
+        if (result.wakeAt() < nextWake || nextWake <= t) {
+            nextWake = result.wakeAt();
+            if (nextWake <= horizon) events.push(nextWake, EV_WAKE, new Wake());
+        }
         for (Decision d : result.decisions()) {
             switch (d) {
                 case Decision.Reject r -> {
