@@ -122,8 +122,8 @@ public final class HaRole implements Leadership.Listener, AutoCloseable {
     /** A commit found another epoch: this controller was replaced while it thought it led. */
     private void fenced(NotLeaderException e) {
         leading = false;
-        if (e.heldEpoch() >= 0) lease.lost(e.heldEpoch(), "a commit found epoch " + e.currentEpoch()
-                + " in the database, not its own " + e.heldEpoch());
+        if (e.heldEpoch() >= 0) lease.lost(e.heldEpoch(), e.currentEpoch(), e.leaderAddress(), "a commit found epoch "
+                + e.currentEpoch() + " in the database, not its own " + e.heldEpoch());
     }
 
     /** A standby's periodic rebuild of its view (and its tokens) from what the leader committed. */
@@ -167,7 +167,7 @@ public final class HaRole implements Leadership.Listener, AutoCloseable {
      */
     public void routes(JavalinConfig config) {
         config.routes.before(this::redirectChanges);
-        config.routes.exception(NotLeaderException.class, (e, ctx) -> misdirected(ctx));
+        config.routes.exception(NotLeaderException.class, (e, ctx) -> misdirected(ctx, e));
     }
 
     private void redirectChanges(Context ctx) {
@@ -179,9 +179,10 @@ public final class HaRole implements Leadership.Listener, AutoCloseable {
         if (change) throw new NotLeaderException(-1, lease.leader().epoch(), lease.leaderAddress().orElse(""));
     }
 
-    private void misdirected(Context ctx) {
+    private void misdirected(Context ctx, NotLeaderException e) {
         drain(ctx);
-        Optional<String> leader = lease.leaderAddress().filter(a -> !a.equals(lease.address()));
+        Optional<String> leader = (e.leaderAddress().isEmpty() ? lease.leaderAddress() : Optional.of(e.leaderAddress()))
+                .filter(a -> !a.equals(lease.address()));
         Map<String, Object> error = new LinkedHashMap<>();
         error.put("code", ErrorCode.UNAVAILABLE.wire());
         error.put("field", null);

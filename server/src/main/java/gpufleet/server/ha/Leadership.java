@@ -183,7 +183,7 @@ public final class Leadership implements AutoCloseable {
         } catch (SQLException e) {
             String why = e.getMessage();
             if (!why.equals(lastFailure))
-                LOG.log(System.Logger.Level.WARNING, "leader lease: cannot reach the database: " + why);
+                LOG.log(System.Logger.Level.WARNING, "leader lease: the database did not answer: " + why);
             lastFailure = why;
             if (epoch >= 0 && nanos.getAsLong() - validUntil >= 0)
                 depose("could not renew the lease for " + lease.toSeconds() + " s (" + why + ")");
@@ -260,8 +260,10 @@ public final class Leadership implements AutoCloseable {
     }
 
     /** Steps down at once: told by the store that a commit found another epoch. */
-    public synchronized void lost(long heldEpoch, String why) {
-        if (epoch >= 0 && epoch == heldEpoch) depose(why);
+    public synchronized void lost(long heldEpoch, long currentEpoch, String leaderAddress, String why) {
+        if (epoch < 0 || epoch != heldEpoch) return;
+        known = new Leader(currentEpoch, "", leaderAddress, !leaderAddress.isEmpty());
+        depose(why);
     }
 
     private void depose(String why) {
