@@ -101,10 +101,17 @@ public final class ControllerClient {
                 cred != null && cred.isString() ? cred.stringValue() : null);
     }
 
+    /**
+     * How long a heartbeat waits for its answer: well inside the controller's heartbeat timeout (30 s), so
+     * that an agent whose controller hangs (stopped, not dead: its kernel still accepts connections) turns
+     * to the next one named in time to be heard there.
+     */
+    static final Duration HEARTBEAT_TIMEOUT = Duration.ofSeconds(10);
+
     public HeartbeatReply heartbeat(long hostId, Heartbeat hb) throws Failure, InterruptedException {
         // a heartbeat sent twice does no harm: it says what runs, and the controller acts on each exit once
         return JSON.readValue(send(post("api/v1/hosts/" + hostId + "/heartbeat", JSON.writeValueAsString(hb)),
-                Duration.ofSeconds(30), true), HeartbeatReply.class);
+                HEARTBEAT_TIMEOUT, true), HeartbeatReply.class);
     }
 
     /** Waits up to {@code waitMs} for the host's assignments to differ from {@code version}. */
