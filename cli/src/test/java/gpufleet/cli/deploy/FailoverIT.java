@@ -111,7 +111,7 @@ class FailoverIT {
         long killed = System.nanoTime();
         Launcher.Result k = Launcher.sh(dir, Map.of(), Duration.ofSeconds(10), filled(lines.get(kill), fill));
         assertThat(k.code()).as(k.both()).isZero();
-        await("ctl2 to lead", Duration.ofSeconds(10), () -> health(ctl2), h -> "leader".equals(h.path("role").stringValue()));
+        await("ctl2 to lead", Duration.ofSeconds(10), () -> health(ctl2), h -> "leader".equals(h.path("role").stringValue("")));
         double takeover = (System.nanoTime() - killed) / 1e9;
         System.out.printf("FailoverIT: takeover after kill -9 of the leader: %.1f s%n", takeover);
 
@@ -135,15 +135,15 @@ class FailoverIT {
         Process again = Launcher.start(dir, Map.of(), dir.resolve("ctl1-again.log"), "server", "--db", dbSpec,
                 "--data-dir", "ctl1", "--port", Integer.toString(p1));
         pids.add(again.pid());
-        await("ctl1 to stand by", Duration.ofSeconds(60), () -> health(ctl1), h -> "standby".equals(h.path("role").stringValue()));
-        assertThat(health(ctl1).path("leader").stringValue()).isEqualTo(ctl2);
+        await("ctl1 to stand by", Duration.ofSeconds(60), () -> health(ctl1), h -> "standby".equals(h.path("role").stringValue("")));
+        assertThat(health(ctl1).path("leader").stringValue("")).isEqualTo(ctl2);
 
         // SIGSTOP the leader past its lease: ctl1 takes over and schedules
         long ctl2Pid = Long.parseLong(Files.readString(dir.resolve("ctl2.pid")).strip());
         signal("STOP", ctl2Pid);
         long stopped = System.nanoTime();
         await("ctl1 to lead while ctl2 is stopped", Duration.ofSeconds(12), () -> health(ctl1),
-                h -> "leader".equals(h.path("role").stringValue()));
+                h -> "leader".equals(h.path("role").stringValue("")));
         System.out.printf("FailoverIT: takeover from a SIGSTOPped leader: %.1f s%n", (System.nanoTime() - stopped) / 1e9);
         String third = submitted(gf(env, "submit", "--name", "while-paused", "--gpus", "8", "--checkpoint-dir",
                 dir.resolve("ckpt").toString(), "--", "sleep", "600"));
@@ -158,12 +158,12 @@ class FailoverIT {
                 HttpResponse.BodyHandlers.ofString());
         assertThat(cancel.statusCode()).as(cancel.body()).isIn(307, 503);
         await("ctl2 to stand by", Duration.ofSeconds(10), () -> health(ctl2),
-                h -> "standby".equals(h.path("role").stringValue()) && ctl1.equals(h.path("leader").stringValue()));
+                h -> "standby".equals(h.path("role").stringValue("")) && ctl1.equals(h.path("leader").stringValue("")));
         Thread.sleep(3000); // several of ctl2's scheduling cycles and lease rounds, had it kept leading
         JsonNode j3 = job(env, Long.parseLong(third));
         assertThat(j3.get("state").stringValue()).isEqualTo("RUNNING");
         assertThat(j3.get("generation").longValue()).isEqualTo(1);
-        assertThat(health(ctl1).path("role").stringValue()).isEqualTo("leader");
+        assertThat(health(ctl1).path("role").stringValue("")).isEqualTo("leader");
     }
 
     /** The lines of the README's example, in order. */
