@@ -67,6 +67,17 @@ class FailoverIT {
 
     @AfterEach
     void stopAll() throws Exception {
+        // the agent first, and gently: it stops its ranks before it exits (its watchdog, after a kill -9,
+        // would find its list of ranks gone with this test's directory)
+        if (Files.exists(dir.resolve("agent1.pid")))
+            ProcessHandle.of(Long.parseLong(Files.readString(dir.resolve("agent1.pid")).strip())).ifPresent(p -> {
+                p.destroy();
+                try {
+                    p.onExit().get(30, java.util.concurrent.TimeUnit.SECONDS);
+                } catch (Exception e) {
+                    p.destroyForcibly();
+                }
+            });
         for (long pid : pids) ProcessHandle.of(pid).ifPresent(p -> {
             signal("CONT", pid);
             p.destroyForcibly();
