@@ -294,6 +294,10 @@ public final class ServerMain {
         if (s.tokens() == null) {
             out.add("WARNING: authentication is OFF (--no-auth): every process on this machine can submit, cancel,");
             out.add("WARNING: drain and read every job's logs. Do not use this for a shared fleet.");
+        } else if (s.ha().isPresent() && !s.ha().get().scheduling()) {
+            // a standby writes nothing, an admin token included
+            out.add("authentication on; the admin token is in the data directory of the controller that led first"
+                    + (newAdmin ? " (--new-admin-token is for the leader: run it there)" : ""));
         } else {
             java.util.Optional<Path> made = s.newAdminTokenFile();
             if (made.isEmpty() && newAdmin) made = java.util.Optional.of(s.tokens().newAdmin(dataDir));

@@ -115,8 +115,8 @@ class FailoverIT {
         JsonNode running = await("job 1 to run", Duration.ofSeconds(60), () -> job(env, 1),
                 j -> j.path("state").stringValue("").equals("RUNNING"));
         assertThat(running.get("generation").longValue()).isEqualTo(1);
-        Path ranks = dir.resolve("agent1");
-        assertThat(Files.isDirectory(ranks)).isTrue();
+        java.util.Set<Long> ranks = await("job 1's 8 ranks to start", Duration.ofSeconds(30), () -> ranksOf(1),
+                pids -> pids.size() == 8);
 
         // kill -9 the leader, as the README does; the standby leads within 10 s
         long killed = System.nanoTime();
@@ -133,6 +133,7 @@ class FailoverIT {
         JsonNode still = job(env, 1);
         assertThat(still.get("generation").longValue()).isEqualTo(1);
         assertThat(still.get("restarts").longValue()).isZero();
+        assertThat(ranksOf(1)).as("the same rank processes, still running").isEqualTo(ranks);
         // the agent reconnected to ctl2: its host is UP there with a fresh heartbeat, and new work runs
         await("node-1 to heartbeat to ctl2", Duration.ofSeconds(30), () -> nodes(env),
                 n -> n.contains("node-1") && n.contains("UP"));
@@ -175,6 +176,24 @@ class FailoverIT {
         assertThat(j3.get("state").stringValue()).isEqualTo("RUNNING");
         assertThat(j3.get("generation").longValue()).isEqualTo(1);
         assertThat(health(ctl1).path("role").stringValue("")).isEqualTo("leader");
+    }
+
+    /** The processes running ranks of job {@code id} that this test's agent started (their directory is the test's). */
+    private java.util.Set<Long> ranksOf(long id) {
+        java.util.Set<Long> out = new java.util.TreeSet<>();
+        ProcessHandle.allProcesses().forEach(p -> {
+            try {
+                Path proc = Path.of("/proc", Long.toString(p.pid()));
+                if (!Files.readSymbolicLink(proc.resolve("cwd")).equals(dir.toRealPath())) return;
+                String environ = new String(Files.readAllBytes(proc.resolve("environ")), java.nio.charset.StandardCharsets.UTF_8);
+                if (java.util.Arrays.asList(environ.split("\0")).contains("GPUFLEET_JOB_ID=" + id)
+                        && p.info().command().map(c -> c.endsWith("sleep")).orElse(false))
+                    out.add(p.pid());
+            } catch (IOException | RuntimeException goneOrNotOurs) {
+                // ended meanwhile, or not readable: not one of ours
+            }
+        });
+        return out;
     }
 
     /** The lines of the README's example, in order. */

@@ -175,7 +175,9 @@ public final class HaRole implements Leadership.Listener, AutoCloseable {
         HandlerType m = ctx.method();
         boolean change = !(m == HandlerType.GET || m == HandlerType.HEAD || m == HandlerType.OPTIONS)
                 // an agent's poll for what to run: only the leader's answer counts
-                || ctx.path().endsWith("/assignments");
+                || ctx.path().endsWith("/assignments")
+                // job logs are kept by the controller the agents ship them to: the leader
+                || ctx.path().matches("/api/v1/jobs/[^/]+/logs/.*");
         if (change) throw new NotLeaderException(-1, lease.leader().epoch(), lease.leaderAddress().orElse(""));
     }
 
