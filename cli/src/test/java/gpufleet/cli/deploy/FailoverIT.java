@@ -149,6 +149,10 @@ class FailoverIT {
         pids.add(again.pid());
         await("ctl1 to stand by", Duration.ofSeconds(60), () -> health(ctl1), h -> "standby".equals(h.path("role").stringValue("")));
         assertThat(health(ctl1).path("leader").stringValue("")).isEqualTo(ctl2);
+        // a change sent to it first (GPUFLEET_SERVER names it first) is redirected to ctl2 and carried out there
+        Launcher.Result team = gf(env, "team", "add", "ha", "--quota", "16");
+        assertThat(team.code()).as(team.both()).isZero();
+        assertThat(gf(Map.of("GPUFLEET_TOKEN", env.get("GPUFLEET_TOKEN")), "team", "list", "--server", ctl2).out()).contains("ha");
 
         // SIGSTOP the leader past its lease: ctl1 takes over and schedules
         long ctl2Pid = Long.parseLong(Files.readString(dir.resolve("ctl2.pid")).strip());
