@@ -151,6 +151,40 @@ class LeaderElectionTest {
     }
 
     @Test
+    void duringARollingUpgradeTheOlderControllerStepsDownForTheNewerSchema() throws Exception {
+        TestDatabases.TestDb db = keep(TestDatabases.fresh(TestDatabases.Kind.POSTGRESQL, dir));
+        DatabaseSpec spec = DatabaseSpec.postgres(db.jdbcUrl());
+        keep(db.open()); // the schema, at this code's version
+        int current = SqlStore.knownSchemaVersion();
+        Leadership older = keep(new Leadership(spec, "old", "http://old:1", LEASE, RENEW, POLL, System::nanoTime));
+        Leadership newer = keep(new Leadership(spec, "new", "http://new:2", LEASE, RENEW, POLL, System::nanoTime));
+        older.knowsSchema(current);
+        newer.knowsSchema(current + 1);
+        Events events = new Events();
+        older.listener(events);
+        older.tick();
+        newer.tick();
+        assertThat(older.epoch()).isEqualTo(1);
+        assertThat(newer.epoch()).isEqualTo(-1);
+
+        // the newer controller starts and migrates the database one version further
+        try (var c = java.sql.DriverManager.getConnection(db.jdbcUrl()); var st = c.createStatement()) {
+            st.execute("INSERT INTO schema_version (version, description, applied_at) VALUES (" + (current + 1)
+                    + ", 'next', '2026-12-06T00:00:00Z')");
+        }
+        older.tick();
+        assertThat(events.seen).hasSize(2);
+        assertThat(events.seen.get(1)).startsWith("deposed 1: the database's schema is at version " + (current + 1));
+        assertThat(older.barred()).isPresent();
+        newer.tick(); // at once: the older gave its lease up
+        assertThat(newer.epoch()).isEqualTo(2);
+        newer.tick();
+        older.tick();
+        assertThat(older.epoch()).isEqualTo(-1);
+        assertThat(older.leaderAddress()).contains("http://new:2");
+    }
+
+    @Test
     void aStandbySendsChangesToTheLeaderAndTakesOverFromAPausedOneWhichThenCommitsNothing() throws Exception {
         TestDatabases.TestDb db = keep(TestDatabases.fresh(TestDatabases.Kind.POSTGRESQL, dir));
         DatabaseSpec spec = DatabaseSpec.postgres(db.jdbcUrl());

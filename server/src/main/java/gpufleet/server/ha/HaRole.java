@@ -52,6 +52,7 @@ public final class HaRole implements Leadership.Listener, AutoCloseable {
     public HaRole(Leadership lease, SqlStore store) {
         this.lease = lease;
         this.store = store;
+        lease.knowsSchema(SqlStore.knownSchemaVersion());
         store.fence(SqlStore.NOT_LEADING, this::fenced);
     }
 
@@ -158,6 +159,7 @@ public final class HaRole implements Leadership.Listener, AutoCloseable {
         out.put("leader", lead ? lease.address() : lease.leaderAddress().orElse(null));
         out.put("epoch", lead ? lease.epoch() : l.epoch());
         out.put("address", lease.address());
+        lease.barred().ifPresent(why -> out.put("barred", why));
         return out;
     }
 

@@ -71,6 +71,8 @@ public final class Leadership implements AutoCloseable {
     private volatile Leader known = new Leader(0, "", "", false);
     private volatile boolean closed;
     private volatile boolean held;
+    private volatile int knownSchema = Integer.MAX_VALUE;
+    private volatile String tooNew;
     private String lastFailure;
     private Thread thread;
 
@@ -113,6 +115,15 @@ public final class Leadership implements AutoCloseable {
     /** A lease with the default timings and the system's monotonic clock. */
     public Leadership(DatabaseSpec db, String holder, String address) {
         this(db, holder, address, LEASE, RENEW_EVERY, POLL_EVERY, System::nanoTime);
+    }
+
+    /**
+     * The newest schema version this controller's code knows. Meeting a database migrated further (a newer
+     * controller started during a rolling upgrade) it gives the lease up if it holds it and never takes it
+     * again: the older steps down, the newer leads.
+     */
+    public void knowsSchema(int version) {
+        this.knownSchema = version;
     }
 
     public void listener(Listener l) {
@@ -178,6 +189,20 @@ public final class Leadership implements AutoCloseable {
         long began = nanos.getAsLong();
         try (Connection c = pool.getConnection()) {
             lastFailure = null;
+            int schema = schemaVersion(c);
+            if (schema > knownSchema) {
+                String why = "the database's schema is at version " + schema + ", newer than this controller's ("
+                        + knownSchema + "): a newer controller leads; upgrade this one";
+                if (!why.equals(tooNew)) LOG.log(System.Logger.Level.WARNING, why);
+                tooNew = why;
+                if (epoch >= 0) {
+                    release(c);
+                    depose(why);
+                }
+                known = read(c);
+                return;
+            }
+            tooNew = null;
             if (epoch >= 0) renew(c, began);
             else tryTakeOver(c, began);
         } catch (SQLException e) {
@@ -241,6 +266,29 @@ public final class Leadership implements AutoCloseable {
         known = read(c);
     }
 
+    private static int schemaVersion(Connection c) throws SQLException {
+        try (PreparedStatement p = c.prepareStatement("SELECT COALESCE(MAX(version), 0) FROM schema_version");
+             ResultSet rs = p.executeQuery()) {
+            rs.next();
+            return rs.getInt(1);
+        }
+    }
+
+    /** Ends this controller's lease now, so that a standby takes it at its next look. */
+    private void release(Connection c) throws SQLException {
+        try (PreparedStatement p = c.prepareStatement(
+                "UPDATE leadership SET expires_at = 0 WHERE id = 1 AND epoch = ? AND holder = ?")) {
+            p.setLong(1, epoch);
+            p.setString(2, holder);
+            p.executeUpdate();
+        }
+    }
+
+    /** Why this controller will not lead (its schema is older than the database's), or empty. */
+    public Optional<String> barred() {
+        return Optional.ofNullable(tooNew);
+    }
+
     private static Leader read(Connection c) throws SQLException {
         try (PreparedStatement p = c.prepareStatement("""
                 SELECT epoch, holder, address, expires_at >= extract(epoch FROM clock_timestamp())::float8
@@ -294,12 +342,8 @@ public final class Leadership implements AutoCloseable {
             closed = true;
             t = thread;
             if (release && epoch >= 0) {
-                try (Connection c = pool.getConnection();
-                     PreparedStatement p = c.prepareStatement(
-                             "UPDATE leadership SET expires_at = 0 WHERE id = 1 AND epoch = ? AND holder = ?")) {
-                    p.setLong(1, epoch);
-                    p.setString(2, holder);
-                    p.executeUpdate();
+                try (Connection c = pool.getConnection()) {
+                    release(c);
                 } catch (SQLException e) {
                     LOG.log(System.Logger.Level.WARNING, "could not give the leader lease up (it runs out in "
                             + lease.toSeconds() + " s): " + e.getMessage());

@@ -52,6 +52,11 @@ public final class SqlStore implements Store {
             "V3__agent_incarnation.sql", "V4__tokens_audit_and_job_hosts.sql", "V5__restart_backoff.sql",
             "V6__time_limit.sql", "V8__leadership.sql");
 
+    /** The newest schema version this code knows: the highest numbered migration. */
+    public static int knownSchemaVersion() {
+        return MIGRATIONS.stream().mapToInt(f -> Integer.parseInt(f.substring(1, f.indexOf("__")))).max().orElse(0);
+    }
+
     private static final JsonMapper JSON = JsonMapper.builder().build();
     private static final TypeReference<List<HostGpus>> PLACEMENT = new TypeReference<>() {};
     private static final TypeReference<List<String>> STRINGS = new TypeReference<>() {};
