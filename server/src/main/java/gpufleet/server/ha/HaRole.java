@@ -173,7 +173,8 @@ public final class HaRole implements Leadership.Listener, AutoCloseable {
     }
 
     private void redirectChanges(Context ctx) {
-        if (scheduling() || !ctx.path().startsWith("/api/")) return;
+        // signing a browser in changes nothing: the dashboard works on a standby too
+        if (scheduling() || !ctx.path().startsWith("/api/") || ctx.path().equals("/api/v1/session")) return;
         HandlerType m = ctx.method();
         boolean change = !(m == HandlerType.GET || m == HandlerType.HEAD || m == HandlerType.OPTIONS)
                 // an agent's poll for what to run: only the leader's answer counts

@@ -35,7 +35,9 @@ import java.util.Optional;
  * (PostgreSQL) through {@link #SqlStore(String, String, String)}.
  *
  * <p>One connection at a time, used under this object's monitor: the controller is the only writer, and
- * one connection makes every method one serial transaction. The connection comes from a pool of one
+ * one connection makes every method one serial transaction. Where several controllers share a PostgreSQL
+ * database, only the elected one writes: {@link #fence} makes every transaction that changed something
+ * check the leadership epoch before it commits. The connection comes from a pool of one
  * (HikariCP), which drops a connection that broke (the database restarted) and opens a new one, so the
  * store outlives an outage of its database: while the database cannot be reached every method throws
  * {@link StoreUnavailableException}, and the first call after it is back succeeds. SQLite runs in WAL mode
