@@ -34,8 +34,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Two controllers on one PostgreSQL database and an agent given both, each a process of its own started
  * through the shipped launcher, by the very lines of server/README.md's "Running two or three
  * controllers" (database, ports and the launcher's path filled in). The leader is killed with
- * {@code kill -9}: the standby leads within 10 s, the agent reconnects, the running job keeps its ranks
- * and a new job runs. Then the new leader is paused with SIGSTOP past its lease: the restarted first
+ * {@code kill -9}: the standby leads within 10 s, the agent reconnects, the running job keeps its ranks,
+ * a job whose ranks ended meanwhile completes once, and a new job runs. Then the new leader is paused with SIGSTOP past its lease: the restarted first
  * controller takes over, and the paused one, resumed, lands nothing and stands by.
  *
  * <p>Needs {@code GPUFLEET_TEST_PG_URL} (a JDBC URL of a PostgreSQL server it may create a database on;
@@ -118,6 +118,12 @@ class FailoverIT {
         java.util.Set<Long> ranks = await("job 1's 8 ranks to start", Duration.ofSeconds(30), () -> ranksOf(1),
                 pids -> pids.size() == 8);
 
+        // a short job whose ranks end while no controller leads: their exits reach the new leader, once
+        String shortJob = submitted(gf(env, "submit", "--name", "short", "--gpus", "8", "--checkpoint-dir",
+                dir.resolve("ckpt").toString(), "--", "sleep", "3"));
+        await("job " + shortJob + "'s ranks to start", Duration.ofSeconds(30), () -> ranksOf(Long.parseLong(shortJob)),
+                pids -> pids.size() == 8);
+
         // kill -9 the leader, as the README does; the standby leads within 10 s
         long killed = System.nanoTime();
         Launcher.Result k = Launcher.sh(dir, Map.of(), Duration.ofSeconds(10), filled(lines.get(kill), fill));
@@ -134,6 +140,11 @@ class FailoverIT {
         assertThat(still.get("generation").longValue()).isEqualTo(1);
         assertThat(still.get("restarts").longValue()).isZero();
         assertThat(ranksOf(1)).as("the same rank processes, still running").isEqualTo(ranks);
+        JsonNode done = await("job " + shortJob + " to complete", Duration.ofSeconds(30), () -> job(env, Long.parseLong(shortJob)),
+                j -> j.path("state").stringValue("").equals("COMPLETED"));
+        assertThat(done.get("restarts").longValue()).isZero();
+        assertThat(done.get("events").valueStream().map(e -> e.get("kind").stringValue()).filter(kind -> kind.equals("COMPLETED")))
+                .hasSize(1);
         // the agent reconnected to ctl2: its host is UP there with a fresh heartbeat, and new work runs
         await("node-1 to heartbeat to ctl2", Duration.ofSeconds(30), () -> nodes(env),
                 n -> n.contains("node-1") && n.contains("UP"));
