@@ -89,7 +89,7 @@ public final class TestDatabases {
         }
 
         /** The JDBC URL of this database (credentials included, for tests only). */
-        String jdbcUrl() {
+        public String jdbcUrl() {
             return jdbcUrl;
         }
 

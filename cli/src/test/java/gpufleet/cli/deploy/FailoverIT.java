@@ -1,5 +1,6 @@
 package gpufleet.cli.deploy;
 
+import gpufleet.server.TestDatabases;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -15,9 +16,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -38,8 +36,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * a job whose ranks ended meanwhile completes once, and a new job runs. Then the new leader is paused with SIGSTOP past its lease: the restarted first
  * controller takes over, and the paused one, resumed, lands nothing and stands by.
  *
- * <p>Needs {@code GPUFLEET_TEST_PG_URL} (a JDBC URL of a PostgreSQL server it may create a database on;
- * {@code ./test} sets it).
+ * <p>Its database is made on the PostgreSQL server the store tests use ({@code GPUFLEET_TEST_PG_URL}, which
+ * {@code ./test} sets, else a private server started from the installed binaries).
  */
 class FailoverIT {
     private static final JsonMapper JSON = JsonMapper.builder().build();
@@ -49,20 +47,12 @@ class FailoverIT {
 
     @TempDir
     Path dir;
-    private String adminUrl;
-    private String dbName;
+    private TestDatabases.TestDb db;
     private final List<Long> pids = new ArrayList<>();
 
     @BeforeEach
-    void database() throws Exception {
-        adminUrl = System.getenv("GPUFLEET_TEST_PG_URL");
-        if (adminUrl == null || adminUrl.isBlank())
-            throw new AssertionError("FailoverIT needs a PostgreSQL server: set GPUFLEET_TEST_PG_URL to a JDBC URL such as"
-                    + " jdbc:postgresql://127.0.0.1:15432/postgres?user=app (./test starts one and sets it)");
-        dbName = "gf_failover_" + ProcessHandle.current().pid() + "_" + System.nanoTime() % 1_000_000;
-        try (Connection c = DriverManager.getConnection(adminUrl); Statement s = c.createStatement()) {
-            s.execute("CREATE DATABASE " + dbName);
-        }
+    void database() {
+        db = TestDatabases.fresh(TestDatabases.Kind.POSTGRESQL, dir);
     }
 
     @AfterEach
@@ -82,9 +72,7 @@ class FailoverIT {
             signal("CONT", pid);
             p.destroyForcibly();
         });
-        try (Connection c = DriverManager.getConnection(adminUrl); Statement s = c.createStatement()) {
-            s.execute("DROP DATABASE IF EXISTS " + dbName + " WITH (FORCE)");
-        }
+        if (db != null) db.close();
     }
 
     @Test
@@ -93,9 +81,7 @@ class FailoverIT {
         String ctl1 = "http://127.0.0.1:" + p1, ctl2 = "http://127.0.0.1:" + p2;
         List<String> lines = readmeLines();
         int kill = indexOf(lines, "kill -9");
-        Matcher db = Pattern.compile("jdbc:(postgresql://[^/?]+)/[^?]*(\\?.*)?").matcher(adminUrl);
-        assertThat(db.matches()).as(adminUrl).isTrue();
-        String dbSpec = db.group(1) + "/" + dbName + (db.group(2) == null ? "" : db.group(2));
+        String dbSpec = db.jdbcUrl().replaceFirst("^jdbc:", "");
         Map<String, String> fill = new HashMap<>();
         fill.put("postgresql://db.example:5432/gpufleet?user=gpufleet&password=...", dbSpec);
         fill.put("./gpufleet", Launcher.GPUFLEET.toString());
