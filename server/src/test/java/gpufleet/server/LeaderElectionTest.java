@@ -136,6 +136,31 @@ class LeaderElectionTest {
     }
 
     @Test
+    void ofThreeControllersOneTakesOverAndTheThirdFollowsIt() throws Exception {
+        TestDatabases.TestDb db = keep(TestDatabases.fresh(TestDatabases.Kind.POSTGRESQL, dir));
+        DatabaseSpec spec = DatabaseSpec.postgres(db.jdbcUrl());
+        keep(db.open());
+        List<Leadership> all = new ArrayList<>();
+        for (String n : List.of("a", "b", "c"))
+            all.add(keep(new Leadership(spec, n, "http://" + n + ":1", LEASE, RENEW, POLL, System::nanoTime)));
+        for (Leadership l : all) l.tick();
+        assertThat(all).extracting(Leadership::epoch).containsExactly(1L, -1L, -1L);
+
+        // a stops; b and c look in turn until one has the lease
+        awaitTrue("b or c to take the lease", Duration.ofSeconds(5), () -> {
+            all.get(1).tick();
+            all.get(2).tick();
+            return all.get(1).epoch() >= 0 || all.get(2).epoch() >= 0;
+        });
+        Leadership winner = all.get(1).epoch() >= 0 ? all.get(1) : all.get(2);
+        Leadership other = winner == all.get(1) ? all.get(2) : all.get(1);
+        assertThat(winner.epoch()).isEqualTo(2);
+        other.tick();
+        assertThat(other.epoch()).isEqualTo(-1);
+        assertThat(other.leaderAddress()).contains(winner.address());
+    }
+
+    @Test
     void aLeaderThatClosesGivesTheLeaseUpAtOnce() throws Exception {
         TestDatabases.TestDb db = keep(TestDatabases.fresh(TestDatabases.Kind.POSTGRESQL, dir));
         DatabaseSpec spec = DatabaseSpec.postgres(db.jdbcUrl());
