@@ -83,7 +83,7 @@ public final class Agent implements AutoCloseable {
     public Agent(AgentConfig config, GpuBackend gpus) {
         this.config = config;
         this.gpus = gpus;
-        this.client = new ControllerClient(config.server(), config.caCert() == null ? null : Pem.trusting(config.caCert()));
+        this.client = new ControllerClient(config.servers(), config.caCert() == null ? null : Pem.trusting(config.caCert()));
         this.logs = new LogShipper(client);
         this.groups = new ProcessGroups(config.workDir());
     }

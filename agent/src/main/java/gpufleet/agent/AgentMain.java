@@ -26,7 +26,8 @@ public final class AgentMain {
               inject-xid       make a simulated GPU of the agent in DIR report an XID error
               heal             make a simulated GPU of the agent in DIR report itself healthy again
                                (after which `gpufleet resume HOST` returns it to service)
-              --server         the controller (default: $GPUFLEET_SERVER, else http://localhost:8080)
+              --server         the controller (default: $GPUFLEET_SERVER, else http://localhost:8080); several,
+                               separated by commas, for controllers sharing one database
               --join-token     a join token (gpufleet token create --role join), needed once, to join the fleet;
                                the host's own credential is then kept in <work-dir>/credential
                                (default: $GPUFLEET_JOIN_TOKEN, which keeps it out of the process list)
@@ -103,7 +104,10 @@ public final class AgentMain {
             }
         }
         if (name == null) name = hostName();
-        URI uri = serverUri(server);
+        java.util.List<URI> uris = new java.util.ArrayList<>();
+        for (String one : server.split(",")) if (!one.isBlank()) uris.add(serverUri(one.strip()));
+        if (uris.isEmpty()) throw new IllegalArgumentException("--server '" + server + "' is not a controller URL (expected http://HOST:PORT)");
+        URI uri = uris.getFirst();
         Path caCert = ca == null ? null : Path.of(ca);
         if (caCert != null) gpufleet.protocol.Pem.trusting(caCert); // a bad file is refused now, not at the first call
         RunAs runAs = runAs(runAsSpec);
@@ -112,7 +116,7 @@ public final class AgentMain {
                 : GpuBackends.open(0, injectDir, nvml);
         AgentConfig config = new AgentConfig(uri, name, rack, zone, address, workDir.toAbsolutePath(),
                 Duration.ofMillis((long) (heartbeat * 1000)), Duration.ofMillis((long) (grace * 1000)), joinToken, caCert,
-                runAs);
+                runAs, java.util.List.copyOf(uris.subList(1, uris.size())));
         Agent agent = new Agent(config, gpus);
         CountDownLatch done = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -121,7 +125,7 @@ public final class AgentMain {
         }, "gpufleet-agent-shutdown"));
         try {
             agent.start();
-            System.out.println("gpufleet agent " + name + " on " + uri + ": host " + agent.hostId() + ", "
+            System.out.println("gpufleet agent " + name + " on " + server.strip() + ": host " + agent.hostId() + ", "
                     + gpus.gpus().size() + " GPUs (" + gpus.describe() + "), work dir " + config.workDir()
                     + (runAs != null && runAs.switches(RunAs.currentUid()) ? ", ranks run as " + runAs.describe() : ""));
             if (runAs != null && RunAs.currentUid() == 0 && !runAs.switches(0))

@@ -17,6 +17,12 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Function;
 
 /** The agent's side of the protocol in docs/agent-protocol.md, over the JDK's HTTP client. */
 public final class ControllerClient {
@@ -43,7 +49,9 @@ public final class ControllerClient {
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .build();
 
-    private final URI base;
+    /** The controllers named, in order; {@link #base} is the one that answered last. */
+    private final List<URI> bases;
+    private volatile URI base;
     private final HttpClient http;
     /** The bearer token every request presents: the join token until the host has its credential. */
     private volatile String token;
@@ -54,11 +62,25 @@ public final class ControllerClient {
 
     /** {@code tls} verifies an https controller; null trusts the JDK's certificate authorities. */
     public ControllerClient(URI server, SSLContext tls) {
-        String s = server.toString();
-        this.base = URI.create(s.endsWith("/") ? s : s + "/");
+        this(List.of(server), tls);
+    }
+
+    /**
+     * Several controllers sharing one database: a call goes to the one that answered last, then to the
+     * others in turn; a standby's redirect to the leader is followed.
+     */
+    public ControllerClient(List<URI> servers, SSLContext tls) {
+        if (servers.isEmpty()) throw new IllegalArgumentException("no controller named");
+        this.bases = servers.stream().map(ControllerClient::asBase).toList();
+        this.base = bases.getFirst();
         HttpClient.Builder b = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5));
         if (tls != null) b.sslContext(tls);
         this.http = b.build();
+    }
+
+    private static URI asBase(URI server) {
+        String s = server.toString();
+        return URI.create(s.endsWith("/") ? s : s + "/");
     }
 
     public void token(String token) {
@@ -68,45 +90,92 @@ public final class ControllerClient {
     public URI server() { return base; }
 
     public RegistrationReply register(Registration r) throws Failure, InterruptedException {
-        return JSON.readValue(send(post("api/v1/hosts/register", JSON.writeValueAsString(r)), Duration.ofSeconds(30)),
+        return JSON.readValue(send(post("api/v1/hosts/register", JSON.writeValueAsString(r)), Duration.ofSeconds(30), true),
                 RegistrationReply.class);
     }
 
+    /**
+     * How long a heartbeat waits for its answer: well inside the controller's heartbeat timeout (30 s), so
+     * that an agent whose controller hangs (stopped, not dead: its kernel still accepts connections) turns
+     * to the next one named in time to be heard there.
+     */
+    static final Duration HEARTBEAT_TIMEOUT = Duration.ofSeconds(10);
+
     public HeartbeatReply heartbeat(long hostId, Heartbeat hb) throws Failure, InterruptedException {
+        // a heartbeat sent twice does no harm: it says what runs, and the controller acts on each exit once
         return JSON.readValue(send(post("api/v1/hosts/" + hostId + "/heartbeat", JSON.writeValueAsString(hb)),
-                Duration.ofSeconds(30)), HeartbeatReply.class);
+                HEARTBEAT_TIMEOUT, true), HeartbeatReply.class);
     }
 
     /** Waits up to {@code waitMs} for the host's assignments to differ from {@code version}. */
     public HeartbeatReply awaitAssignments(long hostId, long generation, long version, long waitMs)
             throws Failure, InterruptedException {
-        var req = HttpRequest.newBuilder(base.resolve("api/v1/hosts/" + hostId + "/assignments?generation=" + generation
-                + "&version=" + version + "&waitMs=" + waitMs)).GET();
-        return JSON.readValue(send(req, Duration.ofMillis(waitMs + 30_000)), HeartbeatReply.class);
+        Function<URI, HttpRequest.Builder> req = at -> HttpRequest.newBuilder(at.resolve("api/v1/hosts/" + hostId
+                + "/assignments?generation=" + generation + "&version=" + version + "&waitMs=" + waitMs)).GET();
+        return JSON.readValue(send(req, Duration.ofMillis(waitMs + 30_000), true), HeartbeatReply.class);
     }
 
     /** Appends {@code bytes} to the controller's copy of a rank's log. */
     public void shipLog(long job, int rank, long generation, byte[] bytes) throws Failure, InterruptedException {
-        var req = HttpRequest.newBuilder(base.resolve("api/v1/jobs/" + job + "/logs/" + rank + "?generation=" + generation))
+        Function<URI, HttpRequest.Builder> req = at -> HttpRequest.newBuilder(at.resolve("api/v1/jobs/" + job + "/logs/" + rank
+                        + "?generation=" + generation))
                 .header("Content-Type", "text/plain; charset=utf-8")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(bytes));
-        send(req, Duration.ofSeconds(30));
+        // appended bytes sent twice would be in the log twice: another controller only if this one never got them
+        send(req, Duration.ofSeconds(30), false);
     }
 
-    private HttpRequest.Builder post(String path, String json) {
-        return HttpRequest.newBuilder(base.resolve(path)).header("Content-Type", "application/json")
+    private static Function<URI, HttpRequest.Builder> post(String path, String json) {
+        return at -> HttpRequest.newBuilder(at.resolve(path)).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(json));
     }
 
-    private String send(HttpRequest.Builder b, Duration timeout) throws Failure, InterruptedException {
-        HttpResponse<String> r;
-        String t = token;
-        if (t != null) b.header("Authorization", "Bearer " + t);
-        try {
-            r = http.send(b.timeout(timeout).build(), HttpResponse.BodyHandlers.ofString());
-        } catch (IOException e) {
-            throw new Failure(0, null, "cannot reach the controller at " + base + ": " + e);
+    /**
+     * Sends to the controller that answered last, then to the others; follows a standby's {@code 307} to
+     * the leader it names. {@code again}: the call may reach the controller twice, so it also moves on
+     * after an answer that did not come; otherwise only when no connection was made.
+     */
+    private String send(Function<URI, HttpRequest.Builder> request, Duration timeout, boolean again)
+            throws Failure, InterruptedException {
+        Deque<URI> next = new ArrayDeque<>();
+        next.add(base);
+        for (URI u : bases) if (!u.equals(base)) next.add(u);
+        Set<URI> tried = new HashSet<>();
+        HttpResponse<String> r = null;
+        IOException unreachable = null;
+        URI at = base;
+        while (!next.isEmpty()) {
+            URI u = next.poll();
+            if (!tried.add(u)) continue;
+            HttpRequest.Builder b = request.apply(u);
+            String t = token;
+            if (t != null) b.header("Authorization", "Bearer " + t);
+            try {
+                r = http.send(b.timeout(timeout).build(), HttpResponse.BodyHandlers.ofString());
+            } catch (IOException e) {
+                r = null;
+                unreachable = e;
+                at = u;
+                if (!again && !neverConnected(e)) break;
+                continue;
+            }
+            at = u;
+            base = u;
+            if (r.statusCode() == 307 || r.statusCode() == 308) {
+                var leader = r.headers().firstValue("X-Gpufleet-Leader");
+                if (leader.isPresent()) {
+                    next.addFirst(asBase(URI.create(leader.get())));
+                    continue;
+                }
+            }
+            // a standby while no controller leads: one of the others may lead by now
+            if (r.statusCode() == 503 && r.body().contains("standby") && next.stream().anyMatch(x -> !tried.contains(x)))
+                continue;
+            break;
         }
+        if (r == null)
+            throw new Failure(0, null, "cannot reach the controller at " + (bases.size() == 1 ? at : bases.toString()) + ": "
+                    + unreachable);
         if (r.statusCode() / 100 != 2) {
             String msg = r.body();
             ErrorCode code = null;
@@ -122,5 +191,14 @@ public final class ControllerClient {
             throw new Failure(r.statusCode(), code, "controller answered " + r.statusCode() + ": " + msg);
         }
         return r.body();
+    }
+
+    /** Whether the request cannot have reached the controller: no connection was made. */
+    private static boolean neverConnected(IOException e) {
+        for (Throwable x = e; x != null; x = x.getCause())
+            if (x instanceof java.net.ConnectException || x instanceof java.net.http.HttpConnectTimeoutException
+                    || x instanceof java.nio.channels.UnresolvedAddressException)
+                return true;
+        return false;
     }
 }

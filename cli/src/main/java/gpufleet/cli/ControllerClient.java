@@ -105,8 +105,9 @@ final class ControllerClient {
         }
     }
 
-    private final String server;
-    private final String base;
+    /** The controllers named, in the order given; {@link #server} is the one the last call reached. */
+    private final java.util.List<String> servers;
+    private volatile String server;
     private final String token;
     private final HttpClient http;
 
@@ -114,10 +115,30 @@ final class ControllerClient {
         this(server, null, null);
     }
 
-    /** {@code token} null: none presented; {@code caCert} null: the JDK's certificate authorities. */
+    /**
+     * {@code server}: one controller's URL, or several separated by commas (controllers sharing one
+     * database: each is tried in turn, and a standby's redirect to the leader is followed). {@code token}
+     * null: none presented; {@code caCert} null: the JDK's certificate authorities.
+     */
     ControllerClient(String server, String token, String caCert) {
-        String s = server.strip();
+        java.util.List<String> list = new java.util.ArrayList<>();
+        for (String one : server.split(",")) {
+            if (one.isBlank()) continue;
+            list.add(normalize(one, server));
+        }
+        if (list.isEmpty()) throw new IllegalArgumentException("--server must be an http:// or https:// URL, got '" + server + "'");
+        this.servers = java.util.List.copyOf(list);
+        this.server = servers.getFirst();
+        this.token = token;
+        this.http = caCert == null ? HTTP
+                : HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).sslContext(Pem.trusting(Path.of(caCert))).build();
+    }
+
+    /** {@code one} without trailing slashes or {@code /api/v1}; refused unless an http(s) URL. */
+    private static String normalize(String one, String given) {
+        String s = one.strip();
         while (s.endsWith("/")) s = s.substring(0, s.length() - 1);
+        if (s.endsWith("/api/v1")) s = s.substring(0, s.length() - "/api/v1".length());
         URI u;
         try {
             u = new URI(s);
@@ -125,31 +146,28 @@ final class ControllerClient {
             u = null;
         }
         if (u == null || u.getHost() == null || !("http".equals(u.getScheme()) || "https".equals(u.getScheme())))
-            throw new IllegalArgumentException("--server must be an http:// or https:// URL, got '" + server + "'");
-        this.server = s;
-        this.base = s.endsWith("/api/v1") ? s : s + "/api/v1";
-        this.token = token;
-        this.http = caCert == null ? HTTP
-                : HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).sslContext(Pem.trusting(Path.of(caCert))).build();
+            throw new IllegalArgumentException("--server must be an http:// or https:// URL (or several, separated by commas), got '"
+                    + given + "'");
+        return s;
     }
 
     /** Bytes of a log and the log's total size. */
     record Bytes(byte[] body, long size) {}
 
     JsonNode get(String path) {
-        return json(send(request(path).GET()));
+        return json(send(path, true, HttpRequest.Builder::GET));
     }
 
     /** POSTs {@code body}, one of the protocol's request types, as JSON; nothing when it is null. */
     JsonNode post(String path, Record body) {
         HttpRequest.BodyPublisher p = body == null ? HttpRequest.BodyPublishers.noBody()
                 : HttpRequest.BodyPublishers.ofString(REQUESTS.writeValueAsString(body));
-        return json(send(request(path).header("Content-Type", "application/json").POST(p)));
+        return json(send(path, false, b -> b.header("Content-Type", "application/json").POST(p)));
     }
 
     /** GETs raw bytes, with the size from {@code X-Log-Size}. */
     Bytes bytes(String path) {
-        HttpResponse<byte[]> r = send(request(path).GET());
+        HttpResponse<byte[]> r = send(path, true, HttpRequest.Builder::GET);
         long size = r.headers().firstValueAsLong("X-Log-Size").orElse(-1);
         return new Bytes(r.body(), size);
     }
@@ -172,28 +190,74 @@ final class ControllerClient {
 
     /** PUTs {@code body}, one of the protocol's request types, as JSON. */
     JsonNode put(String path, Record body) {
-        return json(send(request(path).header("Content-Type", "application/json")
+        return json(send(path, false, b -> b.header("Content-Type", "application/json")
                 .PUT(HttpRequest.BodyPublishers.ofString(REQUESTS.writeValueAsString(body)))));
     }
 
-    private HttpRequest.Builder request(String path) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(TIMEOUT);
+    private HttpRequest.Builder request(String server, String path) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(server + "/api/v1" + path)).timeout(TIMEOUT);
         if (token != null) b.header("Authorization", "Bearer " + token);
         return b;
     }
 
-    private HttpResponse<byte[]> send(HttpRequest.Builder b) {
-        HttpResponse<byte[]> r;
-        try {
-            r = http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
-        } catch (IOException e) {
-            throw new Failure("cannot reach the controller at " + server + ": " + why(e));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new Failure("interrupted while waiting for the controller at " + server);
+    /**
+     * Sends to the controller that answered last, then to the others in the order named: a standby's
+     * {@code 307} is followed to the leader it names, and a controller that cannot be reached gives way to
+     * the next. A change ({@code safe} false) moves on only when it cannot have arrived (the connection was
+     * never made): one that timed out may have been carried out, and is not sent twice.
+     */
+    private HttpResponse<byte[]> send(String path, boolean safe, java.util.function.UnaryOperator<HttpRequest.Builder> method) {
+        java.util.Deque<String> next = new java.util.ArrayDeque<>();
+        next.add(server);
+        for (String s : servers) if (!s.equals(server)) next.add(s);
+        java.util.Set<String> tried = new java.util.HashSet<>();
+        java.util.List<String> unreachable = new java.util.ArrayList<>();
+        HttpResponse<byte[]> last = null;
+        while (!next.isEmpty()) {
+            String at = next.poll();
+            if (!tried.add(at)) continue;
+            HttpResponse<byte[]> r;
+            try {
+                r = http.send(method.apply(request(at, path)).build(), HttpResponse.BodyHandlers.ofByteArray());
+            } catch (IOException e) {
+                unreachable.add(at + ": " + why(e));
+                if (!safe && !neverConnected(e)) {
+                    server = at;
+                    throw new Failure("cannot reach the controller at " + at + ": " + why(e));
+                }
+                continue;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new Failure("interrupted while waiting for the controller at " + at);
+            }
+            last = r;
+            server = at;
+            if (r.statusCode() == 307 || r.statusCode() == 308) {
+                String leader = r.headers().firstValue("X-Gpufleet-Leader").orElse(null);
+                if (leader != null && !tried.contains(leader)) {
+                    next.addFirst(leader);
+                    continue;
+                }
+            }
+            // a standby while no controller leads: another named one may lead by now
+            if (r.statusCode() == 503 && next.stream().anyMatch(s -> !tried.contains(s))
+                    && new String(r.body(), StandardCharsets.UTF_8).contains("standby"))
+                continue;
+            if (r.statusCode() / 100 != 2) throw refusal(r);
+            return r;
         }
-        if (r.statusCode() / 100 != 2) throw refusal(r);
-        return r;
+        if (last != null) throw refusal(last);
+        throw new Failure(unreachable.size() == 1 ? "cannot reach the controller at " + unreachable.getFirst()
+                : "cannot reach any of the controllers: " + String.join("; ", unreachable));
+    }
+
+    /** Whether the request cannot have reached the controller: no connection was made. */
+    private static boolean neverConnected(IOException e) {
+        for (Throwable t = e; t != null; t = t.getCause())
+            if (t instanceof ConnectException || t instanceof HttpConnectTimeoutException || t instanceof UnresolvedAddressException
+                    || t instanceof javax.net.ssl.SSLHandshakeException)
+                return true;
+        return false;
     }
 
     private JsonNode json(HttpResponse<byte[]> r) {

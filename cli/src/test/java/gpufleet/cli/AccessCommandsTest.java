@@ -191,6 +191,22 @@ class AccessCommandsTest {
     }
 
     @Test
+    void loginTakesAListOfControllersAndLaterCommandsTryThemInTurn() throws Exception {
+        String vic = tokenIn(ok(as(admin, "token", "create", "--name", "vic", "--role", "viewer")));
+        String nowhere;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            nowhere = "http://127.0.0.1:" + s.getLocalPort();
+        }
+        String list = nowhere + "," + url;
+        CliTest.Run login = process(Map.of(), vic + "\n", "login", "--server", list);
+        assertThat(login.code()).as(login.err()).isZero();
+        assertThat(login.out()).startsWith("logged in to " + list + " as vic (viewer)");
+        CliTest.Run nodes = process(Map.of(), null, "nodes");
+        assertThat(nodes.code()).as(nodes.err()).isZero();
+        assertThat(nodes.out()).contains("node-a");
+    }
+
+    @Test
     void onTheControllersOwnMachineTheCommandsFindItsAdminTokenInTheDataDirectory() throws Exception {
         // gpufleet-data/admin-token below the working directory, as `gpufleet up` leaves it
         Files.createDirectories(dir.resolve("gpufleet-data"));

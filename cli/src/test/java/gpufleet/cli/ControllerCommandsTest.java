@@ -317,6 +317,26 @@ class ControllerCommandsTest {
     }
 
     @Test
+    void aListOfControllersIsTriedInTurnAndNoneReachableIsOneLine() throws Exception {
+        String nowhere, elsewhere;
+        try (ServerSocket a = new ServerSocket(0); ServerSocket b = new ServerSocket(0)) {
+            nowhere = "http://127.0.0.1:" + a.getLocalPort();
+            elsewhere = "http://127.0.0.1:" + b.getLocalPort();
+        }
+        // the first cannot be reached: the next one answers, a read and a change alike
+        var r = CliTest.run("nodes", "--server", nowhere + "," + url, "--token", adminToken);
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("node-a");
+        var sub = CliTest.run("submit", "--server", nowhere + ", " + url + "/", "--token", adminToken, "--name", "x",
+                "--gpus", "1", "--", "true");
+        assertThat(sub.code()).as(sub.err()).isZero();
+        assertOneLineError(CliTest.run("queue", "--server", nowhere + "," + elsewhere, "--token", adminToken),
+                "gpufleet: cannot reach any of the controllers: " + nowhere + ": connection refused; " + elsewhere
+                        + ": connection refused");
+        assertOneLineError(CliTest.run("nodes", "--server", url + ",ftp://example.org"), "--server must be an http");
+    }
+
+    @Test
     void theServerUrlComesFromTheFlagThenTheEnvironmentThenTheDefault() {
         Map<String, String> noConfig = Map.of("GPUFLEET_CONFIG", dir.resolve("no-config").toString());
         Map<String, String> env = new HashMap<>(noConfig);

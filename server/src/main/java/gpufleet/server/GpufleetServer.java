@@ -7,6 +7,7 @@ import gpufleet.server.auth.RateLimiter;
 import gpufleet.server.auth.Tokens;
 import gpufleet.server.control.Controller;
 import gpufleet.server.control.ControllerOptions;
+import gpufleet.server.ha.HaRole;
 import gpufleet.server.logs.LogStore;
 import gpufleet.server.metrics.Metrics;
 import gpufleet.server.store.ObservedStore;
@@ -41,10 +42,12 @@ public final class GpufleetServer implements AutoCloseable {
     private final Path adminTokenFile;
     private final boolean tls;
     private final DataDirLock dirLock;
+    private final HaRole ha;
 
     private GpufleetServer(Controller controller, Javalin http, EventStream events, Guard guard, Path adminTokenFile,
-                           boolean tls, DataDirLock dirLock) {
+                           boolean tls, DataDirLock dirLock, HaRole ha) {
         this.dirLock = dirLock;
+        this.ha = ha;
         this.controller = controller;
         this.http = http;
         this.events = events;
@@ -97,6 +100,15 @@ public final class GpufleetServer implements AutoCloseable {
      */
     public static GpufleetServer start(Store store, Path dataDir, String host, int port, Duration cycle,
                                        ControllerOptions options, double gpuHourUsd, Security security) {
+        return start(store, dataDir, host, port, cycle, options, gpuHourUsd, security, null);
+    }
+
+    /**
+     * As above, as one of several controllers on one PostgreSQL database when {@code ha} is not null: it
+     * schedules only while it leads, and sends changes to the leader while it does not.
+     */
+    public static GpufleetServer start(Store store, Path dataDir, String host, int port, Duration cycle,
+                                       ControllerOptions options, double gpuHourUsd, Security security, HaRole ha) {
         if (!security.auth() && !isLoopback(host))
             throw new IllegalArgumentException("authentication can be turned off only on a loopback address, not " + host);
         DataDirLock dirLock = DataDirLock.acquire(dataDir, host + ":" + port);
@@ -112,17 +124,23 @@ public final class GpufleetServer implements AutoCloseable {
             throw e;
         }
         c.onCycle(metrics::cycleTook);
+        if (ha != null) ha.begin(c);
         Dashboard dashboard = new Dashboard(c, events, gpuHourUsd);
         Javalin http;
         Guard guard;
         Path adminFile;
         try {
             Tokens tokens = security.auth() ? new Tokens(store, clock) : null;
-            adminFile = tokens == null ? null : tokens.bootstrapAdmin(dataDir).orElse(null);
+            if (ha != null) ha.tokens(tokens);
+            // a standby writes nothing: the leader made the first admin token
+            adminFile = tokens == null || (ha != null && !ha.scheduling()) ? null : tokens.bootstrapAdmin(dataDir).orElse(null);
             RateLimiter limiter = security.ratePerSecond() > 0
                     ? new RateLimiter(security.ratePerSecond(), security.rateBurst(), System::nanoTime) : RateLimiter.OFF;
             guard = new Guard(tokens, limiter, store, clock);
-            http = new Api(c, new LogStore(dataDir), guard).create(config -> {
+            Api api = new Api(c, new LogStore(dataDir), guard);
+            if (ha != null) api.reportRole(ha::status);
+            http = api.create(config -> {
+                if (ha != null) ha.routes(config);
                 dashboard.routes(config);
                 metrics.routes(config, c);
                 config.jetty.addConnector((server, httpConfig) -> security.tls()
@@ -130,14 +148,26 @@ public final class GpufleetServer implements AutoCloseable {
                         : plainConnector(server, httpConfig, host, port));
             });
             http.start(host, port);
+            if (ha != null) ha.advertise((security.tls() ? "https" : "http") + "://" + advertisedHost(host) + ":" + http.port());
         } catch (RuntimeException e) {
             events.close();
+            if (ha != null) ha.close();
             c.close();
             dirLock.close();
             throw e;
         }
         c.start(cycle);
-        return new GpufleetServer(c, http, events, guard, adminFile, security.tls(), dirLock);
+        return new GpufleetServer(c, http, events, guard, adminFile, security.tls(), dirLock, ha);
+    }
+
+    /** The host part of the address other controllers send clients to: the bound address, or this machine's name for a wildcard. */
+    static String advertisedHost(String bind) {
+        if (!bind.equals("0.0.0.0") && !bind.equals("::") && !bind.isEmpty()) return bind.contains(":") ? "[" + bind + "]" : bind;
+        try {
+            return InetAddress.getLocalHost().getCanonicalHostName();
+        } catch (UnknownHostException e) {
+            return "localhost";
+        }
     }
 
     /**
@@ -197,6 +227,9 @@ public final class GpufleetServer implements AutoCloseable {
     }
     public Controller controller() { return controller; }
 
+    /** This controller's part among several on one database; empty for a lone controller. */
+    public Optional<HaRole> ha() { return Optional.ofNullable(ha); }
+
     /** The tokens, or null when authentication is off. */
     public Tokens tokens() { return guard.tokens(); }
 
@@ -211,6 +244,7 @@ public final class GpufleetServer implements AutoCloseable {
      * exactly what had been committed, as after a crash.
      */
     public void crash() {
+        if (ha != null) ha.crash();
         controller.halt();
         events.close();
         http.stop();
@@ -220,6 +254,7 @@ public final class GpufleetServer implements AutoCloseable {
     @Override
     public void close() {
         controller.halt(); // first: it answers the agents' waiting polls while they can still be answered
+        if (ha != null) ha.close(); // gives the lease up: a standby takes over within a second
         events.close(); // open event streams would otherwise hold the HTTP server's stop up
         http.stop();
         controller.close();

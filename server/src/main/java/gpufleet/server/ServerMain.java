@@ -5,6 +5,8 @@ import gpufleet.core.sched.Policy;
 import gpufleet.core.sched.PolicyRegistry;
 import gpufleet.server.control.Controller;
 import gpufleet.server.control.ControllerOptions;
+import gpufleet.server.ha.HaRole;
+import gpufleet.server.ha.Leadership;
 import gpufleet.server.store.DatabaseSpec;
 import gpufleet.server.store.SqlStore;
 import gpufleet.server.store.StoreException;
@@ -26,7 +28,7 @@ public final class ServerMain {
                                    [--heartbeat-timeout 30] [--gpu-hour-usd 4.916] [--tls-cert PEM --tls-key PEM]
                                    [--allow-plaintext] [--no-auth] [--new-admin-token] [--rate-limit 100] [--rate-burst 200]
                                    [--checkpoint-root DIR] [--restart-backoff 10] [--restart-backoff-max 300]
-                                   [--healthy-run 600] [--policy gpufleet]
+                                   [--healthy-run 600] [--policy gpufleet] [--advertise URL]
               --data-dir           the embedded database (sqlite), job logs, and the first admin token
               --db                 where state is kept: the embedded database (default) or a PostgreSQL server
               --heartbeat-timeout  seconds a host may stay silent before it is declared lost and its jobs
@@ -50,7 +52,10 @@ public final class ServerMain {
                                    resets the count (default 600)
               --policy             the scheduling policy, one of those `gpufleet policies` lists (default gpufleet).
                                    Backfill takes jobs' --time-limit as their run times; a job without one
-                                   is never started ahead of a reservation it could delay""";
+                                   is never started ahead of a reservation it could delay
+              --advertise          with --db postgresql://, where clients reach this controller (default
+                                   http(s)://<bind>:<port>): controllers sharing one database elect a leader,
+                                   and the others send clients there""";
 
     private ServerMain() {}
 
@@ -68,6 +73,7 @@ public final class ServerMain {
         Path dataDir = Path.of("gpufleet-data");
         String bind = "127.0.0.1";
         String db = "sqlite";
+        String advertise = null;
         Duration heartbeatTimeout = Controller.DEFAULT_HEARTBEAT_TIMEOUT;
         Path tlsCert = null, tlsKey = null;
         boolean auth = true, plaintext = false, newAdmin = false;
@@ -146,6 +152,11 @@ public final class ServerMain {
                     }
                 }
                 case "--db" -> db = v;
+                case "--advertise" -> {
+                    if (!v.matches("https?://[^/\\s]+"))
+                        return fail("--advertise must be a URL such as https://ctl1.example:8443 (no path), got '" + v + "'");
+                    advertise = v;
+                }
                 case "--policy" -> {
                     try {
                         policy = PolicyRegistry.get(v);
@@ -202,14 +213,28 @@ public final class ServerMain {
             System.err.println("gpufleet server: " + e.getMessage());
             return 1;
         }
+        if (advertise != null && DatabaseSpec.isSqlite(db))
+            return fail("--advertise is for controllers sharing a PostgreSQL database (--db postgresql://...)");
+        HaRole ha = null;
+        if (!DatabaseSpec.isSqlite(db)) {
+            try {
+                ha = new HaRole(new Leadership(DatabaseSpec.postgres(db), holderId(), advertise), store);
+            } catch (StoreException e) {
+                store.close();
+                System.err.println("gpufleet server: " + e.getMessage());
+                return 1;
+            }
+        }
         GpufleetServer s;
         try {
-            s = GpufleetServer.start(store, dataDir, bind, port, Duration.ofSeconds(1), options, gpuHourUsd, security);
+            s = GpufleetServer.start(store, dataDir, bind, port, Duration.ofSeconds(1), options, gpuHourUsd, security, ha);
         } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
+            if (ha != null) ha.close();
             store.close();
             return fail(e.getMessage());
         } catch (IllegalStateException e) {
             // another controller holds the data directory: its message names it
+            if (ha != null) ha.close();
             store.close();
             System.err.println("gpufleet server: " + e.getMessage());
             return 1;
@@ -225,6 +250,7 @@ public final class ServerMain {
                 + (DatabaseSpec.isSqlite(db) ? dataDir.toAbsolutePath() : DatabaseSpec.redact(db)) + ")");
         for (String line : securityNotes(s, dataDir, newAdmin, plaintext && !loopback)) System.out.println(line);
         System.out.println(policyLine(policy));
+        if (ha != null) System.out.println(haLine(ha));
         System.out.println(checkpointRoot != null
                 ? "checkpoints: a job that gives no --checkpoint-dir checkpoints to " + checkpointRoot + "/<job id>"
                 : "checkpoints: no --checkpoint-root, so a job that gives no --checkpoint-dir checkpoints to its hosts'"
@@ -235,6 +261,26 @@ public final class ServerMain {
             Thread.currentThread().interrupt();
         }
         return 0;
+    }
+
+    /** This process among the controllers on its database: unique, and readable in the lease row. */
+    static String holderId() {
+        String host;
+        try {
+            host = java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.net.UnknownHostException e) {
+            host = "localhost";
+        }
+        return host + "/" + ProcessHandle.current().pid() + "/" + Long.toHexString(new java.security.SecureRandom().nextLong());
+    }
+
+    /** What a controller on a shared database says at start: whether it leads, else who does. */
+    static String haLine(HaRole ha) {
+        var st = ha.status();
+        return "leader".equals(st.get("role"))
+                ? "leading: controllers sharing this database send clients to " + ha.address()
+                : "standby: " + (st.get("leader") == null ? "no controller leads yet" : "the leader is " + st.get("leader"))
+                        + "; this one answers reads, sends changes to the leader, and takes over if it stops";
     }
 
     /** The policy a controller schedules with, as its start-up output says it. */
@@ -248,6 +294,10 @@ public final class ServerMain {
         if (s.tokens() == null) {
             out.add("WARNING: authentication is OFF (--no-auth): every process on this machine can submit, cancel,");
             out.add("WARNING: drain and read every job's logs. Do not use this for a shared fleet.");
+        } else if (s.ha().isPresent() && !s.ha().get().scheduling()) {
+            // a standby writes nothing, an admin token included
+            out.add("authentication on; the admin token is in the data directory of the controller that led first"
+                    + (newAdmin ? " (--new-admin-token is for the leader: run it there)" : ""));
         } else {
             java.util.Optional<Path> made = s.newAdminTokenFile();
             if (made.isEmpty() && newAdmin) made = java.util.Optional.of(s.tokens().newAdmin(dataDir));

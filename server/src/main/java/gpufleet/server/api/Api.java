@@ -66,6 +66,14 @@ public final class Api {
     /** (job, generation, host) triples known to be placements: history never changes, so a hit stays true. */
     private final Set<String> ranOn = ConcurrentHashMap.newKeySet();
 
+    /** What {@code /healthz} says of this controller's part: the only one leads; one of several says which. */
+    private volatile java.util.function.Supplier<Map<String, Object>> role = () -> Map.of("role", "leader");
+
+    /** Has {@code /healthz} report {@code role}'s fields (leader or standby, who leads). */
+    public void reportRole(java.util.function.Supplier<Map<String, Object>> role) {
+        this.role = role;
+    }
+
     public Api(Controller controller, LogStore logs, Guard guard) {
         this.controller = controller;
         this.logs = logs;
@@ -108,8 +116,13 @@ public final class Api {
             r.before(guard::authenticate);
             r.beforeMatched(guard::authorize);
             r.afterMatched(guard::audit);
-            r.get("/api/v1/healthz", ctx -> json(ctx, 200, Map.of("status", "ok",
-                    "schemaVersion", controller.store().schemaVersion())), Access.PUBLIC);
+            r.get("/api/v1/healthz", ctx -> {
+                Map<String, Object> out = new LinkedHashMap<>();
+                out.put("status", "ok");
+                out.put("schemaVersion", controller.store().schemaVersion());
+                out.putAll(role.get());
+                json(ctx, 200, out);
+            }, Access.PUBLIC);
             r.get("/api/v1/openapi.json", ctx -> ctx.status(200).contentType("application/json").result(openapi),
                     Access.READ);
             r.post("/api/v1/jobs", this::submit, Access.TEAM);

@@ -56,6 +56,14 @@ public final class Tokens {
         for (TokenRecord t : store.tokens()) byId.put(t.id(), t);
     }
 
+    /** Reads the tokens again from the store: another controller sharing the database may have made or revoked some. */
+    public synchronized void reload() {
+        Map<String, TokenRecord> fresh = new java.util.HashMap<>();
+        for (TokenRecord t : store.tokens()) fresh.put(t.id(), t);
+        byId.putAll(fresh);
+        byId.keySet().retainAll(fresh.keySet());
+    }
+
     private double now() {
         return clock.millis() / 1000.0;
     }

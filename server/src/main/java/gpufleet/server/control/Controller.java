@@ -178,7 +178,7 @@ public final class Controller implements AutoCloseable {
     /** Starts the scheduling loop: a cycle every {@code period}, and one after each change. */
     public Controller start(Duration period) {
         loop.scheduleWithFixedDelay(() -> {
-            if (!storeBack()) return;
+            if (!leading.getAsBoolean() || !storeBack()) return;
             safely(this::checkLiveness);
             safeCycle();
         }, 0, period.toMillis(), TimeUnit.MILLISECONDS);
@@ -301,7 +301,31 @@ public final class Controller implements AutoCloseable {
     }
 
     private void safeCycle() {
-        if (storeBack()) safely(this::cycle);
+        if (leading.getAsBoolean() && storeBack()) safely(this::cycle);
+    }
+
+    /** Whether this controller decides: always, except for a standby among several on one database. */
+    private volatile java.util.function.BooleanSupplier leading = () -> true;
+
+    /** Runs the scheduling loop (liveness checks included) only while {@code leading} says so. */
+    public void scheduleWhile(java.util.function.BooleanSupplier leading) {
+        this.leading = leading;
+    }
+
+    /**
+     * Rebuilds the view from the store, as committed by whichever controller led. {@code takingOver}: gives
+     * every host a fresh heartbeat timeout from now, since a standby that takes over has heard none yet.
+     */
+    public void rebuild(boolean takingOver) {
+        lock.lock();
+        try {
+            if (halted) return;
+            reload();
+            double now = now();
+            if (takingOver) for (Long id : hostsById.keySet()) lastSeen.merge(id, now, Math::max);
+        } finally {
+            lock.unlock();
+        }
     }
 
     /**

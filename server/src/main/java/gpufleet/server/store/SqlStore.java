@@ -35,7 +35,9 @@ import java.util.Optional;
  * (PostgreSQL) through {@link #SqlStore(String, String, String)}.
  *
  * <p>One connection at a time, used under this object's monitor: the controller is the only writer, and
- * one connection makes every method one serial transaction. The connection comes from a pool of one
+ * one connection makes every method one serial transaction. Where several controllers share a PostgreSQL
+ * database, only the elected one writes: {@link #fence} makes every transaction that changed something
+ * check the leadership epoch before it commits. The connection comes from a pool of one
  * (HikariCP), which drops a connection that broke (the database restarted) and opens a new one, so the
  * store outlives an outage of its database: while the database cannot be reached every method throws
  * {@link StoreUnavailableException}, and the first call after it is back succeeds. SQLite runs in WAL mode
@@ -50,7 +52,12 @@ public final class SqlStore implements Store {
     /** Migrations in order; the version is the number after the V. */
     static final List<String> MIGRATIONS = List.of("V1__initial_schema.sql", "V2__agents_and_accounting.sql",
             "V3__agent_incarnation.sql", "V4__tokens_audit_and_job_hosts.sql", "V5__restart_backoff.sql",
-            "V6__time_limit.sql");
+            "V6__time_limit.sql", "V8__leadership.sql");
+
+    /** The newest schema version this code knows: the highest numbered migration. */
+    public static int knownSchemaVersion() {
+        return MIGRATIONS.stream().mapToInt(f -> Integer.parseInt(f.substring(1, f.indexOf("__")))).max().orElse(0);
+    }
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
     private static final TypeReference<List<HostGpus>> PLACEMENT = new TypeReference<>() {};
@@ -67,6 +74,17 @@ public final class SqlStore implements Store {
     static final long AWAY_WINDOW_NANOS = 1_000_000_000L;
 
     private final HikariDataSource pool;
+    private final boolean sqlite;
+    /**
+     * The leadership epoch every state-changing transaction must still find in the {@code leadership} row
+     * before it commits; {@link #UNFENCED} when this store is its database's only writer (SQLite, or a
+     * single controller). See {@link #fence(long, java.util.function.Consumer)}.
+     */
+    private volatile long fenceEpoch = UNFENCED;
+    private volatile java.util.function.Consumer<NotLeaderException> onFenced = e -> { };
+    public static final long UNFENCED = Long.MIN_VALUE;
+    /** A fence no transaction passes: the epoch of a controller that does not lead. */
+    public static final long NOT_LEADING = -1;
     /** What the error messages call the database: kind and address, never a password. */
     private final String label;
     /** The connection of the transaction in progress; null between transactions. Guarded by this. */
@@ -100,7 +118,7 @@ public final class SqlStore implements Store {
     }
 
     public SqlStore(String jdbcUrl, String user, String password) {
-        boolean sqlite = jdbcUrl.startsWith("jdbc:sqlite:");
+        sqlite = jdbcUrl.startsWith("jdbc:sqlite:");
         label = label(jdbcUrl);
         HikariConfig cfg = new HikariConfig();
         cfg.setPoolName("gpufleet-db");
@@ -157,15 +175,40 @@ public final class SqlStore implements Store {
     // ---- migrations ----------------------------------------------------------------------------
 
     private void migrate() throws SQLException {
+        // controllers sharing one PostgreSQL database may start together: one migrates, the others wait and
+        // then find nothing left to do (a session lock, released at the end or when the session dies)
+        if (!sqlite) try (Statement s = conn.createStatement()) {
+            s.execute("SELECT pg_advisory_lock(" + MIGRATION_LOCK + ")");
+        }
+        try {
+            migrateLocked();
+        } finally {
+            if (!sqlite) try (Statement s = conn.createStatement()) {
+                s.execute("SELECT pg_advisory_unlock(" + MIGRATION_LOCK + ")");
+                conn.commit();
+            }
+        }
+    }
+
+    /** The advisory lock key that serialises migrations ("gpufleet" in ASCII, read as a number). */
+    static final long MIGRATION_LOCK = 0x6770_7566_6c65_6574L;
+
+    private void migrateLocked() throws SQLException {
         try (Statement s = conn.createStatement()) {
             s.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, "
                     + "description TEXT NOT NULL, applied_at TEXT NOT NULL)");
         }
         conn.commit();
-        int current = currentVersion();
+        // by set, not by the highest number: a migration numbered below one already applied (branches
+        // that merged in another order) is still applied
+        java.util.Set<Integer> applied = new java.util.HashSet<>();
+        try (Statement s = conn.createStatement(); ResultSet rs = s.executeQuery("SELECT version FROM schema_version")) {
+            while (rs.next()) applied.add(rs.getInt(1));
+        }
+        conn.commit();
         for (String file : MIGRATIONS) {
             int version = Integer.parseInt(file.substring(1, file.indexOf("__")));
-            if (version <= current) continue;
+            if (applied.contains(version)) continue;
             String description = file.substring(file.indexOf("__") + 2, file.lastIndexOf('.')).replace('_', ' ');
             try (Statement s = conn.createStatement()) {
                 for (String sql : statements(readMigration(file))) s.execute(sql);
@@ -663,6 +706,7 @@ public final class SqlStore implements Store {
                 conn = c;
                 try {
                     T out = w.run();
+                    if (fenceEpoch != UNFENCED) checkFence(c);
                     committing = true;
                     c.commit();
                     awayReason = null;
@@ -685,6 +729,41 @@ public final class SqlStore implements Store {
                 if (borrowed && !committing && attempt == 0) continue;
                 throw away(e, committing);
             }
+        }
+    }
+
+    /**
+     * From now on every transaction that changed something commits only if the {@code leadership} row
+     * still carries {@code epoch} (PostgreSQL only); one that finds another throws {@link NotLeaderException},
+     * rolled back, after telling {@code onFenced}. {@link #NOT_LEADING} refuses every change.
+     */
+    public void fence(long epoch, java.util.function.Consumer<NotLeaderException> onFenced) {
+        if (sqlite) throw new IllegalStateException("an SQLite store has one controller and no leadership to fence on");
+        this.onFenced = onFenced;
+        this.fenceEpoch = epoch;
+    }
+
+    /**
+     * Checks, inside the transaction and just before its commit, that this controller still leads. Reads
+     * pass untouched (no transaction id was assigned: nothing to fence). A write locks the leadership row
+     * FOR SHARE: a takeover's UPDATE of that row then waits for this commit, or this check sees the epoch
+     * the takeover wrote; either way a commit never lands after a newer leader has read the state.
+     */
+    private void checkFence(Connection c) throws SQLException {
+        long epoch = fenceEpoch;
+        try (Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT pg_current_xact_id_if_assigned() IS NOT NULL")) {
+            rs.next();
+            if (!rs.getBoolean(1)) return;
+        }
+        try (Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT epoch, address FROM leadership WHERE id = 1 FOR SHARE")) {
+            boolean found = rs.next();
+            long now = found ? rs.getLong(1) : 0;
+            if (epoch != NOT_LEADING && now == epoch) return;
+            NotLeaderException e = new NotLeaderException(epoch, now, found ? rs.getString(2) : "");
+            onFenced.accept(e);
+            throw e;
         }
     }
 

@@ -1,0 +1,234 @@
+package gpufleet.server.ha;
+
+import gpufleet.protocol.ErrorCode;
+import gpufleet.server.auth.Tokens;
+import gpufleet.server.control.Controller;
+import gpufleet.server.store.NotLeaderException;
+import gpufleet.server.store.SqlStore;
+import io.javalin.config.JavalinConfig;
+import io.javalin.http.Context;
+import io.javalin.http.HandlerType;
+import tools.jackson.databind.json.JsonMapper;
+
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A controller's part when several share one PostgreSQL database: leader or standby, as {@link Leadership}
+ * decides. The leader schedules and commits under the epoch it was elected with. A standby schedules
+ * nothing and commits nothing (its store is fenced with an epoch no transaction passes); it answers reads
+ * (from the database, and from an in-memory view it rebuilds every {@link #REFRESH}) and answers every
+ * change, agents' heartbeats and polls included, with {@code 307} to the leader's address (or {@code 503}
+ * while no controller leads). On election it rebuilds its view from the store before it schedules: the
+ * old leader's last commit is in it, since the takeover waited for that commit or fenced it out.
+ */
+public final class HaRole implements Leadership.Listener, AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(HaRole.class.getName());
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+    /** How often a standby rebuilds its in-memory view from the database. */
+    public static final Duration REFRESH = Duration.ofSeconds(5);
+    /** The header that names the leader on a redirect and on {@code /healthz}. */
+    public static final String LEADER_HEADER = "X-Gpufleet-Leader";
+
+    private final Leadership lease;
+    private final SqlStore store;
+    /** Elections and depositions take effect here, in order, off the lease's thread (a rebuild can be long). */
+    private final ExecutorService transitions = Executors.newSingleThreadExecutor(
+            r -> Thread.ofPlatform().daemon().name("gpufleet-ha-transitions").unstarted(r));
+    private final ScheduledExecutorService refresher = Executors.newSingleThreadScheduledExecutor(
+            r -> Thread.ofPlatform().daemon().name("gpufleet-ha-refresh").unstarted(r));
+    private volatile Controller controller;
+    private volatile Tokens tokens;
+    /** True once an election has taken effect (view rebuilt); false from the moment leadership is lost. */
+    private volatile boolean leading;
+
+    public HaRole(Leadership lease, SqlStore store) {
+        this.lease = lease;
+        this.store = store;
+        lease.knowsSchema(SqlStore.knownSchemaVersion());
+        store.fence(SqlStore.NOT_LEADING, this::fenced);
+    }
+
+    /**
+     * Joins the election for {@code c}: one round at once (a lone controller leads before it serves), then
+     * rounds on the lease's own thread.
+     */
+    public void begin(Controller c) {
+        this.controller = c;
+        c.scheduleWhile(this::scheduling);
+        lease.listener(this);
+        lease.tick();
+        awaitTransitions();
+        lease.start();
+        refresher.scheduleWithFixedDelay(this::refresh, REFRESH.toMillis(), REFRESH.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** The tokens to read again when another controller may have changed them. */
+    public void tokens(Tokens t) {
+        this.tokens = t;
+    }
+
+    /** Sets the address clients are sent to, when it is known only once the server listens (port 0). */
+    public void advertise(String address) {
+        if (lease.address().isEmpty()) {
+            lease.address(address);
+            lease.tick(); // written with the next renewal; a leader writes it now
+        }
+    }
+
+    public String address() { return lease.address(); }
+
+    /** Whether this controller leads and may schedule and change state now. */
+    public boolean scheduling() {
+        return leading && lease.leading();
+    }
+
+    @Override
+    public void elected(long epoch) {
+        // before anything is read: commits from here on are checked against this epoch
+        store.fence(epoch, this::fenced);
+        transitions.execute(() -> {
+            long began = System.nanoTime();
+            try {
+                Controller c = controller;
+                if (c != null) c.rebuild(true);
+                Tokens t = tokens;
+                if (t != null) t.reload();
+            } catch (RuntimeException e) {
+                // the loop rebuilds again once the database answers; until then nothing commits anyway
+                LOG.log(System.Logger.Level.WARNING, "cannot rebuild state after the election: " + e.getMessage());
+            }
+            if (lease.epoch() == epoch) {
+                leading = true;
+                LOG.log(System.Logger.Level.INFO, "leading (epoch " + epoch + "); state rebuilt from the store in "
+                        + (System.nanoTime() - began) / 1_000_000 + " ms, scheduling");
+            }
+        });
+    }
+
+    @Override
+    public void deposed(long epoch, String why) {
+        leading = false;
+        store.fence(SqlStore.NOT_LEADING, this::fenced);
+        transitions.execute(this::refresh);
+    }
+
+    /** A commit found another epoch: this controller was replaced while it thought it led. */
+    private void fenced(NotLeaderException e) {
+        leading = false;
+        if (e.heldEpoch() >= 0) lease.lost(e.heldEpoch(), e.currentEpoch(), e.leaderAddress(), "a commit found epoch "
+                + e.currentEpoch() + " in the database, not its own " + e.heldEpoch());
+    }
+
+    /** A standby's periodic rebuild of its view (and its tokens) from what the leader committed. */
+    private void refresh() {
+        if (scheduling()) return;
+        try {
+            Controller c = controller;
+            if (c != null) c.rebuild(false);
+            Tokens t = tokens;
+            if (t != null) t.reload();
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.DEBUG, "standby refresh failed: " + e.getMessage());
+        }
+    }
+
+    private void awaitTransitions() {
+        try {
+            transitions.submit(() -> { }).get(60, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+            throw new IllegalStateException("election did not take effect: " + e, e);
+        }
+    }
+
+    /** What {@code /healthz} adds: this controller's role, the leader's address and the epoch. */
+    public Map<String, Object> status() {
+        Map<String, Object> out = new LinkedHashMap<>();
+        boolean lead = scheduling();
+        Leadership.Leader l = lease.leader();
+        out.put("role", lead ? "leader" : "standby");
+        out.put("leader", lead ? lease.address() : lease.leaderAddress().orElse(null));
+        out.put("epoch", lead ? lease.epoch() : l.epoch());
+        out.put("address", lease.address());
+        lease.barred().ifPresent(why -> out.put("barred", why));
+        return out;
+    }
+
+    /**
+     * Adds to the HTTP server: changes sent to a standby are refused with a redirect to the leader before
+     * anything runs; a change that a deposed leader's store fenced out mid-request is answered the same way.
+     */
+    public void routes(JavalinConfig config) {
+        config.routes.before(this::redirectChanges);
+        config.routes.exception(NotLeaderException.class, (e, ctx) -> misdirected(ctx, e));
+    }
+
+    private void redirectChanges(Context ctx) {
+        // signing a browser in changes nothing: the dashboard works on a standby too
+        if (scheduling() || !ctx.path().startsWith("/api/") || ctx.path().equals("/api/v1/session")) return;
+        HandlerType m = ctx.method();
+        boolean change = !(m == HandlerType.GET || m == HandlerType.HEAD || m == HandlerType.OPTIONS)
+                // an agent's poll for what to run: only the leader's answer counts
+                || ctx.path().endsWith("/assignments")
+                // job logs are kept by the controller the agents ship them to: the leader
+                || ctx.path().matches("/api/v1/jobs/[^/]+/logs/.*");
+        if (change) throw new NotLeaderException(-1, lease.leader().epoch(), lease.leaderAddress().orElse(""));
+    }
+
+    private void misdirected(Context ctx, NotLeaderException e) {
+        drain(ctx);
+        Optional<String> leader = (e.leaderAddress().isEmpty() ? lease.leaderAddress() : Optional.of(e.leaderAddress()))
+                .filter(a -> !a.equals(lease.address()));
+        Map<String, Object> error = new LinkedHashMap<>();
+        error.put("code", ErrorCode.UNAVAILABLE.wire());
+        error.put("field", null);
+        if (leader.isPresent()) {
+            String q = ctx.queryString();
+            ctx.status(307).header("Location", leader.get() + ctx.path() + (q == null || q.isEmpty() ? "" : "?" + q))
+                    .header(LEADER_HEADER, leader.get());
+            error.put("message", "this controller is a standby; the leader is at " + leader.get());
+        } else {
+            ctx.status(503).header("Retry-After", "1");
+            error.put("message", "this controller is a standby and no controller leads at the moment (an election"
+                    + " is under way); retry in a second");
+        }
+        ctx.contentType("application/json").result(JSON.writeValueAsString(Map.of("error", error)));
+    }
+
+    /** Reads a refused request's body, so that its sender sees the answer rather than a broken pipe. */
+    private static void drain(Context ctx) {
+        long n = ctx.contentLength();
+        if (n <= 0 || n > (1 << 20)) return;
+        try {
+            ctx.bodyAsBytes();
+        } catch (RuntimeException gone) {
+            // the answer goes out anyway
+        }
+    }
+
+    /** Stops, giving the lease up so that a standby takes over at once. */
+    @Override
+    public void close() {
+        leading = false;
+        refresher.shutdownNow();
+        lease.close();
+        transitions.shutdownNow();
+    }
+
+    /** Stops as a killed process would: the lease is left to run out. */
+    public void crash() {
+        leading = false;
+        refresher.shutdownNow();
+        lease.crash();
+        transitions.shutdownNow();
+    }
+}
