@@ -202,7 +202,9 @@ public final class Charts {
             KindStyle st = styles.getOrDefault(s.kind(), UNKNOWN_KIND);
             double a = p.x(finiteOr(s.start(), x0), x0, x1);
             double b = p.x(finiteOr(s.end(), x1), x0, x1);
-            double w = Math.max(b - a, st.thin() ? 1 : 2);
+            // true width: a floor per span would paint hundreds of short interruptions as a large share of
+            // the strip; the markers above it show where each one is
+            double w = Math.max(b - a, st.thin() ? 1 : 0);
             double y = st.thin() ? p.top + stripH * 0.3 : p.top;
             double h = st.thin() ? stripH * 0.4 : stripH;
             svg.tipped("rect", s.tip(), "class", "seg", "x", a, "y", y, "width", w, "height", h, "fill", st.colour());

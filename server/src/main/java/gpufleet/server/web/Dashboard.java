@@ -12,6 +12,7 @@ import gpufleet.render.Palette;
 import gpufleet.render.Script;
 import gpufleet.render.Style;
 import gpufleet.server.auth.Access;
+import gpufleet.server.auth.Guard;
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
 import tools.jackson.databind.json.JsonMapper;
@@ -34,8 +35,9 @@ import java.util.List;
  * {@code index.html} and the script draws the page the URL names.
  *
  * <p>Routes: the pages; {@code /ui/*} for assets and server-drawn chart fragments; under
- * {@code /api/v1}, {@code fleet} (the heatmap's data), {@code usage} (teams' use this month) and
- * {@code events} (server-sent events).
+ * {@code /api/v1}, {@code fleet} (the heatmap's data), {@code usage} (teams' use this month),
+ * {@code events} (server-sent events) and the actions taken on a job or host; {@code /ui/csrf} for the
+ * token that the page's drain, resume and cancel buttons send with their requests.
  */
 public final class Dashboard {
     private static final JsonMapper JSON = JsonMapper.builder().build();
@@ -69,6 +71,32 @@ public final class Dashboard {
         r.get("/api/v1/fleet", ctx -> json(ctx, FleetSnapshot.take(controller, now())), Access.READ);
         r.get("/api/v1/usage", ctx -> json(ctx, usage()), Access.READ);
         r.sse("/api/v1/events", events::attach, Access.READ);
+        // what the dashboard's own buttons need: the CSRF token that lets its session cookie make a change,
+        // and who last acted on a job or host ("cancelled by alice")
+        r.get("/ui/csrf", this::csrf, Access.READ);
+        r.get("/api/v1/jobs/{id}/actions", ctx -> json(ctx, actions("job " + id(ctx))), Access.READ);
+        r.get("/api/v1/hosts/{name}/actions", ctx -> json(ctx, actions("host " + ctx.pathParam("name"))), Access.READ);
+    }
+
+    /** A change carried out on a job or host, as the audit log has it, less the token and address. */
+    public record Action(double time, String actor, String role, String action, String target) {}
+
+    private static final java.util.regex.Pattern OPERATOR_ACTION = java.util.regex.Pattern.compile("POST /api/v1/\\S+/(drain|resume|cancel)");
+
+    private List<Action> actions(String target) {
+        List<Action> out = new ArrayList<>();
+        for (var e : controller.store().auditOf(target, 50))
+            // people's changes, not an agent registering its host
+            if (OPERATOR_ACTION.matcher(e.action()).matches()) out.add(new Action(e.time(), e.actor(), e.role().toLowerCase(java.util.Locale.ROOT), e.action(), e.target()));
+        return out;
+    }
+
+    private void csrf(Context ctx) {
+        String session = ctx.cookie(Guard.SESSION_COOKIE);
+        // a caller with a bearer token needs none; only a page signed in with the cookie does
+        ctx.header("Cache-Control", "no-store");
+        json(ctx, java.util.Collections.singletonMap("token",
+                session == null || session.isBlank() ? null : Guard.csrfToken(session)));
     }
 
     private Usage usage() {
