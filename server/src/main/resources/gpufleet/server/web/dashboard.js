@@ -520,8 +520,13 @@
         var rackMode = box.getAttribute('data-mode') === 'racks';
         // as drawn: a rack is a column of hosts, racks stand side by side; in rack view each rack is one cell in a row
         switch (e.key) {
-          case 'ArrowDown': next = rackMode ? null : all[i + 1]; break;
-          case 'ArrowUp': next = rackMode ? null : all[i - 1]; break;
+          case 'ArrowDown': case 'ArrowUp': {
+            if (rackMode) break;
+            // within the rack's column; its top and bottom are its ends
+            var mine = Array.prototype.slice.call(rackOf(c).querySelectorAll('button.host'));
+            next = mine[mine.indexOf(c) + (e.key === 'ArrowDown' ? 1 : -1)] || null;
+            break;
+          }
           case 'ArrowRight': case 'ArrowLeft': {
             if (rackMode) { next = all[i + (e.key === 'ArrowRight' ? 1 : -1)]; break; }
             // the same place in the next (or previous) rack
