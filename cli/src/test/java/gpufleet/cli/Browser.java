@@ -30,17 +30,14 @@ import java.util.logging.Logger;
  * installs them; they never skip.
  *
  * <p>The browser runs in a time zone other than UTC ({@link #TIME_ZONE}), so a test can tell a time
- * shown in the viewer's zone from one shown in UTC. Screenshots go to {@code target/screenshots}, or to
- * the directory {@code GPUFLEET_SCREENSHOTS} names.
+ * shown in the viewer's zone from one shown in UTC. Screenshots go to {@code target/screenshots}.
  */
 final class Browser implements AutoCloseable {
     static final Path CHROMIUM = Path.of(System.getenv().getOrDefault("GPUFLEET_CHROMIUM", "/usr/bin/chromium"));
     static final Path CHROMEDRIVER = Path.of(System.getenv().getOrDefault("GPUFLEET_CHROMEDRIVER", "/usr/bin/chromedriver"));
     /** UTC+05:30 all year, no daylight saving: a shown time differs from UTC by a fixed, recognisable offset. */
     static final String TIME_ZONE = "Asia/Kolkata";
-    /** Where screenshots go: {@code target/screenshots}, or {@code GPUFLEET_SCREENSHOTS} (the README's come from there). */
-    static final Path SCREENSHOTS = System.getenv("GPUFLEET_SCREENSHOTS") != null ? Path.of(System.getenv("GPUFLEET_SCREENSHOTS"))
-            : Path.of(System.getProperty("basedir", "."), "target", "screenshots");
+    static final Path SCREENSHOTS = Path.of(System.getProperty("basedir", "."), "target", "screenshots");
     /** Held so the level set on it stays set (java.util.logging keeps loggers weakly). */
     private static final Logger SELENIUM_LOG = Logger.getLogger("org.openqa.selenium");
 

@@ -103,6 +103,14 @@ class DashboardBrowserTest {
         }
     }
 
+    /** Clicks what {@code css} finds, finding it again if the page redrew it in between (panels redraw on events). */
+    private void click(String css) {
+        browser.await("a click on " + css, 5, () -> {
+            browser.one(css).click();
+            return true;
+        }, ok -> ok);
+    }
+
     private String hostStatus(String name) {
         for (JsonNode h : fleet.get("/hosts")) if (h.get("name").stringValue().equals(name)) return h.get("status").stringValue();
         throw new AssertionError("no host " + name);
@@ -311,6 +319,10 @@ class DashboardBrowserTest {
         String panel = browser.text("#host-detail");
         assertThat(browser.text("#host-state")).isEqualTo("unhealthy");
         assertThat(panel).doesNotContain("DRAINING").doesNotContain("status ").contains("(reported an error)", "(its host is out of service)");
+        // the agent's readings and the XID, from its heartbeats
+        browser.await(bad + "'s telemetry", 15, () -> browser.count("#host-tel tbody tr"), n -> n == 8);
+        assertThat(browser.text("#host-tel")).contains("°C", " W", " / ");
+        browser.await(bad + "'s XID", 10, () -> browser.text("#host-xids"), t -> t.contains("GPU 3 · XID 79"));
     }
 
     @Test
@@ -320,17 +332,17 @@ class DashboardBrowserTest {
         String host = hostOf(job);
         browser.open(url("/?host=" + host));
         browser.await(host + "'s panel with its drain button", 15, () -> browser.count("#act-drain"), n -> n == 1);
-        browser.one("#act-drain").click();
+        click("#act-drain");
         browser.await("the confirmation", 5, () -> browser.count("dialog#confirm[open]"), n -> n == 1);
         // changing one's mind changes nothing
-        browser.one("#confirm-no").click();
+        click("#confirm-no");
         browser.await("the confirmation closed", 5, () -> browser.count("dialog#confirm"), n -> n == 0);
         assertThat(hostStatus(host)).isEqualTo("UP");
 
-        browser.one("#act-drain").click();
+        click("#act-drain");
         browser.await("the confirmation", 5, () -> browser.count("dialog#confirm[open]"), n -> n == 1);
         browser.one("#confirm-reason").sendKeys("swap the NIC");
-        browser.one("#confirm-yes").click();
+        click("#confirm-yes");
         browser.await(host + " draining", 10, () -> cellState(host), "draining"::equals);
         assertThat(hostStatus(host)).isEqualTo("DRAINING");
         browser.await("who drained it", 10, () -> browser.text("#host-detail"), t -> t.contains("drained by " + who));
@@ -340,18 +352,21 @@ class DashboardBrowserTest {
         for (JsonNode e : audit) actions.add(e.get("actor").stringValue() + " " + e.get("action").stringValue() + " " + e.get("status").intValue());
         assertThat(actions).contains(who + " POST /api/v1/hosts/" + host + "/drain 200");
         browser.await("the resume button", 10, () -> browser.count("#act-resume"), n -> n == 1);
-        browser.one("#act-resume").click();
+        click("#act-resume");
         browser.await("the confirmation", 5, () -> browser.count("dialog#confirm[open]"), n -> n == 1);
-        browser.one("#confirm-yes").click();
+        click("#confirm-yes");
         browser.await("who resumed it", 10, () -> browser.text("#host-detail"), t -> t.contains("resumed by " + who));
-        browser.screenshot("fleet-actions");
+        // the busy host's GPUs run the job: the simulated backend reads them as busy (88-99%)
+        browser.await("busy GPUs' utilization", 25, () -> browser.text("#host-tel tbody tr[data-gpu='0'] td:nth-child(2)"),
+                t -> t != null && t.strip().matches("(8[89]|9\\d)%"));
+                browser.screenshot("dashboard-fleet");
 
         // cancel the job from its page; its lost time then stands still, and its page says where it last ran
         browser.open(url("/jobs/" + job));
         browser.await("the cancel button", 15, () -> browser.count("#act-cancel"), n -> n == 1);
-        browser.one("#act-cancel").click();
+        click("#act-cancel");
         browser.await("the confirmation", 5, () -> browser.count("dialog#confirm[open]"), n -> n == 1);
-        browser.one("#confirm-yes").click();
+        click("#confirm-yes");
         browser.await("cancelled by " + who, 15, () -> browser.text("#job-actions"), t -> t.contains("cancelled by " + who));
         assertThat(browser.text("#job-title")).contains("cancelled");
         assertThat(browser.count("#act-cancel")).isZero();

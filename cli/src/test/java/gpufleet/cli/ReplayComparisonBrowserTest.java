@@ -82,10 +82,11 @@ class ReplayComparisonBrowserTest {
         JsonMapper json = JsonMapper.builder().build();
         for (String policy : List.of("fifo", "srtf")) {
             JsonNode rep = json.readTree(Files.readString(out.resolve(policy).resolve("report.json")));
-            double p99Wait = Double.parseDouble(browser.attr("#policies tbody tr:nth-child(" + (policy.equals("fifo") ? 1 : 2)
-                    + ") td:nth-child(6)", "data-sort"));
-            double alloc = Double.parseDouble(browser.attr("#policies tbody tr:nth-child(" + (policy.equals("fifo") ? 1 : 2)
-                    + ") td:nth-child(8)", "data-sort"));
+            // the table is sorted by now: find the policy's row by its name
+            String find = "const r = [...document.querySelectorAll('#policies tbody tr')].find(r => r.cells[0].innerText.trim() === arguments[0]);"
+                    + " return r.cells[arguments[1]].getAttribute('data-sort');";
+            double p99Wait = Double.parseDouble((String) browser.js(find, policy, 5));
+            double alloc = Double.parseDouble((String) browser.js(find, policy, 7));
             assertThat(rep.get("queueWait").get("p99").doubleValue()).as(policy + " p99 wait").isCloseTo(p99Wait, within(1e-6));
             assertThat(rep.get("headline").get("meanAllocation").doubleValue()).as(policy + " allocation").isCloseTo(alloc, within(1e-9));
             assertThat(rep.get("scenario").get("workload").stringValue()).isEqualTo(trace.getFileName().toString());

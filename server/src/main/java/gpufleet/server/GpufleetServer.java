@@ -12,6 +12,7 @@ import gpufleet.server.metrics.Metrics;
 import gpufleet.server.store.ObservedStore;
 import gpufleet.server.store.SqlStore;
 import gpufleet.server.store.Store;
+import gpufleet.server.view.TelemetryBook;
 import gpufleet.server.view.Usage;
 import gpufleet.server.web.Dashboard;
 import gpufleet.server.web.EventStream;
@@ -112,7 +113,8 @@ public final class GpufleetServer implements AutoCloseable {
             throw e;
         }
         c.onCycle(metrics::cycleTook);
-        Dashboard dashboard = new Dashboard(c, events, gpuHourUsd);
+        TelemetryBook telemetry = new TelemetryBook();
+        Dashboard dashboard = new Dashboard(c, events, gpuHourUsd, telemetry);
         Javalin http;
         Guard guard;
         Path adminFile;
@@ -122,7 +124,7 @@ public final class GpufleetServer implements AutoCloseable {
             RateLimiter limiter = security.ratePerSecond() > 0
                     ? new RateLimiter(security.ratePerSecond(), security.rateBurst(), System::nanoTime) : RateLimiter.OFF;
             guard = new Guard(tokens, limiter, store, clock);
-            http = new Api(c, new LogStore(dataDir), guard).create(config -> {
+            http = new Api(c, new LogStore(dataDir), guard, telemetry).create(config -> {
                 dashboard.routes(config);
                 metrics.routes(config, c);
                 config.jetty.addConnector((server, httpConfig) -> security.tls()

@@ -212,6 +212,7 @@ class AuthorizationMatrixTest {
                 new Row("GET /events", "", () -> new Req("GET", "/events", null), READ),
                 new Row("GET /jobs/{id}/actions", "a team-a job", () -> new Req("GET", "/jobs/" + jobOnA + "/actions", null), READ),
                 new Row("GET /hosts/{name}/actions", "host-c", () -> new Req("GET", "/hosts/host-c/actions", null), READ),
+                new Row("GET /hosts/{name}/gpus", "host-c", () -> new Req("GET", "/hosts/host-c/gpus", null), READ),
                 new Row("POST /session", "signing in with the admin token", () -> new Req("POST", "/session",
                         "{\"token\":\"" + admin.adminToken + "\"}"), PUBLIC),
                 new Row("DELETE /session", "", () -> new Req("DELETE", "/session", null), PUBLIC),

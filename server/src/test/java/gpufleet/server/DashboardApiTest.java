@@ -270,6 +270,37 @@ class DashboardApiTest {
         assertThat(Client.JSON.readTree(anonymous("GET", "/api/v1/hosts/a2/actions", null, "Cookie", session).body()).size()).isZero();
     }
 
+    @Test
+    void heartbeatsCarryPerGpuTelemetryThatTheHostPanelReadsWithTheXidHistory() {
+        JsonNode a = host("a", "r1", "z1");
+        String beat = "/hosts/" + a.get("id").longValue() + "/heartbeat";
+        long gen = a.get("generation").longValue();
+        api.ok(api.post(beat, ("{\"generation\":%d,\"tasks\":[],\"gpus\":[],\"telemetry\":["
+                + "{\"index\":0,\"utilizationPct\":93,\"memoryUsedBytes\":64000000000,\"memoryTotalBytes\":85899345920,"
+                + "\"powerW\":655,\"temperatureC\":71,\"eccErrors\":0},"
+                + "{\"index\":1,\"temperatureC\":36,\"utilizationPct\":null}]}").formatted(gen)));
+        // the XID is in three heartbeats in a row: one error, recorded once
+        for (int i = 0; i < 3; i++) gpuFails(a, 1);
+        api.ok(api.post(beat, "{\"generation\":%d,\"tasks\":[],\"gpus\":[],\"telemetry\":[{\"index\":0,\"utilizationPct\":95}]}"
+                .formatted(gen)));
+
+        JsonNode t = api.ok(api.get("/hosts/a/gpus"));
+        assertThat(t.get("gpus").size()).isEqualTo(2);
+        JsonNode g0 = t.get("gpus").get(0);
+        assertThat(g0.get("utilizationPct").intValue()).isEqualTo(95);
+        assertThat(g0.get("history").size()).isEqualTo(2);
+        assertThat(g0.get("history").get(0).get("powerW").intValue()).isEqualTo(655);
+        assertThat(t.get("gpus").get(1).get("utilizationPct").isNull()).as("a figure the agent could not read").isTrue();
+        assertThat(t.get("xids").size()).isEqualTo(1);
+        assertThat(t.get("xids").get(0).get("gpu").intValue()).isEqualTo(1);
+        assertThat(t.get("xids").get(0).get("xid").intValue()).isEqualTo(79);
+        assertThat(api.ok(api.get("/hosts/nobody/gpus")).get("gpus").size()).isZero();
+        // nonsense is refused with the field named, as anywhere in the API
+        var bad = api.post(beat, "{\"generation\":%d,\"telemetry\":[{\"index\":0,\"utilizationPct\":250}]}".formatted(gen));
+        assertThat(bad.status()).isEqualTo(400);
+        assertThat(bad.field()).isEqualTo("telemetry[0].utilizationPct");
+    }
+
     private static String next(BlockingQueue<String> lines, String wanted) throws InterruptedException {
         long deadline = System.nanoTime() + 5_000_000_000L;
         while (System.nanoTime() < deadline) {

@@ -6,6 +6,7 @@ import gpufleet.core.state.HostStatus;
 import gpufleet.protocol.ErrorCode;
 import gpufleet.protocol.GpuDescriptor;
 import gpufleet.protocol.GpuHealth;
+import gpufleet.protocol.GpuTelemetry;
 import gpufleet.protocol.Heartbeat;
 import gpufleet.protocol.RankExit;
 import gpufleet.protocol.Registration;
@@ -22,6 +23,7 @@ import gpufleet.server.store.HostRecord;
 import gpufleet.server.store.JobRecord;
 import gpufleet.server.store.NewJob;
 import gpufleet.server.store.StoreUnavailableException;
+import gpufleet.server.view.TelemetryBook;
 import io.javalin.Javalin;
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
@@ -66,9 +68,12 @@ public final class Api {
     private static final Set<String> TASK_FIELDS = Set.of("job", "generation", "exits", "checkpointTime");
     private static final Set<String> EXIT_FIELDS = Set.of("rank", "code");
     private static final Set<String> HEALTH_FIELDS = Set.of("index", "healthy", "xid", "detail");
+    private static final Set<String> TELEMETRY_FIELDS = Set.of("index", "utilizationPct", "memoryUsedBytes", "memoryTotalBytes",
+            "powerW", "temperatureC", "eccErrors");
     /** The longest an assignments poll may wait. */
     static final long MAX_WAIT_MS = 60_000;
 
+    private final TelemetryBook telemetry;
     private final Controller controller;
     private final LogStore logs;
     private final Guard guard;
@@ -77,6 +82,12 @@ public final class Api {
     private final Set<String> ranOn = ConcurrentHashMap.newKeySet();
 
     public Api(Controller controller, LogStore logs, Guard guard) {
+        this(controller, logs, guard, new TelemetryBook());
+    }
+
+    /** With {@code telemetry}: where the GPU readings that come with heartbeats go (the dashboard's host panel reads them). */
+    public Api(Controller controller, LogStore logs, Guard guard, TelemetryBook telemetry) {
+        this.telemetry = telemetry;
         this.controller = controller;
         this.logs = logs;
         this.guard = guard;
@@ -351,7 +362,7 @@ public final class Api {
         requireSmallBody(ctx);
         long id = id(ctx, "id");
         requireHost(ctx, id);
-        Body b = Body.parse(ctx.body(), Set.of("generation", "tasks", "gpus"));
+        Body b = Body.parse(ctx.body(), Set.of("generation", "tasks", "gpus", "telemetry"));
         long generation = b.longValue("generation", true, 1);
         List<TaskReport> tasks = new ArrayList<>();
         for (Body t : b.objects("tasks", 10_000, TASK_FIELDS)) {
@@ -366,7 +377,16 @@ public final class Api {
         for (Body g : b.objects("gpus", 64, HEALTH_FIELDS))
             gpus.add(new GpuHealth(g.integer("index", true, null, 0, 63), g.bool("healthy", true, null),
                     g.integer("xid", false, null, 0, Integer.MAX_VALUE), g.string("detail", false, null, 500)));
-        json(ctx, 200, controller.heartbeat(id, new Heartbeat(generation, tasks, gpus)));
+        List<GpuTelemetry> readings = new ArrayList<>();
+        for (Body g : b.objects("telemetry", 64, TELEMETRY_FIELDS))
+            readings.add(new GpuTelemetry(g.integer("index", true, null, 0, 63), g.integer("utilizationPct", false, null, 0, 100),
+                    g.longValue("memoryUsedBytes", false, 0), g.longValue("memoryTotalBytes", false, 0),
+                    g.integer("powerW", false, null, 0, 100_000), g.integer("temperatureC", false, null, -100, 300),
+                    g.longValue("eccErrors", false, 0)));
+        var reply = controller.heartbeat(id, new Heartbeat(generation, tasks, gpus, readings));
+        HostRecord h = controller.knownHost(id);
+        if (h != null) telemetry.record(h.name(), System.currentTimeMillis() / 1000.0, readings, gpus);
+        json(ctx, 200, reply);
     }
 
     private void assignments(Context ctx) {

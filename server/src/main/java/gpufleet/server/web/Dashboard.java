@@ -4,6 +4,7 @@ import gpufleet.server.control.Controller;
 import gpufleet.server.control.RequestError;
 import gpufleet.server.store.JobRecord;
 import gpufleet.server.view.FleetSnapshot;
+import gpufleet.server.view.TelemetryBook;
 import gpufleet.server.view.Usage;
 import gpufleet.render.Charts;
 import gpufleet.render.Charts.Bar;
@@ -44,6 +45,7 @@ public final class Dashboard {
     private static final List<String> PAGES = List.of("/", "/jobs", "/jobs/{id}", "/teams", "/scheduler");
 
     private final Controller controller;
+    private final TelemetryBook telemetry;
     private final EventStream events;
     private final double gpuHourUsd;
     private final String index = resource("index.html");
@@ -51,6 +53,11 @@ public final class Dashboard {
     private final String styles = resource("dashboard.css");
 
     public Dashboard(Controller controller, EventStream events, double gpuHourUsd) {
+        this(controller, events, gpuHourUsd, new TelemetryBook());
+    }
+
+    public Dashboard(Controller controller, EventStream events, double gpuHourUsd, TelemetryBook telemetry) {
+        this.telemetry = telemetry;
         this.controller = controller;
         this.events = events;
         this.gpuHourUsd = gpuHourUsd;
@@ -75,6 +82,7 @@ public final class Dashboard {
         // and who last acted on a job or host ("cancelled by alice")
         r.get("/ui/csrf", this::csrf, Access.READ);
         r.get("/api/v1/jobs/{id}/actions", ctx -> json(ctx, actions("job " + id(ctx))), Access.READ);
+        r.get("/api/v1/hosts/{name}/gpus", ctx -> json(ctx, telemetry.of(ctx.pathParam("name"))), Access.READ);
         r.get("/api/v1/hosts/{name}/actions", ctx -> json(ctx, actions("host " + ctx.pathParam("name"))), Access.READ);
     }
 

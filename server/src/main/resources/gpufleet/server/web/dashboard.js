@@ -469,7 +469,9 @@
           : '<button type="button" class="act" id="act-resume" data-key="act-resume">Resume…</button>') + '</div>' : '') +
         (jobs ? '<h3 class="h3">Jobs</h3><ul class="plain">' + jobs + '</ul>' : '<p class="empty">No jobs on this host.</p>') +
         '<h3 class="h3">GPUs</h3><div class="scroll"><table class="sortable" id="host-gpus"><thead><tr><th>GPU</th><th class="l">State</th><th>Job</th></tr></thead><tbody>' +
-        rows + '</tbody></table></div>';
+        rows + '</tbody></table></div>' +
+        '<h3 class="h3">Telemetry</h3><div id="host-telemetry"><p class="empty">Waiting for the agent\'s readings…</p></div>' +
+        '<h3 class="h3">GPU errors</h3><div id="host-xids"></div>';
       gf.enhance(box);
       var name = h.name;
       var drain = document.getElementById('act-drain'), resume = document.getElementById('act-resume');
@@ -481,12 +483,36 @@
         confirmAction({title: 'Resume ' + name + '?', text: name + ' takes work again. A GPU still reported faulty stays out of service.',
           button: 'Resume ' + name, path: '/api/v1/hosts/' + encodeURIComponent(name) + '/resume'});
       });
+      this.telemetry(name);
       // who drained or resumed it, from the audit log
       get('/api/v1/hosts/' + encodeURIComponent(name) + '/actions').then(function (acts) {
         var last = acts.length ? acts[acts.length - 1] : null;
         if (!last || fleetPage.selected !== name) return;
         setHtml('host-actions-said', esc(actionWord(last.action)) + ' by <b>' + esc(last.actor) + '</b> ' + shortTime(last.time) + '<br>');
         gf.enhance(document.getElementById('host-actions-said'));
+      }, function () { /* the panel stands without it */ });
+    },
+    /** The agent's per-GPU readings (sent with its heartbeats every 10 s), with each GPU's recent utilization drawn small. */
+    telemetry: function (name) {
+      get('/api/v1/hosts/' + encodeURIComponent(name) + '/gpus').then(function (t) {
+        if (fleetPage.selected !== name) return;
+        var gb = function (b) { return b === null || b === undefined ? '–' : (b / 1073741824).toFixed(b >= 10737418240 ? 0 : 1); };
+        var or = function (v, unit) { return v === null || v === undefined ? '–' : num(v) + unit; };
+        setHtml('host-telemetry', t.gpus.length === 0 ? '<p class="empty">The agent has sent no readings yet.</p>' :
+          '<table class="sortable compact" id="host-tel"><thead><tr><th>GPU</th><th>Util</th><th>Memory GB</th><th>Power</th><th>Temp</th><th>ECC</th></tr></thead><tbody>' +
+          t.gpus.map(function (g) {
+            return '<tr data-gpu="' + g.index + '"><td data-sort="' + g.index + '">' + g.index + '</td><td data-sort="' + (g.utilizationPct === null ? '' : g.utilizationPct) + '">' +
+              spark(g.history) + ' ' + or(g.utilizationPct, '%') + '</td><td data-sort="' + (g.memoryUsedBytes || 0) + '">' + gb(g.memoryUsedBytes) + ' / ' + gb(g.memoryTotalBytes) +
+              '</td><td data-sort="' + (g.powerW || 0) + '">' + or(g.powerW, ' W') + '</td><td data-sort="' + (g.temperatureC || 0) + '">' + or(g.temperatureC, ' °C') +
+              '</td><td data-sort="' + (g.eccErrors || 0) + '" class="' + (g.eccErrors ? 'bad' : '') + '">' + or(g.eccErrors, '') + '</td></tr>';
+          }).join('') + '</tbody></table><div class="sub">as of ' + shortTime(t.gpus[0].time) + '; the bars: utilization over the last ' +
+          dur(t.gpus[0].history.length > 1 ? t.gpus[0].time - t.gpus[0].history[0].time : 0) + '</div>');
+        setHtml('host-xids', t.xids.length === 0 ? '<p class="empty">No GPU errors reported since the controller started.</p>' :
+          '<ol class="failures" id="xid-list">' + t.xids.slice().reverse().map(function (x) {
+            return '<li><b>GPU ' + x.gpu + (x.xid !== null ? ' · XID ' + x.xid : '') + '</b> ' + shortTime(x.time) +
+              '<br><span class="muted">' + esc(x.detail || '') + '</span></li>';
+          }).join('') + '</ol>');
+        gf.enhance(document.getElementById('host-detail'));
       }, function () { /* the panel stands without it */ });
     },
     select: function (name) {
@@ -775,13 +801,13 @@
         var failures = j.events.filter(function (e) { return e.kind === 'RESTART' || e.kind === 'FAILED' || e.kind === 'PREEMPTED'; });
         setHtml('job-failures', failures.length === 0 ? '<p class="empty">No restarts, failures or preemptions.</p>' :
           '<ol class="failures">' + failures.map(function (e) {
-            return '<li><b>' + esc(e.kind.toLowerCase()) + '</b> ' + time(e.time) + '<br><span class="muted">' + esc(e.detail) + '</span></li>';
+            return '<li><b>' + esc(e.kind.toLowerCase()) + '</b> ' + shortTime(e.time) + '<br><span class="muted">' + esc(e.detail) + '</span></li>';
           }).join('') + '</ol>');
         keepFocus(function () {
           setHtml('job-events', '<table class="sortable" id="events"><thead><tr><th>#</th><th>Time</th><th class="l">Event</th><th class="l">Detail</th></tr></thead><tbody>' +
             j.events.map(function (e) {
               return '<tr class="ev-' + esc(e.kind.toLowerCase()) + '"><td data-sort="' + e.seq + '">' + e.seq + '</td><td data-sort="' + e.time + '">' +
-                time(e.time) + '</td><td class="l">' + esc(e.kind) + '</td><td class="reason">' + esc(e.detail) + '</td></tr>';
+                shortTime(e.time) + '</td><td class="l">' + esc(e.kind) + '</td><td class="reason">' + esc(e.detail) + '</td></tr>';
             }).join('') + '</tbody></table>');
         });
         var logs = document.getElementById('job-logs');
@@ -816,6 +842,18 @@
       },
       relevant: function (ev) { return ev.type === 'job' ? ev.id === id : ev.type === 'host'; }
     };
+  }
+
+  /** Utilization history as a row of small bars (an inline SVG, 0 to 100%). */
+  function spark(history) {
+    if (!history || history.length < 2) return '';
+    var h = history.slice(-30), w = 2, out = '';
+    h.forEach(function (s, i) {
+      var v = s.utilizationPct === null ? 0 : s.utilizationPct;
+      var bh = Math.max(1, Math.round(12 * v / 100));
+      out += '<rect x="' + (i * w) + '" y="' + (12 - bh) + '" width="' + (w - 0.4) + '" height="' + bh + '"></rect>';
+    });
+    return '<svg class="spark" width="' + (h.length * w) + '" height="12" aria-hidden="true">' + out + '</svg>';
   }
 
   /**

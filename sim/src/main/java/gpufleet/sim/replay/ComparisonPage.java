@@ -69,9 +69,12 @@ public final class ComparisonPage {
 
     private static void table(StringBuilder h, List<Replay.Result> results) {
         ReplayTable t = ReplayTable.of(results);
+        // NOTES only when some policy has one: sixteen columns fit the page, an empty seventeenth would not
+        int cols = t.rows().stream().anyMatch(r -> !r.getLast().isEmpty()) ? t.header().size() : t.header().size() - 1;
         h.append("<section class=\"panel\">\n<h2>The replay table</h2>\n<div class=\"sub\">As <code>gpufleet replay</code> prints it; ")
-         .append("sort by any column</div>\n<div class=\"scroll\"><table class=\"sortable\" id=\"policies\"><thead><tr>");
-        for (String c : t.header()) h.append("<th>").append(Html.esc(c)).append("</th>");
+         .append("sort by any column</div>\n<style>#policies th, #policies td { padding-left: 5px; padding-right: 5px; }</style>\n")
+         .append("<div class=\"scroll\"><table class=\"sortable\" id=\"policies\"><thead><tr>");
+        for (String c : t.header().subList(0, cols)) h.append("<th>").append(Html.esc(c)).append("</th>");
         h.append("</tr></thead><tbody>\n");
         for (int r = 0; r < t.rows().size(); r++) {
             var stats = results.get(r).stats();
@@ -80,7 +83,7 @@ public final class ComparisonPage {
                     stats.largestJobsMeanWait(), stats.largestJobsMaxWait(), stats.preemptions(), Double.NaN};
             h.append("<tr>");
             List<String> row = t.rows().get(r);
-            for (int c = 0; c < row.size(); c++) {
+            for (int c = 0; c < cols; c++) {
                 h.append(Double.isNaN(keys[c]) ? "<td>" : "<td data-sort=\"" + keys[c] + "\">");
                 if (c == 0) h.append("<i class=\"dot\" style=\"background:").append(colour(r)).append("\"></i>");
                 h.append(Html.esc(row.get(c))).append("</td>");
