@@ -43,8 +43,11 @@ public final class GpufleetServer implements AutoCloseable {
     private final boolean tls;
     private final DataDirLock dirLock;
 
+    private final Dashboard dashboard;
+
     private GpufleetServer(Controller controller, Javalin http, EventStream events, Guard guard, Path adminTokenFile,
-                           boolean tls, DataDirLock dirLock) {
+                           boolean tls, DataDirLock dirLock, Dashboard dashboard) {
+        this.dashboard = dashboard;
         this.dirLock = dirLock;
         this.controller = controller;
         this.http = http;
@@ -139,7 +142,8 @@ public final class GpufleetServer implements AutoCloseable {
             throw e;
         }
         c.start(cycle);
-        return new GpufleetServer(c, http, events, guard, adminFile, security.tls(), dirLock);
+        dashboard.startHistory();
+        return new GpufleetServer(c, http, events, guard, adminFile, security.tls(), dirLock, dashboard);
     }
 
     /**
@@ -213,6 +217,7 @@ public final class GpufleetServer implements AutoCloseable {
      * exactly what had been committed, as after a crash.
      */
     public void crash() {
+        dashboard.close();
         controller.halt();
         events.close();
         http.stop();
@@ -221,6 +226,7 @@ public final class GpufleetServer implements AutoCloseable {
 
     @Override
     public void close() {
+        dashboard.close();
         controller.halt(); // first: it answers the agents' waiting polls while they can still be answered
         events.close(); // open event streams would otherwise hold the HTTP server's stop up
         http.stop();

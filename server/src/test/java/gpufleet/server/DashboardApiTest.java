@@ -301,6 +301,24 @@ class DashboardApiTest {
         assertThat(bad.field()).isEqualTo("telemetry[0].utilizationPct");
     }
 
+    @Test
+    void theHistoryHasAPointFromTheStartAndItsChartsAPageOfTheirOwn() {
+        host("a", "r1", "z1");
+        // the controller samples at once on start, then every 10 s
+        JsonNode h = api.ok(api.get("/history?range=1h"));
+        assertThat(h.size()).isGreaterThanOrEqualTo(1);
+        assertThat(h.get(0).has("allocation")).isTrue();
+        assertThat(h.get(0).get("waitingJobs").doubleValue()).isZero();
+        var bad = api.get("/history?range=forever");
+        assertThat(bad.status()).isEqualTo(400);
+        assertThat(bad.field()).isEqualTo("range");
+        assertThat(bad.message()).contains("1h, 6h, 24h, 7d, 90d");
+        HttpResponse<String> charts = raw("/ui/fragments/history?range=6h");
+        assertThat(charts.statusCode()).isEqualTo(200);
+        assertThat(charts.body()).contains("id=\"history-meta\"");
+        assertThat(anonymous("GET", "/history", null).statusCode()).as("the page, like every page").isEqualTo(200);
+    }
+
     private static String next(BlockingQueue<String> lines, String wanted) throws InterruptedException {
         long deadline = System.nanoTime() + 5_000_000_000L;
         while (System.nanoTime() < deadline) {

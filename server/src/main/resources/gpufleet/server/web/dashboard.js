@@ -970,6 +970,45 @@
     relevant: function (ev) { return true; }
   };
 
+  // ---- history ----------------------------------------------------------------------------------
+
+  var RANGES = ['1h', '6h', '24h', '7d', '90d'];
+  var historyPage = {
+    nav: 'history',
+    title: 'History',
+    range: function () {
+      var r = new URLSearchParams(location.search).get('range');
+      return RANGES.indexOf(r) >= 0 ? r : '24h';
+    },
+    frame: function () {
+      var cur = this.range();
+      return '<header class="top"><div class="kicker">gpufleet · controller</div><h1>History</h1>' +
+        '<div class="sub">Allocation, goodput, the queue and each team\'s GPUs over time, as the controller sampled them.</div></header>' +
+        '<p id="problem" class="problem" role="alert"></p>' +
+        '<div class="filters" role="group" aria-label="Range" id="range-picker">' + RANGES.map(function (r) {
+          return '<button type="button" data-range="' + r + '" data-key="range-' + r + '" aria-pressed="' + (r === cur) + '">' + r + '</button>';
+        }).join('') + '</div><div id="history-box"></div>';
+    },
+    mount: function () {
+      var self = this;
+      document.getElementById('range-picker').addEventListener('click', function (e) {
+        var b = e.target.closest('button[data-range]');
+        if (!b) return;
+        history.replaceState(null, '', '/history?range=' + b.getAttribute('data-range'));
+        Array.prototype.forEach.call(document.querySelectorAll('#range-picker button'), function (x) {
+          x.setAttribute('aria-pressed', String(x === b));
+        });
+        refresh();
+      });
+    },
+    load: function () {
+      return get('/ui/fragments/history?range=' + this.range(), 'text').then(function (html) {
+        keepFocus(function () { setHtml('history-box', html); });
+      });
+    },
+    relevant: function () { return false; }
+  };
+
   var notFoundPage = {
     title: 'Not found',
     frame: function () {
@@ -993,6 +1032,7 @@
     if (m) return jobPage(+m[1]);
     if (path === '/teams') return teamsPage;
     if (path === '/scheduler') return schedulerPage;
+    if (path === '/history') return historyPage;
     return notFoundPage;
   }
 
