@@ -359,7 +359,15 @@ class DashboardBrowserTest {
         // the busy host's GPUs run the job: the simulated backend reads them as busy (88-99%)
         browser.await("busy GPUs' utilization", 25, () -> browser.text("#host-tel tbody tr[data-gpu='0'] td:nth-child(2)"),
                 t -> t != null && t.strip().matches("(8[89]|9\\d)%"));
-                browser.screenshot("dashboard-fleet");
+                // the README's picture: a window tall enough for the whole host panel, telemetry and all
+        var size = browser.driver.manage().window().getSize();
+        browser.driver.manage().window().setSize(new org.openqa.selenium.Dimension(1400, 1250));
+        try {
+            browser.await("the panel redrawn at this size", 5, () -> browser.count("#host-tel tbody tr"), n -> n == 8);
+            browser.screenshot("dashboard-fleet");
+        } finally {
+            browser.driver.manage().window().setSize(size);
+        }
 
         // cancel the job from its page; its lost time then stands still, and its page says where it last ran
         browser.open(url("/jobs/" + job));
@@ -405,6 +413,24 @@ class DashboardBrowserTest {
 
     @Test
     @Order(10)
+    void theHistoryPageDrawsTheFleetOverTimeForTheRangeAsked() {
+        browser.open(url("/history?range=1h"));
+        browser.await("the history's charts", 20, () -> browser.count("#history-allocation svg.chart"), n -> n == 1);
+        assertThat(browser.text("#history-meta")).matches("\\d+ points, one every 10 s .*");
+        assertThat(browser.attr("#range-picker button[data-range='1h']", "aria-pressed")).isEqualTo("true");
+        // the job of team default ran in this hour; vision's waited and never ran
+        assertThat(browser.text("#history-teams .legend")).contains("default");
+        assertThat(browser.count("#history-queue svg.chart")).isEqualTo(1);
+        browser.fullScreenshot("history");
+        browser.one("#range-picker button[data-range='7d']").click();
+        browser.await("the 7-day range", 10, () -> (String) browser.js("return location.search;"), "?range=7d"::equals);
+        assertThat(browser.attr("#range-picker button[data-range='7d']", "aria-pressed")).isEqualTo("true");
+        browser.await("redrawn", 10, () -> browser.text("#history-meta"), t -> t.contains("points"));
+        assertThat(browser.console()).isEmpty();
+    }
+
+    @Test
+    @Order(11)
     void whenTheControllerStopsAnsweringTheFiguresSayStaleAndGreyUntilItIsBack() {
         browser.open(url("/"));
         browser.await("the tiles", 15, () -> browser.count("#fleet-cards .card"), n -> n > 0);

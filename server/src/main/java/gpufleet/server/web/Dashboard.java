@@ -164,9 +164,11 @@ public final class Dashboard implements AutoCloseable {
     private void historyCharts(Context ctx) {
         double now = now(), span = range(ctx);
         List<History.Point> pts = history.range(now - span, now);
-        boolean days = span > 2 * 86_400;
-        double unit = days ? 86_400 : 3600;
-        Charts.Axis x = new Charts.Axis((days ? "days" : "hours") + " before now", v -> Fmt.decimal(-v));
+        // the axis in the unit that suits what there is to draw: a young controller's 7-day range is minutes long
+        double extent = pts.isEmpty() ? 0 : now - pts.getFirst().time();
+        double unit = extent < 120 ? 1 : extent < 2 * 3600 ? 60 : extent < 3 * 86_400 ? 3600 : 86_400;
+        String unitName = unit == 1 ? "seconds" : unit == 60 ? "minutes" : unit == 3600 ? "hours" : "days";
+        Charts.Axis x = new Charts.Axis(unitName + " before now", v -> Fmt.decimal(Math.abs(v)));
         List<Double> xs = new ArrayList<>(pts.size());
         List<Double> alloc = new ArrayList<>(), effective = new ArrayList<>(), jobs = new ArrayList<>(), asked = new ArrayList<>();
         java.util.Map<String, List<Double>> teams = new java.util.TreeMap<>(gpufleet.server.view.NaturalOrder.INSTANCE);
