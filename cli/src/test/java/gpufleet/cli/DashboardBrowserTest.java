@@ -225,6 +225,10 @@ class DashboardBrowserTest {
                 "return document.querySelector('#job-timeline svg').textContent;"), t -> t.contains("lost work ·"));
         assertThat(browser.text("#job-timeline .legend")).contains("lost work");
         assertThat(browser.text("#card-team .s")).isEqualTo("normal priority");
+        // tiles coloured by their values: one restart of three is a warning, not an alarm; rows carry short times
+        assertThat(browser.attr("#card-restarts", "style")).contains("var(--orange)");
+        assertThat(browser.texts("#events time")).allSatisfy(t -> assertThat(t).matches("\\d\\d:\\d\\d:\\d\\d"));
+        assertThat(browser.attr("#events time", "title")).endsWith(" UTC");
         assertThat(browser.text("#job-cards")).contains("8 GPUs · TP 8").doesNotContain("priority 1");
         assertThat(browser.text("#job-placement")).contains(other);
         browser.await("the restarted run's log", 20, () -> browser.text("#rank-log-0"), t -> t.contains("restart 1"));
@@ -321,7 +325,11 @@ class DashboardBrowserTest {
         assertThat(panel).doesNotContain("DRAINING").doesNotContain("status ").contains("(reported an error)", "(its host is out of service)");
         // the agent's readings and the XID, from its heartbeats
         browser.await(bad + "'s telemetry", 15, () -> browser.count("#host-tel tbody tr"), n -> n == 8);
-        assertThat(browser.text("#host-tel")).contains("°C", " W", " / ");
+        assertThat(browser.texts("#host-tel thead th")).containsExactly("GPU", "Util %", "Mem GB", "W", "°C", "ECC");
+        assertThat(browser.text("#host-tel tbody tr[data-gpu='0'] td:nth-child(3)")).matches("\\d+(\\.\\d)? / \\d+");
+        // no panel clips its table: every column is inside the panel
+        assertThat((Boolean) browser.js("const t = document.getElementById('host-tel'); return t.scrollWidth <= t.parentNode.clientWidth + 1;"))
+                .isTrue();
         browser.await(bad + "'s XID", 10, () -> browser.text("#host-xids"), t -> t.contains("GPU 3 · XID 79"));
     }
 
@@ -358,10 +366,10 @@ class DashboardBrowserTest {
         browser.await("who resumed it", 10, () -> browser.text("#host-detail"), t -> t.contains("resumed by " + who));
         // the busy host's GPUs run the job: the simulated backend reads them as busy (88-99%)
         browser.await("busy GPUs' utilization", 25, () -> browser.text("#host-tel tbody tr[data-gpu='0'] td:nth-child(2)"),
-                t -> t != null && t.strip().matches("(8[89]|9\\d)%"));
+                t -> t != null && t.strip().matches("8[89]|9\\d"));
                 // the README's picture: a window tall enough for the whole host panel, telemetry and all
         var size = browser.driver.manage().window().getSize();
-        browser.driver.manage().window().setSize(new org.openqa.selenium.Dimension(1400, 1250));
+        browser.driver.manage().window().setSize(new org.openqa.selenium.Dimension(1400, 1400));
         try {
             browser.await("the panel redrawn at this size", 5, () -> browser.count("#host-tel tbody tr"), n -> n == 8);
             browser.screenshot("dashboard-fleet");

@@ -497,14 +497,14 @@
       get('/api/v1/hosts/' + encodeURIComponent(name) + '/gpus').then(function (t) {
         if (fleetPage.selected !== name) return;
         var gb = function (b) { return b === null || b === undefined ? '–' : (b / 1073741824).toFixed(b >= 10737418240 ? 0 : 1); };
-        var or = function (v, unit) { return v === null || v === undefined ? '–' : num(v) + unit; };
+        var or = function (v) { return v === null || v === undefined ? '–' : num(v); };
         setHtml('host-telemetry', t.gpus.length === 0 ? '<p class="empty">The agent has sent no readings yet.</p>' :
-          '<table class="sortable compact" id="host-tel"><thead><tr><th>GPU</th><th>Util</th><th>Memory GB</th><th>Power</th><th>Temp</th><th>ECC</th></tr></thead><tbody>' +
+          '<table class="sortable compact" id="host-tel"><thead><tr><th>GPU</th><th>Util %</th><th>Mem GB</th><th>W</th><th>°C</th><th>ECC</th></tr></thead><tbody>' +
           t.gpus.map(function (g) {
             return '<tr data-gpu="' + g.index + '"><td data-sort="' + g.index + '">' + g.index + '</td><td data-sort="' + (g.utilizationPct === null ? '' : g.utilizationPct) + '">' +
-              spark(g.history) + ' ' + or(g.utilizationPct, '%') + '</td><td data-sort="' + (g.memoryUsedBytes || 0) + '">' + gb(g.memoryUsedBytes) + ' / ' + gb(g.memoryTotalBytes) +
-              '</td><td data-sort="' + (g.powerW || 0) + '">' + or(g.powerW, ' W') + '</td><td data-sort="' + (g.temperatureC || 0) + '">' + or(g.temperatureC, ' °C') +
-              '</td><td data-sort="' + (g.eccErrors || 0) + '" class="' + (g.eccErrors ? 'bad' : '') + '">' + or(g.eccErrors, '') + '</td></tr>';
+              spark(g.history) + ' ' + or(g.utilizationPct) + '</td><td data-sort="' + (g.memoryUsedBytes || 0) + '">' + gb(g.memoryUsedBytes) + ' / ' + gb(g.memoryTotalBytes) +
+              '</td><td data-sort="' + (g.powerW || 0) + '">' + or(g.powerW) + '</td><td data-sort="' + (g.temperatureC || 0) + '">' + or(g.temperatureC) +
+              '</td><td data-sort="' + (g.eccErrors || 0) + '" class="' + (g.eccErrors ? 'bad' : '') + '">' + or(g.eccErrors) + '</td></tr>';
           }).join('') + '</tbody></table><div class="sub">as of ' + shortTime(t.gpus[0].time) + '; the bars: utilization over the last ' +
           dur(t.gpus[0].history.length > 1 ? t.gpus[0].time - t.gpus[0].history[0].time : 0) + '</div>');
         setHtml('host-xids', t.xids.length === 0 ? '<p class="empty">No GPU errors reported since the controller started.</p>' :
