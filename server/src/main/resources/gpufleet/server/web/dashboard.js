@@ -462,7 +462,7 @@
       var takesWork = h.status === 'UP';
       box.innerHTML = '<h2 id="hd-title">' + esc(h.name) + ' <span class="badge host-' + h.state + '" id="host-state">' + esc(h.state) + '</span></h2>' +
         '<div class="sub">' + esc(HOST_STATE_TEXT[h.state]) + ' · zone ' + esc(hit.zone.name) + ' · rack ' + esc(hit.rack.name) +
-        (h.reason ? '<br>' + esc(h.reason) : '') + '<br><span id="host-actions-said"></span>last heartbeat ' +
+        (h.reason ? '<br>' + esc(h.reason) : '') + '<br><span id="host-actions-said">' + this.cached(h.name, 'said', '') + '</span>last heartbeat ' +
         (h.lastHeartbeat ? time(h.lastHeartbeat) + ' (' + dur(now() - h.lastHeartbeat) + ' ago)' : 'not heard since the controller started') + '</div>' +
         (admin ? '<div class="actions">' + (takesWork
           ? '<button type="button" class="act" id="act-drain" data-key="act-drain">Drain…</button>'
@@ -470,8 +470,10 @@
         (jobs ? '<h3 class="h3">Jobs</h3><ul class="plain">' + jobs + '</ul>' : '<p class="empty">No jobs on this host.</p>') +
         '<h3 class="h3">GPUs</h3><div class="scroll"><table class="sortable" id="host-gpus"><thead><tr><th>GPU</th><th class="l">State</th><th>Job</th></tr></thead><tbody>' +
         rows + '</tbody></table></div>' +
-        '<h3 class="h3">Telemetry</h3><div id="host-telemetry"><p class="empty">Waiting for the agent\'s readings…</p></div>' +
-        '<h3 class="h3">GPU errors</h3><div id="host-xids"></div>';
+        // what was read for this host last stays on screen while it is read again: no flicker at every redraw
+        '<h3 class="h3">Telemetry</h3><div id="host-telemetry">' +
+        this.cached(h.name, 'tel', '<p class="empty">Waiting for the agent\'s readings…</p>') + '</div>' +
+        '<h3 class="h3">GPU errors</h3><div id="host-xids">' + this.cached(h.name, 'xids', '') + '</div>';
       gf.enhance(box);
       var name = h.name;
       var drain = document.getElementById('act-drain'), resume = document.getElementById('act-resume');
@@ -488,9 +490,20 @@
       get('/api/v1/hosts/' + encodeURIComponent(name) + '/actions').then(function (acts) {
         var last = acts.length ? acts[acts.length - 1] : null;
         if (!last || fleetPage.selected !== name) return;
-        setHtml('host-actions-said', esc(actionWord(last.action)) + ' by <b>' + esc(last.actor) + '</b> ' + shortTime(last.time) + '<br>');
-        gf.enhance(document.getElementById('host-actions-said'));
+        fleetPage.fill(name, 'said', 'host-actions-said', esc(actionWord(last.action)) + ' by <b>' + esc(last.actor) + '</b> ' +
+          shortTime(last.time) + '<br>');
       }, function () { /* the panel stands without it */ });
+    },
+    /** The host panel's parts read separately (telemetry, errors, who acted), kept for the next redraw of the same host. */
+    partsOf: {},
+    cached: function (name, part, fallback) {
+      var c = this.partsOf[name];
+      return c && c[part] !== undefined ? c[part] : fallback;
+    },
+    fill: function (name, part, id, html) {
+      (this.partsOf[name] = this.partsOf[name] || {})[part] = html;
+      setHtml(id, html);
+      gf.enhance(document.getElementById(id));
     },
     /** The agent's per-GPU readings (sent with its heartbeats every 10 s), with each GPU's recent utilization drawn small. */
     telemetry: function (name) {
@@ -498,7 +511,7 @@
         if (fleetPage.selected !== name) return;
         var gb = function (b) { return b === null || b === undefined ? '–' : (b / 1073741824).toFixed(b >= 10737418240 ? 0 : 1); };
         var or = function (v) { return v === null || v === undefined ? '–' : num(v); };
-        setHtml('host-telemetry', t.gpus.length === 0 ? '<p class="empty">The agent has sent no readings yet.</p>' :
+        fleetPage.fill(name, 'tel', 'host-telemetry', t.gpus.length === 0 ? '<p class="empty">The agent has sent no readings yet.</p>' :
           '<table class="sortable compact" id="host-tel"><thead><tr><th>GPU</th><th>Util %</th><th>Mem GB</th><th>W</th><th>°C</th><th>ECC</th></tr></thead><tbody>' +
           t.gpus.map(function (g) {
             return '<tr data-gpu="' + g.index + '"><td data-sort="' + g.index + '">' + g.index + '</td><td data-sort="' + (g.utilizationPct === null ? '' : g.utilizationPct) + '">' +
@@ -507,12 +520,11 @@
               '</td><td data-sort="' + (g.eccErrors || 0) + '" class="' + (g.eccErrors ? 'bad' : '') + '">' + or(g.eccErrors) + '</td></tr>';
           }).join('') + '</tbody></table><div class="sub">as of ' + shortTime(t.gpus[0].time) + '; the bars: utilization over the last ' +
           dur(t.gpus[0].history.length > 1 ? t.gpus[0].time - t.gpus[0].history[0].time : 0) + '</div>');
-        setHtml('host-xids', t.xids.length === 0 ? '<p class="empty">No GPU errors reported since the controller started.</p>' :
+        fleetPage.fill(name, 'xids', 'host-xids', t.xids.length === 0 ? '<p class="empty">No GPU errors reported since the controller started.</p>' :
           '<ol class="failures" id="xid-list">' + t.xids.slice().reverse().map(function (x) {
             return '<li><b>GPU ' + x.gpu + (x.xid !== null ? ' · XID ' + x.xid : '') + '</b> ' + shortTime(x.time) +
               '<br><span class="muted">' + esc(x.detail || '') + '</span></li>';
           }).join('') + '</ol>');
-        gf.enhance(document.getElementById('host-detail'));
       }, function () { /* the panel stands without it */ });
     },
     select: function (name) {
