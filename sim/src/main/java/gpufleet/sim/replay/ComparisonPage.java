@@ -169,21 +169,23 @@ public final class ComparisonPage {
             interrupted += r.report().headline().interruptions();
         }
         if (preempted == 0 && interrupted == 0) return;
+        // side by side when both apply; one alone takes the page's width at the page's scale
+        double width = preempted > 0 && interrupted > 0 ? 520 : WIDTH;
         h.append("<div class=\"grid2\">\n");
-        if (preempted > 0) bars(h, "Preemptions by policy", results, r -> r.stats().preemptions());
-        if (interrupted > 0) bars(h, "Interruptions by policy", results, r -> r.report().headline().interruptions());
+        if (preempted > 0) bars(h, "Preemptions by policy", results, r -> r.stats().preemptions(), width);
+        if (interrupted > 0) bars(h, "Interruptions by policy", results, r -> r.report().headline().interruptions(), width);
         h.append("</div>\n");
     }
 
     private static void bars(StringBuilder h, String title, List<Replay.Result> results,
-                             java.util.function.ToLongFunction<Replay.Result> count) {
+                             java.util.function.ToLongFunction<Replay.Result> count, double width) {
         List<Bar> bars = new ArrayList<>();
         for (int k = 0; k < results.size(); k++) {
             long c = count.applyAsLong(results.get(k));
             bars.add(new Bar(results.get(k).policy().name(), c, colour(k), results.get(k).policy().name() + ": " + Fmt.count(c)));
         }
         h.append("<section class=\"panel\">\n<h2>").append(Html.esc(title)).append("</h2>\n")
-         .append(Charts.hbars(title, bars, v -> Fmt.count((long) v), 520)).append("\n</section>\n");
+         .append(Charts.hbars(title, bars, v -> Fmt.count((long) v), width)).append("\n</section>\n");
     }
 
 }
