@@ -375,6 +375,47 @@ nvmlReturn_t nvmlDeviceGetTemperature(nvmlDevice_t device, int sensor, unsigned 
     return rc;
 }
 
+/* Telemetry: GPU i is 10 * i % busy, draws 100 + 50 * i watts, and has i uncorrected ECC errors, except
+ * that GPU 1 answers NOT_SUPPORTED for ECC, as a GPU with ECC turned off does. */
+typedef struct {
+    unsigned int gpu;
+    unsigned int memory;
+} nvmlUtilization_t;
+
+nvmlReturn_t nvmlDeviceGetUtilizationRates(nvmlDevice_t device, nvmlUtilization_t *rates) {
+    pthread_mutex_lock(&lock);
+    unsigned int index;
+    nvmlReturn_t rc = device_index(device, &index);
+    if (rc == NVML_SUCCESS && rates == NULL) rc = NVML_ERROR_INVALID_ARGUMENT;
+    if (rc == NVML_SUCCESS) {
+        rates->gpu = (10 * index) % 101;
+        rates->memory = 5;
+    }
+    pthread_mutex_unlock(&lock);
+    return rc;
+}
+
+nvmlReturn_t nvmlDeviceGetPowerUsage(nvmlDevice_t device, unsigned int *milliwatts) {
+    pthread_mutex_lock(&lock);
+    unsigned int index;
+    nvmlReturn_t rc = device_index(device, &index);
+    if (rc == NVML_SUCCESS && milliwatts == NULL) rc = NVML_ERROR_INVALID_ARGUMENT;
+    if (rc == NVML_SUCCESS) *milliwatts = (100 + 50 * index) * 1000;
+    pthread_mutex_unlock(&lock);
+    return rc;
+}
+
+nvmlReturn_t nvmlDeviceGetTotalEccErrors(nvmlDevice_t device, int errorType, int counterType, unsigned long long *count) {
+    pthread_mutex_lock(&lock);
+    unsigned int index;
+    nvmlReturn_t rc = device_index(device, &index);
+    if (rc == NVML_SUCCESS && (count == NULL || errorType != 1 || counterType != 0)) rc = NVML_ERROR_INVALID_ARGUMENT;
+    if (rc == NVML_SUCCESS && index == 1) rc = NVML_ERROR_NOT_SUPPORTED;
+    if (rc == NVML_SUCCESS) *count = index;
+    pthread_mutex_unlock(&lock);
+    return rc;
+}
+
 nvmlReturn_t nvmlEventSetCreate(nvmlEventSet_t *set) {
     pthread_mutex_lock(&lock);
     nvmlReturn_t rc = refcount == 0 ? NVML_ERROR_UNINITIALIZED

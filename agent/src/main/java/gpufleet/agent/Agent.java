@@ -8,6 +8,7 @@ import gpufleet.protocol.ErrorCode;
 import gpufleet.protocol.RegistrationReply;
 import gpufleet.protocol.GpuDescriptor;
 import gpufleet.protocol.GpuHealth;
+import gpufleet.protocol.GpuTelemetry;
 import gpufleet.protocol.Heartbeat;
 import gpufleet.protocol.HeartbeatReply;
 import gpufleet.protocol.Pem;
@@ -378,7 +379,28 @@ public final class Agent implements AutoCloseable {
             reports.add(new TaskReport(t.job(), t.generation(), exits, null));
         }
         if (anyEnded) recordGroups();
-        return new Heartbeat(generation, reports, List.copyOf(unhealthy.values()));
+        return new Heartbeat(generation, reports, List.copyOf(unhealthy.values()), telemetry(now));
+    }
+
+    /** When telemetry last went out (System.nanoTime), or 0 before the first. */
+    private long telemetrySent;
+
+    /**
+     * Every GPU's readings, in one heartbeat every {@link Heartbeat#TELEMETRY_SECONDS} (the first included),
+     * none in the others: the controller's panel needs no more, and most heartbeats stay small.
+     */
+    private List<GpuTelemetry> telemetry(List<Task> running) {
+        long t = System.nanoTime();
+        if (telemetrySent != 0 && t - telemetrySent < Heartbeat.TELEMETRY_SECONDS * 1_000_000_000L) return List.of();
+        telemetrySent = t;
+        java.util.Set<Integer> busy = new java.util.HashSet<>();
+        for (Task task : running) for (Task.Rank r : task.ranks) busy.add(r.slot.gpu());
+        try {
+            return gpus.telemetry(busy);
+        } catch (RuntimeException e) {
+            // a reading that fails costs the panel its figures, never the heartbeat
+            return List.of();
+        }
     }
 
     /** The jobs this agent is running now, by id. */

@@ -113,6 +113,26 @@ class AgentTest {
     }
 
     @Test
+    void theFirstHeartbeatCarriesEveryGpusTelemetryAndTheNextOnesNoneForTenSeconds(@TempDir Path dir) throws Exception {
+        try (var controller = new FakeController(); Agent agent = start(controller, dir.resolve("work"))) {
+            controller.assign(run(13, 1, 0, "sleep 600"));
+            Heartbeat first = controller.awaitHeartbeat(hb -> !hb.telemetry().isEmpty(), WAIT, "with telemetry");
+            assertThat(first.telemetry()).extracting(gpufleet.protocol.GpuTelemetry::index).containsExactly(0, 1);
+            assertThat(first.telemetry()).allSatisfy(t -> {
+                assertThat(t.temperatureC()).isBetween(20, 95);
+                assertThat(t.memoryTotalBytes()).isPositive();
+                assertThat(t.eccErrors()).isZero();
+            });
+            // heartbeats every 200 ms: the next few carry none (telemetry goes out every 10 s)
+            int before = controller.heartbeats().size();
+            controller.awaitHeartbeat(hb -> controller.heartbeats().size() >= before + 3, WAIT, "three more");
+            List<Heartbeat> all = controller.heartbeats();
+            List<Heartbeat> later = all.subList(before, all.size());
+            assertThat(later).allSatisfy(hb -> assertThat(hb.telemetry()).isEmpty());
+        }
+    }
+
+    @Test
     void aCheckpointARankReportsShowsInTheNextHeartbeatAndNothingElseCounts(@TempDir Path dir) throws Exception {
         Path work = dir.resolve("work");
         Path go = dir.resolve("go");

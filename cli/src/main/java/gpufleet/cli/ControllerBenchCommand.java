@@ -99,6 +99,10 @@ final class ControllerBenchCommand implements Callable<Integer> {
             + "so without a rate limit too); by default agents join with a join token and use their hosts' credentials")
     boolean noAuth;
 
+    @Option(names = "--telemetry", defaultValue = "10", paramLabel = "SECONDS",
+            description = "each agent sends its GPUs' telemetry with one heartbeat this often, as a real agent does; 0: never (default: ${DEFAULT-VALUE})")
+    double telemetry;
+
     @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", description = "table (default) or json")
     ControllerClient.Format format = ControllerClient.Format.table;
 
@@ -107,7 +111,8 @@ final class ControllerBenchCommand implements Callable<Integer> {
         if (jobSeconds.size() != 2) throw new IllegalArgumentException("--job-seconds takes MIN,MAX");
         var cfg = new ControllerBench.Config(agents, gpusPerAgent, heartbeat, duration, warmup, submitRate, hostsPerRack,
                 racksPerZone, longPoll, probeEvery, probeGpus, probeSeconds, jobSeconds.get(0), jobSeconds.get(1),
-                controllerHeap, controllerOpts, jfr, registerConcurrency, client, clients, maxConnections, seed, keep, timeline, !noAuth);
+                controllerHeap, controllerOpts, jfr, registerConcurrency, client, clients, maxConnections, seed, keep, timeline, !noAuth,
+                telemetry);
         ControllerBench.Result r = new ControllerBench(cfg, System.err).run();
         if (format == ControllerClient.Format.json) System.out.println(ControllerClient.JSON.writeValueAsString(r));
         else print(r);

@@ -6,6 +6,9 @@ import gpufleet.core.sched.PolicyRegistry;
 import gpufleet.sim.preset.FailureFiles;
 import gpufleet.sim.replay.Replay;
 import gpufleet.sim.replay.ReplayFleets;
+import gpufleet.sim.replay.ComparisonPage;
+import gpufleet.sim.replay.ReplayTable;
+import gpufleet.sim.report.HtmlReport;
 import gpufleet.sim.report.ReportWriter;
 import gpufleet.sim.trace.Trace;
 import gpufleet.sim.trace.TraceFormats;
@@ -97,7 +100,12 @@ final class ReplayCommand implements Callable<Integer> {
         double secs = (System.nanoTime() - t0) / 1e9;
 
         Path dir = out != null ? out : Path.of("runs", "replay-" + stem(trace) + "-" + fleet.replaceAll("[^A-Za-z0-9._-]", "_"));
-        for (var r : results) ReportWriter.write(r.report(), dir.resolve(r.policy().name()));
+        for (var r : results) ReportWriter.write(r.report(), dir.resolve(r.policy().name()), HtmlReport.Kind.REPLAY);
+        String fleetLine = String.format(Locale.ROOT, "fleet %s: %,d GPUs in %,d hosts%s · preemption cost %.0f s · placement slowdown %s · failures %s",
+                fleet, parsed.fleet().gpus(), parsed.fleet().hosts(), parsed.flat() ? " (flat pool)" : "", preemptionCost,
+                replay.slowdown(), failureScale == 0 ? "off" : "x" + failureScale);
+        Files.createDirectories(dir);
+        Files.writeString(dir.resolve(ComparisonPage.FILE), ComparisonPage.render(trace.getFileName().toString(), fleetLine, results));
         if (traceEvents != null) writeEvents(results, traceEvents);
         if (output.equals("json")) {
             System.out.println(ReportWriter.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(json(results, t, replay)));
@@ -112,19 +120,7 @@ final class ReplayCommand implements Callable<Integer> {
                 replay.slowdown(), failureScale == 0 ? "off" : failuresModel == null ? "x" + failureScale
                         : model.name() + (failureScale == 1 ? "" : " x" + failureScale));
         o.println();
-        o.printf(Locale.ROOT, "%-14s %9s %9s %9s %9s %9s %9s %6s %6s %6s %5s %5s %9s %9s %7s %s%n", "POLICY", "JCT_AVG",
-                "JCT_P50", "JCT_P99", "WAIT_AVG", "WAIT_P99", "MAKESPAN", "ALLOC", "1HOST", "1RACK", "FRAG", "FAIR",
-                "BIG_WAIT", "BIG_MAX", "PREEMPT", "NOTES");
-        for (var r : results) {
-            var s = r.stats();
-            String notes = (r.policy().oracle() ? "oracle " : "") + (r.unfinished() > 0 ? r.unfinished() + " unfinished " : "")
-                    + (r.rejected() > 0 ? r.rejected() + " rejected" : "");
-            o.printf(Locale.ROOT, "%-14s %9s %9s %9s %9s %9s %9s %5.1f%% %5.1f%% %5.1f%% %5.2f %5.2f %9s %9s %,7d %s%n",
-                    r.policy().name(), Fmt.duration(s.meanJct()), Fmt.duration(s.p50Jct()), Fmt.duration(s.p99Jct()),
-                    Fmt.duration(s.meanQueueDelay()), Fmt.duration(s.p99QueueDelay()), Fmt.duration(s.makespan()),
-                    100 * s.allocation(), 100 * s.inOneHost(), 100 * s.inOneRack(), s.fragmentation(), s.fairness(),
-                    Fmt.duration(s.largestJobsMeanWait()), Fmt.duration(s.largestJobsMaxWait()), s.preemptions(), notes.trim());
-        }
+        for (String line : ReplayTable.of(results).lines()) o.println(line);
         o.println();
         o.println("JCT: submission to completion. WAIT: all time queued (first wait and after preemptions). ALLOC: mean");
         o.println("share of GPUs allocated until the last completion. 1HOST/1RACK: of the multi-GPU jobs that fit one");
@@ -134,7 +130,8 @@ final class ReplayCommand implements Callable<Integer> {
         o.printf(Locale.ROOT, "worst queueing of the largest jobs (%d GPUs). Semantics:%n",
                 results.isEmpty() ? 0 : results.getFirst().stats().largestJobsGpus());
         for (var r : results) o.printf(Locale.ROOT, "  %-14s %s%n", r.policy().name(), r.policy().summary());
-        o.printf(Locale.ROOT, "replayed %d policies in %.1f s; reports in %s%n", results.size(), secs, dir);
+        o.printf(Locale.ROOT, "replayed %d policies in %.1f s; reports in %s, the policies side by side in %s%n", results.size(), secs,
+                dir, dir.resolve(ComparisonPage.FILE));
         return 0;
     }
 

@@ -73,6 +73,22 @@ class ReportBrowserTest {
                 .map(td -> Double.parseDouble(td.getAttribute("data-sort"))).toList();
         assertThat(hours).isSorted();
 
+        // the page uses the window: at 1,400 px no table scrolls sideways or loses its last column
+        assertThat(((Number) browser.js("return document.querySelector('main').getBoundingClientRect().width;")).doubleValue())
+                .isGreaterThan(1300);
+        for (WebElement box : browser.all(".scroll"))
+            assertThat((Boolean) browser.js("return arguments[0].scrollWidth <= arguments[0].clientWidth + 1;", box))
+                    .as("a table that fits: " + box.getText().lines().findFirst().orElse("")).isTrue();
+        // the largest job's strip draws lost work at its true width, not every interruption at a minimum one
+        Number lostShare = (Number) browser.js("const svg = document.querySelector('svg[aria-label=\"Largest job timeline\"]');"
+                + "const track = svg.querySelector('rect.track').getBBox().width;"
+                + "return [...svg.querySelectorAll('rect.seg')].filter(r => r.querySelector('title').textContent.startsWith('lost ·'))"
+                + ".reduce((a, r) => a + r.getBBox().width, 0) / track;");
+        assertThat(lostShare.doubleValue()).as("share of the strip drawn as lost").isLessThan(0.15);
+        // labels that say what is counted: failures of every cause, energy with idle GPUs in it, a log count axis
+        assertThat(browser.text(".cards")).contains("GPU and host failures (any cause)", "idle ones included");
+        assertThat(browser.text("main")).contains("count axis logarithmic");
+
         assertThat(browser.console()).as("console errors and warnings").isEmpty();
         browser.fullScreenshot("report");
     }

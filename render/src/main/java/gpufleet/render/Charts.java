@@ -202,7 +202,9 @@ public final class Charts {
             KindStyle st = styles.getOrDefault(s.kind(), UNKNOWN_KIND);
             double a = p.x(finiteOr(s.start(), x0), x0, x1);
             double b = p.x(finiteOr(s.end(), x1), x0, x1);
-            double w = Math.max(b - a, st.thin() ? 1 : 2);
+            // true width: a floor per span would paint hundreds of short interruptions as a large share of
+            // the strip; the markers above it show where each one is
+            double w = Math.max(b - a, st.thin() ? 1 : 0);
             double y = st.thin() ? p.top + stripH * 0.3 : p.top;
             double h = st.thin() ? stripH * 0.4 : stripH;
             svg.tipped("rect", s.tip(), "class", "seg", "x", a, "y", y, "width", w, "height", h, "fill", st.colour());
@@ -225,19 +227,31 @@ public final class Charts {
      */
     public static String histogram(String label, List<String> edgeLabels, List<Long> counts, List<String> tips,
                                    String colour, double width, double height) {
+        return histogram(label, edgeLabels, counts, tips, colour, width, height, false);
+    }
+
+    /**
+     * The same, with a logarithmic count axis when {@code logScale}: where one bucket holds most of the
+     * samples (most jobs wait under a minute), a linear axis leaves every other bar a sliver. Bars start
+     * at a count of 1 (log 0); the axis is marked at the powers of ten.
+     */
+    public static String histogram(String label, List<String> edgeLabels, List<Long> counts, List<String> tips,
+                                   String colour, double width, double height, boolean logScale) {
         int k = counts.size();
         if (k == 0) return noData(label, width, height, "No samples");
         long max = counts.stream().mapToLong(Long::longValue).max().orElse(0);
-        double top = niceMax(max);
+        double top = logScale ? Math.max(1, Math.ceil(Math.log10(Math.max(1, max)) + 1e-9)) : niceMax(max);
+        if (logScale && Math.pow(10, top) < max) top++;
         Plot p = new Plot(48, 18, width - 12, height - 30);
         Svg svg = new Svg(width, height, label);
-        double[] yTicks = ticks(0, top, 4);
-        yGrid(svg, p, yTicks, 0, top, v -> v == Math.rint(v) ? Fmt.compact(v) : "");
+        double[] yTicks = logScale ? java.util.stream.IntStream.rangeClosed(0, (int) top).asDoubleStream().toArray() : ticks(0, top, 4);
+        yGrid(svg, p, yTicks, 0, top, logScale ? v -> Fmt.compact(Math.pow(10, v)) : v -> v == Math.rint(v) ? Fmt.compact(v) : "");
         double slot = (p.right - p.left) / k;
         double gap = Math.min(4, slot * 0.15);
         for (int i = 0; i < k; i++) {
             long c = counts.get(i);
-            double y = p.y(c, 0, top);
+            // on the log axis a single sample still gets a visible stub, and none gets nothing
+            double y = logScale ? (c == 0 ? p.bottom : Math.min(p.bottom - 2, p.y(Math.log10(c), 0, top))) : p.y(c, 0, top);
             String tip = i < tips.size() ? tips.get(i) : Fmt.count(c);
             svg.open("g", "class", "row");
             svg.tipped("rect", tip, "class", "rowbg", "x", p.left + i * slot, "y", p.top, "width", slot,

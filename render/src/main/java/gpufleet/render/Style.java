@@ -26,7 +26,7 @@ public final class Style {
               margin: 0; background: var(--bg); color: var(--fg);
               font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, "Noto Sans", sans-serif;
             }
-            main { max-width: 1180px; margin: 0 auto; padding: 28px 20px 56px; }
+            main { max-width: 1520px; margin: 0 auto; padding: 28px 20px 56px; }
             header.top { margin-bottom: 18px; }
             header.top .kicker { color: var(--muted); font-size: 12px; letter-spacing: .08em; text-transform: uppercase; }
             h1 { font-size: 24px; line-height: 1.25; margin: 2px 0 10px; font-weight: 650; }
@@ -84,6 +84,7 @@ public final class Style {
             .figures div { font-size: 12px; color: var(--muted); }
             .figures b { display: block; font-size: 18px; font-weight: 650; color: var(--fg); font-variant-numeric: tabular-nums; }
             .note { color: var(--muted); font-size: 12.5px; margin-top: 22px; line-height: 1.55; }
+            i.dot { display: inline-block; width: 10px; height: 10px; border-radius: 50%%; margin-right: 6px; vertical-align: 0; }
             .note b { color: var(--fg); font-weight: 600; }
             .empty { color: var(--muted); font-style: italic; margin: 10px 0 4px; }
             a { color: var(--blue); }

@@ -94,10 +94,31 @@
     return local.format(d);
   };
 
-  /** Shows a <time datetime> in the viewer's zone, UTC on hover. */
+  var clock = null, dayClock = null;
+  /**
+   * The Date in the viewer's zone as a table row wants it: the clock alone for today, the day and
+   * clock before; the zone is the page's, said once in its full times.
+   */
+  gf.short = function (d) {
+    if (!clock) {
+      clock = new Intl.DateTimeFormat(undefined, {hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false});
+      dayClock = new Intl.DateTimeFormat(undefined, {month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', hour12: false});
+    }
+    return new Date().toDateString() === d.toDateString() ? clock.format(d) : dayClock.format(d);
+  };
+
+  /**
+   * Shows a <time datetime> in the viewer's zone, UTC on hover; with a data-short attribute, briefly
+   * (gf.short), the full local time and UTC on hover.
+   */
   gf.localTime = function (el) {
     var d = new Date(el.getAttribute('datetime'));
     if (!isFinite(d.getTime())) return;
+    if (el.hasAttribute('data-short')) {
+      el.textContent = gf.short(d);
+      el.title = gf.local(d) + ' · ' + gf.utc(d);
+      return;
+    }
     el.textContent = gf.local(d);
     el.title = gf.utc(d);
   };

@@ -13,6 +13,7 @@ import gpufleet.server.metrics.Metrics;
 import gpufleet.server.store.ObservedStore;
 import gpufleet.server.store.SqlStore;
 import gpufleet.server.store.Store;
+import gpufleet.server.view.TelemetryBook;
 import gpufleet.server.view.Usage;
 import gpufleet.server.web.Dashboard;
 import gpufleet.server.web.EventStream;
@@ -44,8 +45,11 @@ public final class GpufleetServer implements AutoCloseable {
     private final DataDirLock dirLock;
     private final HaRole ha;
 
+    private final Dashboard dashboard;
+
     private GpufleetServer(Controller controller, Javalin http, EventStream events, Guard guard, Path adminTokenFile,
-                           boolean tls, DataDirLock dirLock, HaRole ha) {
+                           boolean tls, DataDirLock dirLock, HaRole ha, Dashboard dashboard) {
+        this.dashboard = dashboard;
         this.dirLock = dirLock;
         this.ha = ha;
         this.controller = controller;
@@ -125,7 +129,8 @@ public final class GpufleetServer implements AutoCloseable {
         }
         c.onCycle(metrics::cycleTook);
         if (ha != null) ha.begin(c);
-        Dashboard dashboard = new Dashboard(c, events, gpuHourUsd);
+        TelemetryBook telemetry = new TelemetryBook();
+        Dashboard dashboard = new Dashboard(c, events, gpuHourUsd, telemetry);
         Javalin http;
         Guard guard;
         Path adminFile;
@@ -137,7 +142,7 @@ public final class GpufleetServer implements AutoCloseable {
             RateLimiter limiter = security.ratePerSecond() > 0
                     ? new RateLimiter(security.ratePerSecond(), security.rateBurst(), System::nanoTime) : RateLimiter.OFF;
             guard = new Guard(tokens, limiter, store, clock);
-            Api api = new Api(c, new LogStore(dataDir), guard);
+            Api api = new Api(c, new LogStore(dataDir), guard, telemetry);
             if (ha != null) api.reportRole(ha::status);
             http = api.create(config -> {
                 if (ha != null) ha.routes(config);
@@ -157,7 +162,8 @@ public final class GpufleetServer implements AutoCloseable {
             throw e;
         }
         c.start(cycle);
-        return new GpufleetServer(c, http, events, guard, adminFile, security.tls(), dirLock, ha);
+        dashboard.startHistory();
+        return new GpufleetServer(c, http, events, guard, adminFile, security.tls(), dirLock, ha, dashboard);
     }
 
     /** The host part of the address other controllers send clients to: the bound address, or this machine's name for a wildcard. */
@@ -245,6 +251,7 @@ public final class GpufleetServer implements AutoCloseable {
      */
     public void crash() {
         if (ha != null) ha.crash();
+        dashboard.close();
         controller.halt();
         events.close();
         http.stop();
@@ -253,6 +260,7 @@ public final class GpufleetServer implements AutoCloseable {
 
     @Override
     public void close() {
+        dashboard.close();
         controller.halt(); // first: it answers the agents' waiting polls while they can still be answered
         if (ha != null) ha.close(); // gives the lease up: a standby takes over within a second
         events.close(); // open event streams would otherwise hold the HTTP server's stop up

@@ -103,8 +103,10 @@ class DashboardApiTest {
         assertThat(f.get("hostCount").intValue()).isEqualTo(3);
         assertThat(f.get("gpuCount").intValue()).isEqualTo(24);
         assertThat(f.get("gpus").get("busy").intValue()).isEqualTo(8);
-        assertThat(f.get("gpus").get("draining").intValue()).isEqualTo(8 + 7); // the drained host, and the failed one's others
-        assertThat(f.get("gpus").get("unhealthy").intValue()).isEqualTo(1);
+        // one model for GPUs and hosts: the drained host's 8 are draining; the failed GPU and its host's 7 idle
+        // others are out of service with their unhealthy host, not "draining" beside "1 host drained"
+        assertThat(f.get("gpus").get("draining").intValue()).isEqualTo(8);
+        assertThat(f.get("gpus").get("unhealthy").intValue()).isEqualTo(1 + 7);
         assertThat(f.get("gpus").get("free").intValue()).isZero();
         assertThat(f.get("hosts").get("busy").intValue()).isEqualTo(1);
         assertThat(f.get("hosts").get("draining").intValue()).isEqualTo(1);
@@ -224,6 +226,97 @@ class DashboardApiTest {
         HttpResponse<String> out = anonymous("DELETE", "/api/v1/session", null, "Cookie", session);
         assertThat(out.statusCode()).isEqualTo(200);
         assertThat(out.headers().firstValue("Set-Cookie").orElseThrow()).startsWith("gpufleet_session=;").contains("Max-Age=0");
+    }
+
+    @Test
+    void theDashboardsButtonsChangeThingsOnlyWithTheSessionsCsrfTokenAndTheAuditLogNamesWhoDid() {
+        host("a", "r1", "z1");
+        String alice = api.ok(api.post("/tokens", "{\"name\":\"alice\",\"role\":\"admin\"}")).get("token").stringValue();
+        String viewer = api.ok(api.post("/tokens", "{\"name\":\"wall\",\"role\":\"viewer\"}")).get("token").stringValue();
+        String session = "gpufleet_session=" + alice;
+        HttpResponse<String> t = anonymous("GET", "/ui/csrf", null, "Cookie", session);
+        assertThat(t.statusCode()).isEqualTo(200);
+        String csrf = Client.JSON.readTree(t.body()).get("token").stringValue();
+        String viewersCsrf = Client.JSON.readTree(anonymous("GET", "/ui/csrf", null, "Cookie", "gpufleet_session=" + viewer).body()).get("token").stringValue();
+        assertThat(csrf).isNotBlank().isNotEqualTo(viewersCsrf);
+        assertThat(anonymous("GET", "/ui/csrf", null).statusCode()).as("no session, no token").isEqualTo(401);
+
+        // without the token, with another session's, or with a forged one: refused, and nothing changes
+        for (String[] h : List.of(new String[]{"Cookie", session}, new String[]{"Cookie", session, "X-CSRF-Token", viewersCsrf},
+                new String[]{"Cookie", session, "X-CSRF-Token", csrf.substring(1) + "A"})) {
+            String[] all = java.util.stream.Stream.concat(java.util.Arrays.stream(h), java.util.stream.Stream.of("Content-Type", "application/json"))
+                    .toArray(String[]::new);
+            HttpResponse<String> r = anonymous("POST", "/api/v1/hosts/a/drain", "{}", all);
+            assertThat(r.statusCode()).as(String.join(" ", h)).isEqualTo(401);
+            assertThat(r.body()).contains("X-CSRF-Token");
+        }
+        assertThat(api.ok(api.get("/hosts")).get(0).get("status").stringValue()).isEqualTo("UP");
+        // a viewer's session with its own token is who it is: a viewer, who may not drain
+        assertThat(anonymous("POST", "/api/v1/hosts/a/drain", "{}", "Cookie", "gpufleet_session=" + viewer,
+                "X-CSRF-Token", viewersCsrf, "Content-Type", "application/json").statusCode()).isEqualTo(403);
+
+        HttpResponse<String> ok = anonymous("POST", "/api/v1/hosts/a/drain", "{\"reason\":\"cable swap\"}", "Cookie", session,
+                "X-CSRF-Token", csrf, "Content-Type", "application/json");
+        assertThat(ok.statusCode()).as(ok.body()).isEqualTo(200);
+        assertThat(api.ok(api.get("/hosts")).get(0).get("status").stringValue()).isEqualTo("DRAINING");
+        JsonNode acts = Client.JSON.readTree(anonymous("GET", "/api/v1/hosts/a/actions", null, "Cookie", "gpufleet_session=" + viewer).body());
+        assertThat(acts.size()).as(acts.toString()).isEqualTo(1);
+        assertThat(acts.get(0).get("actor").stringValue()).isEqualTo("alice");
+        assertThat(acts.get(0).get("action").stringValue()).isEqualTo("POST /api/v1/hosts/a/drain");
+        assertThat(acts.get(0).get("target").stringValue()).isEqualTo("host a: cable swap");
+        assertThat(acts.get(0).has("tokenId")).as("a viewer sees who, not their token").isFalse();
+        // another host's actions are not this one's, even where the name is a prefix
+        host("a2", "r1", "z1");
+        assertThat(Client.JSON.readTree(anonymous("GET", "/api/v1/hosts/a2/actions", null, "Cookie", session).body()).size()).isZero();
+    }
+
+    @Test
+    void heartbeatsCarryPerGpuTelemetryThatTheHostPanelReadsWithTheXidHistory() {
+        JsonNode a = host("a", "r1", "z1");
+        String beat = "/hosts/" + a.get("id").longValue() + "/heartbeat";
+        long gen = a.get("generation").longValue();
+        api.ok(api.post(beat, ("{\"generation\":%d,\"tasks\":[],\"gpus\":[],\"telemetry\":["
+                + "{\"index\":0,\"utilizationPct\":93,\"memoryUsedBytes\":64000000000,\"memoryTotalBytes\":85899345920,"
+                + "\"powerW\":655,\"temperatureC\":71,\"eccErrors\":0},"
+                + "{\"index\":1,\"temperatureC\":36,\"utilizationPct\":null}]}").formatted(gen)));
+        // the XID is in three heartbeats in a row: one error, recorded once
+        for (int i = 0; i < 3; i++) gpuFails(a, 1);
+        api.ok(api.post(beat, "{\"generation\":%d,\"tasks\":[],\"gpus\":[],\"telemetry\":[{\"index\":0,\"utilizationPct\":95}]}"
+                .formatted(gen)));
+
+        JsonNode t = api.ok(api.get("/hosts/a/gpus"));
+        assertThat(t.get("gpus").size()).isEqualTo(2);
+        JsonNode g0 = t.get("gpus").get(0);
+        assertThat(g0.get("utilizationPct").intValue()).isEqualTo(95);
+        assertThat(g0.get("history").size()).isEqualTo(2);
+        assertThat(g0.get("history").get(0).get("powerW").intValue()).isEqualTo(655);
+        assertThat(t.get("gpus").get(1).get("utilizationPct").isNull()).as("a figure the agent could not read").isTrue();
+        assertThat(t.get("xids").size()).isEqualTo(1);
+        assertThat(t.get("xids").get(0).get("gpu").intValue()).isEqualTo(1);
+        assertThat(t.get("xids").get(0).get("xid").intValue()).isEqualTo(79);
+        assertThat(api.ok(api.get("/hosts/nobody/gpus")).get("gpus").size()).isZero();
+        // nonsense is refused with the field named, as anywhere in the API
+        var bad = api.post(beat, "{\"generation\":%d,\"telemetry\":[{\"index\":0,\"utilizationPct\":250}]}".formatted(gen));
+        assertThat(bad.status()).isEqualTo(400);
+        assertThat(bad.field()).isEqualTo("telemetry[0].utilizationPct");
+    }
+
+    @Test
+    void theHistoryHasAPointFromTheStartAndItsChartsAPageOfTheirOwn() {
+        host("a", "r1", "z1");
+        // the controller samples at once on start, then every 10 s
+        JsonNode h = api.ok(api.get("/history?range=1h"));
+        assertThat(h.size()).isGreaterThanOrEqualTo(1);
+        assertThat(h.get(0).has("allocation")).isTrue();
+        assertThat(h.get(0).get("waitingJobs").doubleValue()).isZero();
+        var bad = api.get("/history?range=forever");
+        assertThat(bad.status()).isEqualTo(400);
+        assertThat(bad.field()).isEqualTo("range");
+        assertThat(bad.message()).contains("1h, 6h, 24h, 7d, 90d");
+        HttpResponse<String> charts = raw("/ui/fragments/history?range=6h");
+        assertThat(charts.statusCode()).isEqualTo(200);
+        assertThat(charts.body()).contains("id=\"history-meta\"");
+        assertThat(anonymous("GET", "/history", null).statusCode()).as("the page, like every page").isEqualTo(200);
     }
 
     private static String next(BlockingQueue<String> lines, String wanted) throws InterruptedException {

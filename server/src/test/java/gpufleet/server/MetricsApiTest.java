@@ -98,8 +98,9 @@ class MetricsApiTest {
                 .containsEntry("gpufleet_hosts{state=\"unhealthy\"}", 1.0)
                 .containsEntry("gpufleet_hosts{state=\"busy\"}", 1.0)
                 .containsEntry("gpufleet_gpus{state=\"busy\"}", 8.0)
-                .containsEntry("gpufleet_gpus{state=\"unhealthy\"}", 1.0)
-                .containsEntry("gpufleet_gpus{state=\"draining\"}", 7.0)
+                // the failed GPU and the 7 idle others of its host, out of service with it (HostState.ofGpu)
+                .containsEntry("gpufleet_gpus{state=\"unhealthy\"}", 8.0)
+                .containsEntry("gpufleet_gpus{state=\"draining\"}", 0.0)
                 .containsEntry("gpufleet_team_gpus{team=\"default\"}", 8.0)
                 .containsEntry("gpufleet_queue_wait_seconds_count", 2.0)
                 .containsEntry("gpufleet_gpu_hour_price_dollars", 4.916);

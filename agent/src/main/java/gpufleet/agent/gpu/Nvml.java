@@ -201,6 +201,40 @@ public final class Nvml implements GpuBackend {
     }
 
     /**
+     * Every GPU's telemetry: temperature and memory as {@link #read}, and utilization, power and
+     * uncorrected ECC errors where the driver gives them (null where it does not, or where a GPU
+     * answers NOT_SUPPORTED, as ECC does on GPUs with ECC off). A lost GPU is left out.
+     */
+    @Override
+    public List<gpufleet.protocol.GpuTelemetry> telemetry(java.util.Set<Integer> busy) {
+        lifecycle.readLock().lock();
+        try (Arena scratch = Arena.ofConfined()) {
+            ensureOpen();
+            MemorySegment celsius = scratch.allocate(JAVA_INT);
+            MemorySegment memory = scratch.allocate(NvmlLibrary.MEMORY);
+            MemorySegment rates = scratch.allocate(NvmlLibrary.UTILIZATION);
+            MemorySegment milliwatts = scratch.allocate(JAVA_INT);
+            MemorySegment ecc = scratch.allocate(JAVA_LONG);
+            List<gpufleet.protocol.GpuTelemetry> out = new ArrayList<>(handles.size());
+            for (int i = 0; i < handles.size(); i++) {
+                MemorySegment h = handles.get(i);
+                int rc = lib.temperature(h, celsius);
+                if (rc == SUCCESS) rc = lib.memoryInfo(h, memory);
+                if (rc == ERROR_GPU_IS_LOST) continue;
+                check(lib, "reading GPU " + i, rc);
+                Integer util = lib.utilization(h, rates) == SUCCESS ? rates.get(JAVA_INT, 0) : null;
+                Integer watts = lib.power(h, milliwatts) == SUCCESS ? Integer.divideUnsigned(milliwatts.get(JAVA_INT, 0), 1000) : null;
+                Long errors = lib.uncorrectedEccErrors(h, ecc) == SUCCESS ? ecc.get(JAVA_LONG, 0) : null;
+                out.add(new gpufleet.protocol.GpuTelemetry(i, util, memory.get(JAVA_LONG, NvmlLibrary.MEMORY_USED),
+                        memory.get(JAVA_LONG, NvmlLibrary.MEMORY_TOTAL), watts, celsius.get(JAVA_INT, 0), errors));
+            }
+            return List.copyOf(out);
+        } finally {
+            lifecycle.readLock().unlock();
+        }
+    }
+
+    /**
      * Waits up to {@code timeout} for the first health event, then returns it with every other event
      * already queued. An empty list means the timeout passed quietly.
      *

@@ -103,6 +103,10 @@ final class NvmlLibrary implements AutoCloseable {
     private final MethodHandle registerEvents;
     private final MethodHandle eventSetWait;
     private final MethodHandle eventSetFree;
+    // the telemetry's: optional, so that a driver without one still gives the agent its GPUs (null when absent)
+    private final MethodHandle utilization;
+    private final MethodHandle power;
+    private final MethodHandle eccErrors;
 
     private NvmlLibrary(Arena arena, SymbolLookup lookup, String name) {
         this.arena = arena;
@@ -127,6 +131,43 @@ final class NvmlLibrary implements AutoCloseable {
         registerEvents = bind.handle("nvmlDeviceRegisterEvents", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, ADDRESS));
         eventSetWait = bind.handle("nvmlEventSetWait_v2", RC_PTR_PTR_UINT);
         eventSetFree = bind.handle("nvmlEventSetFree", RC_PTR);
+        utilization = lookup.find("nvmlDeviceGetUtilizationRates").map(s -> linker.downcallHandle(s, RC_PTR_PTR)).orElse(null);
+        power = lookup.find("nvmlDeviceGetPowerUsage").map(s -> linker.downcallHandle(s, RC_PTR_PTR)).orElse(null);
+        eccErrors = lookup.find("nvmlDeviceGetTotalEccErrors").map(s -> linker.downcallHandle(s,
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS))).orElse(null);
+    }
+
+    /** nvmlUtilization_t: {unsigned int gpu, memory}, percent of the last sample period. */
+    static final MemoryLayout UTILIZATION = MemoryLayout.structLayout(JAVA_INT.withName("gpu"), JAVA_INT.withName("memory"));
+
+    /** nvmlDeviceGetUtilizationRates into {@code rates} ({@link #UTILIZATION}); ERROR_NOT_SUPPORTED without the symbol. */
+    int utilization(MemorySegment device, MemorySegment rates) {
+        if (utilization == null) return ERROR_NOT_SUPPORTED;
+        try {
+            return (int) utilization.invokeExact(device, rates);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** nvmlDeviceGetPowerUsage: milliwatts into an unsigned int. */
+    int power(MemorySegment device, MemorySegment milliwatts) {
+        if (power == null) return ERROR_NOT_SUPPORTED;
+        try {
+            return (int) power.invokeExact(device, milliwatts);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** nvmlDeviceGetTotalEccErrors for uncorrected errors (type 1) since the driver loaded (volatile counter, 0). */
+    int uncorrectedEccErrors(MemorySegment device, MemorySegment count) {
+        if (eccErrors == null) return ERROR_NOT_SUPPORTED;
+        try {
+            return (int) eccErrors.invokeExact(device, 1, 0, count);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
     }
 
     @FunctionalInterface

@@ -47,6 +47,7 @@ public final class SimulatedGpus implements GpuBackend {
     private final Path injectDir;
     private final LinkedBlockingQueue<GpuEvent> injected = new LinkedBlockingQueue<>();
     private final AtomicLong reads = new AtomicLong();
+    private final java.util.Map<Integer, Long> eccErrors = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile boolean closed;
 
     /** Simulated GPUs whose UUIDs derive from this host's name. */
@@ -148,6 +149,28 @@ public final class SimulatedGpus implements GpuBackend {
         return gpus.stream()
                 .map(g -> new GpuReading(g.index(), 34 + g.index() % 5 + (int) ((n + g.index()) % 4), 0))
                 .toList();
+    }
+
+    /**
+     * Plausible H100 readings: a GPU that runs a rank is 88-99% utilized, holds most of its memory and
+     * draws 560-690 W at 63-78 °C; an idle one draws about 70 W at 34-40 °C. The figures drift a little
+     * between reads, so a panel that redraws shows them move.
+     */
+    @Override
+    public List<gpufleet.protocol.GpuTelemetry> telemetry(java.util.Set<Integer> busy) {
+        ensureOpen();
+        long n = reads.getAndIncrement();
+        List<gpufleet.protocol.GpuTelemetry> out = new ArrayList<>(gpus.size());
+        for (GpuInfo g : gpus) {
+            int i = g.index();
+            int wobble = (int) ((n * 7 + i * 3) % 12);
+            boolean on = busy.contains(i);
+            long total = g.memoryBytes();
+            out.add(new gpufleet.protocol.GpuTelemetry(i, on ? 88 + wobble : 0,
+                    on ? total * (78 + wobble) / 100 : 512L << 20, total, on ? 560 + 11 * wobble : 68 + wobble % 5,
+                    on ? 63 + wobble + i % 4 : 34 + i % 5 + wobble % 3, eccErrors.getOrDefault(i, 0L)));
+        }
+        return out;
     }
 
     @Override
@@ -252,6 +275,8 @@ public final class SimulatedGpus implements GpuBackend {
     }
 
     private GpuEvent xidEvent(int gpu, int xid) {
+        // XID 48 is a double-bit ECC error: the simulated GPU's ECC counter shows it, as NVML's would
+        if (xid == 48) eccErrors.merge(gpu, 1L, Long::sum);
         return new GpuEvent(gpu, gpus.get(gpu).uuid(), GpuEvent.Kind.XID, xid, Xid.isFatal(xid), Xid.describe(xid));
     }
 

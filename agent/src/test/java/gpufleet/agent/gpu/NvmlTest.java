@@ -65,6 +65,19 @@ class NvmlTest {
     }
 
     @Test
+    void telemetryReadsUtilizationPowerAndEccWhereTheDriverGivesThem() {
+        FakeNvml.configure("gpus=3");
+        try (Nvml nvml = Nvml.open(lib)) {
+            long total = 81559L << 20;
+            assertThat(nvml.telemetry(java.util.Set.of())).containsExactly(
+                    new gpufleet.protocol.GpuTelemetry(0, 0, 1L << 30, total, 100, 30, 0L),
+                    // GPU 1 has ECC off: NOT_SUPPORTED, so no figure rather than a made-up zero
+                    new gpufleet.protocol.GpuTelemetry(1, 10, 2L << 30, total, 150, 31, null),
+                    new gpufleet.protocol.GpuTelemetry(2, 20, 3L << 30, total, 200, 32, 2L));
+        }
+    }
+
+    @Test
     void xid79IsAFatalEventOnTheRightGpu() throws InterruptedException {
         FakeNvml.configure("gpus=4 xid=2:79");
         try (Nvml nvml = Nvml.open(lib)) {

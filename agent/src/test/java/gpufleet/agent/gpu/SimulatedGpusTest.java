@@ -173,4 +173,26 @@ class SimulatedGpusTest {
         gpus.close();
         assertThatThrownBy(() -> gpus.poll(Duration.ZERO)).isInstanceOf(IllegalStateException.class);
     }
+
+    @Test
+    void telemetryLooksLikeAnH100AtWorkOrIdleAndCountsEccErrors() {
+        try (SimulatedGpus g = new SimulatedGpus(4, SimulatedGpus.DEFAULT_MODEL, null, "h")) {
+            g.inject(2, 48);
+            var t = g.telemetry(java.util.Set.of(0, 1));
+            assertThat(t).hasSize(4);
+            for (var busy : t.subList(0, 2)) {
+                assertThat(busy.utilizationPct()).isBetween(88, 99);
+                assertThat(busy.powerW()).isBetween(550, 700);
+                assertThat(busy.temperatureC()).isBetween(60, 85);
+                assertThat(busy.memoryUsedBytes()).isGreaterThan(busy.memoryTotalBytes() / 2).isLessThanOrEqualTo(busy.memoryTotalBytes());
+            }
+            for (var idle : t.subList(2, 4)) {
+                assertThat(idle.utilizationPct()).isZero();
+                assertThat(idle.powerW()).isBetween(60, 80);
+                assertThat(idle.temperatureC()).isBetween(30, 45);
+            }
+            assertThat(t.get(2).eccErrors()).as("XID 48, a double-bit ECC error").isEqualTo(1);
+            assertThat(t.get(3).eccErrors()).isZero();
+        }
+    }
 }

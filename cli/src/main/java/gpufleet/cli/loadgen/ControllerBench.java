@@ -64,12 +64,14 @@ public final class ControllerBench {
      * @param client           {@code raw} ({@link RawHttp}, at most {@code maxConnections} shared connections
      *                         besides one per long poll) or {@code jdk} ({@code clients} JDK HttpClients)
      * @param timeline         where to write the window second by second (CSV), or null
+     * @param telemetrySec     how often each agent sends its GPUs' telemetry with a heartbeat, as a real agent does
+     *                         every {@link gpufleet.protocol.Heartbeat#TELEMETRY_SECONDS}; 0 for never
      */
     public record Config(int agents, int gpusPerAgent, double heartbeatSec, double durationSec, double warmupSec,
                          double submitRate, int hostsPerRack, int racksPerZone, double longPollFraction,
                          double probeEverySec, int probeGpus, double probeSeconds, double jobMinSec, double jobMaxSec,
                          String controllerHeap, String controllerOpts, String jfr, int registerConcurrency, String client, int clients,
-                         int maxConnections, long seed, boolean keep, String timeline, boolean auth) {
+                         int maxConnections, long seed, boolean keep, String timeline, boolean auth, double telemetrySec) {
         public Config {
             if (agents < 1) throw new IllegalArgumentException("--agents must be at least 1");
             if (gpusPerAgent < 1 || gpusPerAgent > 64) throw new IllegalArgumentException("--gpus-per-agent must be in [1, 64]");
@@ -224,7 +226,7 @@ public final class ControllerBench {
         for (int i = 0; i < cfg.agents(); i++) {
             int rack = i / cfg.hostsPerRack();
             agents.add(new SimulatedAgent(i, String.format(Locale.ROOT, "sim-%05d", i), "r" + rack,
-                    "z" + rack / cfg.racksPerZone(), cfg.gpusPerAgent()));
+                    "z" + rack / cfg.racksPerZone(), cfg.gpusPerAgent(), cfg.telemetrySec()));
         }
         progress.printf(Locale.ROOT, "registering %,d agents (%,d GPUs), %d at a time...%n", cfg.agents(), fleetGpus,
                 cfg.registerConcurrency());

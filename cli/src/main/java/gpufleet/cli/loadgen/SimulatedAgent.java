@@ -1,6 +1,7 @@
 package gpufleet.cli.loadgen;
 
 import gpufleet.protocol.Assignment;
+import gpufleet.protocol.GpuTelemetry;
 import gpufleet.protocol.Heartbeat;
 import gpufleet.protocol.HeartbeatReply;
 import gpufleet.protocol.RankExit;
@@ -39,7 +40,11 @@ final class SimulatedAgent {
     private long appliedVersion = Long.MIN_VALUE;
     private final Map<Long, Held> held = new HashMap<>();
 
-    SimulatedAgent(int index, String name, String rack, String zone, int gpus) {
+    private final long telemetryNanos;
+    private long telemetrySent; // guarded by this
+
+    SimulatedAgent(int index, String name, String rack, String zone, int gpus, double telemetrySec) {
+        this.telemetryNanos = (long) (telemetrySec * 1e9);
         this.index = index;
         this.name = name;
         this.rack = rack;
@@ -77,7 +82,15 @@ final class SimulatedAgent {
             }
             tasks.add(new TaskReport(h.assignment.job(), h.assignment.generation(), exits, null));
         }
-        return new Heartbeat(generation, tasks, List.of());
+        List<GpuTelemetry> telemetry = List.of();
+        if (telemetryNanos > 0 && (telemetrySent == 0 || nowNanos - telemetrySent >= telemetryNanos)) {
+            telemetrySent = nowNanos;
+            telemetry = new ArrayList<>(gpus);
+            // what a real agent's simulated backend sends: every figure present, the heaviest body there is
+            for (int g = 0; g < gpus; g++)
+                telemetry.add(new GpuTelemetry(g, held.isEmpty() ? 0 : 93, 64_000_000_000L, 85_899_345_920L, 655, 71, 0L));
+        }
+        return new Heartbeat(generation, tasks, List.of(), telemetry);
     }
 
     /**

@@ -93,7 +93,11 @@ class ReadmeIT {
             "./gpufleet server --db 'postgresql://db:5432/gpufleet?user=gf&password=...' ...",
             "needs the reader's PostgreSQL server; the store tests run on a real PostgreSQL (./test starts one)",
             "./gpufleet server --db 'postgresql://db.example:5432/gpufleet?user=gpufleet&password=...'",
-            "needs the reader's PostgreSQL server; the store tests run on a real PostgreSQL (./test starts one)");
+            "needs the reader's PostgreSQL server; the store tests run on a real PostgreSQL (./test starts one)",
+            "./mvnw -B -q test -pl cli -am -Dtest='DashboardBrowserTest,ReplayComparisonBrowserTest' -Dsurefire.failIfNoSpecifiedTests=false",
+            "runs the browser tests, which ./test runs anyway",
+            "cp cli/target/screenshots/dashboard-fleet.png cli/target/screenshots/replay-compare.png docs/screenshots/",
+            "copies what the browser tests above made");
 
     /** A placeholder and what the test puts in its place. */
     record Fill(String text, String with, String why) {}

@@ -5,6 +5,7 @@ import gpufleet.core.state.HostStatus;
 import gpufleet.protocol.DrainRequest;
 import gpufleet.protocol.ErrorBody;
 import gpufleet.protocol.ErrorCode;
+import gpufleet.protocol.GpuTelemetry;
 import gpufleet.protocol.Heartbeat;
 import gpufleet.protocol.InvalidField;
 import gpufleet.protocol.JobRequest;
@@ -23,6 +24,7 @@ import gpufleet.server.store.HostRecord;
 import gpufleet.server.store.JobRecord;
 import gpufleet.server.store.NewJob;
 import gpufleet.server.store.StoreUnavailableException;
+import gpufleet.server.view.TelemetryBook;
 import io.javalin.Javalin;
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
@@ -59,6 +61,7 @@ public final class Api {
     /** The longest an assignments poll may wait. */
     static final long MAX_WAIT_MS = 60_000;
 
+    private final TelemetryBook telemetry;
     private final Controller controller;
     private final LogStore logs;
     private final Guard guard;
@@ -75,6 +78,12 @@ public final class Api {
     }
 
     public Api(Controller controller, LogStore logs, Guard guard) {
+        this(controller, logs, guard, new TelemetryBook());
+    }
+
+    /** With {@code telemetry}: where the GPU readings that come with heartbeats go (the dashboard's host panel reads them). */
+    public Api(Controller controller, LogStore logs, Guard guard, TelemetryBook telemetry) {
+        this.telemetry = telemetry;
         this.controller = controller;
         this.logs = logs;
         this.guard = guard;
@@ -330,7 +339,11 @@ public final class Api {
         requireSmallBody(ctx);
         long id = id(ctx, "id");
         requireHost(ctx, id);
-        json(ctx, 200, controller.heartbeat(id, Body.read(ctx.body(), Heartbeat.class)));
+        var hb = Body.read(ctx.body(), Heartbeat.class);
+        var reply = controller.heartbeat(id, hb);
+        HostRecord h = controller.knownHost(id);
+        if (h != null) telemetry.record(h.name(), System.currentTimeMillis() / 1000.0, hb.telemetry(), hb.gpus());
+        json(ctx, 200, reply);
     }
 
     private void assignments(Context ctx) {

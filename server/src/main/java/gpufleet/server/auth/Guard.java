@@ -18,7 +18,8 @@ import java.util.regex.Pattern;
  * route:
  *
  * <ol>
- *   <li>{@link #authenticate} (before every request): reads {@code Authorization: Bearer <token>},
+ *   <li>{@link #authenticate} (before every request): reads {@code Authorization: Bearer <token>} (or
+ *   the dashboard's session cookie: for reads, and for changes with its {@link #CSRF_HEADER}),
  *   then spends one request from the client's budget (its token's when valid, else its address's), so
  *   that guessing tokens is rate-limited like everything else. It refuses nothing else itself.</li>
  *   <li>{@link #authorize} (before a matched route): the route's {@link Access} against the token's
@@ -35,13 +36,17 @@ import java.util.regex.Pattern;
  */
 public final class Guard {
     private static final System.Logger LOG = System.getLogger(Guard.class.getName());
-    /** The cookie a browser presents instead of the Authorization header, for reads only (see {@link #authenticate}). */
+    /** The cookie a browser presents instead of the Authorization header: for reads, and for changes with the CSRF token. */
     public static final String SESSION_COOKIE = "gpufleet_session";
     private static final String PRINCIPAL = "gpufleet.principal";
     private static final String REFUSAL = "gpufleet.refusal";
     private static final String TARGET = "gpufleet.audit.target";
     private static final Pattern UNAUDITED = Pattern.compile("/api/v1/(hosts/[^/]+/heartbeat|jobs/[^/]+/logs/[^/]+)");
     private static final Set<HandlerType> READS = Set.of(HandlerType.GET, HandlerType.HEAD, HandlerType.OPTIONS);
+    /** The header a change made from the dashboard carries: proof that the page making it is the controller's own. */
+    public static final String CSRF_HEADER = "X-CSRF-Token";
+    /** Signs sessions into CSRF tokens; new with every start, which only makes open pages ask for a fresh token. */
+    private static final byte[] CSRF_KEY = new java.security.SecureRandom().generateSeed(32);
 
     private final Tokens tokens;
     private final RateLimiter limiter;
@@ -74,9 +79,16 @@ public final class Guard {
         } else {
             String header = ctx.header("Authorization");
             // a browser cannot put a header on the dashboard's page loads or its event stream, so reads may
-            // present the token in the session cookie instead; changes may not, so that another site cannot
-            // make a signed-in browser change anything (the cookie is SameSite=Strict besides)
-            String cookie = header == null && READS.contains(ctx.method()) ? ctx.cookie(SESSION_COOKIE) : null;
+            // present the token in the session cookie instead; a change may only with the CSRF token that
+            // the dashboard reads for its session (another site's page can neither read it nor forge it),
+            // so that another site cannot make a signed-in browser change anything (the cookie is
+            // SameSite=Strict besides)
+            String session = header == null ? ctx.cookie(SESSION_COOKIE) : null;
+            if (session != null && session.isBlank()) session = null;
+            String cookie = session != null && (READS.contains(ctx.method()) || csrfMatches(session, ctx.header(CSRF_HEADER)))
+                    ? session : null;
+            if (session != null && cookie == null)
+                refusal = "a change made with the session cookie needs the dashboard's " + CSRF_HEADER + " header";
             if (header != null) {
                 if (header.length() < 7 || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
                     refusal = "the Authorization header must be 'Bearer <token>'";
@@ -156,6 +168,24 @@ public final class Guard {
     /** What the audit log names as the object of this request, e.g. {@code job 42}. */
     public static void target(Context ctx, String target) {
         ctx.attribute(TARGET, target);
+    }
+
+    /** The CSRF token for a session cookie's value: what {@link #CSRF_HEADER} must carry with it. */
+    public static String csrfToken(String session) {
+        try {
+            javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+            mac.init(new javax.crypto.spec.SecretKeySpec(CSRF_KEY, "HmacSHA256"));
+            byte[] sig = mac.doFinal(session.strip().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(sig);
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IllegalStateException("HmacSHA256 is part of every JDK", e);
+        }
+    }
+
+    private static boolean csrfMatches(String session, String presented) {
+        if (presented == null || presented.isBlank()) return false;
+        return java.security.MessageDigest.isEqual(csrfToken(session).getBytes(java.nio.charset.StandardCharsets.US_ASCII),
+                presented.strip().getBytes(java.nio.charset.StandardCharsets.US_ASCII));
     }
 
     /** "an admin", "a viewer": how refusals name a role. */

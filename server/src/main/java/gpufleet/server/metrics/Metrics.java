@@ -102,7 +102,7 @@ public final class Metrics implements ObservedStore.Listener {
         List<JobRecord> jobs = store.liveJobs();
         Exposition out = new Exposition();
 
-        out.family("gpufleet_gpus", "gauge", "GPUs by state: busy (running work), free, draining (on a drained host, idle), unhealthy (reported an error), down (host lost).");
+        out.family("gpufleet_gpus", "gauge", "GPUs by state, in the hosts' model: busy (running work), free, draining (idle on a drained host), unhealthy (reported an error, or idle on a host out of service for one), down (host lost).");
         fleet.gpus().forEach((state, n) -> out.sample("gpufleet_gpus", n, "state", state));
         out.family("gpufleet_hosts", "gauge", "Hosts by state: down, else unhealthy (a GPU reported an error), else draining, else busy (any GPU running work), else free.");
         fleet.hosts().forEach((state, n) -> out.sample("gpufleet_hosts", n, "state", state));

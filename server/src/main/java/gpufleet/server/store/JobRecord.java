@@ -45,9 +45,13 @@ public record JobRecord(long id, String name, String team, int gpus, int tp, int
                 lastCheckpoint, interruptedAt, retryAt, quickFailures, null);
     }
 
-    /** Time lost so far, counting an interruption still being waited out at {@code now}. */
+    /**
+     * Time lost so far, counting an interruption still being waited out at {@code now}. A job that has
+     * ended waits for nothing: its wait stopped counting when it ended, however late it is asked.
+     */
     public double lostSecondsAt(double now) {
-        return lostSeconds + (interruptedAt == null ? 0 : Math.max(0, now - interruptedAt));
+        double until = endTime != null ? Math.min(now, endTime) : now;
+        return lostSeconds + (interruptedAt == null ? 0 : Math.max(0, until - interruptedAt));
     }
 
     /**

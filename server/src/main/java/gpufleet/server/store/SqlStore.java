@@ -629,6 +629,26 @@ public final class SqlStore implements Store {
         });
     }
 
+    @Override
+    public synchronized List<AuditEntry> auditOf(String target, int limit) {
+        String colon = target + ":", paren = target + " (";
+        return tx(() -> {
+            try (PreparedStatement p = prepare("""
+                    SELECT * FROM audit_log WHERE status >= 200 AND status < 300
+                      AND (target = ? OR substr(target, 1, ?) = ? OR substr(target, 1, ?) = ?)
+                    ORDER BY seq DESC LIMIT ?""", target, colon.length(), colon, paren.length(), paren, limit);
+                 ResultSet rs = p.executeQuery()) {
+                List<AuditEntry> out = new ArrayList<>();
+                while (rs.next())
+                    out.add(new AuditEntry(rs.getLong("seq"), rs.getDouble("time"), rs.getString("token_id"),
+                            rs.getString("actor"), rs.getString("role"), rs.getString("address"), rs.getString("action"),
+                            rs.getString("target"), rs.getInt("status")));
+                java.util.Collections.reverse(out);
+                return out;
+            }
+        });
+    }
+
     private void addEvent(long jobId, double now, String kind, String detail) throws SQLException {
         try (PreparedStatement p = prepare("""
                 INSERT INTO job_events (job_id, seq, time, kind, detail)

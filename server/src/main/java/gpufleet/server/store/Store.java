@@ -83,6 +83,12 @@ public interface Store extends AutoCloseable {
      */
     List<AuditEntry> auditLog(Double since, String actor, int limit);
 
+    /**
+     * The newest {@code limit} actions carried out (2xx) on {@code target} (e.g. {@code job 42}, {@code host
+     * a1}), oldest first; a target the log wrote with a note after it ({@code host a1: cable swap}) counts.
+     */
+    List<AuditEntry> auditOf(String target, int limit);
+
     /** The highest schema version applied. */
     int schemaVersion();
 

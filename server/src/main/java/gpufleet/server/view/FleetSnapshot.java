@@ -31,9 +31,10 @@ public record FleetSnapshot(double time, Map<String, Integer> gpus, Map<String, 
      * @param status   the stored status (UP, DRAINING, DOWN)
      * @param state    what the heatmap shows ({@link HostState#label()})
      * @param owners   the job on each GPU by index, null where the GPU is free
+     * @param gpuStates each GPU's state by index ({@link HostState#ofGpu}), what the GPU counts count
      */
     public record Host(long id, String name, String state, String status, int gpus, int used, List<Integer> unhealthy,
-                       String reason, Double lastHeartbeat, List<Long> owners) {}
+                       String reason, Double lastHeartbeat, List<Long> owners, List<String> gpuStates) {}
 
     public record JobBrief(long id, String name, String team, int gpus, int restarts) {}
 
@@ -56,10 +57,13 @@ public record FleetSnapshot(double time, Map<String, Integer> gpus, Map<String, 
         for (HostRecord h : hostRecords) {
             Map<Integer, Integer> mine = owners.getOrDefault(h.name(), Map.of());
             List<Long> byGpu = new ArrayList<>(h.gpus());
+            List<String> gpuStates = new ArrayList<>(h.gpus());
             for (int g = 0; g < h.gpus(); g++) {
                 Integer job = mine.get(g);
                 byGpu.add(job == null ? null : job.longValue());
-                gpuCounts.merge(HostState.ofGpu(h, g, job != null), 1, Integer::sum);
+                HostState gs = HostState.ofGpu(h, g, job != null);
+                gpuStates.add(gs.label());
+                gpuCounts.merge(gs, 1, Integer::sum);
             }
             gpuCount += h.gpus();
             HostState state = HostState.ofHost(h, mine.size());
@@ -67,7 +71,7 @@ public record FleetSnapshot(double time, Map<String, Integer> gpus, Map<String, 
             tree.computeIfAbsent(h.zone(), z -> new TreeMap<>(NaturalOrder.INSTANCE))
                 .computeIfAbsent(h.rack(), r -> new ArrayList<>())
                 .add(new Host(h.id(), h.name(), state.label(), h.status().name(), h.gpus(), mine.size(),
-                        h.unhealthyGpus(), h.statusReason(), h.lastHeartbeat(), byGpu));
+                        h.unhealthyGpus(), h.statusReason(), h.lastHeartbeat(), byGpu, List.copyOf(gpuStates)));
         }
         List<Zone> zones = new ArrayList<>();
         tree.forEach((zone, racks) -> {

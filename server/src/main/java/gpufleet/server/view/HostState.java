@@ -38,11 +38,17 @@ public enum HostState {
         return gpusInUse > 0 ? BUSY : FREE;
     }
 
-    /** One GPU's state: a GPU that runs work is busy even on a draining host, which lets running work finish. */
+    /**
+     * One GPU's state, in the same model as its host's, so that GPUs counted in a state are always on
+     * hosts in that state (or busy): a GPU that runs work is busy even on a draining host, which lets
+     * running work finish; an idle GPU takes its host's state when the host takes no work (a healthy GPU
+     * on a host drained for another GPU's error is out of service with it, counted unhealthy, not draining).
+     */
     public static HostState ofGpu(HostRecord h, int gpu, boolean inUse) {
         if (h.status() == HostStatus.DOWN) return DOWN;
         if (h.unhealthyGpus().contains(gpu)) return UNHEALTHY;
         if (inUse) return BUSY;
+        if (!h.unhealthyGpus().isEmpty()) return UNHEALTHY;
         return h.status() == HostStatus.DRAINING ? DRAINING : FREE;
     }
 }

@@ -34,6 +34,8 @@ final class JobTimeline {
     private static SequencedMap<String, KindStyle> styles() {
         SequencedMap<String, KindStyle> m = new LinkedHashMap<>();
         for (String k : List.of("running", "restarting", "waiting")) m.put(k, Charts.JOB_SEGMENTS.get(k));
+        // work thrown away at an interruption: drawn over the end of the run it was part of
+        m.put("lost work", new KindStyle(Palette.VERMILLION, false, false));
         m.put("interrupted", new KindStyle(Palette.VERMILLION, false, true));
         m.put("checkpoint", new KindStyle(Palette.BLUISH_GREEN, true, true));
         return m;
@@ -63,10 +65,15 @@ final class JobTimeline {
         String mode = "waiting";
         String why = "waiting to start";
         int runs = 0;
+        List<Span> cutRuns = new ArrayList<>(); // runs an interruption ended
+        double waits = 0; // waits after interruptions: lost time too
+        boolean afterCut = false;
         for (JobEvent e : events) {
             switch (e.kind()) {
                 case "STARTED" -> {
                     if (mode != null) out.add(span(mode, from, e.time(), t0, why));
+                    if (afterCut) waits += e.time() - from;
+                    afterCut = false;
                     runs++;
                     mode = "running";
                     why = "run " + runs + " on " + nz(e.detail());
@@ -76,6 +83,8 @@ final class JobTimeline {
                     if (mode != null) out.add(span(mode, from, e.time(), t0, why));
                     boolean interrupted = e.kind().equals("RESTART")
                             || (e.kind().equals("FAILED") && "running".equals(mode));
+                    if ("running".equals(mode) && (interrupted || e.kind().equals("PREEMPTED"))) cutRuns.add(out.getLast());
+                    afterCut = e.kind().equals("RESTART") || e.kind().equals("PREEMPTED");
                     if (interrupted)
                         out.add(new Span(e.time() - t0, e.time() - t0, "interrupted",
                                 e.kind() + " at " + UTC.format(instant(e.time())) + "\n" + nz(e.detail())));
@@ -90,9 +99,35 @@ final class JobTimeline {
             }
         }
         if (mode != null && end > from) out.add(span(mode, from, end, t0, why + (job.endTime() == null ? " (now)" : "")));
+        if (afterCut && job.interruptedAt() != null) waits += Math.max(0, end - from); // a wait still under way
+        out.addAll(lostWork(job, cutRuns, waits, end, t0));
         if (job.lastCheckpoint() != null && job.lastCheckpoint() >= t0)
             out.add(new Span(job.lastCheckpoint() - t0, job.lastCheckpoint() - t0, "checkpoint",
                     "newest checkpoint at " + UTC.format(instant(job.lastCheckpoint()))));
+        return out;
+    }
+
+    /**
+     * The work thrown away at each interruption, as spans over the ends of the interrupted runs. The
+     * job's lost time is that work plus the waits to run again (the "restarting" spans); the events do
+     * not say where each run's last checkpoint was, so the work is placed from the newest interruption
+     * back: the newest checkpoint, when it falls inside that run, bounds it exactly (the common case of
+     * one interruption), and what remains goes to the earlier runs, newest first.
+     */
+    static List<Span> lostWork(JobRecord job, List<Span> interrupted, double waits, double end, double t0) {
+        double work = Math.max(0, job.lostSecondsAt(end) - waits);
+        List<Span> out = new ArrayList<>();
+        Double ck = job.lastCheckpoint() == null || job.checkpointDir() == null ? null : job.lastCheckpoint() - t0;
+        for (int i = interrupted.size() - 1; i >= 0 && work > 1e-6; i--) {
+            Span r = interrupted.get(i);
+            double len = r.end() - r.start();
+            double lost = i == interrupted.size() - 1 && ck != null && ck >= r.start() && ck <= r.end()
+                    ? Math.min(work, r.end() - ck) : Math.min(work, len);
+            if (lost <= 0) continue;
+            work -= lost;
+            out.add(new Span(r.end() - lost, r.end(), "lost work", "lost work · " + Fmt.duration(lost)
+                    + "\nrun since the last checkpoint it could resume from, thrown away at the interruption"));
+        }
         return out;
     }
 

@@ -35,6 +35,13 @@
     });
   }
 
+  // who is signed in (GET /api/v1/whoami): decides which buttons a page offers and which reads it makes
+  var me = null;
+  function isAdmin() { return me && (me.authentication === false || String(me.role).toUpperCase() === 'ADMIN'); }
+  function mayActFor(team) {
+    return isAdmin() || (me && String(me.role).toUpperCase() === 'MEMBER' && me.team === team);
+  }
+
   // the message of the controller's error body, {"error": {"code", "message", "field"}}
   function errorMessage(body) {
     return body && body.error && typeof body.error === 'object' ? body.error.message : undefined;
@@ -62,6 +69,31 @@
     var d = new Date(sec * 1000);
     return '<time datetime="' + d.toISOString() + '">' + esc(gf.utc(d)) + '</time>';
   }
+
+  /** A time in a table row: the clock alone today, the date and clock before; the full time on hover. */
+  function shortTime(sec) {
+    if (sec === null || sec === undefined) return '<span class="muted">–</span>';
+    var d = new Date(sec * 1000);
+    return '<time datetime="' + d.toISOString() + '" data-short>' + esc(gf.utc(d)) + '</time>';
+  }
+
+  var PRIORITIES = {0: 'low', 1: 'normal', 2: 'high', 3: 'critical'};
+  function priorityName(p) {
+    return PRIORITIES[p] || 'priority ' + p;
+  }
+
+  function gpus(n) { return plural(n, 'GPU'); }
+
+  /** GPU-hours with the digits a small figure needs: 0.047, not 0. */
+  function hours(h) {
+    if (h === null || h === undefined || !isFinite(h)) return '–';
+    if (h === 0) return '0';
+    if (Math.abs(h) < 10) return Number(h.toPrecision(2)).toLocaleString('en-US', {maximumSignificantDigits: 2});
+    return num(h);
+  }
+
+  /** A tile's colour from its value: fine, worth a look, bad. */
+  function level(bad, warn) { return bad ? 'vermillion' : warn ? 'orange' : 'green'; }
 
   function dur(sec) {
     if (sec === null || sec === undefined || !isFinite(sec)) return '–';
@@ -136,9 +168,85 @@
     if (el) el.innerHTML = html;
   }
 
+  /*
+   * Stale data: when the controller stops answering, what the page shows is what it last knew. It says
+   * since when, and greys its figures, until a read succeeds again.
+   */
+  var staleSince = null;
+
   function failed(err) {
     var box = document.getElementById('problem');
-    if (box) box.textContent = err.status === 404 ? 'Not found: ' + err.message : 'Could not load: ' + err.message;
+    var unreachable = !err.status || err.status >= 500;
+    if (unreachable) {
+      if (staleSince === null) staleSince = new Date();
+      main.classList.add('stale');
+      live.textContent = 'stale';
+      live.className = 'live off';
+    }
+    if (box) box.textContent = err.status === 404 ? 'Not found: ' + err.message
+      : unreachable ? 'Stale since ' + gf.short(staleSince) + ': the controller did not answer (' + err.message + '). ' +
+        'The figures below are what it last said.'
+      : 'Could not load: ' + err.message;
+  }
+
+  function fresh() {
+    if (staleSince === null) return;
+    staleSince = null;
+    main.classList.remove('stale');
+    if (es) { live.textContent = 'live'; live.className = 'live on'; }
+  }
+
+  /** "POST /api/v1/hosts/a/drain" as a person says it: "drained". */
+  function actionWord(action) {
+    var m = /\/(drain|resume|cancel)$/.exec(action || '');
+    return m ? {drain: 'drained', resume: 'resumed', cancel: 'cancelled'}[m[1]] : action;
+  }
+
+  /**
+   * Asks before a change, then makes it as the signed-in user: the request carries the session's CSRF
+   * token (GET /ui/csrf), without which the controller takes no change from a cookie. The audit log
+   * records the user as the actor.
+   */
+  function confirmAction(o) {
+    var old = document.getElementById('confirm');
+    if (old) old.remove();
+    var d = document.createElement('dialog');
+    d.id = 'confirm';
+    d.setAttribute('aria-labelledby', 'confirm-title');
+    d.innerHTML = '<form method="dialog"><h2 id="confirm-title">' + esc(o.title) + '</h2><p>' + esc(o.text) + '</p>' +
+      (o.reason ? '<label>Reason (for the audit log and the host panel) <input id="confirm-reason" maxlength="500" autocomplete="off"></label>' : '') +
+      '<p class="problem" id="confirm-problem" role="alert"></p>' +
+      '<div class="actions"><button type="button" id="confirm-no" autofocus>Keep as it is</button> ' +
+      '<button type="submit" class="danger" id="confirm-yes">' + esc(o.button) + '</button></div></form>';
+    document.body.appendChild(d);
+    var back = document.activeElement;
+    d.addEventListener('close', function () { d.remove(); if (back && back.focus) back.focus(); });
+    document.getElementById('confirm-no').addEventListener('click', function () { d.close(); });
+    d.querySelector('form').addEventListener('submit', function (e) {
+      e.preventDefault();
+      var yes = document.getElementById('confirm-yes');
+      yes.disabled = true;
+      var body = {};
+      var r = document.getElementById('confirm-reason');
+      if (r && r.value.trim()) body.reason = r.value.trim();
+      get('/ui/csrf').then(function (t) {
+        var h = {'Content-Type': 'application/json', Accept: 'application/json'};
+        if (t.token) h['X-CSRF-Token'] = t.token;
+        return fetch(o.path, {method: 'POST', headers: h, body: JSON.stringify(body)});
+      }).then(function (resp) {
+        if (resp.ok) { d.close(); refresh(); return; }
+        return resp.text().then(function (t) {
+          var msg = t;
+          try { msg = errorMessage(JSON.parse(t)) || t; } catch (x) { /* not JSON */ }
+          setHtml('confirm-problem', esc(msg));
+          yes.disabled = false;
+        });
+      }, function (err) {
+        setHtml('confirm-problem', esc('the controller did not answer: ' + err.message));
+        yes.disabled = false;
+      });
+    });
+    d.showModal();
   }
 
   // ---- the fleet --------------------------------------------------------------------------------
@@ -152,8 +260,8 @@
         '<div class="cards" id="fleet-cards"></div>' +
         '<div class="fleet-layout">' +
         '<section class="panel" aria-labelledby="hm-title"><h2 id="hm-title">Hosts by zone and rack</h2>' +
-        '<div class="sub" id="hm-sub">Each square is a host. Arrow keys move between hosts (Up and Down: the next rack), ' +
-        'Page Up and Page Down between zones, Enter shows the host.</div>' +
+        '<div class="sub" id="hm-sub">Each column is a rack, each square in it a host, filled from the bottom with the share of its GPUs in use. ' +
+        'Arrow keys move as drawn: Up and Down within a rack, Left and Right to the next rack; Page Up and Page Down between zones; Enter shows the host.</div>' +
         '<div class="legend" id="hm-legend"></div>' +
         '<div id="heatmap" class="heatmap"></div></section>' +
         '<aside class="panel detail" id="host-detail" aria-live="polite" aria-labelledby="hd-title">' +
@@ -170,25 +278,55 @@
     draw: function () {
       var f = this.data;
       var used = f.gpus.busy, total = f.gpuCount;
+      // GPUs and hosts are counted in one model (HostState): the idle GPUs of a draining host are
+      // "draining", those of a host out of service for a GPU error "unhealthy", so each tile's two
+      // figures always describe the same hosts
       setHtml('fleet-cards',
         card('GPUs', num(total), plural(f.hostCount, 'host'), 'blue') +
         card('Busy', num(f.gpus.busy), pct(total ? used / total : NaN) + ' of GPUs', 'blue', 'card-busy') +
-        card('Free', num(f.gpus.free), 'can take work now', 'grey') +
-        card('Draining', num(f.gpus.draining), plural(f.hosts.draining, 'host') + ' drained', 'orange') +
-        card('Unhealthy', num(f.gpus.unhealthy), plural(f.hosts.unhealthy, 'host') + ' with errors', 'vermillion') +
-        card('Down', num(f.gpus.down), plural(f.hosts.down, 'host') + ' silent', 'grey') +
+        card('Free', num(f.gpus.free), 'can take work now', 'grey', 'card-free') +
+        card('Draining', num(f.gpus.draining), 'idle GPUs on ' + plural(f.hosts.draining, 'drained host'),
+          f.gpus.draining || f.hosts.draining ? 'orange' : 'grey', 'card-draining') +
+        card('Unhealthy', num(f.gpus.unhealthy), 'out of service on ' + plural(f.hosts.unhealthy, 'host') + ' with GPU errors',
+          f.gpus.unhealthy ? 'vermillion' : 'grey', 'card-unhealthy') +
+        card('Down', num(f.gpus.down), 'on ' + plural(f.hosts.down, 'silent host'), f.gpus.down ? 'vermillion' : 'grey', 'card-down') +
         card('Running jobs', num(Object.keys(f.jobs).length), 'holding GPUs', 'sky'));
-      setHtml('hm-legend', HOST_STATES.map(function (s) {
-        return '<span><i class="swatch s-' + s + '" aria-hidden="true"></i>' + s + ' <b>' + num(f.hosts[s]) +
-          '</b> <span class="muted">(' + HOST_STATE_TEXT[s] + ')</span></span>';
-      }).join(''));
       var rackMode = f.hostCount > RACK_MODE_HOSTS || new URLSearchParams(location.search).get('view') === 'racks';
+      // the legend counts what the view draws: hosts, or racks by their worst host
+      var counts = rackMode ? this.rackCounts(f) : f.hosts;
+      setHtml('hm-legend', '<span class="muted">' + (rackMode ? 'Racks, each by its worst host:' : 'Hosts:') + '</span>' +
+        HOST_STATES.map(function (s) {
+          return '<span><i class="swatch s-' + s + '" aria-hidden="true"></i>' + s + ' <b>' + num(counts[s]) +
+            '</b> <span class="muted">(' + HOST_STATE_TEXT[s] + ')</span></span>';
+        }).join(''));
       var key = (rackMode ? 'r' : 'h') + f.zones.map(function (z) {
         return z.name + ':' + z.racks.map(function (r) { return r.name + '=' + r.hosts.map(function (h) { return h.name; }).join(','); }).join(';');
       }).join('|');
       if (key !== this.layoutKey) this.build(f, rackMode, key);
       else this.paint(f, rackMode);
       this.detail();
+    },
+    /** Racks by the state of their worst host, as rack view draws them. */
+    rackCounts: function (f) {
+      var out = {};
+      HOST_STATES.forEach(function (s) { out[s] = 0; });
+      f.zones.forEach(function (z) { z.racks.forEach(function (r) { out[fleetPage.worst(r)]++; }); });
+      return out;
+    },
+    worst: function (r) {
+      var seen = {};
+      r.hosts.forEach(function (h) { seen[h.state] = true; });
+      return ['down', 'unhealthy', 'draining', 'busy', 'free'].filter(function (s) { return seen[s]; })[0] || 'free';
+    },
+    /**
+     * How big a cell is: as big as the fleet allows, so that 4 hosts are not lost in a wide box and
+     * 6,000 still fit. Large enough cells carry their host's name and GPUs in use.
+     */
+    cellSize: function (hosts) {
+      if (hosts <= 48) return {px: 30, named: true};
+      if (hosts <= 300) return {px: 22, named: false};
+      if (hosts <= 1500) return {px: 16, named: false};
+      return {px: 11, named: false};
     },
     /** Builds the heatmap's cells: once, and again only when hosts come or go. */
     build: function (f, rackMode, key) {
@@ -197,17 +335,19 @@
       this.layoutKey = key;
       this.cells = {};
       var html = [];
+      var size = this.cellSize(rackMode ? f.zones.reduce(function (a, z) { return a + z.racks.length; }, 0) : f.hostCount);
       f.zones.forEach(function (z, zi) {
         var title = /^zone/i.test(z.name) ? z.name : 'zone ' + z.name;
         html.push('<div class="zone"><h3>' + esc(title) + ' <span class="muted">· ' + plural(z.racks.length, 'rack') + '</span></h3><div class="racks">');
         z.racks.forEach(function (r) {
           if (rackMode) {
             html.push('<button type="button" class="host rackcell" tabindex="-1" data-zone="' + zi + '" data-rack="' + esc(r.name) +
-              '" data-host="rack:' + esc(z.name) + '/' + esc(r.name) + '"></button>');
+              '" data-host="rack:' + esc(z.name) + '/' + esc(r.name) + '">' + (size.named ? '<span class="nm">' + esc(r.name) + '</span>' : '') + '</button>');
           } else {
-            html.push('<div class="rack" title="rack ' + esc(r.name) + '">');
+            html.push('<div class="rack" title="rack ' + esc(r.name) + '"><div class="rack-name" aria-hidden="true">' + esc(r.name) + '</div>');
             r.hosts.forEach(function (h) {
-              html.push('<button type="button" class="host" tabindex="-1" data-zone="' + zi + '" data-host="' + esc(h.name) + '"></button>');
+              html.push('<button type="button" class="host" tabindex="-1" data-zone="' + zi + '" data-host="' + esc(h.name) + '">' +
+                (size.named ? '<span class="nm">' + esc(h.name) + '</span><span class="use"></span>' : '') + '</button>');
             });
             html.push('</div>');
           }
@@ -216,6 +356,8 @@
       });
       box.innerHTML = html.length ? html.join('') : '<p class="empty">No hosts have registered. Start an agent: gpufleet agent --server URL</p>';
       box.setAttribute('data-mode', rackMode ? 'racks' : 'hosts');
+      box.style.setProperty('--cell', size.px + 'px');
+      box.classList.toggle('named', size.named);
       var cells = box.querySelectorAll('button.host');
       for (var i = 0; i < cells.length; i++) this.cells[cells[i].getAttribute('data-host')] = cells[i];
       if (cells.length) {
@@ -234,7 +376,7 @@
             var counts = {};
             HOST_STATES.forEach(function (s) { counts[s] = 0; });
             r.hosts.forEach(function (h) { counts[h.state]++; });
-            var worst = ['down', 'unhealthy', 'draining', 'busy', 'free'].filter(function (s) { return counts[s] > 0; })[0] || 'free';
+            var worst = fleetPage.worst(r);
             var c = cells['rack:' + z.name + '/' + r.name];
             if (!c) return;
             var label = 'rack ' + r.name + ' in zone ' + z.name + ': ' + HOST_STATES.filter(function (s) { return counts[s]; })
@@ -257,6 +399,8 @@
             c.className = 'host s-' + h.state + (fleetPage.selected === h.name ? ' selected' : '');
             c.setAttribute('data-state', h.state);
             c.style.setProperty('--fill', Math.round(100 * h.used / Math.max(1, h.gpus)) + '%');
+            var use = c.querySelector('.use');
+            if (use) use.textContent = h.used + '/' + h.gpus;
             c.title = label;
             c.setAttribute('aria-label', label);
           });
@@ -297,10 +441,12 @@
       }
       var h = hit.host;
       var rows = h.owners.map(function (o, g) {
-        var st = h.unhealthy.indexOf(g) >= 0 ? 'unhealthy' : h.status === 'DOWN' ? 'down' : o !== null ? 'busy'
-          : h.status === 'DRAINING' ? 'draining' : 'free';
+        // the server's classification (HostState.ofGpu), the one the tiles count
+        var st = h.gpuStates[g];
+        var note = st === 'unhealthy' && h.unhealthy.indexOf(g) < 0 ? ' <span class="muted">(its host is out of service)</span>'
+          : st === 'unhealthy' ? ' <span class="muted">(reported an error)</span>' : '';
         var job = o !== null ? f.jobs[o] : null;
-        return '<tr><td data-sort="' + g + '">GPU ' + g + '</td><td><i class="swatch s-' + st + '" aria-hidden="true"></i>' + st +
+        return '<tr><td data-sort="' + g + '">GPU ' + g + '</td><td class="l"><i class="swatch s-' + st + '" aria-hidden="true"></i>' + st + note +
           '</td><td>' + (o !== null ? jobLink(o, '#' + o + (job ? ' ' + job.name : '')) : '<span class="muted">–</span>') + '</td></tr>';
       }).join('');
       var jobIds = {};
@@ -308,16 +454,78 @@
       var jobs = Object.keys(jobIds).map(function (id) {
         var j = f.jobs[id];
         return '<li>' + jobLink(id, '#' + id + (j ? ' ' + j.name : '')) + (j ? ' <span class="muted">' + esc(j.team) + ' · ' +
-          jobIds[id] + ' of its ' + j.gpus + ' GPUs here</span>' : '') + '</li>';
+          (jobIds[id] === j.gpus ? (j.gpus === 1 ? 'its GPU' : 'all its ' + gpus(j.gpus)) : jobIds[id] + ' of its ' + gpus(j.gpus)) +
+          ' here</span>' : '') + '</li>';
       }).join('');
-      box.innerHTML = '<h2 id="hd-title">' + esc(h.name) + ' <span class="badge host-' + h.state + '">' + esc(h.state) + '</span></h2>' +
-        '<div class="sub">zone ' + esc(hit.zone.name) + ' · rack ' + esc(hit.rack.name) + ' · status ' + esc(h.status) +
-        (h.reason ? '<br>' + esc(h.reason) : '') + '<br>last heartbeat ' +
+      // one state, the heatmap's: the stored status (UP, DRAINING, DOWN) is what the state is made from, not a second label
+      var admin = isAdmin() && h.state !== 'down';
+      var takesWork = h.status === 'UP';
+      box.innerHTML = '<h2 id="hd-title">' + esc(h.name) + ' <span class="badge host-' + h.state + '" id="host-state">' + esc(h.state) + '</span></h2>' +
+        '<div class="sub">' + esc(HOST_STATE_TEXT[h.state]) + ' · zone ' + esc(hit.zone.name) + ' · rack ' + esc(hit.rack.name) +
+        (h.reason ? '<br>' + esc(h.reason) : '') + '<br><span id="host-actions-said">' + this.cached(h.name, 'said', '') + '</span>last heartbeat ' +
         (h.lastHeartbeat ? time(h.lastHeartbeat) + ' (' + dur(now() - h.lastHeartbeat) + ' ago)' : 'not heard since the controller started') + '</div>' +
+        (admin ? '<div class="actions">' + (takesWork
+          ? '<button type="button" class="act" id="act-drain" data-key="act-drain">Drain…</button>'
+          : '<button type="button" class="act" id="act-resume" data-key="act-resume">Resume…</button>') + '</div>' : '') +
         (jobs ? '<h3 class="h3">Jobs</h3><ul class="plain">' + jobs + '</ul>' : '<p class="empty">No jobs on this host.</p>') +
-        '<h3 class="h3">GPUs</h3><div class="scroll"><table class="sortable" id="host-gpus"><thead><tr><th>GPU</th><th>State</th><th>Job</th></tr></thead><tbody>' +
-        rows + '</tbody></table></div>';
+        '<h3 class="h3">GPUs</h3><div class="scroll"><table class="sortable" id="host-gpus"><thead><tr><th>GPU</th><th class="l">State</th><th>Job</th></tr></thead><tbody>' +
+        rows + '</tbody></table></div>' +
+        // what was read for this host last stays on screen while it is read again: no flicker at every redraw
+        '<h3 class="h3">Telemetry</h3><div id="host-telemetry">' +
+        this.cached(h.name, 'tel', '<p class="empty">Waiting for the agent\'s readings…</p>') + '</div>' +
+        '<h3 class="h3">GPU errors</h3><div id="host-xids">' + this.cached(h.name, 'xids', '') + '</div>';
       gf.enhance(box);
+      var name = h.name;
+      var drain = document.getElementById('act-drain'), resume = document.getElementById('act-resume');
+      if (drain) drain.addEventListener('click', function () {
+        confirmAction({title: 'Drain ' + name + '?', text: 'No new work starts on ' + name + '; what runs there now runs to its end.',
+          reason: true, button: 'Drain ' + name, path: '/api/v1/hosts/' + encodeURIComponent(name) + '/drain'});
+      });
+      if (resume) resume.addEventListener('click', function () {
+        confirmAction({title: 'Resume ' + name + '?', text: name + ' takes work again. A GPU still reported faulty stays out of service.',
+          button: 'Resume ' + name, path: '/api/v1/hosts/' + encodeURIComponent(name) + '/resume'});
+      });
+      this.telemetry(name);
+      // who drained or resumed it, from the audit log
+      get('/api/v1/hosts/' + encodeURIComponent(name) + '/actions').then(function (acts) {
+        var last = acts.length ? acts[acts.length - 1] : null;
+        if (!last || fleetPage.selected !== name) return;
+        fleetPage.fill(name, 'said', 'host-actions-said', esc(actionWord(last.action)) + ' by <b>' + esc(last.actor) + '</b> ' +
+          shortTime(last.time) + '<br>');
+      }, function () { /* the panel stands without it */ });
+    },
+    /** The host panel's parts read separately (telemetry, errors, who acted), kept for the next redraw of the same host. */
+    partsOf: {},
+    cached: function (name, part, fallback) {
+      var c = this.partsOf[name];
+      return c && c[part] !== undefined ? c[part] : fallback;
+    },
+    fill: function (name, part, id, html) {
+      (this.partsOf[name] = this.partsOf[name] || {})[part] = html;
+      setHtml(id, html);
+      gf.enhance(document.getElementById(id));
+    },
+    /** The agent's per-GPU readings (sent with its heartbeats every 10 s), with each GPU's recent utilization drawn small. */
+    telemetry: function (name) {
+      get('/api/v1/hosts/' + encodeURIComponent(name) + '/gpus').then(function (t) {
+        if (fleetPage.selected !== name) return;
+        var gb = function (b) { return b === null || b === undefined ? '–' : (b / 1073741824).toFixed(b >= 10737418240 ? 0 : 1); };
+        var or = function (v) { return v === null || v === undefined ? '–' : num(v); };
+        fleetPage.fill(name, 'tel', 'host-telemetry', t.gpus.length === 0 ? '<p class="empty">The agent has sent no readings yet.</p>' :
+          '<table class="sortable compact" id="host-tel"><thead><tr><th>GPU</th><th>Util %</th><th>Mem GB</th><th>W</th><th>°C</th><th>ECC</th></tr></thead><tbody>' +
+          t.gpus.map(function (g) {
+            return '<tr data-gpu="' + g.index + '"><td data-sort="' + g.index + '">' + g.index + '</td><td data-sort="' + (g.utilizationPct === null ? '' : g.utilizationPct) + '">' +
+              spark(g.history) + ' ' + or(g.utilizationPct) + '</td><td data-sort="' + (g.memoryUsedBytes || 0) + '">' + gb(g.memoryUsedBytes) + ' / ' + gb(g.memoryTotalBytes) +
+              '</td><td data-sort="' + (g.powerW || 0) + '">' + or(g.powerW) + '</td><td data-sort="' + (g.temperatureC || 0) + '">' + or(g.temperatureC) +
+              '</td><td data-sort="' + (g.eccErrors || 0) + '" class="' + (g.eccErrors ? 'bad' : '') + '">' + or(g.eccErrors) + '</td></tr>';
+          }).join('') + '</tbody></table><div class="sub">as of ' + shortTime(t.gpus[0].time) + '; the bars: utilization over the last ' +
+          dur(t.gpus[0].history.length > 1 ? t.gpus[0].time - t.gpus[0].history[0].time : 0) + '</div>');
+        fleetPage.fill(name, 'xids', 'host-xids', t.xids.length === 0 ? '<p class="empty">No GPU errors reported since the controller started.</p>' :
+          '<ol class="failures" id="xid-list">' + t.xids.slice().reverse().map(function (x) {
+            return '<li><b>GPU ' + x.gpu + (x.xid !== null ? ' · XID ' + x.xid : '') + '</b> ' + shortTime(x.time) +
+              '<br><span class="muted">' + esc(x.detail || '') + '</span></li>';
+          }).join('') + '</ol>');
+      }, function () { /* the panel stands without it */ });
     },
     select: function (name) {
       var old = this.selected && this.cells[this.selected];
@@ -347,16 +555,27 @@
         var all = Array.prototype.slice.call(box.querySelectorAll('button.host'));
         var i = all.indexOf(c), next = null;
         var rackOf = function (el) { return el.parentNode; };
+        var rackMode = box.getAttribute('data-mode') === 'racks';
+        // as drawn: a rack is a column of hosts, racks stand side by side; in rack view each rack is one cell in a row
         switch (e.key) {
-          case 'ArrowRight': next = all[i + 1]; break;
-          case 'ArrowLeft': next = all[i - 1]; break;
           case 'ArrowDown': case 'ArrowUp': {
+            if (rackMode) break;
+            // within the rack's column; its top and bottom are its ends
+            var mine = Array.prototype.slice.call(rackOf(c).querySelectorAll('button.host'));
+            next = mine[mine.indexOf(c) + (e.key === 'ArrowDown' ? 1 : -1)] || null;
+            break;
+          }
+          case 'ArrowRight': case 'ArrowLeft': {
+            if (rackMode) { next = all[i + (e.key === 'ArrowRight' ? 1 : -1)]; break; }
             // the same place in the next (or previous) rack
-            var rack = rackOf(c), pos = Array.prototype.indexOf.call(rack.children, c);
-            var racks = Array.prototype.slice.call(box.querySelectorAll(box.getAttribute('data-mode') === 'racks' ? 'button.host' : '.rack'));
-            var ri = racks.indexOf(box.getAttribute('data-mode') === 'racks' ? c : rack) + (e.key === 'ArrowDown' ? 1 : -1);
-            var target = racks[ri];
-            if (target) next = box.getAttribute('data-mode') === 'racks' ? target : target.children[Math.min(pos, target.children.length - 1)];
+            var rack = rackOf(c), hostsIn = rack.querySelectorAll('button.host');
+            var pos = Array.prototype.indexOf.call(hostsIn, c);
+            var racks = Array.prototype.slice.call(box.querySelectorAll('.rack'));
+            var target = racks[racks.indexOf(rack) + (e.key === 'ArrowRight' ? 1 : -1)];
+            if (target) {
+              var there = target.querySelectorAll('button.host');
+              next = there[Math.min(pos, there.length - 1)];
+            }
             break;
           }
           case 'PageDown': case 'PageUp': {
@@ -461,7 +680,7 @@
             return '<tr data-job="' + j.id + '"><td data-sort="' + j.id + '">' + jobLink(j.id) + '</td><td class="l">' + esc(j.name) +
               '</td><td class="l">' + esc(j.team) + '</td><td class="l" data-sort="' + j.state + '">' + badge(j.state) + '</td><td data-sort="' + j.gpus + '">' +
               num(j.gpus) + '</td><td data-sort="' + j.restarts + '">' + j.restarts + '</td><td data-sort="' + j.submitTime + '">' +
-              time(j.submitTime) + '</td><td data-sort="' + (since ? t - since : '') + '">' + (since ? dur(t - since) : '–') +
+              shortTime(j.submitTime) + '</td><td data-sort="' + (since ? t - since : '') + '">' + (since ? dur(t - since) : '–') +
               '</td><td class="reason">' + esc(j.reason) + '</td></tr>';
           }).join('') + '</tbody></table>');
       });
@@ -478,7 +697,7 @@
       job: null,
       frame: function () {
         return '<header class="top"><div class="kicker"><a href="/jobs">Jobs</a> · job ' + id + '</div>' +
-          '<h1 id="job-title">Job ' + id + '</h1><div class="sub" id="job-reason"></div></header>' +
+          '<h1 id="job-title">Job ' + id + '</h1><div class="sub" id="job-reason"></div><div class="actions" id="job-actions"></div></header>' +
           '<p id="problem" class="problem" role="alert"></p>' +
           '<div class="cards" id="job-cards"></div>' +
           '<section class="panel"><h2>Timeline</h2><div class="sub">Runs, waits, interruptions and the newest checkpoint; hover for times (UTC) and causes.</div>' +
@@ -516,9 +735,22 @@
           '><summary data-key="rank-' + r + '">rank ' + r + ' <span class="muted" id="rank-size-' + r + '"></span></summary>' +
           '<pre tabindex="0" id="rank-log-' + r + '"></pre></details>';
       },
+      /** Whether this token may read the job's logs: a viewer, or a member of another team, may not, and is not made to ask. */
+      readsLogs: function () {
+        return this.job && mayActFor(this.job.team) && !this.logsRefused;
+      },
+      logsRefused: false,
       tail: function (r) {
+        var self = this;
         var base = '/api/v1/jobs/' + id + '/logs/' + r;
+        if (!this.readsLogs()) return Promise.resolve();
         return fetch(base + '?offset=9007199254740991').then(function (resp) {
+          if (resp.status === 403) {
+            // the token may not (its role changed since sign-in): say so, and ask no more
+            self.logsRefused = true;
+            self.noLogs();
+            throw {quiet: true};
+          }
           var size = +resp.headers.get('X-Log-Size') || 0;
           return fetch(base + '?offset=' + Math.max(0, size - TAIL_BYTES)).then(function (r2) {
             return r2.text().then(function (t) { return {size: size, text: t}; });
@@ -529,14 +761,21 @@
           var atEnd = pre.scrollTop + pre.clientHeight >= pre.scrollHeight - 4;
           pre.textContent = res.size === 0 ? '(no output yet)' : (res.size > TAIL_BYTES ? '…\n' : '') + res.text;
           if (atEnd) pre.scrollTop = pre.scrollHeight;
-          setHtml('rank-size-' + r, res.size + ' bytes');
-        });
+          setHtml('rank-size-' + r, plural(res.size, 'byte'));
+        }).catch(function (e) { if (!e || !e.quiet) throw e; });
+      },
+      noLogs: function () {
+        setHtml('job-logs', '<p class="empty" id="logs-forbidden">Your token cannot read this job\'s logs: ' +
+          (me && me.team ? 'they are for team ' + esc(this.job.team) + ' and admins.' : 'logs are for the job\'s team and admins.') + '</p>');
+        var form = document.getElementById('rank-form');
+        if (form) form.hidden = true;
       },
       load: function () {
         var self = this;
         return Promise.all([get('/api/v1/jobs/' + id), get('/ui/fragments/jobs/' + id + '/timeline', 'text')]).then(function (r) {
           self.job = r[0];
           self.draw(r[0], r[1]);
+          if (!self.readsLogs()) { self.noLogs(); return; }
           var open = document.querySelectorAll('#job-logs details[open]');
           return Promise.all(Array.prototype.map.call(open, function (d) { return self.tail(+d.getAttribute('data-rank')); }));
         });
@@ -547,19 +786,22 @@
         setHtml('job-title', 'Job ' + j.id + ' · ' + esc(j.name) + ' ' + badge(j.state));
         var why = WAITING.indexOf(j.state) >= 0 ? 'Waiting: ' + j.reason : j.reason;
         setHtml('job-reason', esc(why));
-        var shape = j.gpus + ' GPUs · TP ' + j.tp + (j.pp > 1 ? ' · PP ' + j.pp : '') + (j.cp > 1 ? ' · CP ' + j.cp : '');
+        var shape = gpus(j.gpus) + ' · TP ' + j.tp + (j.pp > 1 ? ' · PP ' + j.pp : '') + (j.cp > 1 ? ' · CP ' + j.cp : '');
+        var ended = j.state === 'COMPLETED' || j.state === 'FAILED' || j.state === 'CANCELLED';
         setHtml('job-cards',
-          card('Team', j.team, 'priority ' + j.priority, 'blue') +
+          card('Team', j.team, priorityName(j.priority) + ' priority', 'blue', 'card-team') +
           card('GPUs', num(j.gpus), shape, 'blue') +
-          card('ETTR so far', j.ettr === null ? '–' : pct(j.ettr), 'time not lost / time since first start', 'blue', 'card-ettr') +
-          card('Restarts', j.restarts + ' / ' + j.maxRestarts, 'lost ' + dur(j.lostSeconds), 'vermillion', 'card-restarts') +
+          card('ETTR ' + (ended ? '' : 'so far'), j.ettr === null ? '–' : pct(j.ettr), 'time not lost / time since first start',
+            j.ettr === null ? 'grey' : level(j.ettr < 0.5, j.ettr < 0.9), 'card-ettr') +
+          card('Restarts', j.restarts + ' / ' + j.maxRestarts, 'lost ' + dur(j.lostSeconds) + (ended ? ' in all' : ''),
+            j.restarts === 0 && j.lostSeconds < 1 ? 'grey' : level(j.restarts >= j.maxRestarts && j.restarts > 0, true), 'card-restarts') +
           card('Submitted', dur(t - j.submitTime) + ' ago', '', 'grey', 'card-submitted') +
           card('Last checkpoint', j.lastCheckpoint ? dur(t - j.lastCheckpoint) + ' ago' : 'none', j.checkpointDir || 'no checkpoint directory', 'green'));
         document.querySelector('#card-submitted .s').innerHTML = time(j.submitTime) + '<br>' +
           (j.firstStartTime ? 'first ran ' + time(j.firstStartTime) : 'not started yet');
         setHtml('job-timeline', timeline);
         var rank = 0;
-        setHtml('job-placement', j.placement.length === 0 ? '<p class="empty">Holds no GPUs now (' + esc(j.state.toLowerCase()) + ').</p>' :
+        setHtml('job-placement', j.placement.length === 0 ? lastRun(j) :
           '<table class="sortable" id="placement"><thead><tr><th>Host</th><th>GPUs</th><th>Ranks</th></tr></thead><tbody>' +
           j.placement.map(function (p) {
             var first = rank;
@@ -567,16 +809,17 @@
             return '<tr><td><a href="/?host=' + encodeURIComponent(p.host) + '" data-key="host-' + esc(p.host) + '">' + esc(p.host) + '</a></td><td>' +
               p.gpus.join(', ') + '</td><td data-sort="' + first + '">' + first + '–' + (rank - 1) + '</td></tr>';
           }).join('') + '</tbody></table>');
+        this.actions(j, ended);
         var failures = j.events.filter(function (e) { return e.kind === 'RESTART' || e.kind === 'FAILED' || e.kind === 'PREEMPTED'; });
         setHtml('job-failures', failures.length === 0 ? '<p class="empty">No restarts, failures or preemptions.</p>' :
           '<ol class="failures">' + failures.map(function (e) {
-            return '<li><b>' + esc(e.kind.toLowerCase()) + '</b> ' + time(e.time) + '<br><span class="muted">' + esc(e.detail) + '</span></li>';
+            return '<li><b>' + esc(e.kind.toLowerCase()) + '</b> ' + shortTime(e.time) + '<br><span class="muted">' + esc(e.detail) + '</span></li>';
           }).join('') + '</ol>');
         keepFocus(function () {
           setHtml('job-events', '<table class="sortable" id="events"><thead><tr><th>#</th><th>Time</th><th class="l">Event</th><th class="l">Detail</th></tr></thead><tbody>' +
             j.events.map(function (e) {
               return '<tr class="ev-' + esc(e.kind.toLowerCase()) + '"><td data-sort="' + e.seq + '">' + e.seq + '</td><td data-sort="' + e.time + '">' +
-                time(e.time) + '</td><td class="l">' + esc(e.kind) + '</td><td class="reason">' + esc(e.detail) + '</td></tr>';
+                shortTime(e.time) + '</td><td class="l">' + esc(e.kind) + '</td><td class="reason">' + esc(e.detail) + '</td></tr>';
             }).join('') + '</tbody></table>');
         });
         var logs = document.getElementById('job-logs');
@@ -588,8 +831,69 @@
           document.getElementById('rank-input').max = j.gpus - 1;
         }
       },
+      /** The cancel button for whoever may cancel it, and who cancelled it once it is. */
+      actions: function (j, ended) {
+        var box = document.getElementById('job-actions');
+        if (!ended && mayActFor(j.team)) {
+          if (!document.getElementById('act-cancel')) {
+            box.innerHTML = '<button type="button" class="act danger" id="act-cancel" data-key="act-cancel">Cancel job…</button>';
+            document.getElementById('act-cancel').addEventListener('click', function () {
+              confirmAction({title: 'Cancel job ' + j.id + ' (' + j.name + ')?', text: 'Its ranks are stopped and it will not run again. ' +
+                'Its logs, events and checkpoints stay.', button: 'Cancel job ' + j.id, path: '/api/v1/jobs/' + j.id + '/cancel'});
+            });
+          }
+        } else if (box.querySelector('button')) {
+          box.innerHTML = '';
+        }
+        if (j.state !== 'CANCELLED') return;
+        get('/api/v1/jobs/' + j.id + '/actions').then(function (acts) {
+          var c = acts.filter(function (a) { return /\/cancel$/.test(a.action); }).pop();
+          if (c) setHtml('job-actions', '<span id="cancelled-by">cancelled by <b>' + esc(c.actor) + '</b> ' + shortTime(c.time) + '</span>');
+          gf.enhance(box);
+        }, function () { /* said by the state badge already */ });
+      },
       relevant: function (ev) { return ev.type === 'job' ? ev.id === id : ev.type === 'host'; }
     };
+  }
+
+  /** Utilization history as a row of small bars (an inline SVG, 0 to 100%). */
+  function spark(history) {
+    if (!history || history.length < 2) return '';
+    var h = history.slice(-30), w = 2, out = '';
+    h.forEach(function (s, i) {
+      var v = s.utilizationPct === null ? 0 : s.utilizationPct;
+      var bh = Math.max(1, Math.round(12 * v / 100));
+      out += '<rect x="' + (i * w) + '" y="' + (12 - bh) + '" width="' + (w - 0.4) + '" height="' + bh + '"></rect>';
+    });
+    return '<svg class="spark" width="' + (h.length * w) + '" height="12" aria-hidden="true">' + out + '</svg>';
+  }
+
+  /**
+   * Where a job that holds no GPUs last ran, read from its events: the hosts and GPUs of its newest
+   * run, when it started and ended, and how it ended.
+   */
+  function lastRun(j) {
+    var start = null, end = null;
+    j.events.forEach(function (e) {
+      if (e.kind === 'STARTED') { start = e; end = null; }
+      else if (start && !end && ['RESTART', 'PREEMPTED', 'COMPLETED', 'CANCELLED', 'FAILED'].indexOf(e.kind) >= 0) end = e;
+    });
+    if (!start) return '<p class="empty">Has not run yet (' + esc(j.state.toLowerCase()) + ').</p>';
+    var rank = 0;
+    var rows = String(start.detail || '').split('; ').map(function (part) {
+      var m = /^(\S+) \[([\d, ]*)\]$/.exec(part);
+      if (!m) return '<tr><td colspan="3">' + esc(part) + '</td></tr>';
+      var g = m[2].split(',').filter(function (x) { return x.trim() !== ''; });
+      var first = rank;
+      rank += g.length;
+      return '<tr><td><a href="/?host=' + encodeURIComponent(m[1]) + '">' + esc(m[1]) + '</a></td><td>' + esc(g.join(', ')) +
+        '</td><td data-sort="' + first + '">' + first + '–' + (rank - 1) + '</td></tr>';
+    }).join('');
+    var stop = end ? end.time : (j.endTime || now());
+    return '<p id="last-run">Holds no GPUs now (' + esc(j.state.toLowerCase()) + '). Its last run: ' + shortTime(start.time) + ' to ' +
+      (end ? shortTime(end.time) : shortTime(stop)) + ', ' + dur(stop - start.time) +
+      (end ? ', ended by ' + esc(end.kind.toLowerCase()) : '') + '.</p>' +
+      '<table class="sortable" id="placement"><thead><tr><th>Host</th><th>GPUs</th><th>Ranks</th></tr></thead><tbody>' + rows + '</tbody></table>';
   }
 
   // ---- teams ------------------------------------------------------------------------------------
@@ -607,15 +911,14 @@
     load: function () {
       return Promise.all([get('/api/v1/usage'), get('/ui/fragments/usage', 'text')]).then(function (r) {
         var u = r[0];
-        var start = new Date(u.periodStart * 1000);
         setHtml('period', 'This month: since ' + time(u.periodStart) + ' · cost at ' + usd(u.gpuHourUsd) +
           ' per GPU-hour (set with gpufleet server --gpu-hour-usd)');
         var inUse = u.teams.reduce(function (a, t) { return a + t.gpusInUse; }, 0);
         setHtml('team-cards',
           card('Teams', num(u.teams.length), '', 'blue') +
           card('GPUs in use', num(inUse), 'by running jobs', 'blue') +
-          card('GPU-hours', num(u.gpuHours), 'since ' + start.toLocaleDateString(), 'sky') +
-          card('Cost', usd(u.costUsd), 'since ' + start.toLocaleDateString(), 'sky'));
+          card('GPU-hours', hours(u.gpuHours), 'this month', 'sky') +
+          card('Cost', usd(u.costUsd), 'this month', 'sky'));
         keepFocus(function () {
           setHtml('teams-table-box', '<table class="sortable" id="teams-table"><thead><tr><th>Team</th><th>Quota</th><th>GPUs in use</th>' +
             '<th>Of quota</th><th>Running</th><th>Waiting</th><th>GPU-hours</th><th>Cost</th></tr></thead><tbody>' +
@@ -628,7 +931,7 @@
                   '</span><span class="track" role="img" aria-label="' + pct(frac) + ' of quota"><span class="fill" style="width:' +
                   Math.min(100, 100 * frac).toFixed(1) + '%"></span></span></div>') +
                 '</td><td data-sort="' + t.runningJobs + '">' + t.runningJobs + '</td><td data-sort="' + t.waitingJobs + '">' + t.waitingJobs +
-                '</td><td data-sort="' + t.gpuHours + '">' + num(t.gpuHours) + '</td><td data-sort="' + t.costUsd + '">' + usd(t.costUsd) + '</td></tr>';
+                '</td><td data-sort="' + t.gpuHours + '">' + hours(t.gpuHours) + '</td><td data-sort="' + t.costUsd + '">' + usd(t.costUsd) + '</td></tr>';
             }).join('') + '</tbody></table>');
         });
         setHtml('usage-chart', r[1]);
@@ -669,14 +972,53 @@
               var since = j.interruptedAt || j.submitTime;
               return '<tr data-job="' + j.id + '"><td data-sort="' + (i + 1) + '">' + (i + 1) + '</td><td data-sort="' + j.id + '">' + jobLink(j.id) +
                 '</td><td class="l">' + esc(j.name) + '</td><td class="l">' + esc(j.team) + '</td><td class="l" data-sort="' + j.state + '">' + badge(j.state) +
-                '</td><td data-sort="' + j.priority + '">' + j.priority + '</td><td data-sort="' + j.gpus + '">' + num(j.gpus) +
-                '</td><td data-sort="' + since + '">' + time(since) + '</td><td data-sort="' + (t - since) + '">' + dur(t - since) +
+                '</td><td data-sort="' + j.priority + '">' + esc(priorityName(j.priority)) + '</td><td data-sort="' + j.gpus + '">' + num(j.gpus) +
+                '</td><td data-sort="' + since + '">' + shortTime(since) + '</td><td data-sort="' + (t - since) + '">' + dur(t - since) +
                 '</td><td class="reason">' + esc(j.reason || 'not yet considered') + '</td></tr>';
             }).join('') + '</tbody></table>');
         });
       });
     },
     relevant: function (ev) { return true; }
+  };
+
+  // ---- history ----------------------------------------------------------------------------------
+
+  var RANGES = ['1h', '6h', '24h', '7d', '90d'];
+  var historyPage = {
+    nav: 'history',
+    title: 'History',
+    range: function () {
+      var r = new URLSearchParams(location.search).get('range');
+      return RANGES.indexOf(r) >= 0 ? r : '24h';
+    },
+    frame: function () {
+      var cur = this.range();
+      return '<header class="top"><div class="kicker">gpufleet · controller</div><h1>History</h1>' +
+        '<div class="sub">Allocation, goodput, the queue and each team\'s GPUs over time, as the controller sampled them.</div></header>' +
+        '<p id="problem" class="problem" role="alert"></p>' +
+        '<div class="filters" role="group" aria-label="Range" id="range-picker">' + RANGES.map(function (r) {
+          return '<button type="button" data-range="' + r + '" data-key="range-' + r + '" aria-pressed="' + (r === cur) + '">' + r + '</button>';
+        }).join('') + '</div><div id="history-box"></div>';
+    },
+    mount: function () {
+      var self = this;
+      document.getElementById('range-picker').addEventListener('click', function (e) {
+        var b = e.target.closest('button[data-range]');
+        if (!b) return;
+        history.replaceState(null, '', '/history?range=' + b.getAttribute('data-range'));
+        Array.prototype.forEach.call(document.querySelectorAll('#range-picker button'), function (x) {
+          x.setAttribute('aria-pressed', String(x === b));
+        });
+        refresh();
+      });
+    },
+    load: function () {
+      return get('/ui/fragments/history?range=' + this.range(), 'text').then(function (html) {
+        keepFocus(function () { setHtml('history-box', html); });
+      });
+    },
+    relevant: function () { return false; }
   };
 
   var notFoundPage = {
@@ -702,6 +1044,7 @@
     if (m) return jobPage(+m[1]);
     if (path === '/teams') return teamsPage;
     if (path === '/scheduler') return schedulerPage;
+    if (path === '/history') return historyPage;
     return notFoundPage;
   }
 
@@ -726,6 +1069,7 @@
     p.load().then(function () {
       var box = document.getElementById('problem');
       if (box) box.textContent = '';
+      fresh();
       main.setAttribute('data-loaded', String(Date.now()));
     }, failed).then(function () {
       busy = false;
@@ -774,7 +1118,7 @@
     if (es || document.hidden || !signedIn) return;
     es = new EventSource('/api/v1/events');
     es.addEventListener('hello', function () {
-      live.textContent = 'live';
+      live.textContent = staleSince ? 'stale' : 'live';
       live.className = 'live on';
       refresh(); // whatever happened while the stream was down
     });
@@ -787,8 +1131,9 @@
       });
     });
     es.onerror = function () {
-      live.textContent = 'reconnecting…';
+      live.textContent = staleSince ? 'stale' : 'reconnecting…';
       live.className = 'live off';
+      refresh(); // is the controller there at all? If not, the page says its figures are stale
     };
   }
 
@@ -860,9 +1205,10 @@
   }
 
   function start() {
-    get('/api/v1/whoami').then(function (me) {
+    get('/api/v1/whoami').then(function (who) {
+      me = who;
       signedIn = true;
-      showWho(me);
+      showWho(who);
       show(false);
       connect();
     }, function (err) {

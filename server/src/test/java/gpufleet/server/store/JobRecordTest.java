@@ -27,6 +27,17 @@ class JobRecordTest {
     }
 
     @Test
+    void lostTimeStopsGrowingWhenTheJobEnds() {
+        // failed (or was preempted and cancelled) at 1500 while it waited to run again since 1400
+        JobRecord ended = new JobRecord(1, "j", "default", 8, 8, 1, 1, 1, JobState.FAILED, 0, List.of("x"), 3, null, 1, "",
+                List.of(), 3, 1000.0, 1500.0, 1000.0, 383, 17, null, 1400.0, null, 0);
+        assertThat(ended.lostSecondsAt(1500)).isCloseTo(117, within(1e-9));
+        assertThat(ended.lostSecondsAt(1500 + 240)).as("four minutes later").isCloseTo(117, within(1e-9));
+        assertThat(ended.lostSecondsAt(1_000_000)).isCloseTo(117, within(1e-9));
+        assertThat(ended.ettrAt(9999)).isCloseTo(1 - 117.0 / 500, within(1e-12));
+    }
+
+    @Test
     void aJobThatNeverRanHasNoEttr() {
         assertThat(job(null, null, 0, null).ettrAt(10)).isNull();
     }

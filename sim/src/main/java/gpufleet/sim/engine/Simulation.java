@@ -543,6 +543,18 @@ public final class Simulation {
                               double largestJobsMeanWait, double largestJobsMaxWait, int largestJobsGpus,
                               long preemptions) {}
 
+    /**
+     * The samples behind {@link #replayStats}, for a replay's report and comparison page, which must
+     * say what the table says: each completed job's JCT and time queued (all of it, first wait and
+     * after preemptions), sorted, and the window allocation is measured over (first submission to
+     * last completion), in seconds.
+     */
+    public record ReplaySamples(double[] jcts, double[] queueDelays, double windowStart, double windowEnd) {}
+
+    public ReplaySamples replaySamples() {
+        return new ReplaySamples(jcts.sorted(), queueDelays.sorted(), Double.isNaN(firstSubmit) ? 0 : firstSubmit, lastCompletion);
+    }
+
     public ReplayStats replayStats() {
         double[] jct = jcts.sorted(), qd = queueDelays.sorted();
         double sumJ = 0, sumQ = 0;
@@ -820,7 +832,7 @@ public final class Simulation {
         return wall <= 0 ? 0 : tr.productive / wall;
     }
 
-    private static SimReport.Distribution dist(double[] s) {
+    public static SimReport.Distribution dist(double[] s) {
         if (s.length == 0) return new SimReport.Distribution(0, 0, 0, 0, 0, 0);
         double sum = 0;
         for (double v : s) sum += v;
@@ -828,7 +840,7 @@ public final class Simulation {
                 DoubleList.percentile(s, 90), DoubleList.percentile(s, 99), s[s.length - 1]);
     }
 
-    private static SimReport.Histogram histogram(double[] sorted) {
+    public static SimReport.Histogram histogram(double[] sorted) {
         double[] edges = {0, 60, 300, 900, 3600, 4 * 3600, 12 * 3600, 86_400, 3 * 86_400, 7 * 86_400};
         long[] counts = new long[edges.length];
         for (double v : sorted) {

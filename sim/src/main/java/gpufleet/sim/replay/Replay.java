@@ -55,7 +55,7 @@ public final class Replay {
 
     /** One policy's outcome. */
     public record Result(Policy policy, Simulation.ReplayStats stats, SimReport report, List<Simulation.JobEvent> events,
-                         long jobs, long unfinished, long rejected) {}
+                         long jobs, long unfinished, long rejected, Simulation.ReplaySamples samples) {}
 
     private final Trace trace;
     private final ReplayFleets.Parsed fleet;
@@ -87,7 +87,8 @@ public final class Replay {
         // long enough for every job to finish even if served one after another at full width
         double horizon = lastSubmit + gpuSeconds / Math.max(1, f.gpus()) * 3 + maxDuration * 2 + 86_400;
         this.days = Math.min(3650, horizon / 86_400);
-        this.workload = new WorkloadSpec(trace.source(), trace.format() + " trace", days, jobs, List.of(), Map.of());
+        // named by its file, as a reader knows it, not by the path it was read from on one machine
+        this.workload = new WorkloadSpec(fileName(trace.source()), trace.format() + " trace", days, jobs, List.of(), Map.of());
         Map<String, Integer> sh = new HashMap<>();
         if (perGroup) {
             for (ClusterSpec c : f.clusters()) sh.put(c.name(), c.gpus());
@@ -113,6 +114,34 @@ public final class Replay {
         SimReport r = sim.run(Simulation.Progress.NONE);
         var h = r.headline();
         long unfinished = h.jobsRunningAtEnd() + h.jobsWaitingAtEnd();
-        return new Result(policy, sim.replayStats(), r, sim.jobEvents(), h.jobsSubmitted(), unfinished, h.jobsRejected());
+        var stats = sim.replayStats();
+        var samples = sim.replaySamples();
+        return new Result(policy, stats, asTable(r, stats, samples), sim.jobEvents(), h.jobsSubmitted(), unfinished,
+                h.jobsRejected(), samples);
+    }
+
+    /**
+     * The twin's report, measured as the replay table measures: allocation over first submission to
+     * last completion (not the padded horizon the simulation runs to), wait as all time queued, JCT
+     * from the same completions. One definition of each, {@link Simulation#replayStats}'s, whichever
+     * page shows it.
+     */
+    static SimReport asTable(SimReport r, Simulation.ReplayStats stats, Simulation.ReplaySamples samples) {
+        var h = r.headline();
+        var headline = new SimReport.Headline(h.jobsSubmitted(), h.jobsCompleted(), h.jobsFailed(), h.jobsRejected(),
+                h.jobsCancelled(), h.jobsRunningAtEnd(), h.jobsWaitingAtEnd(), stats.allocation(), h.goodput(),
+                h.availableGpuHours(), h.allocatedGpuHours(), h.productiveGpuHours(), h.lostGpuHours(), h.interruptions(),
+                h.preemptions(), h.costUsd(), h.energyMWh(), h.hardwareFailures(), h.largestJobEttr());
+        double from = samples.windowStart() / 86_400, to = samples.windowEnd() / 86_400;
+        List<SimReport.AllocationPoint> window = r.allocation().stream().filter(p -> p.day() >= from && p.day() <= to).toList();
+        return new SimReport(r.scenario(), headline, window, r.interruptionsByCause(), Simulation.dist(samples.queueDelays()),
+                Simulation.dist(samples.jcts()), Simulation.histogram(samples.queueDelays()), r.teams(), r.largeJobs(),
+                r.largestJobTimeline(), r.rejectedJobs());
+    }
+
+    private static String fileName(String source) {
+        if (source == null) return "trace";
+        int slash = Math.max(source.lastIndexOf('/'), source.lastIndexOf('\\'));
+        return slash >= 0 ? source.substring(slash + 1) : source;
     }
 }

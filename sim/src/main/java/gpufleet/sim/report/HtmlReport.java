@@ -49,27 +49,44 @@ public final class HtmlReport {
 
     private HtmlReport() {}
 
-    /** The whole page. */
+    /**
+     * What the report is of. A {@code REPLAY} report's figures are the replay table's (its allocation
+     * window and its wait); it has no prices, energy or checkpoints to speak of, so it leaves out the
+     * panels about them, and those about failures when there were none.
+     */
+    public enum Kind { TWIN, REPLAY }
+
+    /** The whole page of a twin run. */
     public static String render(SimReport r) {
+        return render(r, Kind.TWIN);
+    }
+
+    /** The whole page. */
+    public static String render(SimReport r, Kind kind) {
         StringBuilder h = new StringBuilder(64 * 1024);
         Scenario s = r.scenario();
+        boolean replay = kind == Kind.REPLAY;
+        long interrupted = r.interruptionsByCause() == null ? 0
+                : r.interruptionsByCause().values().stream().mapToLong(v -> v == null ? 0 : v).sum();
+        boolean failures = !replay || interrupted > 0 || (s != null && !"none".equalsIgnoreCase(nz(s.failureModel())));
         h.append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
          .append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n")
-         .append("<title>").append(Html.esc(title(s))).append(" · gpufleet report</title>\n")
+         .append("<title>").append(Html.esc(title(s, kind))).append(" · gpufleet report</title>\n")
          .append("<style>\n").append(Style.css()).append("</style>\n</head>\n<body>\n<main>\n");
-        header(h, s);
-        cards(h, r.headline(), s, largestJob(r.largeJobs()));
-        allocation(h, r);
+        header(h, s, kind);
+        if (replay) replayCards(h, r, s);
+        else cards(h, r.headline(), s, largestJob(r.largeJobs()));
+        allocation(h, r, kind);
         h.append("<div class=\"grid2\">\n");
-        interruptions(h, r.interruptionsByCause(), r.headline());
-        queueWait(h, r.queueWaitHistogram(), r.queueWait(), r.completionTime());
+        if (failures) interruptions(h, r.interruptionsByCause(), r.headline());
+        queueWait(h, r.queueWaitHistogram(), r.queueWait(), r.completionTime(), kind);
         h.append("</div>\n");
-        timeline(h, r.largestJobTimeline(), largestJob(r.largeJobs()));
-        teams(h, r.teams());
-        jobClasses(h, r.jobClasses());
-        largeJobs(h, r.largeJobs());
+        if (failures) timeline(h, r.largestJobTimeline(), largestJob(r.largeJobs()));
+        teams(h, r.teams(), !replay);
+        if (!replay) jobClasses(h, r.jobClasses());
+        if (failures) largeJobs(h, r.largeJobs());
         rejected(h, r.rejectedJobs());
-        notes(h);
+        notes(h, kind);
         h.append("</main>\n<script>\n").append(inlineScript()).append("</script>\n</body>\n</html>\n");
         return h.toString();
     }
@@ -81,15 +98,26 @@ public final class HtmlReport {
         return js;
     }
 
-    private static String title(Scenario s) {
-        if (s == null) return "Twin run";
-        return nz(s.workload()) + " on " + nz(s.fleet());
+    private static String title(Scenario s, Kind kind) {
+        if (s == null) return kind == Kind.REPLAY ? "Trace replay" : "Twin run";
+        return nz(s.workload()) + " on " + nz(s.fleet()) + (kind == Kind.REPLAY ? " · " + nz(s.policy()) : "");
     }
 
-    private static void header(StringBuilder h, Scenario s) {
-        h.append("<header class=\"top\">\n<div class=\"kicker\">gpufleet · digital twin report</div>\n")
-         .append("<h1>").append(Html.esc(title(s))).append("</h1>\n");
-        if (s != null) {
+    private static void header(StringBuilder h, Scenario s, Kind kind) {
+        h.append("<header class=\"top\">\n<div class=\"kicker\">gpufleet · ")
+         .append(kind == Kind.REPLAY ? "trace replay report" : "digital twin report").append("</div>\n")
+         .append("<h1>").append(Html.esc(title(s, kind))).append("</h1>\n");
+        if (s != null && kind == Kind.REPLAY) {
+            h.append("<ul class=\"scenario\">");
+            chip(h, "Trace", s.workload());
+            chip(h, "Fleet", s.fleet());
+            chip(h, "Policy", s.policy());
+            chip(h, "GPUs", Fmt.count(s.gpus()));
+            chip(h, "Hosts", Fmt.count(s.hosts()));
+            chip(h, "Failures", s.failureModel());
+            chip(h, "Seed", Long.toString(s.seed()));
+            h.append("</ul>\n");
+        } else if (s != null) {
             h.append("<ul class=\"scenario\">");
             chip(h, "Fleet", s.fleet());
             chip(h, "Workload", s.workload());
@@ -124,7 +152,7 @@ public final class HtmlReport {
                 largest == null ? "productive / wall time"
                                 : largest.name() + " · " + Fmt.count(largest.gpus()) + " GPUs", Palette.BLUE);
         card(h, "Interruptions", Fmt.count(k.interruptions()),
-                Fmt.count(k.hardwareFailures()) + " hardware failures", Palette.VERMILLION);
+                failures(k.hardwareFailures()), Palette.VERMILLION);
         card(h, "Preemptions", Fmt.count(k.preemptions()), "jobs displaced by higher priority", Palette.ORANGE);
         card(h, "Jobs completed", Fmt.count(k.jobsCompleted()),
                 "of " + Fmt.count(k.jobsSubmitted()) + " submitted", Palette.BLUISH_GREEN);
@@ -138,7 +166,30 @@ public final class HtmlReport {
         card(h, "Cost", Fmt.usd(k.costUsd()),
                 s == null ? "" : "at " + Fmt.usd(s.gpuHourUsd()) + " per GPU-hour", Palette.SKY_BLUE);
         card(h, "Energy", Fmt.mwh(k.energyMWh()),
-                s == null ? "" : "at " + Fmt.decimal(s.wattsPerGpu()) + " W per GPU", Palette.SKY_BLUE);
+                s == null ? "" : "every GPU at " + Fmt.decimal(s.wattsPerGpu()) + " W, idle ones included", Palette.SKY_BLUE);
+        h.append("</div>\n");
+    }
+
+    /** A replay's cards: the replay table's figures for this policy, nothing it did not measure. */
+    private static void replayCards(StringBuilder h, SimReport r, Scenario s) {
+        Headline k = r.headline();
+        Distribution jct = r.completionTime(), wait = r.queueWait();
+        h.append("<div class=\"cards\">\n");
+        if (jct != null)
+            card(h, "JCT", Fmt.duration(jct.mean()), "mean; median " + Fmt.duration(jct.p50()) + ", p99 " + Fmt.duration(jct.p99()),
+                    Palette.BLUE);
+        if (wait != null)
+            card(h, "Wait", Fmt.duration(wait.mean()), "mean time queued; p99 " + Fmt.duration(wait.p99()), Palette.ORANGE);
+        if (k != null) {
+            card(h, "Allocation", Fmt.percent(k.meanAllocation()), "mean share of " + (s == null ? "all" : Fmt.count(s.gpus()))
+                    + " GPUs, first submission to last completion", Palette.BLUE);
+            card(h, "Jobs completed", Fmt.count(k.jobsCompleted()), "of " + Fmt.count(k.jobsSubmitted()) + " in the trace",
+                    Palette.BLUISH_GREEN);
+            if (k.preemptions() > 0) card(h, "Preemptions", Fmt.count(k.preemptions()), "jobs stopped to make room", Palette.ORANGE);
+            if (k.interruptions() > 0)
+                card(h, "Interruptions", Fmt.count(k.interruptions()), failures(k.hardwareFailures()), Palette.VERMILLION);
+            if (k.jobsRejected() > 0) card(h, "Jobs rejected", Fmt.count(k.jobsRejected()), "larger than any cluster", Palette.ORANGE);
+        }
         h.append("</div>\n");
     }
 
@@ -148,9 +199,10 @@ public final class HtmlReport {
          .append("</div><div class=\"s\">").append(Html.esc(sub)).append("</div></div>\n");
     }
 
-    private static void allocation(StringBuilder h, SimReport r) {
+    private static void allocation(StringBuilder h, SimReport r, Kind kind) {
         List<SimReport.AllocationPoint> pts = nonNull(r.allocation());
         h.append("<section class=\"panel\">\n<h2>Allocation over time</h2>\n<div class=\"sub\">Share of all GPUs");
+        if (kind == Kind.REPLAY) h.append(", from the first submission to the last completion");
         if (r.headline() != null) h.append(" · mean allocation ").append(Html.esc(Fmt.percent(r.headline().meanAllocation())));
         h.append("</div>\n");
         if (pts.isEmpty()) {
@@ -215,8 +267,12 @@ public final class HtmlReport {
         h.append("<div><b>").append(Html.esc(value)).append("</b>").append(Html.esc(label)).append("</div>");
     }
 
-    private static void queueWait(StringBuilder h, Histogram hist, Distribution wait, Distribution completion) {
-        h.append("<section class=\"panel\">\n<h2>Queue wait</h2>\n<div class=\"sub\">Time from submission to first start, jobs per bucket</div>\n");
+    private static void queueWait(StringBuilder h, Histogram hist, Distribution wait, Distribution completion, Kind kind) {
+        boolean replay = kind == Kind.REPLAY;
+        h.append("<section class=\"panel\">\n<h2>").append(replay ? "Wait and JCT" : "Queue wait").append("</h2>\n<div class=\"sub\">")
+         .append(replay ? "All time each completed job spent queued (first wait and after preemptions), jobs per bucket"
+                        : "Time from submission to first start, jobs per bucket")
+         .append(" · count axis logarithmic</div>\n");
         List<Double> edges = hist == null ? List.of() : nonNull(hist.edgesSec());
         List<Long> counts = hist == null ? List.of() : nonNull(hist.counts());
         long total = counts.stream().mapToLong(c -> c == null ? 0 : c).sum();
@@ -239,14 +295,14 @@ public final class HtmlReport {
                 tips.add(range + ": " + Fmt.count(c) + " jobs (" + Fmt.percent((double) c / total) + ")");
             }
             labels.add(openEnded ? "" : edgeLabel(edges.get(k)));
-            h.append(Charts.histogram("Queue-wait histogram", labels, shown, tips, Palette.SKY_BLUE, HALF_WIDTH, 220))
+            h.append(Charts.histogram("Queue-wait histogram", labels, shown, tips, Palette.SKY_BLUE, HALF_WIDTH, 220, true))
              .append('\n');
         }
         if (wait != null || completion != null) {
             h.append("<div class=\"scroll\"><table class=\"dist\"><thead><tr><th></th><th>Jobs</th><th>Mean</th>")
              .append("<th>Median</th><th>p90</th><th>p99</th><th>Max</th></tr></thead><tbody>");
-            distribution(h, "Queue wait", wait);
-            distribution(h, "Completion time", completion);
+            distribution(h, replay ? "Wait" : "Queue wait", wait);
+            distribution(h, replay ? "JCT" : "Completion time", completion);
             h.append("</tbody></table></div>\n");
         }
         h.append("</section>\n");
@@ -305,7 +361,7 @@ public final class HtmlReport {
         h.append("</section>\n");
     }
 
-    private static void teams(StringBuilder h, List<TeamRow> teamRows) {
+    private static void teams(StringBuilder h, List<TeamRow> teamRows, boolean money) {
         List<TeamRow> rows = new ArrayList<>(nonNull(teamRows));
         h.append("<section class=\"panel\">\n<h2>Teams</h2>\n");
         if (rows.isEmpty()) {
@@ -315,7 +371,8 @@ public final class HtmlReport {
         rows.sort(Comparator.comparingDouble((TeamRow t) -> -finite(t.gpuHours())).thenComparing(t -> nz(t.team())));
         double max = rows.stream().mapToDouble(t -> finite(t.gpuHours())).max().orElse(0);
         h.append("<div class=\"scroll\"><table class=\"sortable\" id=\"teams\"><thead><tr><th>Team</th><th>Jobs</th><th>Completed</th>")
-         .append("<th>GPU-hours</th><th>Productive</th><th>Cost</th><th>Energy</th><th>Mean wait</th>")
+         .append(money ? "<th>GPU-hours</th><th>Productive</th><th>Cost</th><th>Energy</th><th>Mean wait</th>"
+                       : "<th>GPU-hours</th><th>Mean wait</th>")
          .append("<th>Interruptions</th></tr></thead><tbody>\n");
         for (TeamRow t : rows) {
             double frac = max > 0 ? finite(t.gpuHours()) / max : 0;
@@ -326,9 +383,11 @@ public final class HtmlReport {
              .append(Html.esc(Fmt.compact(t.gpuHours())))
              .append("</span><span class=\"track\"><span class=\"fill\" style=\"width:")
              .append(String.format(Locale.ROOT, "%.1f", 100 * frac)).append("%\"></span></span></div></td>");
-            td(h, Fmt.compact(t.productiveGpuHours()), t.productiveGpuHours());
-            td(h, Fmt.usd(t.costUsd()), t.costUsd());
-            td(h, Fmt.mwh(t.energyMWh()), t.energyMWh());
+            if (money) {
+                td(h, Fmt.compact(t.productiveGpuHours()), t.productiveGpuHours());
+                td(h, Fmt.usd(t.costUsd()), t.costUsd());
+                td(h, Fmt.mwh(t.energyMWh()), t.energyMWh());
+            }
             td(h, Fmt.duration(t.meanQueueWait()), t.meanQueueWait());
             td(h, Fmt.count(t.interruptions()), t.interruptions());
             h.append("</tr>\n");
@@ -423,12 +482,23 @@ public final class HtmlReport {
         return b.toString();
     }
 
-    private static void notes(StringBuilder h) {
+    private static void notes(StringBuilder h, Kind kind) {
+        if (kind == Kind.REPLAY) {
+            h.append("<p class=\"note\"><b>JCT</b>: submission to completion. <b>Wait</b>: all time queued (first wait and after ")
+             .append("preemptions). <b>Allocation</b>: mean share of GPUs allocated from the first submission to the last ")
+             .append("completion. The same definitions as <code>gpufleet replay</code>'s table.</p>\n");
+            return;
+        }
         h.append("<p class=\"note\"><b>Goodput</b> = productive GPU-hours / available GPU-hours. ")
          .append("<b>Allocation</b> = allocated GPUs / all GPUs. ")
          .append("<b>ETTR</b> (effective training time ratio) = productive time / wall time since the job first started. ")
          .append("Lost time is work done since the last checkpoint and thrown away by an interruption. ")
          .append("Field definitions: docs/report.md.</p>\n");
+    }
+
+    /** The failure events of GPUs and hosts: every cause the failure model has, software and maintenance included. */
+    private static String failures(long n) {
+        return n == 1 ? "1 GPU or host failure (any cause)" : Fmt.count(n) + " GPU and host failures (any cause)";
     }
 
     private static String plural(long n, String noun) {

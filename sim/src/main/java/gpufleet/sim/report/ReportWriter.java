@@ -36,9 +36,14 @@ public final class ReportWriter {
 
     /** Writes {@code report.json} and {@code report.html} into {@code outDir}, creating it if needed. */
     public static void write(SimReport r, Path outDir) throws IOException {
+        write(r, outDir, HtmlReport.Kind.TWIN);
+    }
+
+    /** The same, with the page drawn for {@code kind} of run. */
+    public static void write(SimReport r, Path outDir, HtmlReport.Kind kind) throws IOException {
         Files.createDirectories(outDir);
         Files.writeString(outDir.resolve(JSON_FILE), toJson(r), StandardCharsets.UTF_8);
-        Files.writeString(outDir.resolve(HTML_FILE), HtmlReport.render(r), StandardCharsets.UTF_8);
+        Files.writeString(outDir.resolve(HTML_FILE), HtmlReport.render(r, kind), StandardCharsets.UTF_8);
     }
 
     /** The report as pretty-printed JSON ending in a newline; equal reports give equal strings. */

@@ -99,10 +99,23 @@ class HtmlReportTest {
                 card("Jobs completed", "2", "of 2 submitted"),
                 card("GPU-hours", "72", "allocated; 4 GPU-h lost"),
                 card("Cost", "$144", "at $2 per GPU-hour"),
-                card("Interruptions", "1", "1 hardware failures"),
+                card("Interruptions", "1", "1 GPU or host failure (any cause)"),
                 card("Largest job ETTR", "100%", "alpha · 8 GPUs"));
         // teams by GPU-hours, a (48) above b (24)
         assertThat(html).containsPattern("<tr><td>a</td>.*\\n<tr><td>b</td>").contains("tiny-8", "two-jobs", "gpu-xid-79");
+    }
+
+    @Test
+    void aReplayReportShowsTheTablesFiguresAndNoPricesOrEnergy() {
+        String html = HtmlReport.render(ReportFixtures.twoJobs(), HtmlReport.Kind.REPLAY);
+        assertThat(html).contains("trace replay report", "<h2>Wait and JCT</h2>", "first submission to last completion")
+                .contains(card("Allocation", "37.5%", "mean share of 8 GPUs, first submission to last completion"))
+                .doesNotContain("<div class=\"k\">Cost</div>").doesNotContain("<div class=\"k\">Energy</div>")
+                .doesNotContain("<div class=\"k\">Goodput</div>").doesNotContain("<th>Cost</th>");
+        // it had an interruption, so the failure panels apply
+        assertThat(html).contains("Interruptions by cause");
+        assertThat(HtmlReport.render(ReportFixtures.twoJobs())).contains("<div class=\"k\">Energy</div>",
+                "every GPU at 700 W, idle ones included");
     }
 
     private static String card(String key, String value, String sub) {
