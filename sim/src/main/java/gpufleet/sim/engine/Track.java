@@ -21,7 +21,6 @@ final class Track {
     double waitingSince;    // for wait accounting after the first start
     double waitAfterStart;
     boolean large;          // reported in the large-jobs table
-    double pendingStartup;  // seconds the next run spends before training: restart or resume overhead
     List<SimReport.Segment> segments; // only for the job whose timeline is reported
 
     Track(Job job) {
