@@ -193,7 +193,7 @@ class ServerApiTest {
 
     @Test
     void healthAndOpenApiDescribeTheRoutes() {
-        assertThat(api.ok(api.get("/healthz")).get("schemaVersion").intValue()).isEqualTo(6);
+        assertThat(api.ok(api.get("/healthz")).get("schemaVersion").intValue()).isEqualTo(7);
         JsonNode doc = api.ok(api.get("/openapi.json"));
         assertThat(doc.get("openapi").stringValue()).startsWith("3.");
         Set<String> paths = new HashSet<>(doc.get("paths").propertyNames());

@@ -8,10 +8,12 @@ import gpufleet.core.job.Parallelism;
 import gpufleet.core.job.RestartBackoff;
 import gpufleet.core.job.TimeLimit;
 import gpufleet.core.job.Work;
-import gpufleet.core.sched.Decision;
+import gpufleet.core.lifecycle.Lifecycle;
+import gpufleet.core.lifecycle.LifecycleEvent;
+import gpufleet.core.lifecycle.RestartRule;
+import gpufleet.core.lifecycle.Run;
 import gpufleet.core.sched.Policy;
 import gpufleet.core.sched.Quotas;
-import gpufleet.core.sched.RunningSet;
 import gpufleet.core.sched.Scheduler;
 import gpufleet.core.state.FleetState;
 import gpufleet.core.state.HostStatus;
@@ -52,10 +54,14 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * The controller: the core scheduler on the wall clock, over state kept in a {@link Store}.
+ * The controller: a driver of the core's job {@link Lifecycle} on the wall clock (the twin is the
+ * other driver), over state kept in a {@link Store}. HTTP requests and agents' reports feed the
+ * lifecycle events; the lifecycle decides (scheduler, restart rule, lost work, attained service) and
+ * this class persists what it planned before applying it.
  *
- * <p><b>The store is the truth.</b> The in-memory view (the core's {@link FleetState},
- * {@link RunningSet} and {@link Job} objects) is rebuilt from the store at start-up, and again
+ * <p><b>The store is the truth.</b> The in-memory view (the lifecycle: its fleet state, queue,
+ * running set and jobs, with their attained service, restarts, lost work and backoff) is rebuilt from
+ * the store at start-up, and again
  * whenever the set of hosts changes (the core's topology is immutable, so a new host means a new
  * one; placements are stored by host name, so they carry over). A controller killed at any moment
  * therefore restarts with every job in its last committed state: RUNNING jobs on their GPUs,
@@ -109,18 +115,13 @@ public final class Controller implements AutoCloseable {
 
     // the in-memory view, guarded by lock
     private FleetLayout layout;
-    private FleetState state;
-    private RunningSet running;
-    private Scheduler scheduler;
-    private final TreeMap<Integer, Job> waiting = new TreeMap<>();
-    private final Map<Integer, Job> runningJobs = new HashMap<>();
+    /** The jobs, queue, running set and fleet state; null while no host is registered. */
+    private Lifecycle lifecycle;
     private final Map<Integer, String> storedReason = new HashMap<>();
     private final Map<Integer, JobRecord> runningRecords = new HashMap<>();
     private final Map<Integer, BitSet> ranksDone = new HashMap<>();
     /** The time limit (seconds) of each live job that has one: its run-time estimate, and when a run is ended. */
     private final Map<Integer, Long> timeLimits = new HashMap<>();
-    /** Waiting jobs backing off after quick failures: the earliest time each may run again. */
-    private final Map<Integer, Double> retryAt = new HashMap<>();
     private final AssignmentBook book;
     /**
      * Hosts registered since the layout was last built. A new host joins the layout, and so the
@@ -206,11 +207,8 @@ public final class Controller implements AutoCloseable {
      * hosts as committed. Caller holds the lock.
      */
     private void reload(List<HostRecord> hosts) {
-        waiting.clear();
-        runningJobs.clear();
         storedReason.clear();
         runningRecords.clear();
-        retryAt.clear();
         timeLimits.clear();
         Map<Long, HostRecord> byId = new HashMap<>();
         for (HostRecord h : hosts) byId.put(h.id(), h);
@@ -219,26 +217,36 @@ public final class Controller implements AutoCloseable {
         layoutBehind = false;
         layoutHosts = hosts.size();
         layoutBuilds++;
-        state = layout == null ? null : layout.newState();
-        running = layout == null ? null : new RunningSet(layout.topology());
-        scheduler = layout == null ? null : new Scheduler(layout.topology(), policy);
+        lifecycle = layout == null ? null : new Lifecycle(layout.newState(), policy,
+                new Lifecycle.Options(new RestartRule(backoff), false, 0, Map.of()), new Runs());
         for (JobRecord r : store.liveJobs()) {
             Job job = toJob(r);
             storedReason.put(job.id(), r.reason());
             if (r.state() == JobState.RUNNING) {
                 if (layout == null) throw new IllegalStateException("job " + r.id() + " is RUNNING but no host is registered");
                 Placement p = layout.resolve(r.placement());
-                state.allocate(job.id(), p); // refuses a GPU held twice
-                startRun(job, r.startTime() == null ? r.submitTime() : r.startTime(), p);
+                lifecycle.restoreRunning(job, p, r.startTime() == null ? r.submitTime() : r.startTime(), restored(r));
                 runningRecords.put(job.id(), r);
-            } else {
-                waiting.put(job.id(), job);
-                if (r.retryAt() != null) retryAt.put(job.id(), r.retryAt());
+            } else if (lifecycle != null) {
+                lifecycle.restoreWaiting(job, restored(r));
             }
         }
         book.rebuild(runningRecords.values(), this::addressOf);
-        ranksDone.keySet().retainAll(runningJobs.keySet());
-        if (layout != null) layout.applyStatuses(state);
+        ranksDone.keySet().retainAll(runningRecords.keySet());
+        if (layout != null) layout.applyStatuses(lifecycle.fleet());
+    }
+
+    /** What the lifecycle kept about a job beyond its state, as stored. */
+    private Lifecycle.Restored restored(JobRecord r) {
+        Double ck = survivesAHost(r) ? r.lastCheckpoint() : null;
+        return new Lifecycle.Restored(r.lostWorkSeconds(), r.quickFailures(),
+                r.retryAt() == null ? Double.NaN : r.retryAt(), ck == null ? Double.NaN : ck,
+                r.estimatedEnd() == null ? Double.NaN : r.estimatedEnd());
+    }
+
+    /** The fleet state the lifecycle owns. Caller holds the lock, with a layout. */
+    private FleetState state() {
+        return lifecycle.fleet();
     }
 
     /** Brings the layout up to the hosts registered since it was built. Caller holds the lock. */
@@ -254,39 +262,49 @@ public final class Controller implements AutoCloseable {
         return layout.indexOf(name);
     }
 
-    /** The core's job for a stored one, its time limit noted. Caller holds the lock. */
-    private Job toJob(JobRecord r) {
-        JobSpec spec = new JobSpec(r.name(), r.team(), Parallelism.of(r.gpus(), r.tp(), r.pp(), r.cp()), UNKNOWN_WORK,
+    /** The core's spec of a stored job. */
+    private static JobSpec specOf(JobRecord r) {
+        return new JobSpec(r.name(), r.team(), Parallelism.of(r.gpus(), r.tp(), r.pp(), r.cp()), UNKNOWN_WORK,
                 CheckpointPolicy.NONE, 0, r.priority(), r.submitTime(), null, r.maxRestarts());
-        Job job = new Job(Math.toIntExact(r.id()), spec);
-        if (r.timeLimitSeconds() != null) timeLimits.put(job.id(), r.timeLimitSeconds());
-        else timeLimits.remove(job.id());
+    }
+
+    /** The core's job for a stored one, with the history it had and its time limit noted. Caller holds the lock. */
+    private Job toJob(JobRecord r) {
+        Job job = new Job(Math.toIntExact(r.id()), specOf(r));
+        job.restore(r.restarts(), 0, r.attainedGpuSeconds(), r.interruptedAt() != null ? r.interruptedAt() : r.submitTime());
+        job.setReason(r.reason());
+        noteLimit(r);
         return job;
     }
 
-    /**
-     * Puts a job on its GPUs in the in-memory view. Its expected end (what the backfill reservation is
-     * computed from) is the end of its time limit; unknown without one. Caller holds the lock.
-     */
-    private void startRun(Job job, double at, Placement p) {
-        job.start(at, p);
-        Long limit = timeLimits.get(job.id());
-        // set before it joins the running set, which is ordered by it
-        job.setEstimatedEnd(limit == null ? Double.POSITIVE_INFINITY : at + limit);
-        running.add(job);
-        runningJobs.put(job.id(), job);
+    private void noteLimit(JobRecord r) {
+        if (r.timeLimitSeconds() != null) timeLimits.put(Math.toIntExact(r.id()), r.timeLimitSeconds());
+        else timeLimits.remove(Math.toIntExact(r.id()));
     }
 
     /**
-     * The submitters' time limits as run-time estimates: a waiting job's limit, what is left of a
-     * running one's; unknown (so never backfilled ahead of a reservation) for a job without a limit.
+     * What the controller knows about runs: nothing of their work, only the submitters' time limits. A
+     * run's expected end (what the backfill reservation is computed from) is the end of its limit; a
+     * waiting job's estimate is its limit, a running one's what is left of it; unknown (so never
+     * backfilled ahead of a reservation) for a job without a limit.
      */
-    private Scheduler.Estimator estimator(double now) {
-        return (job, cluster) -> {
+    private final class Runs implements Lifecycle.Runs {
+        @Override
+        public double estimate(Job job, int cluster, double now) {
             Long limit = timeLimits.get(job.id());
             if (limit == null) return Double.POSITIVE_INFINITY;
             return job.state() == JobState.RUNNING ? Math.max(0, limit - (now - job.runStart())) : limit;
-        };
+        }
+
+        @Override
+        public Lifecycle.RunPlan plan(Job job, Placement p, double now, double startup) {
+            return new Lifecycle.RunPlan(Double.POSITIVE_INFINITY, 0, estimatedEnd(job.id(), now));
+        }
+    }
+
+    private double estimatedEnd(int job, double start) {
+        Long limit = timeLimits.get(job);
+        return limit == null ? Double.POSITIVE_INFINITY : start + limit;
     }
 
     // ---- the scheduling loop -------------------------------------------------------------------
@@ -368,40 +386,39 @@ public final class Controller implements AutoCloseable {
         try {
             // while agents are still joining, rebuild only once the fleet has grown by an eighth: the
             // rebuilds then cost O(hosts) in all, and the cycle after the last registration takes every host
-            if (layoutBehind && !halted && !waiting.isEmpty()
+            if (layoutBehind && !halted && lifecycle != null && !lifecycle.waiting().isEmpty()
                     && (registering.get() == 0 || hostsById.size() - layoutHosts >= Math.max(1, layoutHosts / 8)))
                 catchUp();
             if (halted) return 0;
             double now = now();
             endOverdue(now);
-            if (scheduler == null || waiting.isEmpty()) return 0;
+            if (lifecycle == null || lifecycle.waiting().isEmpty()) return 0;
             ran = true;
-            // a job backing off after quick failures sits this cycle out; the loop's next cycles try it again
-            retryAt.values().removeIf(t -> t <= now);
-            List<Job> queue = new ArrayList<>(waiting.size());
-            for (Job j : waiting.values()) if (!retryAt.containsKey(j.id())) queue.add(j);
-            if (queue.isEmpty()) return 0;
-            if (!policy.order().dynamic()) queue.sort(policy.order().comparator());
-            Scheduler.Result result = scheduler.cycle(now, queue, running, state, quotas(), estimator(now));
+            lifecycle.setQuotas(quotas());
+            // a preempted run loses the work since the newest checkpoint the agents reported
+            for (JobRecord r : runningRecords.values()) noteCheckpoint(r);
+            List<LifecycleEvent> events = lifecycle.decide(now);
 
             List<JobChange> changes = new ArrayList<>();
             Set<Integer> decided = new HashSet<>();
-            for (Decision d : result.decisions()) {
-                Job j = d.job();
+            for (LifecycleEvent e : events) {
+                Job j = e.job();
                 decided.add(j.id());
-                switch (d) {
-                    case Decision.Start s -> {
+                switch (e) {
+                    case LifecycleEvent.Started s -> {
                         List<HostGpus> where = layout.describe(s.placement());
-                        changes.add(new JobChange(j.id(), JobState.RUNNING, where, "", "STARTED", describe(where)));
+                        changes.add(new JobChange(j.id(), JobState.RUNNING, where, "", "STARTED", describe(where),
+                                JobChange.Accounting.NONE, estimatedEnd(j.id(), now)));
                     }
-                    case Decision.Preempt p -> changes.add(new JobChange(j.id(), JobState.PREEMPTED, List.of(),
+                    case LifecycleEvent.Preempted p -> changes.add(new JobChange(j.id(), JobState.PREEMPTED, List.of(),
                             "preempted by job " + p.forJob().id(), "PREEMPTED", "for job " + p.forJob().id(),
-                            endOfRun(runningRecords.get(j.id()), now, true, false)));
-                    case Decision.Reject r -> changes.add(new JobChange(j.id(), JobState.FAILED, List.of(), r.reason(),
+                            accounting(runningRecords.get(j.id()), p.end(), true, false)));
+                    case LifecycleEvent.Rejected r -> changes.add(new JobChange(j.id(), JobState.FAILED, List.of(), r.reason(),
                             "REJECTED", r.reason()));
+                    default -> throw new IllegalStateException("a cycle does not " + e);
                 }
             }
-            for (Job j : queue)
+            for (Job j : lifecycle.waiting())
                 if (!decided.contains(j.id()) && !j.reason().equals(storedReason.get(j.id())))
                     changes.add(JobChange.reason(j.id(), j.reason()));
             if (changes.isEmpty()) return 0;
@@ -409,41 +426,35 @@ public final class Controller implements AutoCloseable {
             try {
                 store.apply(changes, now);
             } catch (RuntimeException e) {
-                reload(); // the core already changed the fleet state: go back to what is committed
+                reload(); // the scheduler already changed the fleet state: go back to what is committed
                 throw e;
             }
 
-            // committed: now make it so in memory
-            for (Decision d : result.decisions())
-                if (d instanceof Decision.Preempt p) {
-                    Job v = p.job();
-                    running.remove(v);
-                    runningJobs.remove(v.id());
-                    forgetRun(v.id());
-                    v.preempt(now, p.forJob().id());
-                    waiting.put(v.id(), v);
+            // committed: now make it so in memory, the stopped runs first
+            for (LifecycleEvent e : events)
+                if (e instanceof LifecycleEvent.Preempted p) {
+                    lifecycle.apply(p);
+                    forgetRun(p.job().id());
                 }
-            for (Decision d : result.decisions()) {
-                Job j = d.job();
-                switch (d) {
-                    case Decision.Start s -> {
-                        waiting.remove(j.id());
-                        startRun(j, now, s.placement());
+            for (LifecycleEvent e : events) {
+                Job j = e.job();
+                switch (e) {
+                    case LifecycleEvent.Started s -> {
+                        lifecycle.apply(s);
                         JobRecord r = store.job(j.id()).orElseThrow();
                         runningRecords.put(j.id(), r);
                         book.add(r, this::addressOf);
                     }
-                    case Decision.Reject r -> {
-                        waiting.remove(j.id());
-                        j.fail(now, r.reason());
+                    case LifecycleEvent.Rejected r -> {
+                        lifecycle.apply(r);
                         storedReason.remove(j.id());
                         timeLimits.remove(j.id());
                     }
-                    case Decision.Preempt p -> { }
+                    default -> { }
                 }
             }
             for (JobChange c : changes) if (c.state() == null || c.state().isWaiting()) storedReason.put((int) c.jobId(), c.reason());
-            return result.decisions().size();
+            return events.size();
         } finally {
             lock.unlock();
             if (ran) cycleTimer.accept(System.nanoTime() - began);
@@ -492,9 +503,9 @@ public final class Controller implements AutoCloseable {
                 throw new RequestError(ErrorCode.UNSATISFIABLE, "gpus", "needs " + j.gpus() + " GPUs; the fleet can give one job at most "
                         + pool + " (with tp " + j.tp() + ")");
             rec = store.insertJob(j, now(), checkpointRoot);
-            Job job = toJob(rec);
-            waiting.put(job.id(), job);
-            storedReason.put(job.id(), rec.reason());
+            noteLimit(rec);
+            lifecycle.submit(Math.toIntExact(rec.id()), specOf(rec), rec.submitTime());
+            storedReason.put(Math.toIntExact(rec.id()), rec.reason());
         } finally {
             lock.unlock();
         }
@@ -512,18 +523,15 @@ public final class Controller implements AutoCloseable {
             double now = now();
             int jid = (int) id;
             JobRecord run = runningRecords.get(jid);
+            LifecycleEvent.Cancelled ev = lifecycle == null ? null : lifecycle.planCancel(jid, now);
             store.apply(List.of(new JobChange(id, JobState.CANCELLED, List.of(), "cancelled", "CANCELLED",
                     rec.state() == JobState.RUNNING ? "released " + rec.gpus() + " GPUs" : "",
-                    run == null ? JobChange.Accounting.NONE : endOfRun(run, now, false, false))), now);
-            Job j = runningJobs.remove(jid);
-            if (j != null) {
-                running.remove(j);
-                state.release(jid, j.placement());
-                forgetRun(jid);
-            } else {
-                j = waiting.remove(jid);
+                    run == null || ev == null || ev.placement() == null ? JobChange.Accounting.NONE
+                            : accounting(run, ev.end(), false, false))), now);
+            if (ev != null) {
+                lifecycle.apply(ev);
+                if (ev.placement() != null) forgetRun(jid);
             }
-            if (j != null) j.cancel(now);
             storedReason.remove(jid);
             timeLimits.remove(jid);
         } finally {
@@ -536,20 +544,23 @@ public final class Controller implements AutoCloseable {
     // ---- runs ending ---------------------------------------------------------------------------
 
     /**
-     * How a run ending at {@code now} counts. Work since the later of the run's start and the newest
-     * checkpoint is thrown away when the run was interrupted ({@code lostWork}); a run that is
-     * interrupted leaves the job waiting, and that wait is counted as lost when it runs again.
+     * How a run the lifecycle ended counts in the store: its length, the work it threw away (the
+     * lifecycle's arithmetic, from the newest checkpoint it could read) and the newest checkpoint seen.
+     * A run that is {@code interrupted} leaves the job waiting, and that wait is counted as lost when it
+     * runs again.
      */
-    private JobChange.Accounting endOfRun(JobRecord r, double now, boolean lostWork, boolean restart) {
+    private JobChange.Accounting accounting(JobRecord r, Run.End end, boolean interrupted, boolean restart) {
         if (r == null || r.startTime() == null) return JobChange.Accounting.NONE;
-        double run = Math.max(0, now - r.startTime());
+        return new JobChange.Accounting(restart ? 1 : 0, end.held(), end.lost(), checkpointOf(r), interrupted);
+    }
+
+    /**
+     * Tells the lifecycle of the newest checkpoint the job's next run can read: a host-local directory
+     * may be on the host that failed, and ranks renumbered onto other hosts never see it.
+     */
+    private void noteCheckpoint(JobRecord r) {
         Double ck = checkpointOf(r);
-        double lost = 0;
-        // a checkpoint counts only where the next run can read it: a host-local directory may be on the
-        // host that failed, and ranks renumbered onto other hosts never see it
-        Double kept = survivesAHost(r) ? ck : null;
-        if (lostWork) lost = Math.min(run, Math.max(0, now - Math.max(r.startTime(), kept == null ? r.startTime() : kept)));
-        return new JobChange.Accounting(restart ? 1 : 0, run, lost, ck, lostWork);
+        if (ck != null && survivesAHost(r)) lifecycle.checkpointed(Math.toIntExact(r.id()), ck);
     }
 
     /**
@@ -577,74 +588,44 @@ public final class Controller implements AutoCloseable {
 
     /**
      * Stops a running job's whole gang after a failure: requeued with one more restart, or FAILED
-     * when its restarts are spent. Caller holds the lock.
+     * when its restarts are spent (the lifecycle's restart rule). Caller holds the lock.
      */
     private void interrupt(int job, String cause, String kind, double now) {
-        interrupt(job, cause, kind, now, Fault.HARDWARE);
+        interrupt(job, cause, kind, now, RestartRule.Fault.HARDWARE);
     }
 
-    /** Whose fault an interruption is, which decides how the job comes back. */
-    private enum Fault {
-        /** a host, a GPU or an agent went away: that part is out of service, so restart at once elsewhere */
-        HARDWARE,
-        /** the job's own process failed: restart, backing off if it keeps failing soon after starting */
-        JOB,
-        /** a rank could not be started at all (exit 126/127): no restart can help */
-        CANNOT_START
-    }
-
-    private void interrupt(int job, String cause, String kind, double now, Fault fault) {
+    private void interrupt(int job, String cause, String kind, double now, RestartRule.Fault fault) {
         JobRecord r = runningRecords.get(job);
-        Job j = runningJobs.get(job);
-        if (r == null || j == null) return;
-        boolean again = fault != Fault.CANNOT_START && r.restarts() < r.maxRestarts();
-        JobChange.Accounting time = endOfRun(r, now, true, again);
-        Double retry = null;
-        Integer quick = time.runSeconds() >= backoff.healthyRun() ? Integer.valueOf(0) : null;
-        String wait = "";
-        if (again && fault == Fault.JOB) {
-            quick = backoff.quickFailures(r.quickFailures(), time.runSeconds());
-            double delay = backoff.delay(quick);
-            if (delay > 0) {
-                retry = now + delay;
-                wait = "; next try in " + Math.round(delay) + " s (" + quick + (quick == 1 ? " quick failure" : " quick failures in a row") + ")";
-            }
-        }
-        String reason = fault == Fault.CANNOT_START ? "failed: " + cause + " (not restarted: no restart can start it)"
-                : again ? "restarting after: " + cause + wait
-                : "failed after " + r.restarts() + " restarts (max " + r.maxRestarts() + "): " + cause;
-        store.apply(List.of(new JobChange(job, again ? JobState.RESTARTING : JobState.FAILED, List.of(), reason,
-                again ? "RESTART" : "FAILED", kind + ": " + cause + wait, time.backingOff(retry, quick))), now);
-        if (retry != null) retryAt.put(job, retry);
-        runningJobs.remove(job);
-        running.remove(j);
-        state.release(job, j.placement());
+        if (r == null || lifecycle == null) return;
+        noteCheckpoint(r);
+        LifecycleEvent.Interrupted ev = lifecycle.planInterrupt(job, now, cause, fault, false);
+        if (ev == null) return;
+        var o = ev.outcome();
+        boolean again = o.restart();
+        JobChange.Accounting time = accounting(r, ev.end(), true, again)
+                .backingOff(Double.isNaN(o.retryAt()) ? null : o.retryAt(), o.quickFailures());
+        store.apply(List.of(new JobChange(job, again ? JobState.RESTARTING : JobState.FAILED, List.of(), o.reason(),
+                again ? "RESTART" : "FAILED", kind + ": " + cause + o.backoffNote(), time)), now);
+        lifecycle.apply(ev);
         forgetRun(job);
         if (again) {
-            JobRecord next = store.job(job).orElseThrow();
-            Job w = toJob(next);
-            waiting.put(job, w);
-            storedReason.put(job, next.reason());
+            storedReason.put(job, o.reason());
         } else {
-            j.fail(now, reason);
             storedReason.remove(job);
             timeLimits.remove(job);
         }
-        LOG.log(System.Logger.Level.INFO, "job " + job + ": " + reason);
+        LOG.log(System.Logger.Level.INFO, "job " + job + ": " + o.reason());
     }
 
     /** Every rank ended with 0. Caller holds the lock. */
     private void complete(int job, double now) {
         JobRecord r = runningRecords.get(job);
-        Job j = runningJobs.get(job);
-        if (r == null || j == null) return;
+        LifecycleEvent.Completed ev = r == null || lifecycle == null ? null : lifecycle.planComplete(job, now);
+        if (ev == null) return;
         store.apply(List.of(new JobChange(job, JobState.COMPLETED, List.of(), "completed", "COMPLETED",
-                "all " + r.gpus() + " ranks exited 0", endOfRun(r, now, false, false))), now);
-        runningJobs.remove(job);
-        running.remove(j);
-        state.release(job, j.placement());
+                "all " + r.gpus() + " ranks exited 0", accounting(r, ev.end(), false, false))), now);
+        lifecycle.apply(ev);
         forgetRun(job);
-        j.complete(now);
         storedReason.remove(job);
         timeLimits.remove(job);
     }
@@ -655,27 +636,25 @@ public final class Controller implements AutoCloseable {
      * ended, and no restart, since another run would meet the same limit. Caller holds the lock.
      */
     private void endOverdue(double now) {
-        if (timeLimits.isEmpty() || runningJobs.isEmpty()) return;
+        if (timeLimits.isEmpty() || runningRecords.isEmpty() || lifecycle == null) return;
         List<Integer> overdue = new ArrayList<>();
-        for (Job j : runningJobs.values()) {
+        for (Job j : lifecycle.running().all()) {
             Long limit = timeLimits.get(j.id());
             if (limit != null && now - j.runStart() >= limit) overdue.add(j.id());
         }
         overdue.sort(null);
         for (int job : overdue) {
             JobRecord r = runningRecords.get(job);
-            Job j = runningJobs.get(job);
             if (r == null) continue;
             long limit = timeLimits.get(job);
             String reason = "exceeded its time limit of " + TimeLimit.format(limit);
+            LifecycleEvent.Failed ev = lifecycle.planFail(job, now, reason);
+            if (ev == null) continue;
             store.apply(List.of(new JobChange(job, JobState.FAILED, List.of(), reason, "TIMEOUT",
-                    "ran " + TimeLimit.format(Math.round(now - j.runStart())) + "; released " + r.gpus() + " GPUs",
-                    endOfRun(r, now, false, false))), now);
-            runningJobs.remove(job);
-            running.remove(j);
-            state.release(job, j.placement());
+                    "ran " + TimeLimit.format(Math.round(ev.end().held())) + "; released " + r.gpus() + " GPUs",
+                    accounting(r, ev.end(), false, false))), now);
+            lifecycle.apply(ev);
             forgetRun(job);
-            j.fail(now, reason);
             storedReason.remove(job);
             timeLimits.remove(job);
             LOG.log(System.Logger.Level.INFO, "job " + job + ": " + reason);
@@ -711,7 +690,7 @@ public final class Controller implements AutoCloseable {
                 // a new GPU type moves the host to another cluster, as a new GPU count does
                 reshaped = !FleetLayout.sameKind(e, planned) || !e.rack().equals(r.rack()) || !e.zone().equals(r.zone());
                 int h = layout == null ? -1 : layout.indexOf(r.name());
-                jobs = h >= 0 ? state.jobsOn(h) : new int[0];
+                jobs = h >= 0 ? state().jobsOn(h) : new int[0];
                 if (reshaped && jobs.length > 0)
                     throw RequestError.conflict(ErrorCode.HOST_BUSY, "name", "host " + r.name() + " runs jobs "
                             + java.util.Arrays.toString(jobs) + "; it cannot change its GPUs, rack or zone now");
@@ -814,7 +793,7 @@ public final class Controller implements AutoCloseable {
             // it was declared lost and is back: its old work was already restarted elsewhere
             store.setHostStatus(h.id(), HostStatus.UP, "", List.of());
             int hi = hostIndex(h.name()); // first: it may rebuild the state
-            state.setStatus(hi, HostStatus.UP);
+            lifecycle.setHostStatus(hi, HostStatus.UP);
             refreshHosts();
             h = hostsById.get(hostId);
             changed = true;
@@ -835,10 +814,10 @@ public final class Controller implements AutoCloseable {
                 if (code == 126 || code == 127)
                     interrupt(job, "rank " + bad.get().rank() + " on " + mine.get().host() + " could not be started (exit "
                             + code + (code == 127 ? ": command not found" : ": command not executable")
-                            + "; see its log)", "CANNOT_START", now, Fault.CANNOT_START);
+                            + "; see its log)", "CANNOT_START", now, RestartRule.Fault.CANNOT_START);
                 else
                     interrupt(job, "rank " + bad.get().rank() + " on " + mine.get().host() + " exited with code "
-                            + code, "RANK_FAILED", now, Fault.JOB);
+                            + code, "RANK_FAILED", now, RestartRule.Fault.JOB);
                 changed = true;
                 continue;
             }
@@ -886,8 +865,8 @@ public final class Controller implements AutoCloseable {
         HostStatus status = h.status() == HostStatus.DOWN ? HostStatus.DOWN : HostStatus.DRAINING;
         store.setHostStatus(h.id(), status, reason, unhealthy.stream().sorted().distinct().toList());
         int hi = hostIndex(h.name());
-        state.setStatus(hi, status);
-        for (int job : state.jobsOn(hi)) {
+        lifecycle.setHostStatus(hi, status);
+        for (int job : state().jobsOn(hi)) {
             JobRecord r = runningRecords.get(job);
             if (r == null) continue;
             boolean uses = r.placement().stream().anyMatch(p -> p.host().equals(h.name())
@@ -950,9 +929,9 @@ public final class Controller implements AutoCloseable {
     /** Marks a host DOWN and restarts its jobs elsewhere. Caller holds the lock and refreshes the hosts after. */
     private void lose(HostRecord h, String cause, String statusReason, double now) {
         int hi = hostIndex(h.name());
-        for (int job : state.jobsOn(hi)) interrupt(job, cause, "HOST_LOST", now);
+        for (int job : state().jobsOn(hi)) interrupt(job, cause, "HOST_LOST", now);
         store.setHostStatus(h.id(), HostStatus.DOWN, statusReason, h.unhealthyGpus());
-        state.setStatus(hi, HostStatus.DOWN);
+        lifecycle.setHostStatus(hi, HostStatus.DOWN);
         LOG.log(System.Logger.Level.WARNING, cause);
     }
 
@@ -1028,7 +1007,7 @@ public final class Controller implements AutoCloseable {
                 store.setHostStatus(h.id(), status, reason == null ? "drained by an operator" : reason, h.unhealthyGpus());
             }
             int hi = hostIndex(name); // first: it may rebuild the state
-            state.setStatus(hi, status);
+            lifecycle.setHostStatus(hi, status);
             refreshHosts();
         } finally {
             lock.unlock();
@@ -1068,7 +1047,7 @@ public final class Controller implements AutoCloseable {
                 if (rec == null) continue;
                 Map<Integer, Integer> m = new TreeMap<>();
                 for (int g = 0; g < topo.gpusOnHost(h); g++) {
-                    int o = state.ownerOf(h, g);
+                    int o = state().ownerOf(h, g);
                     if (o != FleetState.NONE) m.put(g, o);
                 }
                 if (!m.isEmpty()) out.put(rec.name(), m);
