@@ -12,6 +12,7 @@ import gpufleet.core.lifecycle.Lifecycle;
 import gpufleet.core.lifecycle.LifecycleEvent;
 import gpufleet.core.lifecycle.RestartRule;
 import gpufleet.core.lifecycle.Run;
+import gpufleet.core.lifecycle.TimeLimitRuns;
 import gpufleet.core.sched.Policy;
 import gpufleet.core.sched.Quotas;
 import gpufleet.core.sched.Scheduler;
@@ -121,7 +122,9 @@ public final class Controller implements AutoCloseable {
     private final Map<Integer, JobRecord> runningRecords = new HashMap<>();
     private final Map<Integer, BitSet> ranksDone = new HashMap<>();
     /** The time limit (seconds) of each live job that has one: its run-time estimate, and when a run is ended. */
-    private final Map<Integer, Long> timeLimits = new HashMap<>();
+    private final TimeLimitRuns timeLimits = new TimeLimitRuns();
+    /** Set by {@link #manualCycles}: changes no longer trigger a cycle; whoever drives the controller runs them. */
+    private volatile boolean manualCycles;
     private final AssignmentBook book;
     /**
      * Hosts registered since the layout was last built. A new host joins the layout, and so the
@@ -218,7 +221,7 @@ public final class Controller implements AutoCloseable {
         layoutHosts = hosts.size();
         layoutBuilds++;
         lifecycle = layout == null ? null : new Lifecycle(layout.newState(), policy,
-                new Lifecycle.Options(new RestartRule(backoff), false, 0, Map.of()), new Runs());
+                TimeLimitRuns.options(new RestartRule(backoff)), timeLimits);
         for (JobRecord r : store.liveJobs()) {
             Job job = toJob(r);
             storedReason.put(job.id(), r.reason());
@@ -278,39 +281,23 @@ public final class Controller implements AutoCloseable {
     }
 
     private void noteLimit(JobRecord r) {
-        if (r.timeLimitSeconds() != null) timeLimits.put(Math.toIntExact(r.id()), r.timeLimitSeconds());
-        else timeLimits.remove(Math.toIntExact(r.id()));
-    }
-
-    /**
-     * What the controller knows about runs: nothing of their work, only the submitters' time limits. A
-     * run's expected end (what the backfill reservation is computed from) is the end of its limit; a
-     * waiting job's estimate is its limit, a running one's what is left of it; unknown (so never
-     * backfilled ahead of a reservation) for a job without a limit.
-     */
-    private final class Runs implements Lifecycle.Runs {
-        @Override
-        public double estimate(Job job, int cluster, double now) {
-            Long limit = timeLimits.get(job.id());
-            if (limit == null) return Double.POSITIVE_INFINITY;
-            return job.state() == JobState.RUNNING ? Math.max(0, limit - (now - job.runStart())) : limit;
-        }
-
-        @Override
-        public Lifecycle.RunPlan plan(Job job, Placement p, double now, double startup) {
-            return new Lifecycle.RunPlan(Double.POSITIVE_INFINITY, 0, estimatedEnd(job.id(), now));
-        }
-    }
-
-    private double estimatedEnd(int job, double start) {
-        Long limit = timeLimits.get(job);
-        return limit == null ? Double.POSITIVE_INFINITY : start + limit;
+        timeLimits.set(Math.toIntExact(r.id()), r.timeLimitSeconds());
     }
 
     // ---- the scheduling loop -------------------------------------------------------------------
 
+    /**
+     * From now on changes do not start a cycle of their own; the caller runs every cycle
+     * ({@link #cycle}), so that it knows exactly when decisions are made (the conformance test drives
+     * the controller and the twin through the same script this way). Call before {@link #start}.
+     */
+    public Controller manualCycles() {
+        manualCycles = true;
+        return this;
+    }
+
     private void trigger() {
-        if (halted) return;
+        if (halted || manualCycles) return;
         try {
             loop.execute(this::safeCycle);
         } catch (java.util.concurrent.RejectedExecutionException e) {
@@ -408,7 +395,7 @@ public final class Controller implements AutoCloseable {
                     case LifecycleEvent.Started s -> {
                         List<HostGpus> where = layout.describe(s.placement());
                         changes.add(new JobChange(j.id(), JobState.RUNNING, where, "", "STARTED", describe(where),
-                                JobChange.Accounting.NONE, estimatedEnd(j.id(), now)));
+                                JobChange.Accounting.NONE, timeLimits.estimatedEnd(j.id(), now)));
                     }
                     case LifecycleEvent.Preempted p -> changes.add(new JobChange(j.id(), JobState.PREEMPTED, List.of(),
                             "preempted by job " + p.forJob().id(), "PREEMPTED", "for job " + p.forJob().id(),
@@ -637,16 +624,10 @@ public final class Controller implements AutoCloseable {
      */
     private void endOverdue(double now) {
         if (timeLimits.isEmpty() || runningRecords.isEmpty() || lifecycle == null) return;
-        List<Integer> overdue = new ArrayList<>();
-        for (Job j : lifecycle.running().all()) {
-            Long limit = timeLimits.get(j.id());
-            if (limit != null && now - j.runStart() >= limit) overdue.add(j.id());
-        }
-        overdue.sort(null);
-        for (int job : overdue) {
+        for (int job : timeLimits.overdue(lifecycle.running().all(), now)) {
             JobRecord r = runningRecords.get(job);
             if (r == null) continue;
-            long limit = timeLimits.get(job);
+            long limit = timeLimits.limit(job);
             String reason = "exceeded its time limit of " + TimeLimit.format(limit);
             LifecycleEvent.Failed ev = lifecycle.planFail(job, now, reason);
             if (ev == null) continue;
