@@ -109,7 +109,10 @@ class LifecycleConformanceTest {
                 new Step.Complete(8_000, 8),
                 new Step.Complete(8_100, 2));
         try (Pair pair = new Pair(kind, dir, PolicyRegistry.get(policy), 4)) {
-            for (int i = 0; i < script.size(); i++) pair.step(script.get(i), policy + " on " + kind + ", step " + i);
+            for (int i = 0; i < script.size(); i++) {
+                pair.step(script.get(i), policy + " on " + kind + ", step " + i);
+                if (i == 11 || i == 17) pair.restartController(policy + " on " + kind + ", after step " + i);
+            }
             // the script must have exercised what it claims to: a comparison of two idle drivers proves nothing
             var kinds = pair.twin.records().values().stream().flatMap(r -> r.events.stream()).distinct().toList();
             assertThat(kinds).as(policy).contains("STARTED", "RESTART", "COMPLETED", "CANCELLED");
@@ -130,6 +133,10 @@ class LifecycleConformanceTest {
                 Step s = randomStep(rnd, t, pair, hosts);
                 done.add(s);
                 pair.step(s, policy + ", seed " + seed + ", steps " + done);
+                if (rnd.nextInt(10) == 0) {
+                    done.add(null); // null: the controller restarted here
+                    pair.restartController(policy + ", seed " + seed + ", steps " + done);
+                }
             }
             assertThat(pair.twin.records()).as("seed %d submitted nothing", seed).isNotEmpty();
         }
@@ -167,7 +174,8 @@ class LifecycleConformanceTest {
     private static final class Pair implements AutoCloseable {
         final TestClock clock = new TestClock(T0);
         final TestDatabases.TestDb db;
-        final Controller controller;
+        final Policy policy;
+        Controller controller;
         final Map<String, HostRecord> hosts = new HashMap<>();
         final FleetLayout layout;
         final ScriptedTwin twin;
@@ -175,8 +183,8 @@ class LifecycleConformanceTest {
         Pair(TestDatabases.Kind kind, Path dir, Policy policy, int hostCount) throws Exception {
             Path d = Files.createTempDirectory(dir, kind.name());
             db = TestDatabases.fresh(kind, d);
-            controller = new Controller(db.open(), clock,
-                    ControllerOptions.DEFAULTS.withPolicy(policy).withRestartBackoff(BACKOFF)).manualCycles();
+            this.policy = policy;
+            controller = open();
             for (int i = 1; i <= hostCount; i++) {
                 HostRecord h = controller.registerHost(new Registration("h" + i, 8, "r" + ((i + 1) / 2), "z1", null,
                         List.of()), "10.0.0." + i);
@@ -187,6 +195,27 @@ class LifecycleConformanceTest {
             FleetState st = layout.newState();
             layout.applyStatuses(st);
             twin = new ScriptedTwin(st, layout::indexOf, policy, BACKOFF, Map.of());
+        }
+
+        private Controller open() {
+            return new Controller(db.open(), clock,
+                    ControllerOptions.DEFAULTS.withPolicy(policy).withRestartBackoff(BACKOFF)).manualCycles();
+        }
+
+        /**
+         * The controller dies and a new one starts on the same database: it must rebuild the lifecycle
+         * with everything it had (attained service, backoff, lost work, estimated ends). Agents keep
+         * sending heartbeats; a lost host's agent stays silent.
+         */
+        void restartController(String context) {
+            controller.halt();
+            controller.close();
+            controller = open();
+            for (HostRecord h : hosts.values())
+                if (twin.lifecycle().fleet().status(layout.indexOf(h.name())) != HostStatus.DOWN)
+                    heartbeat(h.name(), List.of(), List.of());
+            controller.cycle();
+            compare(context + " [controller restarted]");
         }
 
         void step(Step s, String context) {
