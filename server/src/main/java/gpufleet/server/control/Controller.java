@@ -11,7 +11,6 @@ import gpufleet.core.job.Work;
 import gpufleet.core.lifecycle.Lifecycle;
 import gpufleet.core.lifecycle.LifecycleEvent;
 import gpufleet.core.lifecycle.RestartRule;
-import gpufleet.core.lifecycle.Run;
 import gpufleet.core.lifecycle.TimeLimitRuns;
 import gpufleet.core.sched.Policy;
 import gpufleet.core.sched.Quotas;
@@ -39,10 +38,8 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.BitSet;
-import java.util.Collection;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -50,7 +47,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -62,29 +58,33 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p><b>The store is the truth.</b> The in-memory view (the lifecycle: its fleet state, queue,
  * running set and jobs, with their attained service, restarts, lost work and backoff) is rebuilt from
- * the store at start-up, and again
- * whenever the set of hosts changes (the core's topology is immutable, so a new host means a new
+ * the store at start-up, and again whenever the set of hosts changes (the core's topology is immutable, so a new host means a new
  * one; placements are stored by host name, so they carry over). A controller killed at any moment
  * therefore restarts with every job in its last committed state: RUNNING jobs on their GPUs,
  * waiting jobs queued.
  *
- * <p><b>Decide, commit, then act.</b> One scheduling cycle runs {@link Scheduler#cycle} on the
- * in-memory view, writes every decision (state, placement, a bumped generation, an event) in one
- * transaction, and only then applies the decisions to the in-memory jobs. If the commit fails, the
+ * <p><b>Decide, commit, then act.</b> One scheduling cycle has the lifecycle decide
+ * ({@link Lifecycle#decide}, the core's {@link Scheduler}), writes every decision (state, placement, a bumped generation, an event) in one
+ * transaction, and only then applies them ({@link Lifecycle#apply}); runs that end are planned, written
+ * and applied the same way. If the commit fails, the
  * view is rebuilt from the store, undoing what the core had already applied to its fleet state. The
  * API reads jobs and hosts from the store, so nothing is visible before it is committed. A job's
  * generation fences its assignment: agents (not yet built) must present it, so an agent acting on a
  * placement from before a restart or a preemption is refused.
  *
- * <p><b>Agents.</b> What each host must run is published in an {@link AssignmentBook} that heartbeats
- * and long polls read without the lock. Heartbeat times live in memory only (a write per heartbeat
- * would not scale to 12,500 hosts); after a restart every host gets a fresh timeout. Reports that
- * change something (a rank ended, a GPU failed) take the lock and commit like any decision. A gang
- * is stopped as a whole: the job gets a new generation, every agent drops the old one, and the job
- * waits to restart (or fails, once its restarts are spent).
+ * <p><b>Parts.</b> This class is the façade the API and tests call, and the driver of the lifecycle
+ * (rebuilding it, cycles, submissions, cancels, runs ending). Each other concern is a part of its own:
+ * {@link SchedulingLoop} (the loop thread: a cycle every period and after each change),
+ * {@link HostRegistry} (the hosts as committed, and fencing by generation), {@link Liveness} (when each
+ * agent was last heard, on the injected clock), {@link AgentReports} (GPU health and checkpoints that
+ * heartbeats bring), {@link RunAccounting} (how an ended run counts in the store) and
+ * {@link AssignmentBook} (what each host must run, for heartbeats and long polls). Heartbeats, polls
+ * and liveness read those parts without the lock; reports that change something (a rank ended, a GPU
+ * failed) take the lock and commit like any decision. A gang is stopped as a whole: the job gets a
+ * new generation, every agent drops the old one, and the job waits to restart (or fails, once its
+ * restarts are spent).
  *
- * <p>All changes happen under one lock; the loop is one platform thread that runs a cycle every
- * period and after every submit, cancel, resume and registration, and looks for silent hosts.
+ * <p>All changes to the lifecycle happen under one lock.
  */
 public final class Controller implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(Controller.class.getName());
@@ -95,15 +95,17 @@ public final class Controller implements AutoCloseable {
     public static final Duration DEFAULT_HEARTBEAT_TIMEOUT = Duration.ofSeconds(30);
 
     private final Store store;
-    private final Clock clock;
     private final Policy policy;
-    private final double heartbeatTimeoutSec;
     private final RestartBackoff backoff;
     /** Shared storage under which a job that names no checkpoint directory gets its own; null for none. */
     private final String checkpointRoot;
-    private final double startedAt;
     private final ReentrantLock lock = new ReentrantLock();
-    private final ScheduledExecutorService loop;
+    // the parts, each with one job
+    private final SchedulingLoop loop;
+    private final HostRegistry registry = new HostRegistry();
+    private final Liveness liveness;
+    private final AgentReports reports = new AgentReports();
+    private final RunAccounting accounting = new RunAccounting(reports);
     private final java.util.concurrent.ExecutorService answers = Executors.newVirtualThreadPerTaskExecutor();
     private volatile boolean halted;
     /**
@@ -123,8 +125,6 @@ public final class Controller implements AutoCloseable {
     private final Map<Integer, BitSet> ranksDone = new HashMap<>();
     /** The time limit (seconds) of each live job that has one: its run-time estimate, and when a run is ended. */
     private final TimeLimitRuns timeLimits = new TimeLimitRuns();
-    /** Set by {@link #manualCycles}: changes no longer trigger a cycle; whoever drives the controller runs them. */
-    private volatile boolean manualCycles;
     private final AssignmentBook book;
     /**
      * Hosts registered since the layout was last built. A new host joins the layout, and so the
@@ -135,18 +135,6 @@ public final class Controller implements AutoCloseable {
     private int layoutHosts;
     private int layoutBuilds;
     private final java.util.concurrent.atomic.AtomicInteger registering = new java.util.concurrent.atomic.AtomicInteger();
-
-    // read without the lock by heartbeats and polls
-    private volatile Map<Long, HostRecord> hostsById = Map.of();
-    private final ConcurrentHashMap<Long, Double> lastSeen = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<Integer, Double> checkpoints = new ConcurrentHashMap<>();
-    /** The GPUs each host's agent reported unhealthy in its latest heartbeat (absent: none heard since start). */
-    private final ConcurrentHashMap<Long, Set<Integer>> reportedBad = new ConcurrentHashMap<>();
-    /**
-     * GPUs an admin put back into service ({@code resume --force}) while their agent still reported a
-     * fault: that standing report is not acted on again until the agent stops making it.
-     */
-    private final ConcurrentHashMap<Long, Set<Integer>> forcedGood = new ConcurrentHashMap<>();
 
     public Controller(Store store, Clock clock, Policy policy) {
         this(store, clock, policy, DEFAULT_HEARTBEAT_TIMEOUT);
@@ -159,18 +147,16 @@ public final class Controller implements AutoCloseable {
     /** A controller scheduling with {@code options.policy()}. */
     public Controller(Store store, Clock clock, ControllerOptions options) {
         this.store = store;
-        this.clock = clock;
         this.book = new AssignmentBook(clock);
         this.policy = options.policy();
-        this.heartbeatTimeoutSec = options.heartbeatTimeout().toMillis() / 1000.0;
+        this.liveness = new Liveness(clock, options.heartbeatTimeout());
         this.backoff = options.restartBackoff();
         this.checkpointRoot = options.checkpointRoot();
-        this.startedAt = clock.millis() / 1000.0;
-        this.loop = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "gpufleet-scheduler");
-            t.setDaemon(true);
-            return t;
-        });
+        this.loop = new SchedulingLoop(() -> {
+            if (!storeBack()) return;
+            safely(this::checkLiveness);
+            safeCycle();
+        }, this::safeCycle);
         lock.lock();
         try {
             reload();
@@ -181,11 +167,7 @@ public final class Controller implements AutoCloseable {
 
     /** Starts the scheduling loop: a cycle every {@code period}, and one after each change. */
     public Controller start(Duration period) {
-        loop.scheduleWithFixedDelay(() -> {
-            if (!storeBack()) return;
-            safely(this::checkLiveness);
-            safeCycle();
-        }, 0, period.toMillis(), TimeUnit.MILLISECONDS);
+        loop.start(period);
         return this;
     }
 
@@ -195,7 +177,7 @@ public final class Controller implements AutoCloseable {
     public Policy policy() { return policy; }
 
     private double now() {
-        return clock.millis() / 1000.0;
+        return liveness.now();
     }
 
     // ---- rebuilding the view -------------------------------------------------------------------
@@ -213,9 +195,7 @@ public final class Controller implements AutoCloseable {
         storedReason.clear();
         runningRecords.clear();
         timeLimits.clear();
-        Map<Long, HostRecord> byId = new HashMap<>();
-        for (HostRecord h : hosts) byId.put(h.id(), h);
-        hostsById = Map.copyOf(byId);
+        registry.replace(hosts);
         layout = FleetLayout.of(hosts);
         layoutBehind = false;
         layoutHosts = hosts.size();
@@ -234,7 +214,7 @@ public final class Controller implements AutoCloseable {
                 lifecycle.restoreWaiting(job, restored(r));
             }
         }
-        book.rebuild(runningRecords.values(), this::addressOf);
+        book.rebuild(runningRecords.values(), registry::addressOf);
         ranksDone.keySet().retainAll(runningRecords.keySet());
         if (layout != null) layout.applyStatuses(lifecycle.fleet());
     }
@@ -254,7 +234,7 @@ public final class Controller implements AutoCloseable {
 
     /** Brings the layout up to the hosts registered since it was built. Caller holds the lock. */
     private void catchUp() {
-        if (layoutBehind) reload(List.copyOf(hostsById.values()));
+        if (layoutBehind) reload(List.copyOf(registry.all()));
     }
 
     /** The core's id of a host, building the layout first if the host joined since. Caller holds the lock. */
@@ -292,17 +272,12 @@ public final class Controller implements AutoCloseable {
      * the controller and the twin through the same script this way). Call before {@link #start}.
      */
     public Controller manualCycles() {
-        manualCycles = true;
+        loop.manual();
         return this;
     }
 
     private void trigger() {
-        if (halted || manualCycles) return;
-        try {
-            loop.execute(this::safeCycle);
-        } catch (java.util.concurrent.RejectedExecutionException e) {
-            // shutting down
-        }
+        if (!halted) loop.trigger();
     }
 
     private void safeCycle() {
@@ -332,7 +307,7 @@ public final class Controller implements AutoCloseable {
             reload();
             double now = now();
             // no agent could report while the database was away: none is counted silent for it
-            for (Long id : hostsById.keySet()) lastSeen.merge(id, now, Math::max);
+            liveness.forgive(registry.all().stream().map(HostRecord::id).toList(), now);
             storeAway.set(false);
             LOG.log(System.Logger.Level.INFO, "database reachable again after " + Math.round(now - storeAwaySince)
                     + " s; state rebuilt from the store, scheduling resumed");
@@ -374,7 +349,7 @@ public final class Controller implements AutoCloseable {
             // while agents are still joining, rebuild only once the fleet has grown by an eighth: the
             // rebuilds then cost O(hosts) in all, and the cycle after the last registration takes every host
             if (layoutBehind && !halted && lifecycle != null && !lifecycle.waiting().isEmpty()
-                    && (registering.get() == 0 || hostsById.size() - layoutHosts >= Math.max(1, layoutHosts / 8)))
+                    && (registering.get() == 0 || registry.size() - layoutHosts >= Math.max(1, layoutHosts / 8)))
                 catchUp();
             if (halted) return 0;
             double now = now();
@@ -399,7 +374,7 @@ public final class Controller implements AutoCloseable {
                     }
                     case LifecycleEvent.Preempted p -> changes.add(new JobChange(j.id(), JobState.PREEMPTED, List.of(),
                             "preempted by job " + p.forJob().id(), "PREEMPTED", "for job " + p.forJob().id(),
-                            accounting(runningRecords.get(j.id()), p.end(), true, false)));
+                            accounting.of(runningRecords.get(j.id()), p.end(), true, false)));
                     case LifecycleEvent.Rejected r -> changes.add(new JobChange(j.id(), JobState.FAILED, List.of(), r.reason(),
                             "REJECTED", r.reason()));
                     default -> throw new IllegalStateException("a cycle does not " + e);
@@ -430,7 +405,7 @@ public final class Controller implements AutoCloseable {
                         lifecycle.apply(s);
                         JobRecord r = store.job(j.id()).orElseThrow();
                         runningRecords.put(j.id(), r);
-                        book.add(r, this::addressOf);
+                        book.add(r, registry::addressOf);
                     }
                     case LifecycleEvent.Rejected r -> {
                         lifecycle.apply(r);
@@ -514,7 +489,7 @@ public final class Controller implements AutoCloseable {
             store.apply(List.of(new JobChange(id, JobState.CANCELLED, List.of(), "cancelled", "CANCELLED",
                     rec.state() == JobState.RUNNING ? "released " + rec.gpus() + " GPUs" : "",
                     run == null || ev == null || ev.placement() == null ? JobChange.Accounting.NONE
-                            : accounting(run, ev.end(), false, false))), now);
+                            : accounting.of(run, ev.end(), false, false))), now);
             if (ev != null) {
                 lifecycle.apply(ev);
                 if (ev.placement() != null) forgetRun(jid);
@@ -530,24 +505,10 @@ public final class Controller implements AutoCloseable {
 
     // ---- runs ending ---------------------------------------------------------------------------
 
-    /**
-     * How a run the lifecycle ended counts in the store: its length, the work it threw away (the
-     * lifecycle's arithmetic, from the newest checkpoint it could read) and the newest checkpoint seen.
-     * A run that is {@code interrupted} leaves the job waiting, and that wait is counted as lost when it
-     * runs again.
-     */
-    private JobChange.Accounting accounting(JobRecord r, Run.End end, boolean interrupted, boolean restart) {
-        if (r == null || r.startTime() == null) return JobChange.Accounting.NONE;
-        return new JobChange.Accounting(restart ? 1 : 0, end.held(), end.lost(), checkpointOf(r), interrupted);
-    }
-
-    /**
-     * Tells the lifecycle of the newest checkpoint the job's next run can read: a host-local directory
-     * may be on the host that failed, and ranks renumbered onto other hosts never see it.
-     */
+    /** Tells the lifecycle of the newest checkpoint the job's next run can read. */
     private void noteCheckpoint(JobRecord r) {
-        Double ck = checkpointOf(r);
-        if (ck != null && survivesAHost(r)) lifecycle.checkpointed(Math.toIntExact(r.id()), ck);
+        Double ck = accounting.survivingCheckpoint(r);
+        if (ck != null) lifecycle.checkpointed(Math.toIntExact(r.id()), ck);
     }
 
     /**
@@ -559,18 +520,12 @@ public final class Controller implements AutoCloseable {
         return r.checkpointDir() != null;
     }
 
-    private Double checkpointOf(JobRecord r) {
-        Double seen = checkpoints.get((int) r.id());
-        if (seen == null) return r.lastCheckpoint();
-        return r.lastCheckpoint() == null ? seen : Math.max(seen, r.lastCheckpoint());
-    }
-
     /** Drops a run's in-memory traces once its end is committed. Caller holds the lock. */
     private void forgetRun(int job) {
         JobRecord r = runningRecords.remove(job);
         if (r != null) book.remove(job, r.placement());
         ranksDone.remove(job);
-        checkpoints.remove(job);
+        reports.forgetJob(job);
     }
 
     /**
@@ -589,7 +544,7 @@ public final class Controller implements AutoCloseable {
         if (ev == null) return;
         var o = ev.outcome();
         boolean again = o.restart();
-        JobChange.Accounting time = accounting(r, ev.end(), true, again)
+        JobChange.Accounting time = accounting.of(r, ev.end(), true, again)
                 .backingOff(Double.isNaN(o.retryAt()) ? null : o.retryAt(), o.quickFailures());
         store.apply(List.of(new JobChange(job, again ? JobState.RESTARTING : JobState.FAILED, List.of(), o.reason(),
                 again ? "RESTART" : "FAILED", kind + ": " + cause + o.backoffNote(), time)), now);
@@ -610,7 +565,7 @@ public final class Controller implements AutoCloseable {
         LifecycleEvent.Completed ev = r == null || lifecycle == null ? null : lifecycle.planComplete(job, now);
         if (ev == null) return;
         store.apply(List.of(new JobChange(job, JobState.COMPLETED, List.of(), "completed", "COMPLETED",
-                "all " + r.gpus() + " ranks exited 0", accounting(r, ev.end(), false, false))), now);
+                "all " + r.gpus() + " ranks exited 0", accounting.of(r, ev.end(), false, false))), now);
         lifecycle.apply(ev);
         forgetRun(job);
         storedReason.remove(job);
@@ -633,7 +588,7 @@ public final class Controller implements AutoCloseable {
             if (ev == null) continue;
             store.apply(List.of(new JobChange(job, JobState.FAILED, List.of(), reason, "TIMEOUT",
                     "ran " + TimeLimit.format(Math.round(ev.end().held())) + "; released " + r.gpus() + " GPUs",
-                    accounting(r, ev.end(), false, false))), now);
+                    accounting.of(r, ev.end(), false, false))), now);
             lifecycle.apply(ev);
             forgetRun(job);
             storedReason.remove(job);
@@ -643,12 +598,6 @@ public final class Controller implements AutoCloseable {
     }
 
     // ---- hosts and agents ----------------------------------------------------------------------
-
-    private String addressOf(String hostName) {
-        for (HostRecord h : hostsById.values())
-            if (h.name().equals(hostName)) return h.address() == null || h.address().isBlank() ? h.name() : h.address();
-        return hostName;
-    }
 
     /**
      * Registers a host (or re-registers one, which bumps its generation) and rebuilds the topology.
@@ -676,49 +625,35 @@ public final class Controller implements AutoCloseable {
                     throw RequestError.conflict(ErrorCode.HOST_BUSY, "name", "host " + r.name() + " runs jobs "
                             + java.util.Arrays.toString(jobs) + "; it cannot change its GPUs, rack or zone now");
             }
-            long slots = FleetLayout.slotCountWith(hostsById.values(), planned);
+            long slots = FleetLayout.slotCountWith(registry.all(), planned);
             if (slots > FleetLayout.MAX_SLOTS)
                 throw RequestError.badRequest("rack", "this rack and zone would make the fleet's layout too sparse ("
                         + slots + " slots > " + FleetLayout.MAX_SLOTS + ")");
             rec = store.registerHost(r, r.address() != null ? r.address() : remoteAddress, now);
-            lastSeen.put(rec.id(), now);
-            if (existing.isEmpty() || rec.generation() != existing.get().generation()) {
-                // a new agent process: what the old one said about its GPUs no longer stands
-                reportedBad.remove(rec.id());
-                forcedGood.remove(rec.id());
-            }
-            // hostsById is kept equal to what the store holds after every change to a host, so the
+            liveness.heard(rec.id(), now);
+            // a new agent process: what the old one said about its GPUs no longer stands
+            if (existing.isEmpty() || rec.generation() != existing.get().generation()) reports.newAgent(rec.id());
+            // the registry is kept equal to what the store holds after every change to a host, so the
             // layout can be built from it rather than from every host read back from the database
-            Map<Long, HostRecord> byId = new HashMap<>(hostsById);
-            byId.put(rec.id(), rec);
+            List<HostRecord> all = registry.with(rec);
             if (!reshaped && jobs.length == 0) {
                 // nothing runs there: the host may wait for the next rebuild to be offered work,
                 // and an unchanged host's old place in the layout stays right meanwhile
-                hostsById = Map.copyOf(byId);
+                registry.replace(all);
                 layoutBehind = true;
             } else {
                 // a new generation means a new agent process: what the old one ran is gone. The same
                 // generation means the same run of the agent asking again, and its ranks are still there.
                 if (rec.generation() != existing.get().generation())
                     for (int job : jobs) interrupt(job, "agent on " + r.name() + " restarted", "AGENT_RESTARTED", now);
-                reload(List.copyOf(byId.values()));
+                reload(all);
             }
         } finally {
             lock.unlock();
             registering.decrementAndGet();
         }
         trigger();
-        return rec.withLastHeartbeat(lastSeen.get(rec.id()));
-    }
-
-    /** The host an agent speaks for, if {@code generation} is its current one; else the refusal. */
-    private HostRecord fenced(long hostId, long generation) {
-        HostRecord h = hostsById.get(hostId);
-        if (h == null) throw RequestError.notFound("id", "no host " + hostId);
-        if (h.generation() != generation)
-            throw RequestError.conflict(ErrorCode.STALE_GENERATION, "generation", "generation " + generation + " is stale; host " + h.name()
-                    + " is at generation " + h.generation());
-        return h;
+        return rec.withLastHeartbeat(liveness.lastHeard(rec.id()));
     }
 
     /**
@@ -726,22 +661,10 @@ public final class Controller implements AutoCloseable {
      * the host must run now. Only reports that change something take the lock.
      */
     public HeartbeatReply heartbeat(long hostId, Heartbeat hb) {
-        HostRecord h = fenced(hostId, hb.generation());
+        HostRecord h = registry.fenced(hostId, hb.generation());
         double now = now();
-        lastSeen.put(hostId, now);
-        Set<Integer> bad = new HashSet<>();
-        for (GpuHealth g : hb.gpus()) if (!g.healthy()) bad.add(g.index());
-        reportedBad.put(hostId, Set.copyOf(bad));
-        // a forced GPU's standing report is ignored until the agent stops making it; then it counts again
-        forcedGood.computeIfPresent(hostId, (k, v) -> {
-            Set<Integer> still = new HashSet<>(v);
-            still.retainAll(bad);
-            return still.isEmpty() ? null : Set.copyOf(still);
-        });
-        Set<Integer> forced = forcedGood.getOrDefault(hostId, Set.of());
-        for (TaskReport t : hb.tasks())
-            if (t.checkpointTime() != null && t.checkpointTime() <= now + 60)
-                checkpoints.merge((int) t.job(), t.checkpointTime(), Math::max);
+        liveness.heard(hostId, now);
+        Set<Integer> forced = reports.heard(hostId, hb, now);
         boolean act = h.status() == HostStatus.DOWN;
         for (TaskReport t : hb.tasks()) if (!t.exits().isEmpty()) act = true;
         for (GpuHealth g : hb.gpus())
@@ -756,7 +679,7 @@ public final class Controller implements AutoCloseable {
             }
             if (changed) trigger();
         }
-        return reply(hostsById.getOrDefault(hostId, h));
+        return reply(registry.getOrDefault(hostId, h));
     }
 
     private HeartbeatReply reply(HostRecord h) {
@@ -767,7 +690,7 @@ public final class Controller implements AutoCloseable {
     /** Acts on exits and GPU errors in a heartbeat. Caller holds the lock. Returns whether anything changed. */
     private boolean handleReports(long hostId, Heartbeat hb, double now) {
         if (halted) return false;
-        HostRecord h = hostsById.get(hostId);
+        HostRecord h = registry.get(hostId);
         if (h == null || h.generation() != hb.generation()) return false;
         boolean changed = false;
         if (h.status() == HostStatus.DOWN) {
@@ -775,8 +698,8 @@ public final class Controller implements AutoCloseable {
             store.setHostStatus(h.id(), HostStatus.UP, "", List.of());
             int hi = hostIndex(h.name()); // first: it may rebuild the state
             lifecycle.setHostStatus(hi, HostStatus.UP);
-            refreshHosts();
-            h = hostsById.get(hostId);
+            registry.refresh(store);
+            h = registry.get(hostId);
             changed = true;
         }
         for (TaskReport t : hb.tasks()) {
@@ -810,7 +733,7 @@ public final class Controller implements AutoCloseable {
             }
         }
         HostRecord reported = h;
-        Set<Integer> forced = forcedGood.getOrDefault(hostId, Set.of());
+        Set<Integer> forced = reports.forced(hostId);
         List<GpuHealth> fresh = hb.gpus().stream()
                 .filter(g -> !g.healthy() && g.index() >= 0 && g.index() < reported.gpus()
                         && !reported.unhealthyGpus().contains(g.index()) && !forced.contains(g.index()))
@@ -854,15 +777,8 @@ public final class Controller implements AutoCloseable {
                     && p.gpus().stream().anyMatch(unhealthy::contains));
             if (uses) interrupt(job, h.name() + " " + reason, "GPU_FAILED", now);
         }
-        refreshHosts();
+        registry.refresh(store);
         LOG.log(System.Logger.Level.WARNING, "host " + h.name() + " drained: " + reason);
-    }
-
-    /** Re-reads host records (status, reason) without rebuilding the topology. Caller holds the lock. */
-    private void refreshHosts() {
-        Map<Long, HostRecord> byId = new HashMap<>();
-        for (HostRecord x : store.hosts()) byId.put(x.id(), x);
-        hostsById = Map.copyOf(byId);
     }
 
     /**
@@ -870,37 +786,32 @@ public final class Controller implements AutoCloseable {
      * answers what the host must run. The wait holds no thread.
      */
     public CompletableFuture<HeartbeatReply> awaitAssignments(long hostId, long generation, long version, long waitMs) {
-        HostRecord h = fenced(hostId, generation);
+        HostRecord h = registry.fenced(hostId, generation);
         CompletableFuture<Void> change = book.changeAfter(h.name(), version);
         if (halted) change.complete(null); // halt() may have woken the waiters just before this one joined
         // answered on a thread of its own: a change is published under the lock, and timeouts fire on
         // the JDK's single timer thread, which must not write thousands of answers one after another
         return change.completeOnTimeout(null, waitMs, TimeUnit.MILLISECONDS)
-                .thenApplyAsync(x -> reply(hostsById.getOrDefault(hostId, h)), answers);
+                .thenApplyAsync(x -> reply(registry.getOrDefault(hostId, h)), answers);
     }
 
     /** Declares lost every host silent for longer than the timeout, restarting its jobs elsewhere. */
     public void checkLiveness() {
         double now = now();
         List<HostRecord> silent = new ArrayList<>();
-        for (HostRecord h : hostsById.values()) {
-            if (h.status() == HostStatus.DOWN) continue;
-            double seen = lastSeen.getOrDefault(h.id(), startedAt);
-            if (now - seen > heartbeatTimeoutSec) silent.add(h);
-        }
+        for (HostRecord h : registry.all())
+            if (h.status() != HostStatus.DOWN && liveness.isSilent(h.id(), now)) silent.add(h);
         if (silent.isEmpty()) return;
         lock.lock();
         try {
             if (halted) return;
             for (HostRecord stale : silent) {
-                HostRecord h = hostsById.get(stale.id());
-                if (h == null || h.status() == HostStatus.DOWN) continue;
-                double seen = lastSeen.getOrDefault(h.id(), startedAt);
-                if (now - seen <= heartbeatTimeoutSec) continue;
-                lose(h, "host " + h.name() + " lost: no heartbeat for " + Math.round(now - seen) + " s",
-                        "no heartbeat for " + Math.round(now - seen) + " s", now);
+                HostRecord h = registry.get(stale.id());
+                if (h == null || h.status() == HostStatus.DOWN || !liveness.isSilent(h.id(), now)) continue;
+                long quiet = Math.round(liveness.silentFor(h.id(), now));
+                lose(h, "host " + h.name() + " lost: no heartbeat for " + quiet + " s", "no heartbeat for " + quiet + " s", now);
             }
-            refreshHosts();
+            registry.refresh(store);
         } finally {
             lock.unlock();
         }
@@ -924,11 +835,10 @@ public final class Controller implements AutoCloseable {
         lock.lock();
         try {
             if (halted) return;
-            HostRecord h = null;
-            for (HostRecord x : hostsById.values()) if (x.name().equals(name)) h = x;
+            HostRecord h = registry.byName(name);
             if (h == null || h.status() == HostStatus.DOWN) return;
             lose(h, "host " + name + " fenced: " + why, why, now());
-            refreshHosts();
+            registry.refresh(store);
         } finally {
             lock.unlock();
         }
@@ -937,13 +847,13 @@ public final class Controller implements AutoCloseable {
 
     /** The host with this id as last committed, or null; read without the lock. */
     public HostRecord knownHost(long id) {
-        return hostsById.get(id);
+        return registry.get(id);
     }
 
     /** Hosts as stored, with the last heartbeat heard since this controller started. */
     public List<HostRecord> hosts() {
         List<HostRecord> out = new ArrayList<>();
-        for (HostRecord h : store.hosts()) out.add(h.withLastHeartbeat(lastSeen.get(h.id())));
+        for (HostRecord h : store.hosts()) out.add(h.withLastHeartbeat(liveness.lastHeard(h.id())));
         return out;
     }
 
@@ -965,7 +875,7 @@ public final class Controller implements AutoCloseable {
             HostRecord h = store.hostByName(name).orElseThrow(() -> RequestError.notFound("name", "no host " + name));
             id = h.id();
             if (status == HostStatus.UP && !h.unhealthyGpus().isEmpty()) {
-                Set<Integer> heard = reportedBad.get(h.id());
+                Set<Integer> heard = reports.reportedBad(h.id());
                 List<Integer> still = heard == null ? h.unhealthyGpus()
                         : h.unhealthyGpus().stream().filter(heard::contains).toList();
                 if (!still.isEmpty() && !force)
@@ -975,26 +885,22 @@ public final class Controller implements AutoCloseable {
                                     : " still report" + (still.size() == 1 ? "s" : "") + " a fault (" + h.statusReason() + ")")
                             + ". Reset or replace the GPU (simulated: gpufleet agent heal), or resume --force to put it"
                             + " back into service anyway");
-                if (!still.isEmpty()) forcedGood.merge(h.id(), Set.copyOf(still), (a, b) -> {
-                    Set<Integer> u = new HashSet<>(a);
-                    u.addAll(b);
-                    return Set.copyOf(u);
-                });
+                reports.force(h.id(), still);
             }
             if (status == HostStatus.UP) {
                 store.setHostStatus(h.id(), HostStatus.UP, "", List.of());
-                lastSeen.put(h.id(), now()); // a fresh timeout: resuming a lost host gives its agent time to return
+                liveness.heard(h.id(), now()); // a fresh timeout: resuming a lost host gives its agent time to return
             } else {
                 store.setHostStatus(h.id(), status, reason == null ? "drained by an operator" : reason, h.unhealthyGpus());
             }
             int hi = hostIndex(name); // first: it may rebuild the state
             lifecycle.setHostStatus(hi, status);
-            refreshHosts();
+            registry.refresh(store);
         } finally {
             lock.unlock();
         }
         if (status == HostStatus.UP) trigger();
-        return store.hostByName(name).orElseThrow().withLastHeartbeat(lastSeen.get(id));
+        return store.hostByName(name).orElseThrow().withLastHeartbeat(liveness.lastHeard(id));
     }
 
     /** Creates a team or sets its quota. */
@@ -1045,7 +951,7 @@ public final class Controller implements AutoCloseable {
      */
     public void halt() {
         halted = true;
-        loop.shutdownNow();
+        loop.stop();
         // answer waiting polls now, while the HTTP server can still send the answers: a poll left to time
         // out after the server stopped completes on a recycled request
         book.wakeAll();
@@ -1056,7 +962,7 @@ public final class Controller implements AutoCloseable {
         halt();
         answers.shutdown();
         try {
-            loop.awaitTermination(5, TimeUnit.SECONDS);
+            loop.awaitStopped(Duration.ofSeconds(5));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
