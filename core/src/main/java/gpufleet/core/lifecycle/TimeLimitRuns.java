@@ -2,6 +2,7 @@ package gpufleet.core.lifecycle;
 
 import gpufleet.core.job.Job;
 import gpufleet.core.job.JobState;
+import gpufleet.core.job.Work;
 import gpufleet.core.state.Placement;
 
 import java.util.ArrayList;
@@ -18,6 +19,9 @@ import java.util.Map;
  * only up to a checkpoint the driver reports ({@link Lifecycle#checkpointed}).
  */
 public final class TimeLimitRuns implements Lifecycle.Runs {
+    /** The work of a job that runs until it says it is done: the longest the core accepts. */
+    public static final Work UNKNOWN_WORK = new Work.Fixed(20 * 365 * 86_400.0);
+
     private final Map<Integer, Long> limits = new HashMap<>();
 
     /** Notes the job's time limit in seconds; null for none. */

@@ -7,7 +7,6 @@ import gpufleet.core.job.JobState;
 import gpufleet.core.job.Parallelism;
 import gpufleet.core.job.RestartBackoff;
 import gpufleet.core.job.TimeLimit;
-import gpufleet.core.job.Work;
 import gpufleet.core.lifecycle.Lifecycle;
 import gpufleet.core.lifecycle.LifecycleEvent;
 import gpufleet.core.lifecycle.RestartRule;
@@ -88,8 +87,6 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 public final class Controller implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(Controller.class.getName());
-    /** Jobs here run until they end or are cancelled; the core needs a duration, so give it the longest it accepts. */
-    private static final Work UNKNOWN_WORK = new Work.Fixed(20 * 365 * 86_400.0);
 
     /** How long a host may stay silent before it is declared lost and its jobs restarted elsewhere. */
     public static final Duration DEFAULT_HEARTBEAT_TIMEOUT = Duration.ofSeconds(30);
@@ -247,7 +244,7 @@ public final class Controller implements AutoCloseable {
 
     /** The core's spec of a stored job. */
     private static JobSpec specOf(JobRecord r) {
-        return new JobSpec(r.name(), r.team(), Parallelism.of(r.gpus(), r.tp(), r.pp(), r.cp()), UNKNOWN_WORK,
+        return new JobSpec(r.name(), r.team(), Parallelism.of(r.gpus(), r.tp(), r.pp(), r.cp()), TimeLimitRuns.UNKNOWN_WORK,
                 CheckpointPolicy.NONE, 0, r.priority(), r.submitTime(), null, r.maxRestarts());
     }
 

@@ -5,7 +5,6 @@ import gpufleet.core.job.Job;
 import gpufleet.core.job.JobSpec;
 import gpufleet.core.job.Parallelism;
 import gpufleet.core.job.RestartBackoff;
-import gpufleet.core.job.Work;
 import gpufleet.core.lifecycle.Lifecycle;
 import gpufleet.core.lifecycle.LifecycleEvent;
 import gpufleet.core.lifecycle.RestartRule;
@@ -32,8 +31,6 @@ import java.util.function.ToIntFunction;
  * to that.
  */
 public final class ScriptedTwin {
-    /** Jobs here run until the script ends them; the core needs a duration, so give it the longest it accepts. */
-    private static final Work UNKNOWN_WORK = new Work.Fixed(20 * 365 * 86_400.0);
 
     /** What one job went through, as the comparison reads it. */
     public static final class Record {
@@ -75,7 +72,7 @@ public final class ScriptedTwin {
         switch (step) {
             case Step.Submit s -> {
                 int id = nextId++;
-                JobSpec spec = new JobSpec(s.name(), s.team(), Parallelism.of(s.gpus(), s.tp(), 1, 1), UNKNOWN_WORK,
+                JobSpec spec = new JobSpec(s.name(), s.team(), Parallelism.of(s.gpus(), s.tp(), 1, 1), TimeLimitRuns.UNKNOWN_WORK,
                         CheckpointPolicy.NONE, 0, s.priority(), t, null, s.maxRestarts());
                 limits.set(id, s.timeLimit());
                 Job job = lifecycle.submit(id, spec, t).job();
