@@ -74,7 +74,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p><b>Parts.</b> This class is the façade the API and tests call, and the driver of the lifecycle
  * (rebuilding it, cycles, submissions, cancels, runs ending). Each other concern is a part of its own:
  * {@link SchedulingLoop} (the loop thread: a cycle every period and after each change),
- * {@link HostRegistry} (the hosts as committed, and fencing by generation), {@link Liveness} (when each
+ * {@link HostRegistry} (the hosts as committed, and fencing by generation), {@link JobChanges} (how
+ * each planned lifecycle event is written to the store), {@link Liveness} (when each
  * agent was last heard, on the injected clock), {@link AgentReports} (GPU health and checkpoints that
  * heartbeats bring), {@link RunAccounting} (how an ended run counts in the store) and
  * {@link AssignmentBook} (what each host must run, for heartbeats and long polls). Heartbeats, polls
@@ -103,6 +104,7 @@ public final class Controller implements AutoCloseable {
     private final Liveness liveness;
     private final AgentReports reports = new AgentReports();
     private final RunAccounting accounting = new RunAccounting(reports);
+    private final JobChanges changesOf = new JobChanges(accounting);
     private final java.util.concurrent.ExecutorService answers = Executors.newVirtualThreadPerTaskExecutor();
     private volatile boolean halted;
     /**
@@ -364,16 +366,10 @@ public final class Controller implements AutoCloseable {
                 Job j = e.job();
                 decided.add(j.id());
                 switch (e) {
-                    case LifecycleEvent.Started s -> {
-                        List<HostGpus> where = layout.describe(s.placement());
-                        changes.add(new JobChange(j.id(), JobState.RUNNING, where, "", "STARTED", describe(where),
-                                JobChange.Accounting.NONE, timeLimits.estimatedEnd(j.id(), now)));
-                    }
-                    case LifecycleEvent.Preempted p -> changes.add(new JobChange(j.id(), JobState.PREEMPTED, List.of(),
-                            "preempted by job " + p.forJob().id(), "PREEMPTED", "for job " + p.forJob().id(),
-                            accounting.of(runningRecords.get(j.id()), p.end(), true, false)));
-                    case LifecycleEvent.Rejected r -> changes.add(new JobChange(j.id(), JobState.FAILED, List.of(), r.reason(),
-                            "REJECTED", r.reason()));
+                    case LifecycleEvent.Started s -> changes.add(changesOf.started(s, layout.describe(s.placement()),
+                            timeLimits.estimatedEnd(j.id(), now)));
+                    case LifecycleEvent.Preempted p -> changes.add(changesOf.preempted(p, runningRecords.get(j.id())));
+                    case LifecycleEvent.Rejected r -> changes.add(changesOf.rejected(r));
                     default -> throw new IllegalStateException("a cycle does not " + e);
                 }
             }
@@ -425,15 +421,6 @@ public final class Controller implements AutoCloseable {
         this.cycleTimer = timer;
     }
 
-    private static String describe(List<HostGpus> where) {
-        StringBuilder sb = new StringBuilder();
-        for (HostGpus h : where) {
-            if (!sb.isEmpty()) sb.append("; ");
-            sb.append(h.host()).append(' ').append(h.gpus());
-        }
-        return sb.toString();
-    }
-
     private Quotas quotas() {
         Map<String, Integer> m = new HashMap<>();
         for (TeamRecord t : store.teams()) if (t.quotaGpus() != null) m.put(t.name(), t.quotaGpus());
@@ -483,10 +470,7 @@ public final class Controller implements AutoCloseable {
             int jid = (int) id;
             JobRecord run = runningRecords.get(jid);
             LifecycleEvent.Cancelled ev = lifecycle == null ? null : lifecycle.planCancel(jid, now);
-            store.apply(List.of(new JobChange(id, JobState.CANCELLED, List.of(), "cancelled", "CANCELLED",
-                    rec.state() == JobState.RUNNING ? "released " + rec.gpus() + " GPUs" : "",
-                    run == null || ev == null || ev.placement() == null ? JobChange.Accounting.NONE
-                            : accounting.of(run, ev.end(), false, false))), now);
+            store.apply(List.of(changesOf.cancelled(ev, rec, run)), now);
             if (ev != null) {
                 lifecycle.apply(ev);
                 if (ev.placement() != null) forgetRun(jid);
@@ -541,10 +525,7 @@ public final class Controller implements AutoCloseable {
         if (ev == null) return;
         var o = ev.outcome();
         boolean again = o.restart();
-        JobChange.Accounting time = accounting.of(r, ev.end(), true, again)
-                .backingOff(Double.isNaN(o.retryAt()) ? null : o.retryAt(), o.quickFailures());
-        store.apply(List.of(new JobChange(job, again ? JobState.RESTARTING : JobState.FAILED, List.of(), o.reason(),
-                again ? "RESTART" : "FAILED", kind + ": " + cause + o.backoffNote(), time)), now);
+        store.apply(List.of(changesOf.interrupted(ev, r, kind)), now);
         lifecycle.apply(ev);
         forgetRun(job);
         if (again) {
@@ -561,8 +542,7 @@ public final class Controller implements AutoCloseable {
         JobRecord r = runningRecords.get(job);
         LifecycleEvent.Completed ev = r == null || lifecycle == null ? null : lifecycle.planComplete(job, now);
         if (ev == null) return;
-        store.apply(List.of(new JobChange(job, JobState.COMPLETED, List.of(), "completed", "COMPLETED",
-                "all " + r.gpus() + " ranks exited 0", accounting.of(r, ev.end(), false, false))), now);
+        store.apply(List.of(changesOf.completed(ev, r)), now);
         lifecycle.apply(ev);
         forgetRun(job);
         storedReason.remove(job);
@@ -583,9 +563,7 @@ public final class Controller implements AutoCloseable {
             String reason = "exceeded its time limit of " + TimeLimit.format(limit);
             LifecycleEvent.Failed ev = lifecycle.planFail(job, now, reason);
             if (ev == null) continue;
-            store.apply(List.of(new JobChange(job, JobState.FAILED, List.of(), reason, "TIMEOUT",
-                    "ran " + TimeLimit.format(Math.round(ev.end().held())) + "; released " + r.gpus() + " GPUs",
-                    accounting.of(r, ev.end(), false, false))), now);
+            store.apply(List.of(changesOf.timedOut(ev, r)), now);
             lifecycle.apply(ev);
             forgetRun(job);
             storedReason.remove(job);
