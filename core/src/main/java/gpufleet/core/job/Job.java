@@ -76,24 +76,51 @@ public final class Job {
 
     /**
      * The current run was stopped by a failure; the job waits to restart. Returns false if out of
-     * restarts (then FAILED). Only a running job can be interrupted.
+     * restarts (then FAILED). Only a running job can be interrupted. The lifecycle
+     * ({@code gpufleet.core.lifecycle.RestartRule}) decides restarts and words reasons for both
+     * drivers; this form applies the plain count rule, for tests of the state machine.
      */
     public boolean interrupt(double now, String cause) {
+        boolean again = restarts < spec.maxRestarts();
+        interrupt(now, cause, again, again ? "restarting after " + cause
+                : "interrupted by " + cause + " after " + restarts + " restarts (max " + spec.maxRestarts() + ")");
+        return again;
+    }
+
+    /**
+     * The current run was stopped by a failure: RESTARTING with one more restart when {@code restart},
+     * else FAILED; {@code reason} says why. Only a running job can be interrupted.
+     */
+    public void interrupt(double now, String cause, boolean restart, String reason) {
         if (state != JobState.RUNNING)
             throw new IllegalStateException("job " + id + ": cannot interrupt a job that is " + state + " (only RUNNING)");
         interruptions.merge(cause, 1, Integer::sum);
         placement = null;
-        if (restarts >= spec.maxRestarts()) {
+        if (!restart) {
             moveTo(JobState.FAILED);
             endTime = now;
-            reason = "interrupted by " + cause + " after " + restarts + " restarts (max " + spec.maxRestarts() + ")";
-            return false;
+            this.reason = reason;
+            return;
         }
         moveTo(JobState.RESTARTING);
         restarts++;
         waitingSince = now;
-        reason = "restarting after " + cause;
-        return true;
+        this.reason = reason;
+    }
+
+    /**
+     * Gives a job rebuilt from storage the history it had: restarts, preemptions, GPU-seconds held and
+     * since when it waits. Only for a job not yet started in this process.
+     */
+    public void restore(int restarts, int preemptions, double attainedGpuSeconds, double waitingSince) {
+        if (state != JobState.PENDING || !Double.isNaN(runStart))
+            throw new IllegalStateException("job " + id + ": only a fresh job can be restored, this one is " + state);
+        if (restarts < 0 || preemptions < 0 || !(attainedGpuSeconds >= 0))
+            throw new IllegalArgumentException("job " + id + ": restarts, preemptions and attained service must be >= 0");
+        this.restarts = restarts;
+        this.preemptions = preemptions;
+        this.attainedGpuSeconds = attainedGpuSeconds;
+        this.waitingSince = waitingSince;
     }
 
     public void preempt(double now, int byJob) {

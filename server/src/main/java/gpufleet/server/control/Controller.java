@@ -7,11 +7,12 @@ import gpufleet.core.job.JobState;
 import gpufleet.core.job.Parallelism;
 import gpufleet.core.job.RestartBackoff;
 import gpufleet.core.job.TimeLimit;
-import gpufleet.core.job.Work;
-import gpufleet.core.sched.Decision;
+import gpufleet.core.lifecycle.Lifecycle;
+import gpufleet.core.lifecycle.LifecycleEvent;
+import gpufleet.core.lifecycle.RestartRule;
+import gpufleet.core.lifecycle.TimeLimitRuns;
 import gpufleet.core.sched.Policy;
 import gpufleet.core.sched.Quotas;
-import gpufleet.core.sched.RunningSet;
 import gpufleet.core.sched.Scheduler;
 import gpufleet.core.state.FleetState;
 import gpufleet.core.state.HostStatus;
@@ -36,10 +37,8 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.BitSet;
-import java.util.Collection;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -47,56 +46,65 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * The controller: the core scheduler on the wall clock, over state kept in a {@link Store}.
+ * The controller: a driver of the core's job {@link Lifecycle} on the wall clock (the twin is the
+ * other driver), over state kept in a {@link Store}. HTTP requests and agents' reports feed the
+ * lifecycle events; the lifecycle decides (scheduler, restart rule, lost work, attained service) and
+ * this class persists what it planned before applying it.
  *
- * <p><b>The store is the truth.</b> The in-memory view (the core's {@link FleetState},
- * {@link RunningSet} and {@link Job} objects) is rebuilt from the store at start-up, and again
- * whenever the set of hosts changes (the core's topology is immutable, so a new host means a new
+ * <p><b>The store is the truth.</b> The in-memory view (the lifecycle: its fleet state, queue,
+ * running set and jobs, with their attained service, restarts, lost work and backoff) is rebuilt from
+ * the store at start-up, and again whenever the set of hosts changes (the core's topology is immutable, so a new host means a new
  * one; placements are stored by host name, so they carry over). A controller killed at any moment
  * therefore restarts with every job in its last committed state: RUNNING jobs on their GPUs,
  * waiting jobs queued.
  *
- * <p><b>Decide, commit, then act.</b> One scheduling cycle runs {@link Scheduler#cycle} on the
- * in-memory view, writes every decision (state, placement, a bumped generation, an event) in one
- * transaction, and only then applies the decisions to the in-memory jobs. If the commit fails, the
+ * <p><b>Decide, commit, then act.</b> One scheduling cycle has the lifecycle decide
+ * ({@link Lifecycle#decide}, the core's {@link Scheduler}), writes every decision (state, placement, a bumped generation, an event) in one
+ * transaction, and only then applies them ({@link Lifecycle#apply}); runs that end are planned, written
+ * and applied the same way. If the commit fails, the
  * view is rebuilt from the store, undoing what the core had already applied to its fleet state. The
  * API reads jobs and hosts from the store, so nothing is visible before it is committed. A job's
  * generation fences its assignment: agents (not yet built) must present it, so an agent acting on a
  * placement from before a restart or a preemption is refused.
  *
- * <p><b>Agents.</b> What each host must run is published in an {@link AssignmentBook} that heartbeats
- * and long polls read without the lock. Heartbeat times live in memory only (a write per heartbeat
- * would not scale to 12,500 hosts); after a restart every host gets a fresh timeout. Reports that
- * change something (a rank ended, a GPU failed) take the lock and commit like any decision. A gang
- * is stopped as a whole: the job gets a new generation, every agent drops the old one, and the job
- * waits to restart (or fails, once its restarts are spent).
+ * <p><b>Parts.</b> This class is the façade the API and tests call, and the driver of the lifecycle
+ * (rebuilding it, cycles, submissions, cancels, runs ending). Each other concern is a part of its own:
+ * {@link SchedulingLoop} (the loop thread: a cycle every period and after each change),
+ * {@link HostRegistry} (the hosts as committed, and fencing by generation), {@link JobChanges} (how
+ * each planned lifecycle event is written to the store), {@link Liveness} (when each
+ * agent was last heard, on the injected clock), {@link AgentReports} (GPU health and checkpoints that
+ * heartbeats bring), {@link RunAccounting} (how an ended run counts in the store) and
+ * {@link AssignmentBook} (what each host must run, for heartbeats and long polls). Heartbeats, polls
+ * and liveness read those parts without the lock; reports that change something (a rank ended, a GPU
+ * failed) take the lock and commit like any decision. A gang is stopped as a whole: the job gets a
+ * new generation, every agent drops the old one, and the job waits to restart (or fails, once its
+ * restarts are spent).
  *
- * <p>All changes happen under one lock; the loop is one platform thread that runs a cycle every
- * period and after every submit, cancel, resume and registration, and looks for silent hosts.
+ * <p>All changes to the lifecycle happen under one lock.
  */
 public final class Controller implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(Controller.class.getName());
-    /** Jobs here run until they end or are cancelled; the core needs a duration, so give it the longest it accepts. */
-    private static final Work UNKNOWN_WORK = new Work.Fixed(20 * 365 * 86_400.0);
 
     /** How long a host may stay silent before it is declared lost and its jobs restarted elsewhere. */
     public static final Duration DEFAULT_HEARTBEAT_TIMEOUT = Duration.ofSeconds(30);
 
     private final Store store;
-    private final Clock clock;
     private final Policy policy;
-    private final double heartbeatTimeoutSec;
     private final RestartBackoff backoff;
     /** Shared storage under which a job that names no checkpoint directory gets its own; null for none. */
     private final String checkpointRoot;
-    private final double startedAt;
     private final ReentrantLock lock = new ReentrantLock();
-    private final ScheduledExecutorService loop;
+    // the parts, each with one job
+    private final SchedulingLoop loop;
+    private final HostRegistry registry = new HostRegistry();
+    private final Liveness liveness;
+    private final AgentReports reports = new AgentReports();
+    private final RunAccounting accounting = new RunAccounting(reports);
+    private final JobChanges changesOf = new JobChanges(accounting);
     private final java.util.concurrent.ExecutorService answers = Executors.newVirtualThreadPerTaskExecutor();
     private volatile boolean halted;
     /**
@@ -109,18 +117,13 @@ public final class Controller implements AutoCloseable {
 
     // the in-memory view, guarded by lock
     private FleetLayout layout;
-    private FleetState state;
-    private RunningSet running;
-    private Scheduler scheduler;
-    private final TreeMap<Integer, Job> waiting = new TreeMap<>();
-    private final Map<Integer, Job> runningJobs = new HashMap<>();
+    /** The jobs, queue, running set and fleet state; null while no host is registered. */
+    private Lifecycle lifecycle;
     private final Map<Integer, String> storedReason = new HashMap<>();
     private final Map<Integer, JobRecord> runningRecords = new HashMap<>();
     private final Map<Integer, BitSet> ranksDone = new HashMap<>();
     /** The time limit (seconds) of each live job that has one: its run-time estimate, and when a run is ended. */
-    private final Map<Integer, Long> timeLimits = new HashMap<>();
-    /** Waiting jobs backing off after quick failures: the earliest time each may run again. */
-    private final Map<Integer, Double> retryAt = new HashMap<>();
+    private final TimeLimitRuns timeLimits = new TimeLimitRuns();
     private final AssignmentBook book;
     /**
      * Hosts registered since the layout was last built. A new host joins the layout, and so the
@@ -131,18 +134,6 @@ public final class Controller implements AutoCloseable {
     private int layoutHosts;
     private int layoutBuilds;
     private final java.util.concurrent.atomic.AtomicInteger registering = new java.util.concurrent.atomic.AtomicInteger();
-
-    // read without the lock by heartbeats and polls
-    private volatile Map<Long, HostRecord> hostsById = Map.of();
-    private final ConcurrentHashMap<Long, Double> lastSeen = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<Integer, Double> checkpoints = new ConcurrentHashMap<>();
-    /** The GPUs each host's agent reported unhealthy in its latest heartbeat (absent: none heard since start). */
-    private final ConcurrentHashMap<Long, Set<Integer>> reportedBad = new ConcurrentHashMap<>();
-    /**
-     * GPUs an admin put back into service ({@code resume --force}) while their agent still reported a
-     * fault: that standing report is not acted on again until the agent stops making it.
-     */
-    private final ConcurrentHashMap<Long, Set<Integer>> forcedGood = new ConcurrentHashMap<>();
 
     public Controller(Store store, Clock clock, Policy policy) {
         this(store, clock, policy, DEFAULT_HEARTBEAT_TIMEOUT);
@@ -155,18 +146,16 @@ public final class Controller implements AutoCloseable {
     /** A controller scheduling with {@code options.policy()}. */
     public Controller(Store store, Clock clock, ControllerOptions options) {
         this.store = store;
-        this.clock = clock;
         this.book = new AssignmentBook(clock);
         this.policy = options.policy();
-        this.heartbeatTimeoutSec = options.heartbeatTimeout().toMillis() / 1000.0;
+        this.liveness = new Liveness(clock, options.heartbeatTimeout());
         this.backoff = options.restartBackoff();
         this.checkpointRoot = options.checkpointRoot();
-        this.startedAt = clock.millis() / 1000.0;
-        this.loop = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "gpufleet-scheduler");
-            t.setDaemon(true);
-            return t;
-        });
+        this.loop = new SchedulingLoop(() -> {
+            if (!leading.getAsBoolean() || !storeBack()) return;
+            safely(this::checkLiveness);
+            safeCycle();
+        }, this::safeCycle);
         lock.lock();
         try {
             reload();
@@ -177,11 +166,7 @@ public final class Controller implements AutoCloseable {
 
     /** Starts the scheduling loop: a cycle every {@code period}, and one after each change. */
     public Controller start(Duration period) {
-        loop.scheduleWithFixedDelay(() -> {
-            if (!leading.getAsBoolean() || !storeBack()) return;
-            safely(this::checkLiveness);
-            safeCycle();
-        }, 0, period.toMillis(), TimeUnit.MILLISECONDS);
+        loop.start(period);
         return this;
     }
 
@@ -191,7 +176,7 @@ public final class Controller implements AutoCloseable {
     public Policy policy() { return policy; }
 
     private double now() {
-        return clock.millis() / 1000.0;
+        return liveness.now();
     }
 
     // ---- rebuilding the view -------------------------------------------------------------------
@@ -206,44 +191,49 @@ public final class Controller implements AutoCloseable {
      * hosts as committed. Caller holds the lock.
      */
     private void reload(List<HostRecord> hosts) {
-        waiting.clear();
-        runningJobs.clear();
         storedReason.clear();
         runningRecords.clear();
-        retryAt.clear();
         timeLimits.clear();
-        Map<Long, HostRecord> byId = new HashMap<>();
-        for (HostRecord h : hosts) byId.put(h.id(), h);
-        hostsById = Map.copyOf(byId);
+        registry.replace(hosts);
         layout = FleetLayout.of(hosts);
         layoutBehind = false;
         layoutHosts = hosts.size();
         layoutBuilds++;
-        state = layout == null ? null : layout.newState();
-        running = layout == null ? null : new RunningSet(layout.topology());
-        scheduler = layout == null ? null : new Scheduler(layout.topology(), policy);
+        lifecycle = layout == null ? null : new Lifecycle(layout.newState(), policy,
+                TimeLimitRuns.options(new RestartRule(backoff)), timeLimits);
         for (JobRecord r : store.liveJobs()) {
             Job job = toJob(r);
             storedReason.put(job.id(), r.reason());
             if (r.state() == JobState.RUNNING) {
                 if (layout == null) throw new IllegalStateException("job " + r.id() + " is RUNNING but no host is registered");
                 Placement p = layout.resolve(r.placement());
-                state.allocate(job.id(), p); // refuses a GPU held twice
-                startRun(job, r.startTime() == null ? r.submitTime() : r.startTime(), p);
+                lifecycle.restoreRunning(job, p, r.startTime() == null ? r.submitTime() : r.startTime(), restored(r));
                 runningRecords.put(job.id(), r);
-            } else {
-                waiting.put(job.id(), job);
-                if (r.retryAt() != null) retryAt.put(job.id(), r.retryAt());
+            } else if (lifecycle != null) {
+                lifecycle.restoreWaiting(job, restored(r));
             }
         }
-        book.rebuild(runningRecords.values(), this::addressOf);
-        ranksDone.keySet().retainAll(runningJobs.keySet());
-        if (layout != null) layout.applyStatuses(state);
+        book.rebuild(runningRecords.values(), registry::addressOf);
+        ranksDone.keySet().retainAll(runningRecords.keySet());
+        if (layout != null) layout.applyStatuses(lifecycle.fleet());
+    }
+
+    /** What the lifecycle kept about a job beyond its state, as stored. */
+    private Lifecycle.Restored restored(JobRecord r) {
+        Double ck = survivesAHost(r) ? r.lastCheckpoint() : null;
+        return new Lifecycle.Restored(r.lostWorkSeconds(), r.quickFailures(),
+                r.retryAt() == null ? Double.NaN : r.retryAt(), ck == null ? Double.NaN : ck,
+                r.estimatedEnd() == null ? Double.NaN : r.estimatedEnd());
+    }
+
+    /** The fleet state the lifecycle owns. Caller holds the lock, with a layout. */
+    private FleetState state() {
+        return lifecycle.fleet();
     }
 
     /** Brings the layout up to the hosts registered since it was built. Caller holds the lock. */
     private void catchUp() {
-        if (layoutBehind) reload(List.copyOf(hostsById.values()));
+        if (layoutBehind) reload(List.copyOf(registry.all()));
     }
 
     /** The core's id of a host, building the layout first if the host joined since. Caller holds the lock. */
@@ -254,50 +244,39 @@ public final class Controller implements AutoCloseable {
         return layout.indexOf(name);
     }
 
-    /** The core's job for a stored one, its time limit noted. Caller holds the lock. */
-    private Job toJob(JobRecord r) {
-        JobSpec spec = new JobSpec(r.name(), r.team(), Parallelism.of(r.gpus(), r.tp(), r.pp(), r.cp()), UNKNOWN_WORK,
+    /** The core's spec of a stored job. */
+    private static JobSpec specOf(JobRecord r) {
+        return new JobSpec(r.name(), r.team(), Parallelism.of(r.gpus(), r.tp(), r.pp(), r.cp()), TimeLimitRuns.UNKNOWN_WORK,
                 CheckpointPolicy.NONE, 0, r.priority(), r.submitTime(), null, r.maxRestarts());
-        Job job = new Job(Math.toIntExact(r.id()), spec);
-        if (r.timeLimitSeconds() != null) timeLimits.put(job.id(), r.timeLimitSeconds());
-        else timeLimits.remove(job.id());
+    }
+
+    /** The core's job for a stored one, with the history it had and its time limit noted. Caller holds the lock. */
+    private Job toJob(JobRecord r) {
+        Job job = new Job(Math.toIntExact(r.id()), specOf(r));
+        job.restore(r.restarts(), 0, r.attainedGpuSeconds(), r.interruptedAt() != null ? r.interruptedAt() : r.submitTime());
+        job.setReason(r.reason());
+        noteLimit(r);
         return job;
     }
 
-    /**
-     * Puts a job on its GPUs in the in-memory view. Its expected end (what the backfill reservation is
-     * computed from) is the end of its time limit; unknown without one. Caller holds the lock.
-     */
-    private void startRun(Job job, double at, Placement p) {
-        job.start(at, p);
-        Long limit = timeLimits.get(job.id());
-        // set before it joins the running set, which is ordered by it
-        job.setEstimatedEnd(limit == null ? Double.POSITIVE_INFINITY : at + limit);
-        running.add(job);
-        runningJobs.put(job.id(), job);
-    }
-
-    /**
-     * The submitters' time limits as run-time estimates: a waiting job's limit, what is left of a
-     * running one's; unknown (so never backfilled ahead of a reservation) for a job without a limit.
-     */
-    private Scheduler.Estimator estimator(double now) {
-        return (job, cluster) -> {
-            Long limit = timeLimits.get(job.id());
-            if (limit == null) return Double.POSITIVE_INFINITY;
-            return job.state() == JobState.RUNNING ? Math.max(0, limit - (now - job.runStart())) : limit;
-        };
+    private void noteLimit(JobRecord r) {
+        timeLimits.set(Math.toIntExact(r.id()), r.timeLimitSeconds());
     }
 
     // ---- the scheduling loop -------------------------------------------------------------------
 
+    /**
+     * From now on changes do not start a cycle of their own; the caller runs every cycle
+     * ({@link #cycle}), so that it knows exactly when decisions are made (the conformance test drives
+     * the controller and the twin through the same script this way). Call before {@link #start}.
+     */
+    public Controller manualCycles() {
+        loop.manual();
+        return this;
+    }
+
     private void trigger() {
-        if (halted) return;
-        try {
-            loop.execute(this::safeCycle);
-        } catch (java.util.concurrent.RejectedExecutionException e) {
-            // shutting down
-        }
+        if (!halted) loop.trigger();
     }
 
     private void safeCycle() {
@@ -322,7 +301,7 @@ public final class Controller implements AutoCloseable {
             if (halted) return;
             reload();
             double now = now();
-            if (takingOver) for (Long id : hostsById.keySet()) lastSeen.merge(id, now, Math::max);
+            if (takingOver) liveness.forgive(registry.all().stream().map(HostRecord::id).toList(), now);
         } finally {
             lock.unlock();
         }
@@ -351,7 +330,7 @@ public final class Controller implements AutoCloseable {
             reload();
             double now = now();
             // no agent could report while the database was away: none is counted silent for it
-            for (Long id : hostsById.keySet()) lastSeen.merge(id, now, Math::max);
+            liveness.forgive(registry.all().stream().map(HostRecord::id).toList(), now);
             storeAway.set(false);
             LOG.log(System.Logger.Level.INFO, "database reachable again after " + Math.round(now - storeAwaySince)
                     + " s; state rebuilt from the store, scheduling resumed");
@@ -392,40 +371,33 @@ public final class Controller implements AutoCloseable {
         try {
             // while agents are still joining, rebuild only once the fleet has grown by an eighth: the
             // rebuilds then cost O(hosts) in all, and the cycle after the last registration takes every host
-            if (layoutBehind && !halted && !waiting.isEmpty()
-                    && (registering.get() == 0 || hostsById.size() - layoutHosts >= Math.max(1, layoutHosts / 8)))
+            if (layoutBehind && !halted && lifecycle != null && !lifecycle.waiting().isEmpty()
+                    && (registering.get() == 0 || registry.size() - layoutHosts >= Math.max(1, layoutHosts / 8)))
                 catchUp();
             if (halted) return 0;
             double now = now();
             endOverdue(now);
-            if (scheduler == null || waiting.isEmpty()) return 0;
+            if (lifecycle == null || lifecycle.waiting().isEmpty()) return 0;
             ran = true;
-            // a job backing off after quick failures sits this cycle out; the loop's next cycles try it again
-            retryAt.values().removeIf(t -> t <= now);
-            List<Job> queue = new ArrayList<>(waiting.size());
-            for (Job j : waiting.values()) if (!retryAt.containsKey(j.id())) queue.add(j);
-            if (queue.isEmpty()) return 0;
-            if (!policy.order().dynamic()) queue.sort(policy.order().comparator());
-            Scheduler.Result result = scheduler.cycle(now, queue, running, state, quotas(), estimator(now));
+            lifecycle.setQuotas(quotas());
+            // a preempted run loses the work since the newest checkpoint the agents reported
+            for (JobRecord r : runningRecords.values()) noteCheckpoint(r);
+            List<LifecycleEvent> events = lifecycle.decide(now);
 
             List<JobChange> changes = new ArrayList<>();
             Set<Integer> decided = new HashSet<>();
-            for (Decision d : result.decisions()) {
-                Job j = d.job();
+            for (LifecycleEvent e : events) {
+                Job j = e.job();
                 decided.add(j.id());
-                switch (d) {
-                    case Decision.Start s -> {
-                        List<HostGpus> where = layout.describe(s.placement());
-                        changes.add(new JobChange(j.id(), JobState.RUNNING, where, "", "STARTED", describe(where)));
-                    }
-                    case Decision.Preempt p -> changes.add(new JobChange(j.id(), JobState.PREEMPTED, List.of(),
-                            "preempted by job " + p.forJob().id(), "PREEMPTED", "for job " + p.forJob().id(),
-                            endOfRun(runningRecords.get(j.id()), now, true, false)));
-                    case Decision.Reject r -> changes.add(new JobChange(j.id(), JobState.FAILED, List.of(), r.reason(),
-                            "REJECTED", r.reason()));
+                switch (e) {
+                    case LifecycleEvent.Started s -> changes.add(changesOf.started(s, layout.describe(s.placement()),
+                            timeLimits.estimatedEnd(j.id(), now)));
+                    case LifecycleEvent.Preempted p -> changes.add(changesOf.preempted(p, runningRecords.get(j.id())));
+                    case LifecycleEvent.Rejected r -> changes.add(changesOf.rejected(r));
+                    default -> throw new IllegalStateException("a cycle does not " + e);
                 }
             }
-            for (Job j : queue)
+            for (Job j : lifecycle.waiting())
                 if (!decided.contains(j.id()) && !j.reason().equals(storedReason.get(j.id())))
                     changes.add(JobChange.reason(j.id(), j.reason()));
             if (changes.isEmpty()) return 0;
@@ -433,41 +405,35 @@ public final class Controller implements AutoCloseable {
             try {
                 store.apply(changes, now);
             } catch (RuntimeException e) {
-                reload(); // the core already changed the fleet state: go back to what is committed
+                reload(); // the scheduler already changed the fleet state: go back to what is committed
                 throw e;
             }
 
-            // committed: now make it so in memory
-            for (Decision d : result.decisions())
-                if (d instanceof Decision.Preempt p) {
-                    Job v = p.job();
-                    running.remove(v);
-                    runningJobs.remove(v.id());
-                    forgetRun(v.id());
-                    v.preempt(now, p.forJob().id());
-                    waiting.put(v.id(), v);
+            // committed: now make it so in memory, the stopped runs first
+            for (LifecycleEvent e : events)
+                if (e instanceof LifecycleEvent.Preempted p) {
+                    lifecycle.apply(p);
+                    forgetRun(p.job().id());
                 }
-            for (Decision d : result.decisions()) {
-                Job j = d.job();
-                switch (d) {
-                    case Decision.Start s -> {
-                        waiting.remove(j.id());
-                        startRun(j, now, s.placement());
+            for (LifecycleEvent e : events) {
+                Job j = e.job();
+                switch (e) {
+                    case LifecycleEvent.Started s -> {
+                        lifecycle.apply(s);
                         JobRecord r = store.job(j.id()).orElseThrow();
                         runningRecords.put(j.id(), r);
-                        book.add(r, this::addressOf);
+                        book.add(r, registry::addressOf);
                     }
-                    case Decision.Reject r -> {
-                        waiting.remove(j.id());
-                        j.fail(now, r.reason());
+                    case LifecycleEvent.Rejected r -> {
+                        lifecycle.apply(r);
                         storedReason.remove(j.id());
                         timeLimits.remove(j.id());
                     }
-                    case Decision.Preempt p -> { }
+                    default -> { }
                 }
             }
             for (JobChange c : changes) if (c.state() == null || c.state().isWaiting()) storedReason.put((int) c.jobId(), c.reason());
-            return result.decisions().size();
+            return events.size();
         } finally {
             lock.unlock();
             if (ran) cycleTimer.accept(System.nanoTime() - began);
@@ -477,15 +443,6 @@ public final class Controller implements AutoCloseable {
     /** Tells {@code timer} how long each cycle that had jobs to consider took, in nanoseconds, commit included. */
     public void onCycle(java.util.function.LongConsumer timer) {
         this.cycleTimer = timer;
-    }
-
-    private static String describe(List<HostGpus> where) {
-        StringBuilder sb = new StringBuilder();
-        for (HostGpus h : where) {
-            if (!sb.isEmpty()) sb.append("; ");
-            sb.append(h.host()).append(' ').append(h.gpus());
-        }
-        return sb.toString();
     }
 
     private Quotas quotas() {
@@ -516,9 +473,9 @@ public final class Controller implements AutoCloseable {
                 throw new RequestError(ErrorCode.UNSATISFIABLE, "gpus", "needs " + j.gpus() + " GPUs; the fleet can give one job at most "
                         + pool + " (with tp " + j.tp() + ")");
             rec = store.insertJob(j, now(), checkpointRoot);
-            Job job = toJob(rec);
-            waiting.put(job.id(), job);
-            storedReason.put(job.id(), rec.reason());
+            noteLimit(rec);
+            lifecycle.submit(Math.toIntExact(rec.id()), specOf(rec), rec.submitTime());
+            storedReason.put(Math.toIntExact(rec.id()), rec.reason());
         } finally {
             lock.unlock();
         }
@@ -536,18 +493,12 @@ public final class Controller implements AutoCloseable {
             double now = now();
             int jid = (int) id;
             JobRecord run = runningRecords.get(jid);
-            store.apply(List.of(new JobChange(id, JobState.CANCELLED, List.of(), "cancelled", "CANCELLED",
-                    rec.state() == JobState.RUNNING ? "released " + rec.gpus() + " GPUs" : "",
-                    run == null ? JobChange.Accounting.NONE : endOfRun(run, now, false, false))), now);
-            Job j = runningJobs.remove(jid);
-            if (j != null) {
-                running.remove(j);
-                state.release(jid, j.placement());
-                forgetRun(jid);
-            } else {
-                j = waiting.remove(jid);
+            LifecycleEvent.Cancelled ev = lifecycle == null ? null : lifecycle.planCancel(jid, now);
+            store.apply(List.of(changesOf.cancelled(ev, rec, run)), now);
+            if (ev != null) {
+                lifecycle.apply(ev);
+                if (ev.placement() != null) forgetRun(jid);
             }
-            if (j != null) j.cancel(now);
             storedReason.remove(jid);
             timeLimits.remove(jid);
         } finally {
@@ -559,21 +510,10 @@ public final class Controller implements AutoCloseable {
 
     // ---- runs ending ---------------------------------------------------------------------------
 
-    /**
-     * How a run ending at {@code now} counts. Work since the later of the run's start and the newest
-     * checkpoint is thrown away when the run was interrupted ({@code lostWork}); a run that is
-     * interrupted leaves the job waiting, and that wait is counted as lost when it runs again.
-     */
-    private JobChange.Accounting endOfRun(JobRecord r, double now, boolean lostWork, boolean restart) {
-        if (r == null || r.startTime() == null) return JobChange.Accounting.NONE;
-        double run = Math.max(0, now - r.startTime());
-        Double ck = checkpointOf(r);
-        double lost = 0;
-        // a checkpoint counts only where the next run can read it: a host-local directory may be on the
-        // host that failed, and ranks renumbered onto other hosts never see it
-        Double kept = survivesAHost(r) ? ck : null;
-        if (lostWork) lost = Math.min(run, Math.max(0, now - Math.max(r.startTime(), kept == null ? r.startTime() : kept)));
-        return new JobChange.Accounting(restart ? 1 : 0, run, lost, ck, lostWork);
+    /** Tells the lifecycle of the newest checkpoint the job's next run can read. */
+    private void noteCheckpoint(JobRecord r) {
+        Double ck = accounting.survivingCheckpoint(r);
+        if (ck != null) lifecycle.checkpointed(Math.toIntExact(r.id()), ck);
     }
 
     /**
@@ -585,90 +525,50 @@ public final class Controller implements AutoCloseable {
         return r.checkpointDir() != null;
     }
 
-    private Double checkpointOf(JobRecord r) {
-        Double seen = checkpoints.get((int) r.id());
-        if (seen == null) return r.lastCheckpoint();
-        return r.lastCheckpoint() == null ? seen : Math.max(seen, r.lastCheckpoint());
-    }
-
     /** Drops a run's in-memory traces once its end is committed. Caller holds the lock. */
     private void forgetRun(int job) {
         JobRecord r = runningRecords.remove(job);
         if (r != null) book.remove(job, r.placement());
         ranksDone.remove(job);
-        checkpoints.remove(job);
+        reports.forgetJob(job);
     }
 
     /**
      * Stops a running job's whole gang after a failure: requeued with one more restart, or FAILED
-     * when its restarts are spent. Caller holds the lock.
+     * when its restarts are spent (the lifecycle's restart rule). Caller holds the lock.
      */
     private void interrupt(int job, String cause, String kind, double now) {
-        interrupt(job, cause, kind, now, Fault.HARDWARE);
+        interrupt(job, cause, kind, now, RestartRule.Fault.HARDWARE);
     }
 
-    /** Whose fault an interruption is, which decides how the job comes back. */
-    private enum Fault {
-        /** a host, a GPU or an agent went away: that part is out of service, so restart at once elsewhere */
-        HARDWARE,
-        /** the job's own process failed: restart, backing off if it keeps failing soon after starting */
-        JOB,
-        /** a rank could not be started at all (exit 126/127): no restart can help */
-        CANNOT_START
-    }
-
-    private void interrupt(int job, String cause, String kind, double now, Fault fault) {
+    private void interrupt(int job, String cause, String kind, double now, RestartRule.Fault fault) {
         JobRecord r = runningRecords.get(job);
-        Job j = runningJobs.get(job);
-        if (r == null || j == null) return;
-        boolean again = fault != Fault.CANNOT_START && r.restarts() < r.maxRestarts();
-        JobChange.Accounting time = endOfRun(r, now, true, again);
-        Double retry = null;
-        Integer quick = time.runSeconds() >= backoff.healthyRun() ? Integer.valueOf(0) : null;
-        String wait = "";
-        if (again && fault == Fault.JOB) {
-            quick = backoff.quickFailures(r.quickFailures(), time.runSeconds());
-            double delay = backoff.delay(quick);
-            if (delay > 0) {
-                retry = now + delay;
-                wait = "; next try in " + Math.round(delay) + " s (" + quick + (quick == 1 ? " quick failure" : " quick failures in a row") + ")";
-            }
-        }
-        String reason = fault == Fault.CANNOT_START ? "failed: " + cause + " (not restarted: no restart can start it)"
-                : again ? "restarting after: " + cause + wait
-                : "failed after " + r.restarts() + " restarts (max " + r.maxRestarts() + "): " + cause;
-        store.apply(List.of(new JobChange(job, again ? JobState.RESTARTING : JobState.FAILED, List.of(), reason,
-                again ? "RESTART" : "FAILED", kind + ": " + cause + wait, time.backingOff(retry, quick))), now);
-        if (retry != null) retryAt.put(job, retry);
-        runningJobs.remove(job);
-        running.remove(j);
-        state.release(job, j.placement());
+        if (r == null || lifecycle == null) return;
+        noteCheckpoint(r);
+        LifecycleEvent.Interrupted ev = lifecycle.planInterrupt(job, now, cause, fault, false);
+        if (ev == null) return;
+        var o = ev.outcome();
+        boolean again = o.restart();
+        store.apply(List.of(changesOf.interrupted(ev, r, kind)), now);
+        lifecycle.apply(ev);
         forgetRun(job);
         if (again) {
-            JobRecord next = store.job(job).orElseThrow();
-            Job w = toJob(next);
-            waiting.put(job, w);
-            storedReason.put(job, next.reason());
+            storedReason.put(job, o.reason());
         } else {
-            j.fail(now, reason);
             storedReason.remove(job);
             timeLimits.remove(job);
         }
-        LOG.log(System.Logger.Level.INFO, "job " + job + ": " + reason);
+        LOG.log(System.Logger.Level.INFO, "job " + job + ": " + o.reason());
     }
 
     /** Every rank ended with 0. Caller holds the lock. */
     private void complete(int job, double now) {
         JobRecord r = runningRecords.get(job);
-        Job j = runningJobs.get(job);
-        if (r == null || j == null) return;
-        store.apply(List.of(new JobChange(job, JobState.COMPLETED, List.of(), "completed", "COMPLETED",
-                "all " + r.gpus() + " ranks exited 0", endOfRun(r, now, false, false))), now);
-        runningJobs.remove(job);
-        running.remove(j);
-        state.release(job, j.placement());
+        LifecycleEvent.Completed ev = r == null || lifecycle == null ? null : lifecycle.planComplete(job, now);
+        if (ev == null) return;
+        store.apply(List.of(changesOf.completed(ev, r)), now);
+        lifecycle.apply(ev);
         forgetRun(job);
-        j.complete(now);
         storedReason.remove(job);
         timeLimits.remove(job);
     }
@@ -679,27 +579,17 @@ public final class Controller implements AutoCloseable {
      * ended, and no restart, since another run would meet the same limit. Caller holds the lock.
      */
     private void endOverdue(double now) {
-        if (timeLimits.isEmpty() || runningJobs.isEmpty()) return;
-        List<Integer> overdue = new ArrayList<>();
-        for (Job j : runningJobs.values()) {
-            Long limit = timeLimits.get(j.id());
-            if (limit != null && now - j.runStart() >= limit) overdue.add(j.id());
-        }
-        overdue.sort(null);
-        for (int job : overdue) {
+        if (timeLimits.isEmpty() || runningRecords.isEmpty() || lifecycle == null) return;
+        for (int job : timeLimits.overdue(lifecycle.running().all(), now)) {
             JobRecord r = runningRecords.get(job);
-            Job j = runningJobs.get(job);
             if (r == null) continue;
-            long limit = timeLimits.get(job);
+            long limit = timeLimits.limit(job);
             String reason = "exceeded its time limit of " + TimeLimit.format(limit);
-            store.apply(List.of(new JobChange(job, JobState.FAILED, List.of(), reason, "TIMEOUT",
-                    "ran " + TimeLimit.format(Math.round(now - j.runStart())) + "; released " + r.gpus() + " GPUs",
-                    endOfRun(r, now, false, false))), now);
-            runningJobs.remove(job);
-            running.remove(j);
-            state.release(job, j.placement());
+            LifecycleEvent.Failed ev = lifecycle.planFail(job, now, reason);
+            if (ev == null) continue;
+            store.apply(List.of(changesOf.timedOut(ev, r)), now);
+            lifecycle.apply(ev);
             forgetRun(job);
-            j.fail(now, reason);
             storedReason.remove(job);
             timeLimits.remove(job);
             LOG.log(System.Logger.Level.INFO, "job " + job + ": " + reason);
@@ -707,12 +597,6 @@ public final class Controller implements AutoCloseable {
     }
 
     // ---- hosts and agents ----------------------------------------------------------------------
-
-    private String addressOf(String hostName) {
-        for (HostRecord h : hostsById.values())
-            if (h.name().equals(hostName)) return h.address() == null || h.address().isBlank() ? h.name() : h.address();
-        return hostName;
-    }
 
     /**
      * Registers a host (or re-registers one, which bumps its generation) and rebuilds the topology.
@@ -735,54 +619,40 @@ public final class Controller implements AutoCloseable {
                 // a new GPU type moves the host to another cluster, as a new GPU count does
                 reshaped = !FleetLayout.sameKind(e, planned) || !e.rack().equals(r.rack()) || !e.zone().equals(r.zone());
                 int h = layout == null ? -1 : layout.indexOf(r.name());
-                jobs = h >= 0 ? state.jobsOn(h) : new int[0];
+                jobs = h >= 0 ? state().jobsOn(h) : new int[0];
                 if (reshaped && jobs.length > 0)
                     throw RequestError.conflict(ErrorCode.HOST_BUSY, "name", "host " + r.name() + " runs jobs "
                             + java.util.Arrays.toString(jobs) + "; it cannot change its GPUs, rack or zone now");
             }
-            long slots = FleetLayout.slotCountWith(hostsById.values(), planned);
+            long slots = FleetLayout.slotCountWith(registry.all(), planned);
             if (slots > FleetLayout.MAX_SLOTS)
                 throw RequestError.badRequest("rack", "this rack and zone would make the fleet's layout too sparse ("
                         + slots + " slots > " + FleetLayout.MAX_SLOTS + ")");
             rec = store.registerHost(r, r.address() != null ? r.address() : remoteAddress, now);
-            lastSeen.put(rec.id(), now);
-            if (existing.isEmpty() || rec.generation() != existing.get().generation()) {
-                // a new agent process: what the old one said about its GPUs no longer stands
-                reportedBad.remove(rec.id());
-                forcedGood.remove(rec.id());
-            }
-            // hostsById is kept equal to what the store holds after every change to a host, so the
+            liveness.heard(rec.id(), now);
+            // a new agent process: what the old one said about its GPUs no longer stands
+            if (existing.isEmpty() || rec.generation() != existing.get().generation()) reports.newAgent(rec.id());
+            // the registry is kept equal to what the store holds after every change to a host, so the
             // layout can be built from it rather than from every host read back from the database
-            Map<Long, HostRecord> byId = new HashMap<>(hostsById);
-            byId.put(rec.id(), rec);
+            List<HostRecord> all = registry.with(rec);
             if (!reshaped && jobs.length == 0) {
                 // nothing runs there: the host may wait for the next rebuild to be offered work,
                 // and an unchanged host's old place in the layout stays right meanwhile
-                hostsById = Map.copyOf(byId);
+                registry.replace(all);
                 layoutBehind = true;
             } else {
                 // a new generation means a new agent process: what the old one ran is gone. The same
                 // generation means the same run of the agent asking again, and its ranks are still there.
                 if (rec.generation() != existing.get().generation())
                     for (int job : jobs) interrupt(job, "agent on " + r.name() + " restarted", "AGENT_RESTARTED", now);
-                reload(List.copyOf(byId.values()));
+                reload(all);
             }
         } finally {
             lock.unlock();
             registering.decrementAndGet();
         }
         trigger();
-        return rec.withLastHeartbeat(lastSeen.get(rec.id()));
-    }
-
-    /** The host an agent speaks for, if {@code generation} is its current one; else the refusal. */
-    private HostRecord fenced(long hostId, long generation) {
-        HostRecord h = hostsById.get(hostId);
-        if (h == null) throw RequestError.notFound("id", "no host " + hostId);
-        if (h.generation() != generation)
-            throw RequestError.conflict(ErrorCode.STALE_GENERATION, "generation", "generation " + generation + " is stale; host " + h.name()
-                    + " is at generation " + h.generation());
-        return h;
+        return rec.withLastHeartbeat(liveness.lastHeard(rec.id()));
     }
 
     /**
@@ -790,22 +660,10 @@ public final class Controller implements AutoCloseable {
      * the host must run now. Only reports that change something take the lock.
      */
     public HeartbeatReply heartbeat(long hostId, Heartbeat hb) {
-        HostRecord h = fenced(hostId, hb.generation());
+        HostRecord h = registry.fenced(hostId, hb.generation());
         double now = now();
-        lastSeen.put(hostId, now);
-        Set<Integer> bad = new HashSet<>();
-        for (GpuHealth g : hb.gpus()) if (!g.healthy()) bad.add(g.index());
-        reportedBad.put(hostId, Set.copyOf(bad));
-        // a forced GPU's standing report is ignored until the agent stops making it; then it counts again
-        forcedGood.computeIfPresent(hostId, (k, v) -> {
-            Set<Integer> still = new HashSet<>(v);
-            still.retainAll(bad);
-            return still.isEmpty() ? null : Set.copyOf(still);
-        });
-        Set<Integer> forced = forcedGood.getOrDefault(hostId, Set.of());
-        for (TaskReport t : hb.tasks())
-            if (t.checkpointTime() != null && t.checkpointTime() <= now + 60)
-                checkpoints.merge((int) t.job(), t.checkpointTime(), Math::max);
+        liveness.heard(hostId, now);
+        Set<Integer> forced = reports.heard(hostId, hb, now);
         boolean act = h.status() == HostStatus.DOWN;
         for (TaskReport t : hb.tasks()) if (!t.exits().isEmpty()) act = true;
         for (GpuHealth g : hb.gpus())
@@ -820,7 +678,7 @@ public final class Controller implements AutoCloseable {
             }
             if (changed) trigger();
         }
-        return reply(hostsById.getOrDefault(hostId, h));
+        return reply(registry.getOrDefault(hostId, h));
     }
 
     private HeartbeatReply reply(HostRecord h) {
@@ -831,16 +689,16 @@ public final class Controller implements AutoCloseable {
     /** Acts on exits and GPU errors in a heartbeat. Caller holds the lock. Returns whether anything changed. */
     private boolean handleReports(long hostId, Heartbeat hb, double now) {
         if (halted) return false;
-        HostRecord h = hostsById.get(hostId);
+        HostRecord h = registry.get(hostId);
         if (h == null || h.generation() != hb.generation()) return false;
         boolean changed = false;
         if (h.status() == HostStatus.DOWN) {
             // it was declared lost and is back: its old work was already restarted elsewhere
             store.setHostStatus(h.id(), HostStatus.UP, "", List.of());
             int hi = hostIndex(h.name()); // first: it may rebuild the state
-            state.setStatus(hi, HostStatus.UP);
-            refreshHosts();
-            h = hostsById.get(hostId);
+            lifecycle.setHostStatus(hi, HostStatus.UP);
+            registry.refresh(store);
+            h = registry.get(hostId);
             changed = true;
         }
         for (TaskReport t : hb.tasks()) {
@@ -859,10 +717,10 @@ public final class Controller implements AutoCloseable {
                 if (code == 126 || code == 127)
                     interrupt(job, "rank " + bad.get().rank() + " on " + mine.get().host() + " could not be started (exit "
                             + code + (code == 127 ? ": command not found" : ": command not executable")
-                            + "; see its log)", "CANNOT_START", now, Fault.CANNOT_START);
+                            + "; see its log)", "CANNOT_START", now, RestartRule.Fault.CANNOT_START);
                 else
                     interrupt(job, "rank " + bad.get().rank() + " on " + mine.get().host() + " exited with code "
-                            + code, "RANK_FAILED", now, Fault.JOB);
+                            + code, "RANK_FAILED", now, RestartRule.Fault.JOB);
                 changed = true;
                 continue;
             }
@@ -874,7 +732,7 @@ public final class Controller implements AutoCloseable {
             }
         }
         HostRecord reported = h;
-        Set<Integer> forced = forcedGood.getOrDefault(hostId, Set.of());
+        Set<Integer> forced = reports.forced(hostId);
         List<GpuHealth> fresh = hb.gpus().stream()
                 .filter(g -> !g.healthy() && g.index() >= 0 && g.index() < reported.gpus()
                         && !reported.unhealthyGpus().contains(g.index()) && !forced.contains(g.index()))
@@ -910,23 +768,16 @@ public final class Controller implements AutoCloseable {
         HostStatus status = h.status() == HostStatus.DOWN ? HostStatus.DOWN : HostStatus.DRAINING;
         store.setHostStatus(h.id(), status, reason, unhealthy.stream().sorted().distinct().toList());
         int hi = hostIndex(h.name());
-        state.setStatus(hi, status);
-        for (int job : state.jobsOn(hi)) {
+        lifecycle.setHostStatus(hi, status);
+        for (int job : state().jobsOn(hi)) {
             JobRecord r = runningRecords.get(job);
             if (r == null) continue;
             boolean uses = r.placement().stream().anyMatch(p -> p.host().equals(h.name())
                     && p.gpus().stream().anyMatch(unhealthy::contains));
             if (uses) interrupt(job, h.name() + " " + reason, "GPU_FAILED", now);
         }
-        refreshHosts();
+        registry.refresh(store);
         LOG.log(System.Logger.Level.WARNING, "host " + h.name() + " drained: " + reason);
-    }
-
-    /** Re-reads host records (status, reason) without rebuilding the topology. Caller holds the lock. */
-    private void refreshHosts() {
-        Map<Long, HostRecord> byId = new HashMap<>();
-        for (HostRecord x : store.hosts()) byId.put(x.id(), x);
-        hostsById = Map.copyOf(byId);
     }
 
     /**
@@ -934,37 +785,32 @@ public final class Controller implements AutoCloseable {
      * answers what the host must run. The wait holds no thread.
      */
     public CompletableFuture<HeartbeatReply> awaitAssignments(long hostId, long generation, long version, long waitMs) {
-        HostRecord h = fenced(hostId, generation);
+        HostRecord h = registry.fenced(hostId, generation);
         CompletableFuture<Void> change = book.changeAfter(h.name(), version);
         if (halted) change.complete(null); // halt() may have woken the waiters just before this one joined
         // answered on a thread of its own: a change is published under the lock, and timeouts fire on
         // the JDK's single timer thread, which must not write thousands of answers one after another
         return change.completeOnTimeout(null, waitMs, TimeUnit.MILLISECONDS)
-                .thenApplyAsync(x -> reply(hostsById.getOrDefault(hostId, h)), answers);
+                .thenApplyAsync(x -> reply(registry.getOrDefault(hostId, h)), answers);
     }
 
     /** Declares lost every host silent for longer than the timeout, restarting its jobs elsewhere. */
     public void checkLiveness() {
         double now = now();
         List<HostRecord> silent = new ArrayList<>();
-        for (HostRecord h : hostsById.values()) {
-            if (h.status() == HostStatus.DOWN) continue;
-            double seen = lastSeen.getOrDefault(h.id(), startedAt);
-            if (now - seen > heartbeatTimeoutSec) silent.add(h);
-        }
+        for (HostRecord h : registry.all())
+            if (h.status() != HostStatus.DOWN && liveness.isSilent(h.id(), now)) silent.add(h);
         if (silent.isEmpty()) return;
         lock.lock();
         try {
             if (halted) return;
             for (HostRecord stale : silent) {
-                HostRecord h = hostsById.get(stale.id());
-                if (h == null || h.status() == HostStatus.DOWN) continue;
-                double seen = lastSeen.getOrDefault(h.id(), startedAt);
-                if (now - seen <= heartbeatTimeoutSec) continue;
-                lose(h, "host " + h.name() + " lost: no heartbeat for " + Math.round(now - seen) + " s",
-                        "no heartbeat for " + Math.round(now - seen) + " s", now);
+                HostRecord h = registry.get(stale.id());
+                if (h == null || h.status() == HostStatus.DOWN || !liveness.isSilent(h.id(), now)) continue;
+                long quiet = Math.round(liveness.silentFor(h.id(), now));
+                lose(h, "host " + h.name() + " lost: no heartbeat for " + quiet + " s", "no heartbeat for " + quiet + " s", now);
             }
-            refreshHosts();
+            registry.refresh(store);
         } finally {
             lock.unlock();
         }
@@ -974,9 +820,9 @@ public final class Controller implements AutoCloseable {
     /** Marks a host DOWN and restarts its jobs elsewhere. Caller holds the lock and refreshes the hosts after. */
     private void lose(HostRecord h, String cause, String statusReason, double now) {
         int hi = hostIndex(h.name());
-        for (int job : state.jobsOn(hi)) interrupt(job, cause, "HOST_LOST", now);
+        for (int job : state().jobsOn(hi)) interrupt(job, cause, "HOST_LOST", now);
         store.setHostStatus(h.id(), HostStatus.DOWN, statusReason, h.unhealthyGpus());
-        state.setStatus(hi, HostStatus.DOWN);
+        lifecycle.setHostStatus(hi, HostStatus.DOWN);
         LOG.log(System.Logger.Level.WARNING, cause);
     }
 
@@ -988,11 +834,10 @@ public final class Controller implements AutoCloseable {
         lock.lock();
         try {
             if (halted) return;
-            HostRecord h = null;
-            for (HostRecord x : hostsById.values()) if (x.name().equals(name)) h = x;
+            HostRecord h = registry.byName(name);
             if (h == null || h.status() == HostStatus.DOWN) return;
             lose(h, "host " + name + " fenced: " + why, why, now());
-            refreshHosts();
+            registry.refresh(store);
         } finally {
             lock.unlock();
         }
@@ -1001,13 +846,13 @@ public final class Controller implements AutoCloseable {
 
     /** The host with this id as last committed, or null; read without the lock. */
     public HostRecord knownHost(long id) {
-        return hostsById.get(id);
+        return registry.get(id);
     }
 
     /** Hosts as stored, with the last heartbeat heard since this controller started. */
     public List<HostRecord> hosts() {
         List<HostRecord> out = new ArrayList<>();
-        for (HostRecord h : store.hosts()) out.add(h.withLastHeartbeat(lastSeen.get(h.id())));
+        for (HostRecord h : store.hosts()) out.add(h.withLastHeartbeat(liveness.lastHeard(h.id())));
         return out;
     }
 
@@ -1029,7 +874,7 @@ public final class Controller implements AutoCloseable {
             HostRecord h = store.hostByName(name).orElseThrow(() -> RequestError.notFound("name", "no host " + name));
             id = h.id();
             if (status == HostStatus.UP && !h.unhealthyGpus().isEmpty()) {
-                Set<Integer> heard = reportedBad.get(h.id());
+                Set<Integer> heard = reports.reportedBad(h.id());
                 List<Integer> still = heard == null ? h.unhealthyGpus()
                         : h.unhealthyGpus().stream().filter(heard::contains).toList();
                 if (!still.isEmpty() && !force)
@@ -1039,26 +884,22 @@ public final class Controller implements AutoCloseable {
                                     : " still report" + (still.size() == 1 ? "s" : "") + " a fault (" + h.statusReason() + ")")
                             + ". Reset or replace the GPU (simulated: gpufleet agent heal), or resume --force to put it"
                             + " back into service anyway");
-                if (!still.isEmpty()) forcedGood.merge(h.id(), Set.copyOf(still), (a, b) -> {
-                    Set<Integer> u = new HashSet<>(a);
-                    u.addAll(b);
-                    return Set.copyOf(u);
-                });
+                reports.force(h.id(), still);
             }
             if (status == HostStatus.UP) {
                 store.setHostStatus(h.id(), HostStatus.UP, "", List.of());
-                lastSeen.put(h.id(), now()); // a fresh timeout: resuming a lost host gives its agent time to return
+                liveness.heard(h.id(), now()); // a fresh timeout: resuming a lost host gives its agent time to return
             } else {
                 store.setHostStatus(h.id(), status, reason == null ? "drained by an operator" : reason, h.unhealthyGpus());
             }
             int hi = hostIndex(name); // first: it may rebuild the state
-            state.setStatus(hi, status);
-            refreshHosts();
+            lifecycle.setHostStatus(hi, status);
+            registry.refresh(store);
         } finally {
             lock.unlock();
         }
         if (status == HostStatus.UP) trigger();
-        return store.hostByName(name).orElseThrow().withLastHeartbeat(lastSeen.get(id));
+        return store.hostByName(name).orElseThrow().withLastHeartbeat(liveness.lastHeard(id));
     }
 
     /** Creates a team or sets its quota. */
@@ -1092,7 +933,7 @@ public final class Controller implements AutoCloseable {
                 if (rec == null) continue;
                 Map<Integer, Integer> m = new TreeMap<>();
                 for (int g = 0; g < topo.gpusOnHost(h); g++) {
-                    int o = state.ownerOf(h, g);
+                    int o = state().ownerOf(h, g);
                     if (o != FleetState.NONE) m.put(g, o);
                 }
                 if (!m.isEmpty()) out.put(rec.name(), m);
@@ -1109,7 +950,7 @@ public final class Controller implements AutoCloseable {
      */
     public void halt() {
         halted = true;
-        loop.shutdownNow();
+        loop.stop();
         // answer waiting polls now, while the HTTP server can still send the answers: a poll left to time
         // out after the server stopped completes on a recycled request
         book.wakeAll();
@@ -1120,7 +961,7 @@ public final class Controller implements AutoCloseable {
         halt();
         answers.shutdown();
         try {
-            loop.awaitTermination(5, TimeUnit.SECONDS);
+            loop.awaitStopped(Duration.ofSeconds(5));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

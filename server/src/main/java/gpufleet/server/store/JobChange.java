@@ -12,9 +12,10 @@ import java.util.List;
  * @param state     the new state, or null to keep the state and only update the reason
  * @param placement the GPUs it holds from now on (empty unless RUNNING)
  * @param time      how the run that ends here counts (zero for transitions that end no run)
+ * @param estimatedEnd with RUNNING: when the run that starts is expected to end; null when unknown
  */
 public record JobChange(long jobId, JobState state, List<HostGpus> placement, String reason, String eventKind,
-                        String eventDetail, Accounting time) {
+                        String eventDetail, Accounting time, Double estimatedEnd) {
 
     /**
      * What a transition adds to the job's time accounting.
@@ -44,6 +45,11 @@ public record JobChange(long jobId, JobState state, List<HostGpus> placement, St
     public JobChange {
         placement = placement == null ? List.of() : List.copyOf(placement);
         if (time == null) time = Accounting.NONE;
+    }
+
+    public JobChange(long jobId, JobState state, List<HostGpus> placement, String reason, String eventKind,
+                     String eventDetail, Accounting time) {
+        this(jobId, state, placement, reason, eventKind, eventDetail, time, null);
     }
 
     public JobChange(long jobId, JobState state, List<HostGpus> placement, String reason, String eventKind,

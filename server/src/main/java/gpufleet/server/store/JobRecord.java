@@ -21,16 +21,32 @@ import java.util.List;
  *                       restart backoff); null when it may run at once
  * @param quickFailures  failures of its own processes in a row, each soon after its run began
  * @param timeLimitSeconds how long one run may last (the scheduler's estimate of its run time); null for no limit
+ * @param attainedGpuSeconds GPU-seconds held in runs that ended (the service least-attained-service orders rank by)
+ * @param lostWorkSeconds training thrown away at interruptions, without the waits {@code lostSeconds} also counts
+ * @param estimatedEnd   while RUNNING, when its run is expected to end; null when unknown
  */
 public record JobRecord(long id, String name, String team, int gpus, int tp, int pp, int cp, int priority,
                         JobState state, double submitTime, List<String> command, int maxRestarts,
                         String checkpointDir, int restarts, String reason, List<HostGpus> placement,
                         long generation, Double startTime, Double endTime, Double firstStartTime,
                         double runSeconds, double lostSeconds, Double lastCheckpoint, Double interruptedAt,
-                        Double retryAt, int quickFailures, Long timeLimitSeconds) {
+                        Double retryAt, int quickFailures, Long timeLimitSeconds, double attainedGpuSeconds,
+                        double lostWorkSeconds, Double estimatedEnd) {
     public JobRecord {
         command = List.copyOf(command);
         placement = placement == null ? List.of() : List.copyOf(placement);
+    }
+
+    /** A job with a time limit and no lifecycle history beyond its run seconds. */
+    public JobRecord(long id, String name, String team, int gpus, int tp, int pp, int cp, int priority,
+                     JobState state, double submitTime, List<String> command, int maxRestarts,
+                     String checkpointDir, int restarts, String reason, List<HostGpus> placement,
+                     long generation, Double startTime, Double endTime, Double firstStartTime,
+                     double runSeconds, double lostSeconds, Double lastCheckpoint, Double interruptedAt,
+                     Double retryAt, int quickFailures, Long timeLimitSeconds) {
+        this(id, name, team, gpus, tp, pp, cp, priority, state, submitTime, command, maxRestarts, checkpointDir,
+                restarts, reason, placement, generation, startTime, endTime, firstStartTime, runSeconds, lostSeconds,
+                lastCheckpoint, interruptedAt, retryAt, quickFailures, timeLimitSeconds, runSeconds * gpus, 0, null);
     }
 
     /** A job with no time limit. */

@@ -52,7 +52,7 @@ public final class SqlStore implements Store {
     /** Migrations in order; the version is the number after the V. */
     static final List<String> MIGRATIONS = List.of("V1__initial_schema.sql", "V2__agents_and_accounting.sql",
             "V3__agent_incarnation.sql", "V4__tokens_audit_and_job_hosts.sql", "V5__restart_backoff.sql",
-            "V6__time_limit.sql", "V8__leadership.sql");
+            "V6__time_limit.sql", "V7__attained_service.sql", "V8__leadership.sql");
 
     /** The newest schema version this code knows: the highest numbered migration. */
     public static int knownSchemaVersion() {
@@ -498,28 +498,49 @@ public final class SqlStore implements Store {
                                 + CASE WHEN ? = 1 AND interrupted_at IS NOT NULL THEN ? - interrupted_at ELSE 0 END,
                             interrupted_at = CASE WHEN ? = 1 THEN ? WHEN ? = 1 THEN NULL ELSE interrupted_at END,
                             run_seconds = run_seconds + ?,
+                            attained_gpu_seconds = attained_gpu_seconds + CAST(? AS DOUBLE PRECISION) * gpus,
+                            lost_work_seconds = lost_work_seconds + ?,
+                            estimated_end = ?,
                             restarts = restarts + ?,
                             last_checkpoint = CASE WHEN ? = 1 THEN ? ELSE last_checkpoint END,
                             end_time = CASE WHEN ? = 1 THEN ? ELSE end_time END,
                             retry_at = ?,
                             quick_failures = CASE WHEN ? = 1 THEN ? ELSE quick_failures END,
                             updated_time = ?
-                        WHERE id = ?""", c.state().name(), placement, c.reason() == null ? "" : c.reason(),
+                        WHERE id = ? AND state IN (""" + sources(c.state()) + ")", c.state().name(), placement, c.reason() == null ? "" : c.reason(),
                         running ? 1 : 0, now, running ? 1 : 0, now,
                         t.lostSeconds(), running ? 1 : 0, now,
                         t.interrupted() ? 1 : 0, now, running || terminal ? 1 : 0,
-                        t.runSeconds(), t.restarts(),
+                        t.runSeconds(), t.runSeconds(), t.lostSeconds(),
+                        running && c.estimatedEnd() != null && Double.isFinite(c.estimatedEnd()) ? c.estimatedEnd() : null,
+                        t.restarts(),
                         t.checkpoint() != null ? 1 : 0, t.checkpoint() == null ? 0.0 : t.checkpoint(),
                         terminal ? 1 : 0, now, t.interrupted() ? t.retryAt() : null,
                         t.quickFailures() != null ? 1 : 0, t.quickFailures() == null ? 0 : t.quickFailures(),
                         now, c.jobId())) {
-                    if (p.executeUpdate() != 1) throw new StoreException("no job " + c.jobId(), null);
+                    if (p.executeUpdate() != 1) throw refused(c);
                 }
                 if (running) recordHosts(c);
                 addEvent(c.jobId(), now, c.eventKind(), c.eventDetail() == null ? "" : c.eventDetail());
             }
             return null;
         });
+    }
+
+    /** The states a job may reach {@code to} from ({@link JobState#canMoveTo}), as a SQL list. */
+    private static String sources(JobState to) {
+        StringBuilder sb = new StringBuilder();
+        for (JobState from : JobState.values())
+            if (from.canMoveTo(to)) sb.append(sb.isEmpty() ? "" : ", ").append('\'').append(from.name()).append('\'');
+        return sb.isEmpty() ? "NULL" : sb.toString();
+    }
+
+    /** Why a change matched no row: no such job, or a transition its state does not allow. */
+    private StoreException refused(JobChange c) throws SQLException {
+        try (PreparedStatement p = prepare("SELECT state FROM jobs WHERE id = ?", c.jobId()); ResultSet rs = p.executeQuery()) {
+            if (!rs.next()) return new StoreException("no job " + c.jobId(), null);
+            return new IllegalTransitionException(c.jobId(), JobState.valueOf(rs.getString(1)), c.state());
+        }
     }
 
     /** Remembers which hosts the run that starts with this change holds, under the generation it starts at. */
@@ -673,7 +694,8 @@ public final class SqlStore implements Store {
                         nullableDouble(rs, "first_start_time"), rs.getDouble("run_seconds"),
                         rs.getDouble("lost_seconds"), nullableDouble(rs, "last_checkpoint"),
                         nullableDouble(rs, "interrupted_at"), nullableDouble(rs, "retry_at"), rs.getInt("quick_failures"),
-                        nullableLong(rs, "time_limit_seconds")));
+                        nullableLong(rs, "time_limit_seconds"), rs.getDouble("attained_gpu_seconds"),
+                        rs.getDouble("lost_work_seconds"), nullableDouble(rs, "estimated_end")));
             }
             return out;
         }

@@ -10,11 +10,13 @@ import gpufleet.core.job.JobState;
 import gpufleet.core.job.Parallelism;
 import gpufleet.core.job.Priority;
 import gpufleet.core.job.Work;
+import gpufleet.core.lifecycle.Lifecycle;
+import gpufleet.core.lifecycle.LifecycleEvent;
+import gpufleet.core.lifecycle.RestartRule;
+import gpufleet.core.lifecycle.Run;
 import gpufleet.core.perf.CommSlowdown;
-import gpufleet.core.sched.Decision;
 import gpufleet.core.sched.Policy;
 import gpufleet.core.sched.Quotas;
-import gpufleet.core.sched.RunningSet;
 import gpufleet.core.sched.Scheduler;
 import gpufleet.core.state.FleetState;
 import gpufleet.core.state.HostStatus;
@@ -32,11 +34,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
-import java.util.TreeSet;
 
 /**
- * The digital twin: a discrete-event simulation of a fleet on a virtual clock, driving the same
- * {@link Scheduler} the controller runs.
+ * The digital twin: a discrete-event simulation of a fleet on a virtual clock, one of the two drivers
+ * of the core's {@link Lifecycle} (the controller is the other). Every job state change goes through
+ * the lifecycle, which runs the same {@link Scheduler}, restart rule and lost-work arithmetic as the
+ * controller; this class adds the virtual clock, arrival streams, the failure injector, progress of
+ * runs toward their work, and its own statistics.
  *
  * <p><b>Events</b> are arrivals, run ends, failures, repairs and samples, ordered by (time, kind,
  * sequence). All events at one instant are applied, then one scheduling cycle runs, so a burst of
@@ -126,10 +130,7 @@ public final class Simulation {
     private final Config cfg;
     private final Topology topo;
     private final FleetState state;
-    private final Scheduler scheduler;
-    private final RunningSet running;
-    private final TreeSet<Job> waiting;
-    private final Quotas quotas;
+    private final Lifecycle lifecycle;
     private final EventQueue events = new EventQueue();
     private final Streams streams;
     private final List<FailureCause> causes;
@@ -222,10 +223,9 @@ public final class Simulation {
         this.cfg = cfg;
         this.topo = new Topology(cfg.fleet());
         this.state = new FleetState(topo);
-        this.scheduler = new Scheduler(topo, cfg.policy());
-        this.running = new RunningSet(topo);
-        this.waiting = new TreeSet<>(cfg.policy().order().comparator());
-        this.quotas = new Quotas(cfg.workload().quotas());
+        this.lifecycle = new Lifecycle(state, cfg.policy(), new Lifecycle.Options(RestartRule.IMMEDIATE, true,
+                cfg.tuning().preemptionCostSec(), cfg.tuning().shares()), new TwinRuns());
+        lifecycle.setQuotas(new Quotas(cfg.workload().quotas()));
         this.streams = new Streams(cfg.seed());
         this.causes = cfg.failures().causes();
         this.causeRng = new SplittableRandom[causes.size()];
@@ -240,7 +240,7 @@ public final class Simulation {
             sparesWanted[c] = n;
             // the last hosts of a cluster are its spares
             for (int h = topo.endHostOfCluster(c) - n; h < topo.endHostOfCluster(c); h++) {
-                state.setStatus(h, HostStatus.SPARE);
+                lifecycle.setHostStatus(h, HostStatus.SPARE);
             }
             sparesFree[c] = n;
         }
@@ -309,7 +309,9 @@ public final class Simulation {
             case Sample s -> { sample(t); yield false; }
             case StartBreak b -> {
                 if (b.generation() != b.track().generation || b.track().job.state() != JobState.RUNNING) yield false;
-                interrupt(b.track(), t, FailureInjector.JOB_START);
+                var c = FailureInjector.JOB_START;
+                var ev = lifecycle.interrupt(b.track().job.id(), t, c.name(), RestartRule.Fault.HARDWARE, c.planned());
+                if (ev != null) interrupted(ev);
                 yield true;
             }
             case Wake w -> true;
@@ -319,7 +321,7 @@ public final class Simulation {
 
     private void arrive(Arrive a, double t) {
         JobSpec spec = a.spec().withSubmitTime(t);
-        Job job = new Job(tracks.size(), spec);
+        Job job = lifecycle.submit(tracks.size(), spec, t).job();
         Track tr = new Track(job);
         tr.crashes = a.crashes();
         tracks.add(tr);
@@ -338,7 +340,6 @@ public final class Simulation {
                 tr.keepTimeline();
             }
         }
-        waiting.add(job);
         if (a.stream() >= 0) scheduleArrival(a.stream(), t);
     }
 
@@ -370,27 +371,33 @@ public final class Simulation {
                 int h = hostOfGpu(gpu), g = gpu - topo.firstGpu(h);
                 if (state.status(h) == HostStatus.DOWN || (state.unhealthyMask(h) & (1L << g)) != 0) return false;
                 hwFailures++;
-                int owner = state.ownerOf(h, g);
-                if (owner >= 0) { interrupt(tracks.get(owner), t, c); changed = true; }
-                state.setGpuHealthy(h, g, false);
+                var ev = lifecycle.gpuFailed(h, g, t, c.name(), RestartRule.Fault.HARDWARE, c.planned());
+                if (ev != null) { interrupted(ev); changed = true; }
                 events.push(t + c.repairHours() * 3600, EV_REPAIR, new Repair(h, g, false));
             }
             case HOST -> {
                 int h = injector.pickHost(i, pickRng);
                 if (state.status(h) == HostStatus.DOWN) return false;
                 hwFailures++;
-                for (int j : state.jobsOn(h)) { interrupt(tracks.get(j), t, c); changed = true; }
+                boolean wasSpare = state.status(h) == HostStatus.SPARE;
+                for (var ev : lifecycle.hostDown(h, t, c.name(), RestartRule.Fault.HARDWARE, c.planned())) {
+                    interrupted(ev);
+                    changed = true;
+                }
                 int cl = topo.clusterOfHost(h);
-                if (state.status(h) == HostStatus.SPARE) sparesFree[cl]--;
+                if (wasSpare) sparesFree[cl]--;
                 else if (sparesFree[cl] > 0) { activateSpare(cl); changed = true; }
-                state.setStatus(h, HostStatus.DOWN);
                 events.push(t + c.repairHours() * 3600, EV_REPAIR, new Repair(h, -1, true));
             }
             case JOB -> {
                 int gpu = injector.pickGpu(i, pickRng);
                 int h = hostOfGpu(gpu);
                 int owner = state.ownerOf(h, gpu - topo.firstGpu(h));
-                if (owner >= 0) { interrupt(tracks.get(owner), t, c); changed = true; }
+                if (owner >= 0) {
+                    var ev = lifecycle.interrupt(owner, t, c.name(), RestartRule.Fault.HARDWARE, c.planned());
+                    if (ev != null) interrupted(ev);
+                    changed = true;
+                }
             }
         }
         return changed;
@@ -399,7 +406,7 @@ public final class Simulation {
     private void activateSpare(int cl) {
         for (int h = topo.endHostOfCluster(cl) - 1; h >= topo.firstHostOfCluster(cl); h--) {
             if (state.status(h) == HostStatus.SPARE) {
-                state.setStatus(h, HostStatus.UP);
+                lifecycle.setHostStatus(h, HostStatus.UP);
                 sparesFree[cl]--;
                 return;
             }
@@ -410,16 +417,16 @@ public final class Simulation {
         int h = r.host();
         if (!r.wholeHost()) {
             if ((state.unhealthyMask(h) & (1L << r.gpu())) == 0) return;
-            state.setGpuHealthy(h, r.gpu(), true);
+            lifecycle.gpuRepaired(h, r.gpu());
             return;
         }
         if (state.status(h) != HostStatus.DOWN) return;
         int cl = topo.clusterOfHost(h);
         if (sparesFree[cl] < sparesWanted[cl]) {
-            state.setStatus(h, HostStatus.SPARE);
+            lifecycle.setHostStatus(h, HostStatus.SPARE);
             sparesFree[cl]++;
         } else {
-            state.setStatus(h, HostStatus.UP);
+            lifecycle.setHostStatus(h, HostStatus.UP);
         }
     }
 
@@ -466,16 +473,9 @@ public final class Simulation {
 
     private void cycle(double t) {
         cycles++;
-        var result = scheduler.cycle(t, waiting, running, state, quotas, this::estimate, cfg.tuning().shares());
-        if (result.wakeAt() < nextWake || nextWake <= t) {
-            nextWake = result.wakeAt();
-            if (nextWake <= horizon) events.push(nextWake, EV_WAKE, new Wake());
-        }
-        for (Decision d : result.decisions()) {
-            switch (d) {
-                case Decision.Reject r -> {
-                    waiting.remove(r.job());
-                    r.job().fail(t, r.reason());
+        for (LifecycleEvent ev : lifecycle.cycle(t)) {
+            switch (ev) {
+                case LifecycleEvent.Rejected r -> {
                     rejected++;
                     classes.rejected(tracks.get(r.job().id()));
                     if (rejections.size() < 100)
@@ -483,22 +483,50 @@ public final class Simulation {
                     Track tr = tracks.set(r.job().id(), null);
                     if (tr.large) large.remove(tr);
                 }
-                case Decision.Preempt p -> {
+                case LifecycleEvent.Preempted p -> {
                     Track tr = tracks.get(p.job().id());
                     // the scheduler asks the job to save and stop: no work is lost, resuming costs
-                    stopRun(tr, t, true, "preemption");
-                    p.job().preempt(t, p.forJob().id());
+                    stopped(tr, t, p.end(), "preemption");
                     preemptions++;
-                    double cost = cfg.tuning().preemptionCostSec();
-                    tr.pendingStartup = Double.isNaN(cost)
-                            ? p.job().spec().checkpoint().writeSec() + p.job().spec().checkpoint().restoreSec() : cost;
-                    classes.preempted(tr, tr.pendingStartup);
+                    classes.preempted(tr, lifecycle.pendingStartup(p.job().id()));
                     tr.waitingSince = t;
-                    waiting.add(p.job());
-                    event(t, tr, "preempt", "for job " + p.forJob().id());
+                    event(t, tr, "preempt", "for job " + p.forJob().id(), null);
                 }
-                case Decision.Start s -> start(tracks.get(s.job().id()), s.placement(), t);
+                case LifecycleEvent.Started s -> started(tracks.get(s.job().id()), s);
+                default -> throw new IllegalStateException("a cycle does not " + ev);
             }
+        }
+        double wake = lifecycle.wakeAt();
+        if (wake < nextWake || nextWake <= t) {
+            nextWake = wake;
+            if (nextWake <= horizon) events.push(nextWake, EV_WAKE, new Wake());
+        }
+    }
+
+    /** The twin's side of the lifecycle's runs: work on the GPU type the run got, and checkpoints. */
+    private final class TwinRuns implements Lifecycle.Runs {
+        @Override
+        public double estimate(Job job, int cluster, double now) {
+            return Simulation.this.estimate(job, cluster);
+        }
+
+        @Override
+        public Lifecycle.RunPlan plan(Job job, Placement p, double t, double startup) {
+            Track tr = tracks.get(job.id());
+            int c = p.cluster(topo);
+            tr.cluster = c;
+            tr.totalWork = job.spec().work().seconds(topo.cluster(c).type(), job.gpus())
+                    * cfg.tuning().slowdown().factor(p, topo);
+            tr.interval = intervalFor(job, c);
+            tr.startup = startup;
+            tr.runStart = t;
+            tr.computeStart = t + startup;
+            double remaining = tr.totalWork * (1 - tr.progress);
+            double nCk = Double.isInfinite(tr.interval) || remaining <= tr.interval ? 0
+                    : Math.floor((remaining - 1e-9) / tr.interval);
+            double end = tr.computeStart + remaining + nCk * job.spec().checkpoint().writeSec();
+            return new Lifecycle.RunPlan(tr.interval, job.spec().checkpoint().writeSec(), end,
+                    job.spec().checkpoint().persistSec());
         }
     }
 
@@ -508,21 +536,24 @@ public final class Simulation {
         if (c < 0) c = defaultCluster(job);
         var type = topo.cluster(c).type();
         double work = job.spec().work().seconds(type, job.gpus()) * (1 - tr.progress);
-        double startup = tr.pendingStartup;
+        double startup = lifecycle.pendingStartup(job.id());
         double interval = intervalFor(job, c);
         double ckpt = Double.isInfinite(interval) ? 0 : Math.floor(work / interval) * job.spec().checkpoint().writeSec();
         return startup + work + ckpt;
     }
 
     private int defaultCluster(Job job) {
-        for (int c = 0; c < topo.clusterCount(); c++) if (scheduler.placer().eligible(job.spec(), c)) return c;
+        for (int c = 0; c < topo.clusterCount(); c++) if (lifecycle.scheduler().placer().eligible(job.spec(), c)) return c;
         return 0;
     }
 
     private void event(double t, Track tr, String kind, String detail) {
+        event(t, tr, kind, detail, tr.job.placement());
+    }
+
+    private void event(double t, Track tr, String kind, String detail, Placement p) {
         if (!cfg.tuning().recordEvents()) return;
         Job j = tr.job;
-        Placement p = j.placement();
         jobEvents.add(new JobEvent(t, j.id(), j.spec().name(), j.team(), j.gpus(), kind,
                 p == null ? 0 : p.hostCount(), p == null ? 0 : p.rackCount(topo), detail));
     }
@@ -601,21 +632,14 @@ public final class Simulation {
         return Checkpointing.interval(cp, cfg.failures().jobMtbfSeconds(job.gpus(), hosts, topo.cluster(c).gpuType()));
     }
 
-    private void start(Track tr, Placement p, double t) {
+    /** A run began: the lifecycle has planned it (see {@link TwinRuns#plan}); count it and schedule its end. */
+    private void started(Track tr, LifecycleEvent.Started s) {
         Job job = tr.job;
-        waiting.remove(job);
-        boolean first = job.state() == JobState.PENDING;
-        job.start(t, p);
+        double t = s.time();
+        Placement p = s.placement();
+        boolean first = s.first();
         placements++;
-        int c = p.cluster(topo);
-        tr.cluster = c;
-        tr.totalWork = job.spec().work().seconds(topo.cluster(c).type(), job.gpus())
-                * cfg.tuning().slowdown().factor(p, topo);
-        tr.interval = intervalFor(job, c);
-        tr.startup = tr.pendingStartup;
-        tr.pendingStartup = 0;
-        tr.runStart = t;
-        tr.computeStart = t + tr.startup;
+        int c = tr.cluster;
         event(t, tr, first ? "start" : "resume", "");
         if (first) {
             ClusterSpec cs = topo.cluster(c);
@@ -636,11 +660,7 @@ public final class Simulation {
             tr.waitAfterStart += t - tr.waitingSince;
             tr.segment(tr.waitingSince, t, "waiting", "");
         }
-        double remaining = tr.totalWork * (1 - tr.progress);
-        double nCk = Double.isInfinite(tr.interval) || remaining <= tr.interval ? 0 : Math.floor((remaining - 1e-9) / tr.interval);
-        double end = tr.computeStart + remaining + nCk * job.spec().checkpoint().writeSec();
-        job.setEstimatedEnd(end);
-        running.add(job);
+        double end = job.estimatedEnd();
         if (end <= horizon) events.push(end, EV_END, new End(tr, tr.generation));
         double brk = injector.startBreak(p.hostCount());
         if (!Double.isNaN(brk) && t + brk <= horizon) events.push(t + brk, EV_FAILURE, new StartBreak(tr, tr.generation));
@@ -648,8 +668,8 @@ public final class Simulation {
 
     private void finish(Track tr, double t) {
         Job job = tr.job;
-        running.remove(job);
-        state.release(job.id(), job.placement());
+        if (tr.crashes) lifecycle.fail(job.id(), t, "crashed (the job's own failure)");
+        else lifecycle.complete(job.id(), t);
         double remaining = tr.totalWork * (1 - tr.progress);
         double ckpt = t - tr.computeStart - remaining;
         account(tr, t, remaining, Math.max(0, ckpt), 0, tr.startup);
@@ -657,14 +677,12 @@ public final class Simulation {
         tr.segment(tr.computeStart, t, "running", "");
         tr.progress = 1;
         if (tr.crashes) {
-            job.fail(t, "crashed (the job's own failure)");
             event(t, tr, "crash", "");
             failed++;
             classes.crashed(tr);
             if (!tr.large) tracks.set(job.id(), null);
             return;
         }
-        job.complete(t);
         classes.completed(tr);
         event(t, tr, "finish", "");
         completed++;
@@ -681,18 +699,18 @@ public final class Simulation {
         if (!tr.large) tracks.set(job.id(), null);
     }
 
-    private void interrupt(Track tr, double t, FailureCause cause) {
+    /** The lifecycle stopped a run for a failure: count it. */
+    private void interrupted(LifecycleEvent.Interrupted ev) {
+        Track tr = tracks.get(ev.job().id());
         Job job = tr.job;
-        if (job.state() != JobState.RUNNING) return;
-        event(t, tr, "interrupt", cause.name());
-        stopRun(tr, t, cause.planned(), cause.name());
+        double t = ev.time();
+        event(t, tr, "interrupt", ev.cause(), ev.placement());
+        stopped(tr, t, ev.end(), ev.cause());
         interruptions++;
         team(job.team()).interruptions++;
-        interruptionsByCause.merge(cause.name(), 1, Integer::sum);
-        if (job.interrupt(t, cause.name())) {
-            tr.pendingStartup = job.spec().restartSec() + job.spec().checkpoint().restoreSec();
+        interruptionsByCause.merge(ev.cause(), 1, Integer::sum);
+        if (ev.requeued()) {
             tr.waitingSince = t;
-            waiting.add(job);
         } else {
             failed++;
             classes.failed(tr);
@@ -700,31 +718,15 @@ public final class Simulation {
         }
     }
 
-    /**
-     * Splits {@code e} seconds of a run's training phase into {work kept, checkpoint writing, work
-     * lost}: whole periods of {@code interval} of work plus a {@code write} are kept; of the last,
-     * partial period, a planned stop (which saves first) keeps the work and an unplanned one loses
-     * it. Without periodic checkpoints (an infinite interval) there are no whole periods.
-     */
-    static double[] split(double e, double interval, double write, boolean planned) {
-        return Checkpointing.split(e, interval, write, 0, planned);
-    }
-
-    /** Ends the current run early: keeps work up to the last checkpoint (all of it if planned). */
-    private void stopRun(Track tr, double t, boolean planned, String cause) {
-        Job job = tr.job;
-        running.remove(job);
-        state.release(job.id(), job.placement());
+    /** Counts a run the lifecycle ended early: work up to the last checkpoint is kept (all of it if planned). */
+    private void stopped(Track tr, double t, Run.End end, String cause) {
         tr.generation++;
-        double write = job.spec().checkpoint().writeSec();
         if (t <= tr.computeStart) {
             account(tr, t, 0, 0, 0, t - tr.runStart);
             tr.segment(tr.runStart, t, "restarting", cause);
             return;
         }
-        double[] split = Checkpointing.split(t - tr.computeStart, tr.interval, write,
-                job.spec().checkpoint().persistSec(), planned);
-        double work = split[0], ckpt = split[1], lost = split[2];
+        double work = end.work(), ckpt = end.checkpoint(), lost = end.lost();
         work = Math.min(work, tr.totalWork * (1 - tr.progress));
         account(tr, t, work, ckpt, lost, tr.startup);
         tr.progress = Math.min(1, tr.progress + work / tr.totalWork);
@@ -737,7 +739,6 @@ public final class Simulation {
         Job job = tr.job;
         int g = job.gpus();
         double held = t - tr.runStart;
-        job.addAttained(held * g);
         tr.productive += work;
         tr.checkpoint += ckpt;
         tr.lost += lost;
@@ -761,11 +762,11 @@ public final class Simulation {
 
     private SimReport report() {
         // account the runs still going at the horizon as if saved now, without changing their state
-        for (Job j : running.all()) {
+        for (Job j : lifecycle.running().all()) {
             Track tr = tracks.get(j.id());
             double e = Math.max(0, horizon - tr.computeStart);
             double write = j.spec().checkpoint().writeSec();
-            double[] split = split(e, tr.interval, write, true);
+            double[] split = Checkpointing.split(e, tr.interval, write, 0, true);
             double work = Math.min(split[0], tr.totalWork * (1 - tr.progress));
             double ckpt = Math.max(0, e - work);
             account(tr, horizon, work, ckpt, 0, Math.min(tr.startup, horizon - tr.runStart));
@@ -773,7 +774,7 @@ public final class Simulation {
             tr.segment(tr.runStart, Math.min(tr.computeStart, horizon), "restarting", "");
             tr.segment(tr.computeStart, horizon, "running", "");
         }
-        for (Job j : waiting) {
+        for (Job j : lifecycle.waiting()) {
             Track tr = tracks.get(j.id());
             if (tr != null && j.state() != JobState.PENDING) {
                 tr.waitAfterStart += horizon - tr.waitingSince;
@@ -795,8 +796,8 @@ public final class Simulation {
         List<SimReport.JobRow> rows = largest.stream().map(this::row).toList();
         double bigEttr = timelineTrack == null ? Double.NaN : ettr(timelineTrack);
 
-        var headline = new SimReport.Headline(submitted, completed, failed, rejected, 0, running.size(),
-                waiting.size(), allocIntegral / allGpuSec, productiveGpuSec / Math.max(1, availableGpuSec),
+        var headline = new SimReport.Headline(submitted, completed, failed, rejected, 0, lifecycle.running().size(),
+                lifecycle.waiting().size(), allocIntegral / allGpuSec, productiveGpuSec / Math.max(1, availableGpuSec),
                 availableGpuSec / 3600, allocIntegral / 3600, productiveGpuSec / 3600, lostGpuSec / 3600,
                 interruptions, preemptions, allGpuSec / 3600 * price, allGpuSec / 3600 * watts / 1e6, hwFailures, bigEttr);
         var fleet = cfg.fleet();

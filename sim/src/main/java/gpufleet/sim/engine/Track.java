@@ -22,7 +22,6 @@ final class Track {
     double waitAfterStart;
     boolean large;          // reported in the large-jobs table
     boolean crashes;        // crashes for its own reasons when its (shortened) work is done
-    double pendingStartup;  // seconds the next run spends before training: restart or resume overhead
     List<SimReport.Segment> segments; // only for the job whose timeline is reported
 
     Track(Job job) {

@@ -124,12 +124,12 @@ class SimulationTest {
     @Test
     void aStopWithoutPeriodicCheckpointsKeepsOrLosesTheWholeRunNeverNaN() {
         // regression: 0 periods x an infinite interval was NaN, and a preempted job never finished
-        assertThat(Simulation.split(500, Double.POSITIVE_INFINITY, 0, true)).containsExactly(500, 0, 0);
-        assertThat(Simulation.split(500, Double.POSITIVE_INFINITY, 0, false)).containsExactly(0, 0, 500);
+        assertThat(gpufleet.core.failure.Checkpointing.split(500, Double.POSITIVE_INFINITY, 0, 0, true)).containsExactly(500, 0, 0);
+        assertThat(gpufleet.core.failure.Checkpointing.split(500, Double.POSITIVE_INFINITY, 0, 0, false)).containsExactly(0, 0, 500);
         // 2 whole periods of 100 s work + 10 s write, then 35 s into the third
-        assertThat(Simulation.split(255, 100, 10, false)).containsExactly(200, 20, 35);
-        assertThat(Simulation.split(255, 100, 10, true)).containsExactly(235, 20, 0);
+        assertThat(gpufleet.core.failure.Checkpointing.split(255, 100, 10, 0, false)).containsExactly(200, 20, 35);
+        assertThat(gpufleet.core.failure.Checkpointing.split(255, 100, 10, 0, true)).containsExactly(235, 20, 0);
         // stopped while writing the third checkpoint: a planned stop keeps the work, counts the write so far
-        assertThat(Simulation.split(325, 100, 10, true)).containsExactly(300, 25, 0);
+        assertThat(gpufleet.core.failure.Checkpointing.split(325, 100, 10, 0, true)).containsExactly(300, 25, 0);
     }
 }

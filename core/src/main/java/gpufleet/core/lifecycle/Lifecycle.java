@@ -1,0 +1,474 @@
+package gpufleet.core.lifecycle;
+
+import gpufleet.core.job.Job;
+import gpufleet.core.job.JobSpec;
+import gpufleet.core.job.JobState;
+import gpufleet.core.lifecycle.LifecycleEvent.Cancelled;
+import gpufleet.core.lifecycle.LifecycleEvent.Completed;
+import gpufleet.core.lifecycle.LifecycleEvent.Failed;
+import gpufleet.core.lifecycle.LifecycleEvent.Interrupted;
+import gpufleet.core.lifecycle.LifecycleEvent.Preempted;
+import gpufleet.core.lifecycle.LifecycleEvent.Rejected;
+import gpufleet.core.lifecycle.LifecycleEvent.Started;
+import gpufleet.core.lifecycle.LifecycleEvent.Submitted;
+import gpufleet.core.sched.Decision;
+import gpufleet.core.sched.Policy;
+import gpufleet.core.sched.Quotas;
+import gpufleet.core.sched.RunningSet;
+import gpufleet.core.sched.Scheduler;
+import gpufleet.core.state.FleetState;
+import gpufleet.core.state.HostStatus;
+import gpufleet.core.state.Placement;
+import gpufleet.core.topology.Topology;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableSet;
+import java.util.TreeSet;
+
+/**
+ * The one owner of a fleet's jobs, for the twin and the controller alike: the waiting queue, the
+ * running set, the fleet state and the scheduler, and for each job its attained service, estimated
+ * end, restarts, lost work and checkpoints. Drivers feed it events on their own clock (the twin's
+ * virtual one, the controller's wall clock) and consume the {@link LifecycleEvent}s it returns.
+ *
+ * <p><b>Plan, then apply.</b> Every change is first planned as an event without changing anything
+ * ({@link #decide}, {@link #planInterrupt}, {@link #planComplete}, {@link #planFail},
+ * {@link #planCancel}) and then {@link #apply applied}. A driver that must persist before acting
+ * (the controller) writes the planned events between the two steps; one that need not (the twin)
+ * calls the one-step forms ({@link #cycle}, {@link #interrupt}, ...). A scheduling cycle is the
+ * exception the scheduler imposes: {@link #decide} already changes the fleet state, so a driver
+ * that cannot persist its decisions must rebuild the lifecycle.
+ *
+ * <p>Pure: no I/O, no clock, no randomness. Not thread-safe; the driver serialises calls.
+ */
+public final class Lifecycle {
+
+    /** What only a driver knows about runs: how long they take and how they checkpoint. */
+    public interface Runs {
+        /** Seconds {@code job} would run if started at {@code now} in cluster {@code c} (-1: any), +inf if unknown. */
+        double estimate(Job job, int cluster, double now);
+
+        /** The new run's checkpointing and expected end, for a job that starts now on {@code p}. */
+        RunPlan plan(Job job, Placement p, double now, double startup);
+    }
+
+    /**
+     * @param interval     seconds of training between checkpoints; +inf for none
+     * @param write        seconds a checkpoint takes to write
+     * @param estimatedEnd when the run is expected to end, +inf if unknown (backfill reads it)
+     * @param persist      seconds after a write's stall until the checkpoint is safe in storage
+     *                     (asynchronous checkpointing; 0: safe when the stall ends)
+     */
+    public record RunPlan(double interval, double write, double estimatedEnd, double persist) {
+        public static final RunPlan UNKNOWN = new RunPlan(Double.POSITIVE_INFINITY, 0, Double.POSITIVE_INFINITY);
+
+        public RunPlan(double interval, double write, double estimatedEnd) {
+            this(interval, write, estimatedEnd, 0);
+        }
+    }
+
+    /**
+     * How the lifecycle treats runs that stop.
+     *
+     * @param restarts          the restart rule for interruptions
+     * @param preemptionSaves   whether a preempted job saves before it stops (the twin's model) or is
+     *                          killed and loses the work since its last checkpoint (what agents do)
+     * @param preemptionCostSec seconds a preempted job pays when it resumes; NaN: its own checkpoint
+     *                          write plus restore
+     * @param shares            team to guaranteed GPUs, for fair-share orders
+     */
+    public record Options(RestartRule restarts, boolean preemptionSaves, double preemptionCostSec,
+                          Map<String, Integer> shares) {
+        public static final Options TWIN = new Options(RestartRule.IMMEDIATE, true, Double.NaN, Map.of());
+
+        public Options {
+            if (restarts == null) restarts = RestartRule.IMMEDIATE;
+            shares = Map.copyOf(shares == null ? Map.of() : shares);
+        }
+    }
+
+    /**
+     * What a job rebuilt from storage had beyond its record's state: lost work, backoff, the newest
+     * checkpoint and its run's expected end (NaN where unknown).
+     */
+    public record Restored(double lostWork, int quickFailures, double retryAt, double lastCheckpoint,
+                           double estimatedEnd) {
+        public static final Restored NONE = new Restored(0, 0, Double.NaN, Double.NaN, Double.NaN);
+    }
+
+    private static final class Entry {
+        final Job job;
+        Run run;
+        double pendingStartup;
+        int quickFailures;
+        double retryAt = Double.NaN;
+        double lostWork;
+
+        Entry(Job job) { this.job = job; }
+    }
+
+    private final Topology topo;
+    private final FleetState state;
+    private final Policy policy;
+    private final Scheduler scheduler;
+    private final RunningSet running;
+    private final TreeSet<Job> waiting;
+    private final Map<Integer, Entry> jobs = new HashMap<>();
+    private final Options options;
+    private final Runs runs;
+    private Quotas quotas = new Quotas(Map.of());
+    private int backingOff;
+
+    /** A lifecycle over {@code state}, which it owns from now on, scheduling with {@code policy}. */
+    private double wakeAt = Double.POSITIVE_INFINITY;
+
+    public Lifecycle(FleetState state, Policy policy, Options options, Runs runs) {
+        this.topo = state.topology();
+        this.state = state;
+        this.policy = policy;
+        this.scheduler = new Scheduler(topo, policy);
+        this.running = new RunningSet(topo);
+        this.waiting = new TreeSet<>(policy.order().comparator());
+        this.options = options == null ? Options.TWIN : options;
+        this.runs = runs;
+    }
+
+    public Topology topology() { return topo; }
+    public FleetState fleet() { return state; }
+    public Scheduler scheduler() { return scheduler; }
+    /**
+     * When the last cycle's policy wants another cycle even if nothing else happens (a job crossing a
+     * least-attained-service threshold); +inf for never. Drivers schedule a cycle then.
+     */
+    public double wakeAt() { return wakeAt; }
+    public Policy policy() { return policy; }
+    public RunningSet running() { return running; }
+    /** Waiting jobs in the policy's static order. */
+    public NavigableSet<Job> waiting() { return Collections.unmodifiableNavigableSet(waiting); }
+    public void setQuotas(Quotas q) { this.quotas = q == null ? new Quotas(Map.of()) : q; }
+
+    /** A job that has not ended, or null. */
+    public Job job(int id) {
+        Entry e = jobs.get(id);
+        return e == null ? null : e.job;
+    }
+
+    /** Its current run, or null when it does not run. */
+    public Run run(int id) {
+        Entry e = jobs.get(id);
+        return e == null ? null : e.run;
+    }
+
+    /** Seconds the job's next run will spend restarting before it trains. */
+    public double pendingStartup(int id) {
+        Entry e = jobs.get(id);
+        return e == null ? 0 : e.pendingStartup;
+    }
+
+    /** Seconds of training the job has lost to interruptions so far (ended jobs: 0, they are forgotten). */
+    public double lostWork(int id) {
+        Entry e = jobs.get(id);
+        return e == null ? 0 : e.lostWork;
+    }
+
+    public int quickFailures(int id) {
+        Entry e = jobs.get(id);
+        return e == null ? 0 : e.quickFailures;
+    }
+
+    /** The earliest time a job backing off may run again; NaN when it may run at once. */
+    public double retryAt(int id) {
+        Entry e = jobs.get(id);
+        return e == null ? Double.NaN : e.retryAt;
+    }
+
+    /** Notes a checkpoint of a running job, reported at {@code t}: work before it survives an interruption. */
+    public void checkpointed(int id, double t) {
+        Entry e = jobs.get(id);
+        if (e != null && e.run != null) e.run.checkpointed(t);
+    }
+
+    // ---- jobs entering ------------------------------------------------------------------------
+
+    /** Queues a new job with id {@code id}. */
+    public Submitted submit(int id, JobSpec spec, double now) {
+        if (jobs.containsKey(id)) throw new IllegalStateException("job " + id + " is already known");
+        Job job = new Job(id, spec);
+        Entry e = new Entry(job);
+        jobs.put(id, e);
+        waiting.add(job);
+        return new Submitted(job, now);
+    }
+
+    /** Takes back a waiting job from storage, with its history already restored on {@code job}. */
+    public void restoreWaiting(Job job, Restored r) {
+        Entry e = restored(job, r);
+        waiting.add(job);
+        if (!Double.isNaN(e.retryAt)) backingOff++;
+    }
+
+    /** Takes back a job that was running on {@code p} since {@code runStart}, its history restored on {@code job}. */
+    public void restoreRunning(Job job, Placement p, double runStart, Restored r) {
+        Entry e = restored(job, r);
+        e.retryAt = Double.NaN;
+        state.allocate(job.id(), p); // refuses a GPU held twice
+        job.start(runStart, p);
+        RunPlan plan = runs.plan(job, p, runStart, 0);
+        e.run = new Run(p, runStart, 0, plan.interval(), plan.write(), plan.persist());
+        if (!Double.isNaN(r.lastCheckpoint())) e.run.checkpointed(r.lastCheckpoint());
+        job.setEstimatedEnd(Double.isNaN(r.estimatedEnd()) ? plan.estimatedEnd() : r.estimatedEnd());
+        running.add(job);
+    }
+
+    private Entry restored(Job job, Restored r) {
+        if (jobs.containsKey(job.id())) throw new IllegalStateException("job " + job.id() + " is already known");
+        if (r == null) r = Restored.NONE;
+        Entry e = new Entry(job);
+        e.lostWork = r.lostWork();
+        e.quickFailures = r.quickFailures();
+        e.retryAt = r.retryAt();
+        jobs.put(job.id(), e);
+        return e;
+    }
+
+    // ---- scheduling ---------------------------------------------------------------------------
+
+    /** One scheduling cycle, applied: the events, in the scheduler's order. */
+    public List<LifecycleEvent> cycle(double now) {
+        List<LifecycleEvent> out = decide(now);
+        for (LifecycleEvent e : out) apply(e);
+        return out;
+    }
+
+    /**
+     * Runs the scheduler and returns its decisions as events, not yet applied to the jobs (the fleet
+     * state already reflects them). Jobs backing off sit the cycle out.
+     */
+    public List<LifecycleEvent> decide(double now) {
+        wakeAt = Double.POSITIVE_INFINITY;
+        Iterable<Job> queue = waiting;
+        if (backingOff > 0) {
+            List<Job> ready = new ArrayList<>(waiting.size());
+            for (Job j : waiting) {
+                Entry e = jobs.get(j.id());
+                if (!Double.isNaN(e.retryAt)) {
+                    if (e.retryAt > now) continue;
+                    e.retryAt = Double.NaN;
+                    backingOff--;
+                }
+                ready.add(j);
+            }
+            queue = ready;
+        }
+        Scheduler.Estimator est = (j, c) -> runs.estimate(j, c, now);
+        var result = scheduler.cycle(now, queue, running, state, quotas, est, options.shares());
+        wakeAt = result.wakeAt();
+        List<LifecycleEvent> out = new ArrayList<>(result.decisions().size());
+        for (Decision d : result.decisions()) {
+            Job j = d.job();
+            out.add(switch (d) {
+                case Decision.Reject r -> new Rejected(j, now, r.reason());
+                case Decision.Preempt p -> new Preempted(j, now, p.forJob(), j.placement(),
+                        entry(j).run.endAt(now, options.preemptionSaves()));
+                case Decision.Start s -> new Started(j, now, s.placement(), j.state() == JobState.PENDING,
+                        entry(j).pendingStartup);
+            });
+        }
+        return out;
+    }
+
+    // ---- runs ending --------------------------------------------------------------------------
+
+    /**
+     * What a failure stopping {@code id}'s run at {@code now} does, under the restart rule; null if
+     * the job does not run. {@code planned}: the job saves first and loses no work.
+     */
+    public Interrupted planInterrupt(int id, double now, String cause, RestartRule.Fault fault, boolean planned) {
+        Entry e = jobs.get(id);
+        if (e == null || e.run == null || e.job.state() != JobState.RUNNING) return null;
+        Run.End end = e.run.endAt(now, planned);
+        Job j = e.job;
+        var outcome = options.restarts().decide(cause, fault, j.restarts(), j.spec().maxRestarts(), e.quickFailures,
+                end.held(), now);
+        return new Interrupted(j, now, cause, fault, planned, e.run.placement(), end, outcome);
+    }
+
+    /** A failure stops the job's run now (see {@link #planInterrupt}); null if it does not run. */
+    public Interrupted interrupt(int id, double now, String cause, RestartRule.Fault fault, boolean planned) {
+        Interrupted ev = planInterrupt(id, now, cause, fault, planned);
+        if (ev != null) apply(ev);
+        return ev;
+    }
+
+    /** The running job's work is done; null if it does not run. */
+    public Completed planComplete(int id, double now) {
+        Entry e = jobs.get(id);
+        if (e == null || e.run == null) return null;
+        return new Completed(e.job, now, e.run.placement(), e.run.endAt(now, true));
+    }
+
+    public Completed complete(int id, double now) {
+        Completed ev = planComplete(id, now);
+        if (ev != null) apply(ev);
+        return ev;
+    }
+
+    /** The driver ends a running job for good (a time limit); null if it does not run. */
+    public Failed planFail(int id, double now, String reason) {
+        Entry e = jobs.get(id);
+        if (e == null || e.run == null) return null;
+        return new Failed(e.job, now, reason, e.run.placement(), e.run.endAt(now, true));
+    }
+
+    public Failed fail(int id, double now, String reason) {
+        Failed ev = planFail(id, now, reason);
+        if (ev != null) apply(ev);
+        return ev;
+    }
+
+    /** Cancels a job that has not ended, running or waiting; null if unknown here. */
+    public Cancelled planCancel(int id, double now) {
+        Entry e = jobs.get(id);
+        if (e == null) return null;
+        return e.run == null ? new Cancelled(e.job, now, null, Run.End.NONE)
+                : new Cancelled(e.job, now, e.run.placement(), e.run.endAt(now, true));
+    }
+
+    public Cancelled cancel(int id, double now) {
+        Cancelled ev = planCancel(id, now);
+        if (ev != null) apply(ev);
+        return ev;
+    }
+
+    // ---- the fleet ----------------------------------------------------------------------------
+
+    /** GPU {@code g} of host {@code h} failed: its job (if any) is interrupted, and the GPU is out of service. */
+    public Interrupted gpuFailed(int h, int g, double now, String cause, RestartRule.Fault fault, boolean planned) {
+        int owner = state.ownerOf(h, g);
+        Interrupted ev = owner >= 0 ? interrupt(owner, now, cause, fault, planned) : null;
+        state.setGpuHealthy(h, g, false);
+        return ev;
+    }
+
+    /** Host {@code h} went down: every job on it is interrupted, in GPU order. */
+    public List<Interrupted> hostDown(int h, double now, String cause, RestartRule.Fault fault, boolean planned) {
+        List<Interrupted> out = new ArrayList<>();
+        for (int j : state.jobsOn(h)) {
+            Interrupted ev = interrupt(j, now, cause, fault, planned);
+            if (ev != null) out.add(ev);
+        }
+        state.setStatus(h, HostStatus.DOWN);
+        return out;
+    }
+
+    /** Drains (no new work, running jobs stay), resumes or retires a host. */
+    public void setHostStatus(int h, HostStatus s) {
+        state.setStatus(h, s);
+    }
+
+    public void gpuRepaired(int h, int g) {
+        state.setGpuHealthy(h, g, true);
+    }
+
+    // ---- applying -----------------------------------------------------------------------------
+
+    /** Applies a planned event to the jobs, the queue, the running set and the fleet state. */
+    public void apply(LifecycleEvent ev) {
+        Job j = ev.job();
+        double now = ev.time();
+        switch (ev) {
+            case Submitted s -> throw new IllegalArgumentException("submit applies itself");
+            case Rejected r -> {
+                waiting.remove(j);
+                j.fail(now, r.reason());
+                forget(j);
+            }
+            case Started s -> {
+                Entry e = entry(j);
+                waiting.remove(j);
+                j.start(now, s.placement());
+                RunPlan plan = runs.plan(j, s.placement(), now, s.startup());
+                e.run = new Run(s.placement(), now, s.startup(), plan.interval(), plan.write(), plan.persist());
+                e.pendingStartup = 0;
+                // set before it joins the running set, which is ordered by it
+                j.setEstimatedEnd(plan.estimatedEnd());
+                running.add(j);
+            }
+            case Preempted p -> {
+                Entry e = stop(j, p.placement(), p.end());
+                j.preempt(now, p.forJob().id());
+                double cost = options.preemptionCostSec();
+                e.pendingStartup = Double.isNaN(cost)
+                        ? j.spec().checkpoint().writeSec() + j.spec().checkpoint().restoreSec() : cost;
+                waiting.add(j);
+            }
+            case Interrupted i -> {
+                Entry e = stop(j, i.placement(), i.end());
+                var o = i.outcome();
+                j.interrupt(now, i.cause(), o.restart(), o.reason());
+                if (o.restart()) {
+                    e.pendingStartup = j.spec().restartSec() + j.spec().checkpoint().restoreSec();
+                    e.quickFailures = o.quickFailures();
+                    e.retryAt = o.retryAt();
+                    if (!Double.isNaN(e.retryAt)) backingOff++;
+                    waiting.add(j);
+                } else {
+                    forget(j);
+                }
+            }
+            case Completed c -> {
+                stop(j, c.placement(), c.end());
+                j.complete(now);
+                forget(j);
+            }
+            case Failed f -> {
+                stop(j, f.placement(), f.end());
+                j.fail(now, f.reason());
+                forget(j);
+            }
+            case Cancelled c -> {
+                if (c.placement() != null) stop(j, c.placement(), c.end());
+                else {
+                    waiting.remove(j);
+                    Entry e = entry(j);
+                    if (!Double.isNaN(e.retryAt)) backingOff--;
+                }
+                j.cancel(now);
+                forget(j);
+            }
+        }
+    }
+
+    /** Ends the job's run: off the running set and its GPUs, its service and lost work counted. */
+    private Entry stop(Job j, Placement p, Run.End end) {
+        Entry e = entry(j);
+        running.remove(j);
+        state.release(j.id(), p);
+        j.addAttained(end.held() * j.gpus());
+        e.lostWork += end.lost();
+        e.run = null;
+        return e;
+    }
+
+    private void forget(Job j) {
+        jobs.remove(j.id());
+    }
+
+    private Entry entry(Job j) {
+        Entry e = jobs.get(j.id());
+        if (e == null || e.job != j) throw new IllegalStateException(j + " is not in this lifecycle");
+        return e;
+    }
+
+    /** Every job that has not ended, waiting and running. */
+    public Collection<Job> jobs() {
+        List<Job> out = new ArrayList<>(jobs.size());
+        for (Entry e : jobs.values()) out.add(e.job);
+        return out;
+    }
+}
