@@ -75,21 +75,9 @@ public final class Job {
     }
 
     /**
-     * The current run was stopped by a failure; the job waits to restart. Returns false if out of
-     * restarts (then FAILED). Only a running job can be interrupted. The lifecycle
-     * ({@code gpufleet.core.lifecycle.RestartRule}) decides restarts and words reasons for both
-     * drivers; this form applies the plain count rule, for tests of the state machine.
-     */
-    public boolean interrupt(double now, String cause) {
-        boolean again = restarts < spec.maxRestarts();
-        interrupt(now, cause, again, again ? "restarting after " + cause
-                : "interrupted by " + cause + " after " + restarts + " restarts (max " + spec.maxRestarts() + ")");
-        return again;
-    }
-
-    /**
      * The current run was stopped by a failure: RESTARTING with one more restart when {@code restart},
-     * else FAILED; {@code reason} says why. Only a running job can be interrupted.
+     * else FAILED; {@code reason} says why. Only a running job can be interrupted. Whether it restarts
+     * and how the reason reads is the lifecycle's restart rule ({@code gpufleet.core.lifecycle.RestartRule}).
      */
     public void interrupt(double now, String cause, boolean restart, String reason) {
         if (state != JobState.RUNNING)

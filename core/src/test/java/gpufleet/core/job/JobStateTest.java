@@ -88,7 +88,7 @@ class JobStateTest {
         switch (s) {
             case PENDING -> {}
             case RUNNING -> job.start(10, EIGHT);
-            case RESTARTING -> { job.start(10, EIGHT); job.interrupt(20, "xid"); }
+            case RESTARTING -> { job.start(10, EIGHT); job.interrupt(20, "xid", true, "restarting"); }
             case PREEMPTED -> { job.start(10, EIGHT); job.preempt(20, 2); }
             case COMPLETED -> { job.start(10, EIGHT); job.complete(20); }
             case FAILED -> job.fail(20, "broken");
@@ -102,7 +102,7 @@ class JobStateTest {
         switch (to) {
             case PENDING -> throw new AssertionError("no method leads to PENDING");
             case RUNNING -> job.start(30, EIGHT);
-            case RESTARTING -> job.interrupt(30, "xid");
+            case RESTARTING -> job.interrupt(30, "xid", true, "restarting");
             case PREEMPTED -> job.preempt(30, 2);
             case COMPLETED -> job.complete(30);
             case FAILED -> job.fail(30, "error");

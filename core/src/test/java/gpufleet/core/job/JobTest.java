@@ -46,7 +46,7 @@ class JobTest {
     void queueWaitAccumulatesAcrossEveryWait() {
         Job j = job(3);
         j.start(40, EIGHT);            // waited 30 since submission at 10
-        j.interrupt(100, "xid");
+        j.interrupt(100, "xid", true, "restarting");
         j.start(160, EIGHT);           // +60 waiting to restart
         j.preempt(200, 7);
         j.start(250, EIGHT);           // +50 waiting after preemption
@@ -58,41 +58,29 @@ class JobTest {
     }
 
     @Test
-    void interruptWithinMaxRestartsWaitsToRestart() {
+    void anInterruptThatRestartsWaitsWithOneMoreRestart() {
         Job j = job(2);
         j.start(40, EIGHT);
-        assertThat(j.interrupt(100, "xid")).isTrue();
+        j.interrupt(100, "xid", true, "restarting after: xid");
         assertThat(j.state()).isEqualTo(JobState.RESTARTING);
         assertThat(j.restarts()).isEqualTo(1);
         assertThat(j.placement()).isNull();
         assertThat(j.waitingSince()).isEqualTo(100);
-        assertThat(j.reason()).isEqualTo("restarting after xid");
+        assertThat(j.reason()).isEqualTo("restarting after: xid");
         assertThat(j.endTime()).isNaN();
     }
 
     @Test
-    void interruptBeyondMaxRestartsFailsTheJob() {
+    void anInterruptThatDoesNotRestartFailsTheJob() {
         Job j = job(2);
-        for (int i = 0; i < 2; i++) {
-            j.start(100 * i, EIGHT);
-            assertThat(j.interrupt(100 * i + 50, "xid")).isTrue();
-        }
-        j.start(300, EIGHT);
-        assertThat(j.interrupt(350, "host down")).isFalse();
-        assertThat(j.state()).isEqualTo(JobState.FAILED);
-        assertThat(j.restarts()).isEqualTo(2);
-        assertThat(j.endTime()).isEqualTo(350);
-        assertThat(j.placement()).isNull();
-        assertThat(j.reason()).isEqualTo("interrupted by host down after 2 restarts (max 2)");
-        assertThat(j.interruptions()).isEqualTo(3);
-    }
-
-    @Test
-    void noRestartsMeansTheFirstInterruptionFails() {
-        Job j = job(0);
         j.start(40, EIGHT);
-        assertThat(j.interrupt(50, "xid")).isFalse();
+        j.interrupt(50, "host down", false, "failed after 0 restarts (max 2): host down");
         assertThat(j.state()).isEqualTo(JobState.FAILED);
+        assertThat(j.restarts()).isZero();
+        assertThat(j.endTime()).isEqualTo(50);
+        assertThat(j.placement()).isNull();
+        assertThat(j.reason()).isEqualTo("failed after 0 restarts (max 2): host down");
+        assertThat(j.interruptions()).isEqualTo(1);
     }
 
     @Test
@@ -100,7 +88,7 @@ class JobTest {
         Job j = job(5);
         for (String cause : new String[] {"xid", "host down", "xid"}) {
             j.start(0, EIGHT);
-            j.interrupt(1, cause);
+            j.interrupt(1, cause, true, "restarting");
         }
         assertThat(j.interruptionsByCause()).isEqualTo(Map.of("xid", 2, "host down", 1));
         assertThat(j.interruptions()).isEqualTo(3);
@@ -138,7 +126,7 @@ class JobTest {
 
         Job cancelled = job(3);
         cancelled.start(40, EIGHT);
-        cancelled.interrupt(50, "xid");
+        cancelled.interrupt(50, "xid", true, "restarting");
         cancelled.cancel(60);
         assertThat(cancelled.state()).isEqualTo(JobState.CANCELLED);
         assertThat(cancelled.endTime()).isEqualTo(60);
@@ -170,10 +158,10 @@ class JobTest {
             preempted.preempt(5, 9);
             Job restarting = Jobs.job(3).gpus(8).tp(8).maxRestarts(1).build();
             restarting.start(0, EIGHT);
-            restarting.interrupt(5, "xid");
+            restarting.interrupt(5, "xid", true, "restarting");
             for (Job j : new Job[] {pending, preempted, restarting}) {
                 var before = JobStateTest.Snapshot.of(j);
-                assertThatThrownBy(() -> j.interrupt(10, "xid")).as("interrupt of a %s job", j.state())
+                assertThatThrownBy(() -> j.interrupt(10, "xid", false, "failed")).as("interrupt of a %s job", j.state())
                         .isInstanceOf(IllegalStateException.class).hasMessageContaining("only RUNNING");
                 assertThat(JobStateTest.Snapshot.of(j)).as("a refused interrupt changes nothing").isEqualTo(before);
             }

@@ -119,6 +119,19 @@ class LifecycleTest {
     }
 
     @Test
+    void withoutRestartsTheFirstInterruptionFailsTheJob() {
+        Lifecycle lc = lifecycle("fifo", TimeLimitRuns.options(RestartRule.IMMEDIATE));
+        lc.submit(1, spec(8, 1, 0, CheckpointPolicy.NONE), 0);
+        lc.cycle(0);
+        Interrupted ev = lc.interrupt(1, 50, "xid", RestartRule.Fault.HARDWARE, false);
+        assertThat(ev.requeued()).isFalse();
+        assertThat(ev.job().state()).isEqualTo(JobState.FAILED);
+        assertThat(ev.job().endTime()).isEqualTo(50);
+        assertThat(ev.job().reason()).isEqualTo("failed after 0 restarts (max 0): xid");
+        assertThat(lc.fleet().allocatedGpus()).isZero();
+    }
+
+    @Test
     void aPreemptedRunIsCountedAndWaitsAgain() {
         Lifecycle lc = lifecycle("priority", TimeLimitRuns.options(RestartRule.IMMEDIATE));
         lc.submit(1, spec(16, 0, 2, CheckpointPolicy.NONE), 0);

@@ -2,6 +2,7 @@ package gpufleet.core.sched;
 
 import gpufleet.core.job.Job;
 import gpufleet.core.job.JobState;
+import gpufleet.core.lifecycle.RestartRule;
 import gpufleet.core.state.FleetState;
 import gpufleet.core.state.HostStatus;
 import gpufleet.core.testkit.FleetGen;
@@ -136,7 +137,10 @@ class SchedulerPropertyTest {
         private void interrupt(Job j, String cause) {
             h.running.remove(j);
             h.state.release(j.id(), j.placement());
-            if (j.interrupt(now, cause)) waiting.add(j);
+            var o = RestartRule.IMMEDIATE.decide(cause, RestartRule.Fault.HARDWARE, j.restarts(), j.spec().maxRestarts(),
+                    0, 0, now);
+            j.interrupt(now, cause, o.restart(), o.reason());
+            if (o.restart()) waiting.add(j);
         }
 
         void cycle() {
