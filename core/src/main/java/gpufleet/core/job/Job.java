@@ -25,6 +25,7 @@ public final class Job {
     private double estimatedEnd = Double.POSITIVE_INFINITY;
     private double attainedGpuSeconds;
     private String reason = "";
+    private String reasonCode = "";
     private final Map<String, Integer> interruptions = new TreeMap<>();
 
     public Job(int id, JobSpec spec) {
@@ -55,11 +56,22 @@ public final class Job {
     public double attainedGpuSeconds() { return attainedGpuSeconds; }
     /** Why the job is waiting, or how it ended. */
     public String reason() { return reason; }
+    /**
+     * What kind of wait {@link #reason()} is, as a code programs switch on: the name of the scheduler's
+     * status code from the last cycle that considered the job ({@code NO_FREE_GPUS}, {@code TEAM_QUOTA}...);
+     * "" when the reason came from anything else (a restart, a preemption, an end).
+     */
+    public String reasonCode() { return reasonCode; }
     public Map<String, Integer> interruptionsByCause() { return Map.copyOf(interruptions); }
     public int interruptions() { return interruptions.values().stream().mapToInt(Integer::intValue).sum(); }
 
     public void setEstimatedEnd(double t) { this.estimatedEnd = t; }
-    public void setReason(String r) { this.reason = r == null ? "" : r; }
+    public void setReason(String r) { setReason(r, ""); }
+    /** Sets the reason with its code (see {@link #reasonCode()}). */
+    public void setReason(String r, String code) {
+        this.reason = r == null ? "" : r;
+        this.reasonCode = code == null ? "" : code;
+    }
     public void addAttained(double gpuSeconds) { this.attainedGpuSeconds += gpuSeconds; }
 
     /** Starts (or restarts) the job on {@code p}. */
@@ -72,6 +84,7 @@ public final class Job {
         if (Double.isNaN(firstStart)) firstStart = now;
         queueWait += now - waitingSince;
         reason = "";
+        reasonCode = "";
     }
 
     /**
@@ -88,12 +101,14 @@ public final class Job {
             moveTo(JobState.FAILED);
             endTime = now;
             this.reason = reason;
+            reasonCode = "";
             return;
         }
         moveTo(JobState.RESTARTING);
         restarts++;
         waitingSince = now;
         this.reason = reason;
+        reasonCode = "";
     }
 
     /**
@@ -117,6 +132,7 @@ public final class Job {
         placement = null;
         waitingSince = now;
         reason = "preempted by job " + byJob;
+        reasonCode = "";
     }
 
     public void complete(double now) {
@@ -130,6 +146,7 @@ public final class Job {
         placement = null;
         endTime = now;
         reason = why;
+        reasonCode = "";
     }
 
     public void cancel(double now) {

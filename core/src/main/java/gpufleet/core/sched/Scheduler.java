@@ -98,6 +98,14 @@ public final class Scheduler {
     /** What the overloads without a memory argument carry to their next cycle. */
     public Memory memory() { return memory; }
 
+    /**
+     * Carries on from {@code memory}, what an earlier scheduler of the same policy remembered: a driver
+     * that rebuilds its view (and so its scheduler) keeps the plugins' state between cycles.
+     */
+    public void resume(Memory memory) {
+        this.memory = memory == null ? Memory.EMPTY : memory;
+    }
+
     /** Why {@code job} can never run on this fleet, or null if some cluster could hold it. */
     public String admissionError(Job job) {
         return Admission.error(placer, topo, job.spec());
@@ -188,7 +196,8 @@ public final class Scheduler {
                 Status x = unschedulables[i].unschedulable(s, job);
                 if (why == null) why = x;
             }
-            job.setReason((why == null ? Status.NO_FREE_GPUS : why).message());
+            Status w = why == null ? Status.NO_FREE_GPUS : why;
+            job.setReason(w.message(), w.code().name());
         }
         for (PostCycle pc : profile.postCycles()) pc.postCycle(s);
         return new Result(s.decisions(), considered, s.nextMemory(), s.wakeAt());
@@ -204,7 +213,7 @@ public final class Scheduler {
             s.decisions().add(new Decision.Reject(job, status.message()));
             return;
         }
-        job.setReason(status.message());
+        job.setReason(status.message(), status.code().name());
         if (s.candidates() != null && status.code().rankCandidate()) s.candidates().add(job);
     }
 }

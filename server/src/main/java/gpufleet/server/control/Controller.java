@@ -1,32 +1,14 @@
 package gpufleet.server.control;
 
-import gpufleet.core.job.CheckpointPolicy;
-import gpufleet.core.job.Job;
-import gpufleet.core.job.JobSpec;
-import gpufleet.core.job.JobState;
-import gpufleet.core.job.Parallelism;
-import gpufleet.core.job.RestartBackoff;
-import gpufleet.core.job.TimeLimit;
 import gpufleet.core.lifecycle.Lifecycle;
-import gpufleet.core.lifecycle.LifecycleEvent;
-import gpufleet.core.lifecycle.RestartRule;
-import gpufleet.core.lifecycle.TimeLimitRuns;
 import gpufleet.core.sched.Policy;
-import gpufleet.core.sched.Quotas;
 import gpufleet.core.sched.Scheduler;
 import gpufleet.core.state.FleetState;
 import gpufleet.core.state.HostStatus;
-import gpufleet.core.state.Placement;
-import gpufleet.protocol.ErrorCode;
-import gpufleet.protocol.GpuHealth;
 import gpufleet.protocol.Heartbeat;
 import gpufleet.protocol.HeartbeatReply;
-import gpufleet.protocol.RankExit;
 import gpufleet.protocol.Registration;
-import gpufleet.protocol.TaskReport;
-import gpufleet.server.store.HostGpus;
 import gpufleet.server.store.HostRecord;
-import gpufleet.server.store.JobChange;
 import gpufleet.server.store.JobRecord;
 import gpufleet.server.store.NewJob;
 import gpufleet.server.store.Store;
@@ -36,15 +18,11 @@ import gpufleet.server.store.TeamRecord;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.BitSet;
-import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
@@ -71,18 +49,20 @@ import java.util.concurrent.locks.ReentrantLock;
  * generation fences its assignment: agents (not yet built) must present it, so an agent acting on a
  * placement from before a restart or a preemption is refused.
  *
- * <p><b>Parts.</b> This class is the façade the API and tests call, and the driver of the lifecycle
- * (rebuilding it, cycles, submissions, cancels, runs ending). Each other concern is a part of its own:
- * {@link SchedulingLoop} (the loop thread: a cycle every period and after each change),
- * {@link HostRegistry} (the hosts as committed, and fencing by generation), {@link JobChanges} (how
- * each planned lifecycle event is written to the store), {@link Liveness} (when each
- * agent was last heard, on the injected clock), {@link AgentReports} (GPU health and checkpoints that
- * heartbeats bring), {@link RunAccounting} (how an ended run counts in the store) and
- * {@link AssignmentBook} (what each host must run, for heartbeats and long polls). Heartbeats, polls
- * and liveness read those parts without the lock; reports that change something (a rank ended, a GPU
- * failed) take the lock and commit like any decision. A gang is stopped as a whole: the job gets a
- * new generation, every agent drops the old one, and the job waits to restart (or fails, once its
- * restarts are spent).
+ * <p><b>Parts.</b> This class is a façade: the API and tests call it, it takes the lock and starts
+ * cycles after changes, and each concern is a part of its own: {@link LiveView} (the in-memory view
+ * rebuilt from the store, and runs ending), {@link SchedulingCycle} (one cycle: decide, commit, apply),
+ * {@link SchedulingLoop} (the loop thread: a cycle every period, after each change, and when the policy
+ * asks to be woken), {@link JobCommands} (admission, submit, cancel), {@link HostCommands}
+ * (registration, drain and resume, losing a host), {@link AgentReports} (what heartbeats report, and
+ * acting on rank exits, GPU faults and checkpoints), {@link HostRegistry} (the hosts as committed, and
+ * fencing by generation), {@link JobChanges} (how each planned lifecycle event is written to the
+ * store), {@link Liveness} (when each agent was last heard, on the injected clock),
+ * {@link RunAccounting} (how an ended run counts in the store) and {@link AssignmentBook} (what each
+ * host must run, for heartbeats and long polls). Heartbeats, polls and liveness read those parts
+ * without the lock; reports that change something (a rank ended, a GPU failed) take the lock and
+ * commit like any decision. A gang is stopped as a whole: the job gets a new generation, every agent
+ * drops the old one, and the job waits to restart (or fails, once its restarts are spent).
  *
  * <p>All changes to the lifecycle happen under one lock.
  */
@@ -94,17 +74,18 @@ public final class Controller implements AutoCloseable {
 
     private final Store store;
     private final Policy policy;
-    private final RestartBackoff backoff;
-    /** Shared storage under which a job that names no checkpoint directory gets its own; null for none. */
-    private final String checkpointRoot;
     private final ReentrantLock lock = new ReentrantLock();
     // the parts, each with one job
     private final SchedulingLoop loop;
     private final HostRegistry registry = new HostRegistry();
     private final Liveness liveness;
-    private final AgentReports reports = new AgentReports();
-    private final RunAccounting accounting = new RunAccounting(reports);
-    private final JobChanges changesOf = new JobChanges(accounting);
+    private final AgentReports reports;
+    private final AssignmentBook book;
+    /** The in-memory view (lifecycle, layout, live jobs' records), guarded by the lock. */
+    private final LiveView view;
+    private final SchedulingCycle cycles;
+    private final JobCommands jobs;
+    private final HostCommands hostCommands;
     private final java.util.concurrent.ExecutorService answers = Executors.newVirtualThreadPerTaskExecutor();
     private volatile boolean halted;
     /**
@@ -114,25 +95,7 @@ public final class Controller implements AutoCloseable {
     private final java.util.concurrent.atomic.AtomicBoolean storeAway = new java.util.concurrent.atomic.AtomicBoolean();
     private volatile double storeAwaySince;
     private volatile java.util.function.LongConsumer cycleTimer = nanos -> { };
-
-    // the in-memory view, guarded by lock
-    private FleetLayout layout;
-    /** The jobs, queue, running set and fleet state; null while no host is registered. */
-    private Lifecycle lifecycle;
-    private final Map<Integer, String> storedReason = new HashMap<>();
-    private final Map<Integer, JobRecord> runningRecords = new HashMap<>();
-    private final Map<Integer, BitSet> ranksDone = new HashMap<>();
-    /** The time limit (seconds) of each live job that has one: its run-time estimate, and when a run is ended. */
-    private final TimeLimitRuns timeLimits = new TimeLimitRuns();
-    private final AssignmentBook book;
-    /**
-     * Hosts registered since the layout was last built. A new host joins the layout, and so the
-     * scheduler's view, at the next rebuild; rebuilding is O(hosts), so doing it once per registration
-     * made a fleet of 12,500 agents joining at once quadratic (minutes of the lock held).
-     */
-    private boolean layoutBehind;
-    private int layoutHosts;
-    private int layoutBuilds;
+    /** Registrations under way: while agents join, the layout is rebuilt only once the fleet has grown enough. */
     private final java.util.concurrent.atomic.AtomicInteger registering = new java.util.concurrent.atomic.AtomicInteger();
 
     public Controller(Store store, Clock clock, Policy policy) {
@@ -149,8 +112,11 @@ public final class Controller implements AutoCloseable {
         this.book = new AssignmentBook(clock);
         this.policy = options.policy();
         this.liveness = new Liveness(clock, options.heartbeatTimeout());
-        this.backoff = options.restartBackoff();
-        this.checkpointRoot = options.checkpointRoot();
+        this.reports = new AgentReports(store, registry);
+        this.view = new LiveView(store, policy, options.restartBackoff(), registry, book, reports);
+        this.cycles = new SchedulingCycle(store, view, registry, book);
+        this.jobs = new JobCommands(store, view, options.checkpointRoot());
+        this.hostCommands = new HostCommands(store, view, registry, liveness, reports);
         this.loop = new SchedulingLoop(() -> {
             if (!leading.getAsBoolean() || !storeBack()) return;
             safely(this::checkLiveness);
@@ -158,7 +124,7 @@ public final class Controller implements AutoCloseable {
         }, this::safeCycle);
         lock.lock();
         try {
-            reload();
+            view.reload();
         } finally {
             lock.unlock();
         }
@@ -177,90 +143,6 @@ public final class Controller implements AutoCloseable {
 
     private double now() {
         return liveness.now();
-    }
-
-    // ---- rebuilding the view -------------------------------------------------------------------
-
-    /** Rebuilds the in-memory view from the store. Caller holds the lock. */
-    private void reload() {
-        reload(store.hosts());
-    }
-
-    /**
-     * Rebuilds the in-memory view from the store's jobs and these hosts, which must be the store's
-     * hosts as committed. Caller holds the lock.
-     */
-    private void reload(List<HostRecord> hosts) {
-        storedReason.clear();
-        runningRecords.clear();
-        timeLimits.clear();
-        registry.replace(hosts);
-        layout = FleetLayout.of(hosts);
-        layoutBehind = false;
-        layoutHosts = hosts.size();
-        layoutBuilds++;
-        lifecycle = layout == null ? null : new Lifecycle(layout.newState(), policy,
-                TimeLimitRuns.options(new RestartRule(backoff)), timeLimits);
-        for (JobRecord r : store.liveJobs()) {
-            Job job = toJob(r);
-            storedReason.put(job.id(), r.reason());
-            if (r.state() == JobState.RUNNING) {
-                if (layout == null) throw new IllegalStateException("job " + r.id() + " is RUNNING but no host is registered");
-                Placement p = layout.resolve(r.placement());
-                lifecycle.restoreRunning(job, p, r.startTime() == null ? r.submitTime() : r.startTime(), restored(r));
-                runningRecords.put(job.id(), r);
-            } else if (lifecycle != null) {
-                lifecycle.restoreWaiting(job, restored(r));
-            }
-        }
-        book.rebuild(runningRecords.values(), registry::addressOf);
-        ranksDone.keySet().retainAll(runningRecords.keySet());
-        if (layout != null) layout.applyStatuses(lifecycle.fleet());
-    }
-
-    /** What the lifecycle kept about a job beyond its state, as stored. */
-    private Lifecycle.Restored restored(JobRecord r) {
-        Double ck = survivesAHost(r) ? r.lastCheckpoint() : null;
-        return new Lifecycle.Restored(r.lostWorkSeconds(), r.quickFailures(),
-                r.retryAt() == null ? Double.NaN : r.retryAt(), ck == null ? Double.NaN : ck,
-                r.estimatedEnd() == null ? Double.NaN : r.estimatedEnd());
-    }
-
-    /** The fleet state the lifecycle owns. Caller holds the lock, with a layout. */
-    private FleetState state() {
-        return lifecycle.fleet();
-    }
-
-    /** Brings the layout up to the hosts registered since it was built. Caller holds the lock. */
-    private void catchUp() {
-        if (layoutBehind) reload(List.copyOf(registry.all()));
-    }
-
-    /** The core's id of a host, building the layout first if the host joined since. Caller holds the lock. */
-    private int hostIndex(String name) {
-        int i = layout == null ? -1 : layout.indexOf(name);
-        if (i >= 0 || !layoutBehind) return i;
-        catchUp();
-        return layout.indexOf(name);
-    }
-
-    /** The core's spec of a stored job. */
-    private static JobSpec specOf(JobRecord r) {
-        return new JobSpec(r.name(), r.team(), Parallelism.of(r.gpus(), r.tp(), r.pp(), r.cp()), TimeLimitRuns.UNKNOWN_WORK,
-                CheckpointPolicy.NONE, 0, r.priority(), r.submitTime(), null, r.maxRestarts());
-    }
-
-    /** The core's job for a stored one, with the history it had and its time limit noted. Caller holds the lock. */
-    private Job toJob(JobRecord r) {
-        Job job = new Job(Math.toIntExact(r.id()), specOf(r));
-        job.restore(r.restarts(), 0, r.attainedGpuSeconds(), r.interruptedAt() != null ? r.interruptedAt() : r.submitTime());
-        job.setReason(r.reason());
-        noteLimit(r);
-        return job;
-    }
-
-    private void noteLimit(JobRecord r) {
-        timeLimits.set(Math.toIntExact(r.id()), r.timeLimitSeconds());
     }
 
     // ---- the scheduling loop -------------------------------------------------------------------
@@ -299,7 +181,7 @@ public final class Controller implements AutoCloseable {
         lock.lock();
         try {
             if (halted) return;
-            reload();
+            view.reload();
             double now = now();
             if (takingOver) liveness.forgive(registry.all().stream().map(HostRecord::id).toList(), now);
         } finally {
@@ -327,7 +209,7 @@ public final class Controller implements AutoCloseable {
         lock.lock();
         try {
             if (halted) return false;
-            reload();
+            view.reload();
             double now = now();
             // no agent could report while the database was away: none is counted silent for it
             liveness.forgive(registry.all().stream().map(HostRecord::id).toList(), now);
@@ -354,7 +236,7 @@ public final class Controller implements AutoCloseable {
             LOG.log(System.Logger.Level.ERROR, "controller step failed; state rebuilt from the store", e);
             lock.lock();
             try {
-                if (!halted) reload();
+                if (!halted) view.reload();
             } catch (RuntimeException again) {
                 LOG.log(System.Logger.Level.ERROR, "cannot rebuild state from the store", again);
             } finally {
@@ -367,88 +249,25 @@ public final class Controller implements AutoCloseable {
     public int cycle() {
         lock.lock();
         long began = System.nanoTime();
-        boolean ran = false;
+        double now = now();
+        SchedulingCycle.Outcome done = SchedulingCycle.Outcome.IDLE;
         try {
-            // while agents are still joining, rebuild only once the fleet has grown by an eighth: the
-            // rebuilds then cost O(hosts) in all, and the cycle after the last registration takes every host
-            if (layoutBehind && !halted && lifecycle != null && !lifecycle.waiting().isEmpty()
-                    && (registering.get() == 0 || registry.size() - layoutHosts >= Math.max(1, layoutHosts / 8)))
-                catchUp();
             if (halted) return 0;
-            double now = now();
-            endOverdue(now);
-            if (lifecycle == null || lifecycle.waiting().isEmpty()) return 0;
-            ran = true;
-            lifecycle.setQuotas(quotas());
-            // a preempted run loses the work since the newest checkpoint the agents reported
-            for (JobRecord r : runningRecords.values()) noteCheckpoint(r);
-            List<LifecycleEvent> events = lifecycle.decide(now);
-
-            List<JobChange> changes = new ArrayList<>();
-            Set<Integer> decided = new HashSet<>();
-            for (LifecycleEvent e : events) {
-                Job j = e.job();
-                decided.add(j.id());
-                switch (e) {
-                    case LifecycleEvent.Started s -> changes.add(changesOf.started(s, layout.describe(s.placement()),
-                            timeLimits.estimatedEnd(j.id(), now)));
-                    case LifecycleEvent.Preempted p -> changes.add(changesOf.preempted(p, runningRecords.get(j.id())));
-                    case LifecycleEvent.Rejected r -> changes.add(changesOf.rejected(r));
-                    default -> throw new IllegalStateException("a cycle does not " + e);
-                }
-            }
-            for (Job j : lifecycle.waiting())
-                if (!decided.contains(j.id()) && !j.reason().equals(storedReason.get(j.id())))
-                    changes.add(JobChange.reason(j.id(), j.reason()));
-            if (changes.isEmpty()) return 0;
-
-            try {
-                store.apply(changes, now);
-            } catch (RuntimeException e) {
-                reload(); // the scheduler already changed the fleet state: go back to what is committed
-                throw e;
-            }
-
-            // committed: now make it so in memory, the stopped runs first
-            for (LifecycleEvent e : events)
-                if (e instanceof LifecycleEvent.Preempted p) {
-                    lifecycle.apply(p);
-                    forgetRun(p.job().id());
-                }
-            for (LifecycleEvent e : events) {
-                Job j = e.job();
-                switch (e) {
-                    case LifecycleEvent.Started s -> {
-                        lifecycle.apply(s);
-                        JobRecord r = store.job(j.id()).orElseThrow();
-                        runningRecords.put(j.id(), r);
-                        book.add(r, registry::addressOf);
-                    }
-                    case LifecycleEvent.Rejected r -> {
-                        lifecycle.apply(r);
-                        storedReason.remove(j.id());
-                        timeLimits.remove(j.id());
-                    }
-                    default -> { }
-                }
-            }
-            for (JobChange c : changes) if (c.state() == null || c.state().isWaiting()) storedReason.put((int) c.jobId(), c.reason());
-            return events.size();
+            done = cycles.run(now, registering.get() > 0);
+            return done.decisions();
         } finally {
             lock.unlock();
-            if (ran) cycleTimer.accept(System.nanoTime() - began);
+            if (done.considered()) {
+                cycleTimer.accept(System.nanoTime() - began);
+                // the policy wants a cycle before the next tick (a least-attained-service demotion)
+                loop.wakeAt(done.wakeAt(), now);
+            }
         }
     }
 
     /** Tells {@code timer} how long each cycle that had jobs to consider took, in nanoseconds, commit included. */
     public void onCycle(java.util.function.LongConsumer timer) {
         this.cycleTimer = timer;
-    }
-
-    private Quotas quotas() {
-        Map<String, Integer> m = new HashMap<>();
-        for (TeamRecord t : store.teams()) if (t.quotaGpus() != null) m.put(t.name(), t.quotaGpus());
-        return new Quotas(m);
     }
 
     // ---- requests ------------------------------------------------------------------------------
@@ -458,24 +277,7 @@ public final class Controller implements AutoCloseable {
         JobRecord rec;
         lock.lock();
         try {
-            if (store.teams().stream().noneMatch(t -> t.name().equals(j.team())))
-                throw RequestError.badRequest("team", "unknown team '" + j.team() + "'");
-            // hosts that joined since the layout was built may be what makes the job fit
-            if (layoutBehind && (layout == null || j.tp() > layout.maxHostGpus() || j.gpus() > layout.largestPoolFor(j.tp())))
-                catchUp();
-            if (layout == null)
-                throw new RequestError(ErrorCode.UNSATISFIABLE, "gpus", "needs " + j.gpus() + " GPUs but no host is registered");
-            if (j.tp() > layout.maxHostGpus())
-                throw new RequestError(ErrorCode.UNSATISFIABLE, "tp", "tensor-parallel group of " + j.tp()
-                        + " GPUs is larger than the largest host (" + layout.maxHostGpus() + " GPUs)");
-            int pool = layout.largestPoolFor(j.tp());
-            if (j.gpus() > pool)
-                throw new RequestError(ErrorCode.UNSATISFIABLE, "gpus", "needs " + j.gpus() + " GPUs; the fleet can give one job at most "
-                        + pool + " (with tp " + j.tp() + ")");
-            rec = store.insertJob(j, now(), checkpointRoot);
-            noteLimit(rec);
-            lifecycle.submit(Math.toIntExact(rec.id()), specOf(rec), rec.submitTime());
-            storedReason.put(Math.toIntExact(rec.id()), rec.reason());
+            rec = jobs.submit(j, now());
         } finally {
             lock.unlock();
         }
@@ -487,20 +289,7 @@ public final class Controller implements AutoCloseable {
     public JobRecord cancel(long id) {
         lock.lock();
         try {
-            JobRecord rec = store.job(id).orElseThrow(() -> RequestError.notFound("id", "no job " + id));
-            if (rec.state().isTerminal())
-                throw RequestError.conflict(ErrorCode.JOB_ENDED, "id", "job " + id + " is already " + rec.state());
-            double now = now();
-            int jid = (int) id;
-            JobRecord run = runningRecords.get(jid);
-            LifecycleEvent.Cancelled ev = lifecycle == null ? null : lifecycle.planCancel(jid, now);
-            store.apply(List.of(changesOf.cancelled(ev, rec, run)), now);
-            if (ev != null) {
-                lifecycle.apply(ev);
-                if (ev.placement() != null) forgetRun(jid);
-            }
-            storedReason.remove(jid);
-            timeLimits.remove(jid);
+            jobs.cancel(id, now());
         } finally {
             lock.unlock();
         }
@@ -508,12 +297,12 @@ public final class Controller implements AutoCloseable {
         return store.job(id).orElseThrow();
     }
 
-    // ---- runs ending ---------------------------------------------------------------------------
-
-    /** Tells the lifecycle of the newest checkpoint the job's next run can read. */
-    private void noteCheckpoint(JobRecord r) {
-        Double ck = accounting.survivingCheckpoint(r);
-        if (ck != null) lifecycle.checkpointed(Math.toIntExact(r.id()), ck);
+    /**
+     * The code of a waiting job's reason (the scheduler's status: {@code NO_FREE_GPUS}, {@code TEAM_QUOTA}...),
+     * or null when the job does not wait or no cycle has said why yet. Read without the lock.
+     */
+    public String reasonCode(long id) {
+        return view.reasonCode(id);
     }
 
     /**
@@ -523,77 +312,6 @@ public final class Controller implements AutoCloseable {
      */
     public static boolean survivesAHost(JobRecord r) {
         return r.checkpointDir() != null;
-    }
-
-    /** Drops a run's in-memory traces once its end is committed. Caller holds the lock. */
-    private void forgetRun(int job) {
-        JobRecord r = runningRecords.remove(job);
-        if (r != null) book.remove(job, r.placement());
-        ranksDone.remove(job);
-        reports.forgetJob(job);
-    }
-
-    /**
-     * Stops a running job's whole gang after a failure: requeued with one more restart, or FAILED
-     * when its restarts are spent (the lifecycle's restart rule). Caller holds the lock.
-     */
-    private void interrupt(int job, String cause, String kind, double now) {
-        interrupt(job, cause, kind, now, RestartRule.Fault.HARDWARE);
-    }
-
-    private void interrupt(int job, String cause, String kind, double now, RestartRule.Fault fault) {
-        JobRecord r = runningRecords.get(job);
-        if (r == null || lifecycle == null) return;
-        noteCheckpoint(r);
-        LifecycleEvent.Interrupted ev = lifecycle.planInterrupt(job, now, cause, fault, false);
-        if (ev == null) return;
-        var o = ev.outcome();
-        boolean again = o.restart();
-        store.apply(List.of(changesOf.interrupted(ev, r, kind)), now);
-        lifecycle.apply(ev);
-        forgetRun(job);
-        if (again) {
-            storedReason.put(job, o.reason());
-        } else {
-            storedReason.remove(job);
-            timeLimits.remove(job);
-        }
-        LOG.log(System.Logger.Level.INFO, "job " + job + ": " + o.reason());
-    }
-
-    /** Every rank ended with 0. Caller holds the lock. */
-    private void complete(int job, double now) {
-        JobRecord r = runningRecords.get(job);
-        LifecycleEvent.Completed ev = r == null || lifecycle == null ? null : lifecycle.planComplete(job, now);
-        if (ev == null) return;
-        store.apply(List.of(changesOf.completed(ev, r)), now);
-        lifecycle.apply(ev);
-        forgetRun(job);
-        storedReason.remove(job);
-        timeLimits.remove(job);
-    }
-
-    /**
-     * Ends every run that has outlasted its job's time limit, as Slurm's TIMEOUT does: the job FAILED
-     * (there is no TIMEOUT state here), its gang stopped as at a cancel, the run counted as one that
-     * ended, and no restart, since another run would meet the same limit. Caller holds the lock.
-     */
-    private void endOverdue(double now) {
-        if (timeLimits.isEmpty() || runningRecords.isEmpty() || lifecycle == null) return;
-        for (int job : timeLimits.overdue(lifecycle.running().all(), now)) {
-            JobRecord r = runningRecords.get(job);
-            if (r == null) continue;
-            long limit = timeLimits.limit(job);
-            String reason = "exceeded its time limit of " + TimeLimit.format(limit);
-            LifecycleEvent.Failed ev = lifecycle.planFail(job, now, reason);
-            if (ev == null) continue;
-            store.apply(List.of(changesOf.timedOut(ev, r)), now);
-            lifecycle.apply(ev);
-            forgetRun(job);
-            storedReason.remove(job);
-            timeLimits.remove(job);
-            LOG.log(System.Logger.Level.INFO, "job " + job + ": " + reason);
-        }
     }
 
     // ---- hosts and agents ----------------------------------------------------------------------
@@ -608,45 +326,7 @@ public final class Controller implements AutoCloseable {
         registering.incrementAndGet();
         lock.lock();
         try {
-            double now = now();
-            var existing = store.hostByName(r.name());
-            int[] jobs = new int[0];
-            boolean reshaped = false;
-            HostRecord planned = new HostRecord(0, r.name(), r.rack(), r.zone(), r.gpus(), HostStatus.UP, null, 0, null,
-                    r.gpuInfo(), "", List.of());
-            if (existing.isPresent()) {
-                HostRecord e = existing.get();
-                // a new GPU type moves the host to another cluster, as a new GPU count does
-                reshaped = !FleetLayout.sameKind(e, planned) || !e.rack().equals(r.rack()) || !e.zone().equals(r.zone());
-                int h = layout == null ? -1 : layout.indexOf(r.name());
-                jobs = h >= 0 ? state().jobsOn(h) : new int[0];
-                if (reshaped && jobs.length > 0)
-                    throw RequestError.conflict(ErrorCode.HOST_BUSY, "name", "host " + r.name() + " runs jobs "
-                            + java.util.Arrays.toString(jobs) + "; it cannot change its GPUs, rack or zone now");
-            }
-            long slots = FleetLayout.slotCountWith(registry.all(), planned);
-            if (slots > FleetLayout.MAX_SLOTS)
-                throw RequestError.badRequest("rack", "this rack and zone would make the fleet's layout too sparse ("
-                        + slots + " slots > " + FleetLayout.MAX_SLOTS + ")");
-            rec = store.registerHost(r, r.address() != null ? r.address() : remoteAddress, now);
-            liveness.heard(rec.id(), now);
-            // a new agent process: what the old one said about its GPUs no longer stands
-            if (existing.isEmpty() || rec.generation() != existing.get().generation()) reports.newAgent(rec.id());
-            // the registry is kept equal to what the store holds after every change to a host, so the
-            // layout can be built from it rather than from every host read back from the database
-            List<HostRecord> all = registry.with(rec);
-            if (!reshaped && jobs.length == 0) {
-                // nothing runs there: the host may wait for the next rebuild to be offered work,
-                // and an unchanged host's old place in the layout stays right meanwhile
-                registry.replace(all);
-                layoutBehind = true;
-            } else {
-                // a new generation means a new agent process: what the old one ran is gone. The same
-                // generation means the same run of the agent asking again, and its ranks are still there.
-                if (rec.generation() != existing.get().generation())
-                    for (int job : jobs) interrupt(job, "agent on " + r.name() + " restarted", "AGENT_RESTARTED", now);
-                reload(all);
-            }
+            rec = hostCommands.register(r, remoteAddress, now());
         } finally {
             lock.unlock();
             registering.decrementAndGet();
@@ -664,15 +344,11 @@ public final class Controller implements AutoCloseable {
         double now = now();
         liveness.heard(hostId, now);
         Set<Integer> forced = reports.heard(hostId, hb, now);
-        boolean act = h.status() == HostStatus.DOWN;
-        for (TaskReport t : hb.tasks()) if (!t.exits().isEmpty()) act = true;
-        for (GpuHealth g : hb.gpus())
-            if (!g.healthy() && !h.unhealthyGpus().contains(g.index()) && !forced.contains(g.index())) act = true;
-        if (act) {
+        if (AgentReports.needsAction(h, hb, forced)) {
             boolean changed;
             lock.lock();
             try {
-                changed = handleReports(hostId, hb, now);
+                changed = !halted && reports.act(view, hostId, hb, now);
             } finally {
                 lock.unlock();
             }
@@ -684,100 +360,6 @@ public final class Controller implements AutoCloseable {
     private HeartbeatReply reply(HostRecord h) {
         AssignmentBook.Snapshot s = book.of(h.name());
         return new HeartbeatReply(h.id(), h.generation(), h.status().name(), s.version(), s.assignments());
-    }
-
-    /** Acts on exits and GPU errors in a heartbeat. Caller holds the lock. Returns whether anything changed. */
-    private boolean handleReports(long hostId, Heartbeat hb, double now) {
-        if (halted) return false;
-        HostRecord h = registry.get(hostId);
-        if (h == null || h.generation() != hb.generation()) return false;
-        boolean changed = false;
-        if (h.status() == HostStatus.DOWN) {
-            // it was declared lost and is back: its old work was already restarted elsewhere
-            store.setHostStatus(h.id(), HostStatus.UP, "", List.of());
-            int hi = hostIndex(h.name()); // first: it may rebuild the state
-            lifecycle.setHostStatus(hi, HostStatus.UP);
-            registry.refresh(store);
-            h = registry.get(hostId);
-            changed = true;
-        }
-        for (TaskReport t : hb.tasks()) {
-            int job = (int) t.job();
-            JobRecord r = runningRecords.get(job);
-            if (r == null || r.generation() != t.generation()) continue; // stale: that run is over
-            String hostName = h.name();
-            var mine = r.placement().stream().filter(p -> p.host().equals(hostName)).findFirst();
-            if (mine.isEmpty()) continue;
-            int first = firstRankOn(r, mine.get().host());
-            int count = mine.get().gpus().size();
-            Optional<RankExit> bad = t.exits().stream()
-                    .filter(e -> e.rank() >= first && e.rank() < first + count && e.code() != 0).findFirst();
-            if (bad.isPresent()) {
-                int code = bad.get().code();
-                if (code == 126 || code == 127)
-                    interrupt(job, "rank " + bad.get().rank() + " on " + mine.get().host() + " could not be started (exit "
-                            + code + (code == 127 ? ": command not found" : ": command not executable")
-                            + "; see its log)", "CANNOT_START", now, RestartRule.Fault.CANNOT_START);
-                else
-                    interrupt(job, "rank " + bad.get().rank() + " on " + mine.get().host() + " exited with code "
-                            + code, "RANK_FAILED", now, RestartRule.Fault.JOB);
-                changed = true;
-                continue;
-            }
-            BitSet done = ranksDone.computeIfAbsent(job, k -> new BitSet(r.gpus()));
-            for (RankExit e : t.exits()) if (e.rank() >= first && e.rank() < first + count) done.set(e.rank());
-            if (done.cardinality() == r.gpus()) {
-                complete(job, now);
-                changed = true;
-            }
-        }
-        HostRecord reported = h;
-        Set<Integer> forced = reports.forced(hostId);
-        List<GpuHealth> fresh = hb.gpus().stream()
-                .filter(g -> !g.healthy() && g.index() >= 0 && g.index() < reported.gpus()
-                        && !reported.unhealthyGpus().contains(g.index()) && !forced.contains(g.index()))
-                .toList();
-        if (!fresh.isEmpty()) {
-            gpuFailed(reported, fresh, now);
-            changed = true;
-        }
-        return changed;
-    }
-
-    private static int firstRankOn(JobRecord r, String host) {
-        int rank = 0;
-        for (HostGpus hg : r.placement()) {
-            if (hg.host().equals(host)) return rank;
-            rank += hg.gpus().size();
-        }
-        return -1;
-    }
-
-    /** GPUs went bad: the host takes no new work, and jobs on those GPUs restart elsewhere. Caller holds the lock. */
-    private void gpuFailed(HostRecord h, List<GpuHealth> bad, double now) {
-        List<Integer> unhealthy = new ArrayList<>(h.unhealthyGpus());
-        StringBuilder why = new StringBuilder();
-        for (GpuHealth g : bad) {
-            unhealthy.add(g.index());
-            if (!why.isEmpty()) why.append("; ");
-            why.append("GPU ").append(g.index()).append(": ")
-                    .append(g.detail() != null && !g.detail().isBlank() ? g.detail()
-                            : g.xid() != null ? "XID " + g.xid() : "unhealthy");
-        }
-        String reason = why.toString();
-        HostStatus status = h.status() == HostStatus.DOWN ? HostStatus.DOWN : HostStatus.DRAINING;
-        store.setHostStatus(h.id(), status, reason, unhealthy.stream().sorted().distinct().toList());
-        int hi = hostIndex(h.name());
-        lifecycle.setHostStatus(hi, status);
-        for (int job : state().jobsOn(hi)) {
-            JobRecord r = runningRecords.get(job);
-            if (r == null) continue;
-            boolean uses = r.placement().stream().anyMatch(p -> p.host().equals(h.name())
-                    && p.gpus().stream().anyMatch(unhealthy::contains));
-            if (uses) interrupt(job, h.name() + " " + reason, "GPU_FAILED", now);
-        }
-        registry.refresh(store);
-        LOG.log(System.Logger.Level.WARNING, "host " + h.name() + " drained: " + reason);
     }
 
     /**
@@ -804,26 +386,11 @@ public final class Controller implements AutoCloseable {
         lock.lock();
         try {
             if (halted) return;
-            for (HostRecord stale : silent) {
-                HostRecord h = registry.get(stale.id());
-                if (h == null || h.status() == HostStatus.DOWN || !liveness.isSilent(h.id(), now)) continue;
-                long quiet = Math.round(liveness.silentFor(h.id(), now));
-                lose(h, "host " + h.name() + " lost: no heartbeat for " + quiet + " s", "no heartbeat for " + quiet + " s", now);
-            }
-            registry.refresh(store);
+            hostCommands.loseSilent(silent, now);
         } finally {
             lock.unlock();
         }
         trigger();
-    }
-
-    /** Marks a host DOWN and restarts its jobs elsewhere. Caller holds the lock and refreshes the hosts after. */
-    private void lose(HostRecord h, String cause, String statusReason, double now) {
-        int hi = hostIndex(h.name());
-        for (int job : state().jobsOn(hi)) interrupt(job, cause, "HOST_LOST", now);
-        store.setHostStatus(h.id(), HostStatus.DOWN, statusReason, h.unhealthyGpus());
-        lifecycle.setHostStatus(hi, HostStatus.DOWN);
-        LOG.log(System.Logger.Level.WARNING, cause);
     }
 
     /**
@@ -834,10 +401,7 @@ public final class Controller implements AutoCloseable {
         lock.lock();
         try {
             if (halted) return;
-            HostRecord h = registry.byName(name);
-            if (h == null || h.status() == HostStatus.DOWN) return;
-            lose(h, "host " + name + " fenced: " + why, why, now());
-            registry.refresh(store);
+            hostCommands.fence(name, why, now());
         } finally {
             lock.unlock();
         }
@@ -871,30 +435,7 @@ public final class Controller implements AutoCloseable {
         long id;
         lock.lock();
         try {
-            HostRecord h = store.hostByName(name).orElseThrow(() -> RequestError.notFound("name", "no host " + name));
-            id = h.id();
-            if (status == HostStatus.UP && !h.unhealthyGpus().isEmpty()) {
-                Set<Integer> heard = reports.reportedBad(h.id());
-                List<Integer> still = heard == null ? h.unhealthyGpus()
-                        : h.unhealthyGpus().stream().filter(heard::contains).toList();
-                if (!still.isEmpty() && !force)
-                    throw RequestError.conflict(ErrorCode.GPU_FAULT, "force", "host " + name + ": GPU" + (still.size() == 1 ? " " : "s ") + still
-                            + (heard == null ? " failed (" + h.statusReason() + ") and its agent has not reported since this"
-                                    + " controller started; wait for its next heartbeat"
-                                    : " still report" + (still.size() == 1 ? "s" : "") + " a fault (" + h.statusReason() + ")")
-                            + ". Reset or replace the GPU (simulated: gpufleet agent heal), or resume --force to put it"
-                            + " back into service anyway");
-                reports.force(h.id(), still);
-            }
-            if (status == HostStatus.UP) {
-                store.setHostStatus(h.id(), HostStatus.UP, "", List.of());
-                liveness.heard(h.id(), now()); // a fresh timeout: resuming a lost host gives its agent time to return
-            } else {
-                store.setHostStatus(h.id(), status, reason == null ? "drained by an operator" : reason, h.unhealthyGpus());
-            }
-            int hi = hostIndex(name); // first: it may rebuild the state
-            lifecycle.setHostStatus(hi, status);
-            registry.refresh(store);
+            id = hostCommands.setStatus(name, status, reason, force, now());
         } finally {
             lock.unlock();
         }
@@ -915,7 +456,7 @@ public final class Controller implements AutoCloseable {
     int layoutBuilds() {
         lock.lock();
         try {
-            return layoutBuilds;
+            return view.layoutBuilds;
         } finally {
             lock.unlock();
         }
@@ -926,6 +467,7 @@ public final class Controller implements AutoCloseable {
         lock.lock();
         try {
             Map<String, Map<Integer, Integer>> out = new TreeMap<>();
+            FleetLayout layout = view.layout();
             if (layout == null) return out;
             var topo = layout.topology();
             for (int h = 0; h < topo.hostCount(); h++) {
@@ -933,7 +475,7 @@ public final class Controller implements AutoCloseable {
                 if (rec == null) continue;
                 Map<Integer, Integer> m = new TreeMap<>();
                 for (int g = 0; g < topo.gpusOnHost(h); g++) {
-                    int o = state().ownerOf(h, g);
+                    int o = view.state().ownerOf(h, g);
                     if (o != FleetState.NONE) m.put(g, o);
                 }
                 if (!m.isEmpty()) out.put(rec.name(), m);
