@@ -214,7 +214,9 @@ class ControllerCrashTest {
     }
 
     /** Every acknowledged job exists; no GPU belongs to two running jobs; running jobs hold what they asked for. */
-    private void checkInvariants(String base, Set<Long> acknowledged) throws IOException, InterruptedException {
+    private void checkInvariants(String base, Set<Long> acknowledgedLive) throws IOException, InterruptedException {
+        // the jobs acknowledged before the list was asked for: the submitter goes on while it is read
+        Set<Long> acknowledged = Set.copyOf(acknowledgedLive);
         JsonNode jobs = get(base + "/api/v1/jobs");
         Map<Long, JsonNode> byId = new HashMap<>();
         for (JsonNode j : jobs) byId.put(j.get("id").longValue(), j);

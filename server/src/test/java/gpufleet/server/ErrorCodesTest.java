@@ -1,5 +1,6 @@
 package gpufleet.server;
 
+import gpufleet.core.sched.framework.Status;
 import gpufleet.protocol.ErrorCode;
 import gpufleet.testkit.TestDatabases;
 import org.junit.jupiter.api.AfterEach;
@@ -16,8 +17,10 @@ import java.net.URI;
 import java.net.http.HttpRequest;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 
@@ -52,6 +55,25 @@ class ErrorCodesTest {
         } finally {
             if (db != null) db.close();
         }
+    }
+
+    @Test
+    void theOpenApiDocumentListsEveryWaitingReasonsCodeAndNoOther() throws Exception {
+        JsonNode schemas;
+        try (InputStream in = ErrorCodesTest.class.getResourceAsStream("/gpufleet/server/openapi.json")) {
+            schemas = Client.JSON.readTree(in).get("components").get("schemas");
+        }
+        JsonNode codes = schemas.get("ReasonCode");
+        // OK lets a job through and REJECTED fails it: neither explains a wait
+        List<String> waiting = Arrays.stream(Status.Code.values())
+                .filter(c -> c != Status.Code.OK && c != Status.Code.REJECTED).map(Enum::name).toList();
+        assertThat(codes.get("enum").valueStream().map(JsonNode::stringValue).toList()).containsExactlyElementsOf(waiting);
+        List<String> described = new ArrayList<>();
+        codes.get("x-enumDescriptions").propertyNames().forEach(described::add);
+        assertThat(described).containsExactlyElementsOf(waiting);
+        for (String c : waiting) assertThat(codes.get("description").stringValue()).contains("`" + c + "`");
+        assertThat(schemas.get("Job").get("properties").get("reasonCode").get("allOf").get(0).get("$ref").stringValue())
+                .isEqualTo("#/components/schemas/ReasonCode");
     }
 
     @Test

@@ -12,8 +12,10 @@ import tools.jackson.databind.JsonNode;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -100,6 +102,13 @@ class ServerApiTest {
         assertThat(pending.findValuesAsString("name")).containsExactly("second", "third");
         for (JsonNode j : pending) assertThat(j.get("reason").stringValue()).startsWith("waiting for free GPUs");
         assertThat(pending.get(0).get("reason").stringValue()).contains("reservation");
+        // the reason's code, the scheduler's status, comes next to it: in the list and in the detail
+        assertThat(pending.findValuesAsString("reasonCode")).containsExactly("HOLDS_RESERVATION", "NO_FREE_GPUS");
+        List<String> fields = new ArrayList<>();
+        pending.get(0).propertyNames().forEach(fields::add);
+        assertThat(fields.get(fields.indexOf("reason") + 1)).isEqualTo("reasonCode");
+        assertThat(api.ok(api.get("/jobs/" + second)).get("reasonCode").stringValue()).isEqualTo("HOLDS_RESERVATION");
+        assertThat(api.ok(api.get("/jobs/" + first)).get("reasonCode").isNull()).as("a running job does not wait").isTrue();
 
         JsonNode cancelled = api.ok(api.post("/jobs/" + first + "/cancel", ""));
         assertThat(cancelled.get("state").stringValue()).isEqualTo("CANCELLED");
@@ -107,7 +116,7 @@ class ServerApiTest {
         assertThat(cancelled.get("generation").longValue()).isEqualTo(2);
 
         api.awaitState(second, "RUNNING");
-        api.awaitState(third, "RUNNING");
+        assertThat(api.awaitState(third, "RUNNING").get("reasonCode").isNull()).isTrue();
         assertThat(server.controller().gpuOwners()).isEqualTo(storedOwners(api));
         assertThat(server.controller().gpuOwners().values().stream().flatMap(m -> m.values().stream()))
                 .doesNotContain((int) first);

@@ -199,7 +199,7 @@ public final class Api {
         JobRecord rec = controller.submit(new NewJob(req.name(), team, gpus, req.tp(), req.pp(), req.cp(), req.priority(),
                 req.command(), req.maxRestarts(), req.checkpointDir(), req.timeLimitSeconds()));
         Guard.target(ctx, "job " + rec.id() + " (team " + team + ", " + gpus + " GPUs)");
-        Map<String, Object> out = new LinkedHashMap<>(OUT.convertValue(rec, Map.class));
+        Map<String, Object> out = jobJson(rec);
         out.put("warnings", Controller.survivesAHost(rec) ? List.of() : List.of(NO_SHARED_CHECKPOINTS));
         json(ctx, 201, out);
     }
@@ -215,7 +215,24 @@ public final class Api {
         Principal p = Guard.principal(ctx);
         Guard.forbid(p.mayActFor(job.team()), who(p) + " cannot cancel job " + id + " of team " + job.team());
         Guard.target(ctx, "job " + id);
-        json(ctx, 200, controller.cancel(id));
+        json(ctx, 200, jobJson(controller.cancel(id)));
+    }
+
+    /**
+     * A job as the API shows it: the stored record, with the code of its waiting reason next to the
+     * reason ({@code reasonCode}: the scheduler's status, null when it does not wait or no cycle has said
+     * why yet).
+     */
+    private Map<String, Object> jobJson(JobRecord rec) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        @SuppressWarnings("unchecked")
+        Map<String, Object> fields = OUT.convertValue(rec, Map.class);
+        String code = rec.state().isWaiting() ? controller.reasonCode(rec.id()) : null;
+        fields.forEach((k, v) -> {
+            out.put(k, v);
+            if (k.equals("reason")) out.put("reasonCode", code);
+        });
+        return out;
     }
 
     /** How a refusal names the caller: its role, and a member's team. */
@@ -233,13 +250,13 @@ public final class Api {
                 throw RequestError.badRequest("state", "unknown state '" + s + "'");
             }
         }
-        json(ctx, 200, controller.store().jobs(state, text(ctx, "team", 128)));
+        json(ctx, 200, controller.store().jobs(state, text(ctx, "team", 128)).stream().map(this::jobJson).toList());
     }
 
     private void getJob(Context ctx) {
         long id = id(ctx, "id");
         JobRecord rec = controller.store().job(id).orElseThrow(() -> RequestError.notFound("id", "no job " + id));
-        Map<String, Object> out = new LinkedHashMap<>(OUT.convertValue(rec, Map.class));
+        Map<String, Object> out = jobJson(rec);
         double now = System.currentTimeMillis() / 1000.0;
         out.put("lostSeconds", rec.lostSecondsAt(now));
         out.put("ettr", rec.ettrAt(now));
