@@ -82,6 +82,37 @@ class CliTest {
     }
 
     @Test
+    void policiesListEachProfilesPluginsWithTheirPointsAndArguments() throws Exception {
+        var text = run("policies");
+        assertThat(text.code()).isZero();
+        var json = run("policies", "-o", "json");
+        assertThat(json.code()).isZero();
+        var listed = tools.jackson.databind.json.JsonMapper.builder().build().readTree(json.out());
+        var policies = gpufleet.core.sched.PolicyRegistry.all();
+        assertThat(listed.size()).isEqualTo(policies.size());
+        for (int i = 0; i < policies.size(); i++) {
+            var p = policies.get(i);
+            var l = listed.get(i);
+            assertThat(l.get("name").stringValue()).isEqualTo(p.name());
+            assertThat(text.out()).contains(p.name() + "  " + p.summary());
+            var plugins = p.profile().plugins();
+            assertThat(l.get("plugins").size()).as(p.name()).isEqualTo(plugins.size());
+            for (int k = 0; k < plugins.size(); k++) {
+                var pl = plugins.get(k);
+                var n = l.get("plugins").get(k);
+                assertThat(n.get("name").stringValue()).isEqualTo(pl.name());
+                assertThat(n.get("args").stringValue()).isEqualTo(pl.args());
+                assertThat(n.get("extensionPoints").isEmpty()).as(pl.name() + " implements some point").isFalse();
+                if (!pl.args().isEmpty()) assertThat(text.out()).contains(pl.args());
+            }
+        }
+        var tiresias = listed.valueStream().filter(p -> p.get("name").stringValue().equals("tiresias-las")).findFirst().orElseThrow();
+        var las = tiresias.get("plugins").valueStream().filter(p -> p.get("name").stringValue().equals("tiresias-las")).findFirst().orElseThrow();
+        assertThat(las.get("extensionPoints").valueStream().map(n -> n.stringValue()).toList()).containsExactly("QueueSort", "PostCycle");
+        assertThat(las.get("args").stringValue()).contains("limits=[3250.0, 7200.0]");
+    }
+
+    @Test
     void fleetsListsPresetsAndShowPrintsALoadableFile(@TempDir Path tmp) throws Exception {
         var l = run("fleets");
         assertThat(l.out()).contains("h100-24k-roce").contains("h100-24k-ib").contains("h100-100k").contains("fleet-350k")
