@@ -178,15 +178,11 @@ public final class Controller implements AutoCloseable {
      * every host a fresh heartbeat timeout from now, since a standby that takes over has heard none yet.
      */
     public void rebuild(boolean takingOver) {
-        lock.lock();
-        try {
+        underLockDo(() -> {
             if (halted) return;
             view.reload();
-            double now = now();
-            if (takingOver) liveness.forgive(registry.all().stream().map(HostRecord::id).toList(), now);
-        } finally {
-            lock.unlock();
-        }
+            if (takingOver) liveness.forgive(registry.all().stream().map(HostRecord::id).toList(), now());
+        });
     }
 
     /**
@@ -270,29 +266,37 @@ public final class Controller implements AutoCloseable {
         this.cycleTimer = timer;
     }
 
+    /** Runs {@code step} under the lock, where every change to the view happens. */
+    private <T> T underLock(java.util.function.Supplier<T> step) {
+        lock.lock();
+        try {
+            return step.get();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void underLockDo(Runnable step) {
+        lock.lock();
+        try {
+            step.run();
+        } finally {
+            lock.unlock();
+        }
+    }
+
     // ---- requests ------------------------------------------------------------------------------
 
     /** Admits a job, or refuses it with the field at fault when it could never run here. */
     public JobRecord submit(NewJob j) {
-        JobRecord rec;
-        lock.lock();
-        try {
-            rec = jobs.submit(j, now());
-        } finally {
-            lock.unlock();
-        }
+        JobRecord rec = underLock(() -> jobs.submit(j, now()));
         trigger();
         return rec;
     }
 
     /** Cancels a job that has not ended, releasing its GPUs. */
     public JobRecord cancel(long id) {
-        lock.lock();
-        try {
-            jobs.cancel(id, now());
-        } finally {
-            lock.unlock();
-        }
+        underLockDo(() -> jobs.cancel(id, now()));
         trigger();
         return store.job(id).orElseThrow();
     }
@@ -398,13 +402,9 @@ public final class Controller implements AutoCloseable {
      * rather than after the heartbeat timeout. Its agent, refused from now on, stops its ranks.
      */
     public void fenceHost(String name, String why) {
-        lock.lock();
-        try {
-            if (halted) return;
-            hostCommands.fence(name, why, now());
-        } finally {
-            lock.unlock();
-        }
+        underLockDo(() -> {
+            if (!halted) hostCommands.fence(name, why, now());
+        });
         trigger();
     }
 
@@ -432,13 +432,7 @@ public final class Controller implements AutoCloseable {
      * report of that fault is then ignored until it stops making it.
      */
     public HostRecord setHostStatus(String name, HostStatus status, String reason, boolean force) {
-        long id;
-        lock.lock();
-        try {
-            id = hostCommands.setStatus(name, status, reason, force, now());
-        } finally {
-            lock.unlock();
-        }
+        long id = underLock(() -> hostCommands.setStatus(name, status, reason, force, now()));
         if (status == HostStatus.UP) trigger();
         return store.hostByName(name).orElseThrow().withLastHeartbeat(liveness.lastHeard(id));
     }
@@ -454,12 +448,7 @@ public final class Controller implements AutoCloseable {
 
     /** How many times the layout has been built since this controller started. */
     int layoutBuilds() {
-        lock.lock();
-        try {
-            return view.layoutBuilds;
-        } finally {
-            lock.unlock();
-        }
+        return underLock(() -> view.layoutBuilds);
     }
 
     /** Who holds each GPU in the in-memory fleet state: host name → GPU index → job id. */
