@@ -32,7 +32,8 @@ class JobTest {
     @Test
     void startRecordsPlacementTimesAndClearsTheReason() {
         Job j = job(3);
-        j.setReason("waiting for free GPUs");
+        j.setReason("waiting for free GPUs", "NO_FREE_GPUS");
+        assertThat(j.reasonCode()).isEqualTo("NO_FREE_GPUS");
         j.start(40, EIGHT);
         assertThat(j.state()).isEqualTo(JobState.RUNNING);
         assertThat(j.placement()).isEqualTo(EIGHT);
@@ -40,6 +41,7 @@ class JobTest {
         assertThat(j.firstStart()).isEqualTo(40);
         assertThat(j.queueWait()).isEqualTo(30);
         assertThat(j.reason()).isEmpty();
+        assertThat(j.reasonCode()).as("a running job waits for nothing").isEmpty();
     }
 
     @Test
