@@ -10,6 +10,7 @@ import gpufleet.core.job.TimeLimit;
 import gpufleet.core.lifecycle.Lifecycle;
 import gpufleet.core.lifecycle.LifecycleEvent;
 import gpufleet.core.lifecycle.RestartRule;
+import gpufleet.core.lifecycle.StartForecast;
 import gpufleet.core.lifecycle.TimeLimitRuns;
 import gpufleet.core.sched.Policy;
 import gpufleet.core.sched.Quotas;
@@ -124,6 +125,7 @@ public final class Controller implements AutoCloseable {
     private final Map<Integer, BitSet> ranksDone = new HashMap<>();
     /** The time limit (seconds) of each live job that has one: its run-time estimate, and when a run is ended. */
     private final TimeLimitRuns timeLimits = new TimeLimitRuns();
+    private final StartForecasts forecasts = new StartForecasts();
     private final AssignmentBook book;
     /**
      * Hosts registered since the layout was last built. A new host joins the layout, and so the
@@ -919,6 +921,23 @@ public final class Controller implements AutoCloseable {
         } finally {
             lock.unlock();
         }
+    }
+
+    /**
+     * Each waiting job's expected start and why it waits: the scheduler run forward over a copy of the
+     * queue, the running jobs and the fleet ({@link StartForecast}). The copy is taken under the lock,
+     * the forecast runs outside it, and is reused for a few seconds. Null while no host is registered.
+     */
+    public StartForecast.Result forecast() {
+        return forecasts.get(now(), () -> {
+            lock.lock();
+            try {
+                if (lifecycle == null) return null;
+                return StartForecast.snapshot(lifecycle, timeLimits::limit, quotas(), Map.of(), now());
+            } finally {
+                lock.unlock();
+            }
+        });
     }
 
     /** Who holds each GPU in the in-memory fleet state: host name → GPU index → job id. */
