@@ -85,10 +85,20 @@ public final class StartForecast {
                            Map<String, Integer> shares) { }
 
     /** The forecast of every waiting job, in the queue's order, and the virtual cycles it took. */
-    public record Result(double now, List<Expected> jobs, int cycles) {
+    public record Result(double now, List<Expected> jobs, int cycles, Map<Integer, Expected> byId) {
+        public Result(double now, List<Expected> jobs, int cycles) {
+            this(now, jobs, cycles, index(jobs));
+        }
+
+        private static Map<Integer, Expected> index(List<Expected> jobs) {
+            Map<Integer, Expected> m = new HashMap<>(jobs.size() * 2);
+            for (Expected e : jobs) m.put(e.job(), e);
+            return java.util.Collections.unmodifiableMap(m);
+        }
+
+        /** The job's forecast, or null when it was not waiting at the snapshot. */
         public Expected of(int id) {
-            for (Expected e : jobs) if (e.job() == id) return e;
-            return null;
+            return byId.get(id);
         }
     }
 

@@ -979,14 +979,14 @@
         keepFocus(function () {
           setHtml('queue-box', waiting.length === 0 ? '<p class="empty">Nothing is waiting.</p>' :
             '<table class="sortable" id="queue"><thead><tr><th>Position</th><th>Job</th><th class="l">Name</th><th class="l">Team</th><th class="l">State</th>' +
-            '<th>Priority</th><th>GPUs</th><th>Waiting since</th><th>Waited</th><th>Expected start</th><th class="l">Why it waits</th></tr></thead><tbody>' +
+            '<th>Priority</th><th>GPUs</th><th>Waiting since</th><th>Waited</th><th class="l">Expected start</th><th class="l">Why it waits</th></tr></thead><tbody>' +
             waiting.map(function (j, i) {
               var since = j.interruptedAt || j.submitTime;
               return '<tr data-job="' + j.id + '"><td data-sort="' + (i + 1) + '">' + (i + 1) + '</td><td data-sort="' + j.id + '">' + jobLink(j.id) +
                 '</td><td class="l">' + esc(j.name) + '</td><td class="l">' + esc(j.team) + '</td><td class="l" data-sort="' + j.state + '">' + badge(j.state) +
                 '</td><td data-sort="' + j.priority + '">' + esc(priorityName(j.priority)) + '</td><td data-sort="' + j.gpus + '">' + num(j.gpus) +
                 '</td><td data-sort="' + since + '">' + shortTime(since) + '</td><td data-sort="' + (t - since) + '">' + dur(t - since) +
-                '</td><td class="start" data-sort="' + (j.expectedStart === null || j.expectedStart === undefined ? Infinity : j.expectedStart) + '">' + expectedStart(j, t) +
+                '</td><td class="start l" data-sort="' + (j.expectedStart === null || j.expectedStart === undefined ? Infinity : j.expectedStart) + '">' + expectedStart(j, t) +
                 '</td><td class="reason">' + esc(j.waitReason || j.reason || 'not yet considered') + '</td></tr>';
             }).join('') + '</tbody></table>');
         });
