@@ -65,11 +65,11 @@ final class ForecastBenchCommand implements Callable<Integer> {
         // fill: submit and start until the fleet is (nearly) full
         while (lc.fleet().allocatedGpus() < topo.totalGpus() * 0.97) {
             int before = lc.fleet().allocatedGpus();
-            for (int k = 0; k < 500; k++) submit(lc, limits, id++, rng, 0);
+            for (int k = Math.max(4, topo.totalGpus() / 200); k > 0; k--) submit(lc, limits, id++, rng, 0);
             lc.cycle(0);
             if (lc.fleet().allocatedGpus() == before) break;
         }
-        // what did not start joins the queue, topped up to --waiting
+        // what did not start joins the queue, topped up to --waiting (on a small fleet the fill may leave more)
         while (lc.waiting().size() < waiting) submit(lc, limits, id++, rng, 60);
         double now = 600;
         int queue = lc.waiting().size();
