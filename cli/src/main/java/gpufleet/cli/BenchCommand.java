@@ -25,8 +25,9 @@ import java.util.concurrent.Callable;
 @Command(name = "bench", mixinStandardHelpOptions = true, description = {
         "Run named twin scenarios and print events per second and simulated GPU-days per wall-clock second.",
         "Scenarios: default-54d, h100-100k-year, fleet-600k-year, lab-64-year.",
-        "`bench controller` measures the controller under simulated agents instead."},
-        subcommands = {BenchCommand.Twin.class, ControllerBenchCommand.class})
+        "`bench controller` measures the controller under simulated agents instead;",
+        "`bench forecast` times the expected-start forecast."},
+        subcommands = {BenchCommand.Twin.class, ControllerBenchCommand.class, ForecastBenchCommand.class})
 final class BenchCommand implements Callable<Integer> {
 
     /** {@code gpufleet bench twin}: the same as {@code gpufleet bench}, by name. */

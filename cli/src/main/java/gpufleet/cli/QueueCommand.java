@@ -8,7 +8,10 @@ import tools.jackson.databind.node.ArrayNode;
 
 /** {@code gpufleet queue}, like squeue. */
 @Command(name = "queue", description = {"List jobs, like squeue: those not ended unless --all or --state.",
-        "TIME is how long a job has run, or waited since it was submitted."})
+        "TIME is how long a job has run, or waited since it was submitted.",
+        "START is when a waiting job should start, as squeue --start gives it: the controller runs its scheduler",
+        "forward over the queue and the running jobs' time limits. 'unknown': it waits on jobs without a limit;",
+        "'>7d': not within a week; 'never': it cannot fit. REASON then says why it waits, with numbers."})
 final class QueueCommand implements Runnable {
     @Mixin ControllerClient.Server server;
     @Mixin ControllerClient.Output output;
@@ -27,10 +30,29 @@ final class QueueCommand implements Runnable {
             return;
         }
         double now = Jobs.now();
-        Table t = new Table("ID", "NAME", "TEAM", "STATE", "GPUS", "TIME", "REASON");
+        Table t = new Table("ID", "NAME", "TEAM", "STATE", "GPUS", "TIME", "START", "REASON");
         for (JsonNode j : shown)
             t.add(Jobs.text(j, "id"), Jobs.text(j, "name"), Jobs.text(j, "team"), Jobs.text(j, "state"),
-                    Jobs.text(j, "gpus"), Fmt.elapsed(Jobs.time(j, now)), Jobs.text(j, "reason"));
+                    Jobs.text(j, "gpus"), Fmt.elapsed(Jobs.time(j, now)), start(j, now),
+                    Jobs.text(j, j.hasNonNull("waitReason") && !j.get("waitReason").stringValue().isBlank()
+                            ? "waitReason" : "reason"));
         t.print(System.out);
+    }
+
+    /** A waiting job's expected start: the time, today's without its date; "-" for jobs that do not wait. */
+    static String start(JsonNode j, double now) {
+        return switch (Jobs.text(j, "startOutcome")) {
+            case "STARTS" -> {
+                Double at = Jobs.number(j, "expectedStart");
+                if (at == null) yield "-";
+                if (at <= now + 1) yield "now";
+                String full = Fmt.time(at);
+                yield full.substring(0, 10).equals(Fmt.time(now).substring(0, 10)) ? full.substring(11) : full;
+            }
+            case "NO_ESTIMATE" -> "unknown";
+            case "BEYOND_HORIZON" -> ">7d";
+            case "NEVER" -> "never";
+            default -> "-";
+        };
     }
 }

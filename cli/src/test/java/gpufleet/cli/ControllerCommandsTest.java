@@ -152,9 +152,10 @@ class ControllerCommandsTest {
 
         var q = cli("queue");
         assertThat(q.code()).as(q.err()).isZero();
-        assertThat(rows(q.out()).getFirst()).containsExactly("ID", "NAME", "TEAM", "STATE", "GPUS", "TIME", "REASON");
+        assertThat(rows(q.out()).getFirst()).containsExactly("ID", "NAME", "TEAM", "STATE", "GPUS", "TIME", "START",
+                "REASON");
         String[] r = row(q.out(), Long.toString(id));
-        assertThat(r).hasSize(7);
+        assertThat(r).hasSize(8);
         assertThat(r[1]).isEqualTo("llama");
         assertThat(r[2]).isEqualTo("default");
         assertThat(r[3]).isEqualTo("RUNNING");
@@ -207,7 +208,29 @@ class ControllerCommandsTest {
         server.controller().cycle();
         String[] r = row(cli("queue").out(), Long.toString(waiting));
         assertThat(r[3]).isEqualTo("PENDING");
-        assertThat(r[6]).startsWith("waiting for free GPUs");
+        assertThat(r[6]).as("the running job has no time limit").isEqualTo("unknown");
+        assertThat(r[7]).startsWith("waiting for free GPUs").contains("needs 8 GPUs in groups of 8 on one host, 0 free")
+                .endsWith("no estimate: 1 job runs without a time limit");
+    }
+
+    @Test
+    void aWaitingJobBehindATimeLimitShowsWhenItShouldStart() {
+        long big = submit("big", 16, "--tp", "8", "--time-limit", "2h");
+        double end = awaitState(big, "RUNNING").get("estimatedEnd").doubleValue();
+        long waiting = submit("waiting", 8, "--tp", "8", "--time-limit", "30m");
+        server.controller().cycle();
+        String[] r = row(cli("queue").out(), Long.toString(waiting));
+        assertThat(Fmt.time(end)).as("START is the running job's end, with its date when not today's").endsWith(r[6]);
+        assertThat(r[6]).matches("(\\d{4}-\\d\\d-\\d\\d )?\\d\\d:\\d\\d:\\d\\d");
+        assertThat(r[7]).contains("needs 8 GPUs");
+
+        JsonNode jobs = JSON.readTree(cli("queue", "-o", "json").out());
+        JsonNode w = null;
+        for (JsonNode j : jobs) if (j.get("id").longValue() == waiting) w = j;
+        assertThat(w).isNotNull();
+        assertThat(w.get("expectedStart").doubleValue()).isEqualTo(end);
+        assertThat(w.get("startOutcome").stringValue()).isEqualTo("STARTS");
+        assertThat(w.get("waitReason").stringValue()).isEqualTo(r[7]);
     }
 
     @Test

@@ -257,7 +257,15 @@ class DashboardBrowserTest {
         browser.await("its reason", 15, () -> browser.text(row + " td.reason"),
                 t -> !t.isBlank() && !t.equals("not yet considered"));
         assertThat(browser.text(row)).contains("vit-huge", "vision");
+        // when it should start, from the scheduler run forward: the running job has no time limit, so nobody knows
+        browser.await("its expected start", 15, () -> browser.text(row + " td.start"), t -> t.startsWith("unknown"));
+        assertThat(browser.text(row + " td.reason")).contains("needs 16 GPUs in groups of 8 on one host")
+                .contains("no estimate");
         browser.screenshot("scheduler");
+        browser.open(url("/jobs/" + id));
+        browser.await("the job's expected start", 15, () -> browser.count("#job-expected-start"), n -> n == 1);
+        assertThat(browser.text("#job-expected-start")).isEqualTo("Expected start: unknown: waits on jobs without a time limit");
+        assertThat(browser.text("#job-reason")).startsWith("Waiting: ").contains("needs 16 GPUs");
 
         browser.open(url("/teams"));
         browser.await("the teams table", 15, () -> browser.count("#teams-table tbody tr"), n -> n == 2);

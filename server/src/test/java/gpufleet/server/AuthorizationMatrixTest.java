@@ -211,6 +211,7 @@ class AuthorizationMatrixTest {
                 new Row("GET /fleet", "", () -> new Req("GET", "/fleet", null), READ),
                 new Row("GET /usage", "", () -> new Req("GET", "/usage", null), READ),
                 new Row("GET /history", "", () -> new Req("GET", "/history?range=1h", null), READ),
+                new Row("GET /queue/forecast", "", () -> new Req("GET", "/queue/forecast", null), READ),
                 new Row("GET /events", "", () -> new Req("GET", "/events", null), READ),
                 new Row("GET /jobs/{id}/actions", "a team-a job", () -> new Req("GET", "/jobs/" + jobOnA + "/actions", null), READ),
                 new Row("GET /hosts/{name}/actions", "host-c", () -> new Req("GET", "/hosts/host-c/actions", null), READ),

@@ -69,4 +69,34 @@ class TimeLimitIT {
         await("job " + nextId + " to complete", Duration.ofSeconds(60), () -> json("job", nextId, "-o", "json"),
                 j -> j.get("state").stringValue().equals("COMPLETED"));
     }
+    @Test
+    void queueSaysWhenAJobBehindATimeLimitShouldStart() {
+        Launcher.Result a = gf("submit", "--name", "hour", "--gpus", "8", "--time-limit", "1h", "--", "sleep", "3600");
+        String running = a.out().strip().substring("submitted job ".length());
+        double end = await("job " + running + " to run", Duration.ofSeconds(30), () -> json("job", running, "-o", "json"),
+                j -> j.get("state").stringValue().equals("RUNNING")).get("estimatedEnd").doubleValue();
+        Launcher.Result b = gf("submit", "--name", "behind", "--gpus", "8", "--time-limit", "10m", "--", "true");
+        String waiting = b.out().strip().substring("submitted job ".length());
+        try {
+            JsonNode w = await("a forecast for job " + waiting, Duration.ofSeconds(30), () -> {
+                for (JsonNode j : json("queue", "-o", "json")) if (j.get("id").longValue() == Long.parseLong(waiting)) return j;
+                return null;
+            }, j -> j != null && j.hasNonNull("startOutcome"));
+            assertThat(w.get("startOutcome").stringValue()).isEqualTo("STARTS");
+            assertThat(w.get("expectedStart").doubleValue()).isEqualTo(end);
+            assertThat(w.get("waitReason").stringValue()).contains("needs 8 GPUs, 0 free");
+
+            Launcher.Result q = gf("queue");
+            assertThat(q.code()).as(q.both()).isZero();
+            String header = q.out().lines().findFirst().orElseThrow();
+            assertThat(header.split("\\s{2,}")).containsExactly("ID", "NAME", "TEAM", "STATE", "GPUS", "TIME", "START", "REASON");
+            String row = q.out().lines().filter(l -> l.startsWith(waiting + " ")).findFirst().orElseThrow();
+            String hhmmss = java.time.format.DateTimeFormatter.ofPattern("HH:mm:ss").format(
+                    java.time.Instant.ofEpochMilli(Math.round(end * 1000)).atZone(java.time.ZoneId.systemDefault()));
+            assertThat(row).contains(hhmmss).contains("needs 8 GPUs, 0 free");
+        } finally {
+            gf("cancel", waiting);
+            gf("cancel", running);
+        }
+    }
 }

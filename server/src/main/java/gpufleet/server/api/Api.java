@@ -1,5 +1,7 @@
 package gpufleet.server.api;
 
+import gpufleet.core.lifecycle.StartForecast;
+
 import gpufleet.core.job.JobState;
 import gpufleet.core.state.HostStatus;
 import gpufleet.protocol.DrainRequest;
@@ -35,6 +37,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -137,6 +140,7 @@ public final class Api {
             r.post("/api/v1/jobs", this::submit, Access.TEAM);
             r.get("/api/v1/jobs", this::listJobs, Access.READ);
             r.get("/api/v1/jobs/{id}", this::getJob, Access.READ);
+            r.get("/api/v1/queue/forecast", this::forecast, Access.READ);
             r.post("/api/v1/jobs/{id}/cancel", this::cancel, Access.TEAM);
             r.post("/api/v1/jobs/{id}/logs/{rank}", this::appendLog, Access.AGENT);
             r.get("/api/v1/jobs/{id}/logs/{rank}", this::readLog, Access.TEAM);
@@ -250,7 +254,56 @@ public final class Api {
                 throw RequestError.badRequest("state", "unknown state '" + s + "'");
             }
         }
-        json(ctx, 200, controller.store().jobs(state, text(ctx, "team", 128)).stream().map(this::jobJson).toList());
+        List<JobRecord> jobs = controller.store().jobs(state, text(ctx, "team", 128));
+        if (jobs.stream().noneMatch(j -> j.state().isWaiting())) {
+            json(ctx, 200, jobs.stream().map(this::jobJson).toList());
+            return;
+        }
+        // waiting jobs carry their expected start and why they wait
+        StartForecast.Result f = controller.forecast();
+        List<Object> out = new ArrayList<>(jobs.size());
+        for (JobRecord j : jobs) {
+            if (!j.state().isWaiting()) {
+                out.add(jobJson(j));
+                continue;
+            }
+            Map<String, Object> m = new LinkedHashMap<>(jobJson(j));
+            m.putAll(forecastFields(f == null ? null : f.of(Math.toIntExact(j.id()))));
+            out.add(m);
+        }
+        json(ctx, 200, out);
+    }
+
+    /** {@code GET /api/v1/queue/forecast}: every waiting job's expected start and why it waits. */
+    private void forecast(Context ctx) {
+        StartForecast.Result f = controller.forecast();
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("computedAt", f == null ? null : f.now());
+        out.put("horizonSeconds", StartForecast.DEFAULT_HORIZON_SEC);
+        out.put("cycles", f == null ? 0 : f.cycles());
+        List<Object> jobs = new ArrayList<>();
+        if (f != null)
+            for (StartForecast.Expected e : f.jobs()) {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("id", e.job());
+                m.putAll(forecastFields(e));
+                jobs.add(m);
+            }
+        out.put("jobs", jobs);
+        json(ctx, 200, out);
+    }
+
+    /**
+     * A waiting job's forecast as the API shows it: {@code expectedStart} (epoch seconds, null when
+     * unknown), {@code startOutcome} (STARTS, NO_ESTIMATE, BEYOND_HORIZON, NEVER; null when not yet
+     * forecast) and {@code waitReason}.
+     */
+    private static Map<String, Object> forecastFields(StartForecast.Expected e) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("expectedStart", e == null || Double.isNaN(e.start()) ? null : e.start());
+        m.put("startOutcome", e == null ? null : e.outcome().name());
+        m.put("waitReason", e == null ? null : e.reason());
+        return m;
     }
 
     private void getJob(Context ctx) {
@@ -261,6 +314,10 @@ public final class Api {
         out.put("lostSeconds", rec.lostSecondsAt(now));
         out.put("ettr", rec.ettrAt(now));
         out.put("events", controller.store().events(id));
+        if (rec.state().isWaiting()) {
+            StartForecast.Result f = controller.forecast();
+            out.putAll(forecastFields(f == null ? null : f.of(Math.toIntExact(id))));
+        }
         json(ctx, 200, out);
     }
 

@@ -1,6 +1,7 @@
 package gpufleet.server.control;
 
 import gpufleet.core.lifecycle.Lifecycle;
+import gpufleet.core.lifecycle.StartForecast;
 import gpufleet.core.sched.Policy;
 import gpufleet.core.sched.Scheduler;
 import gpufleet.core.state.FleetState;
@@ -95,6 +96,7 @@ public final class Controller implements AutoCloseable {
     private final java.util.concurrent.atomic.AtomicBoolean storeAway = new java.util.concurrent.atomic.AtomicBoolean();
     private volatile double storeAwaySince;
     private volatile java.util.function.LongConsumer cycleTimer = nanos -> { };
+    private final StartForecasts forecasts = new StartForecasts();
     /** Registrations under way: while agents join, the layout is rebuilt only once the fleet has grown enough. */
     private final java.util.concurrent.atomic.AtomicInteger registering = new java.util.concurrent.atomic.AtomicInteger();
 
@@ -449,6 +451,24 @@ public final class Controller implements AutoCloseable {
     /** How many times the layout has been built since this controller started. */
     int layoutBuilds() {
         return underLock(() -> view.layoutBuilds);
+    }
+
+    /**
+     * Each waiting job's expected start and why it waits: the scheduler run forward over a copy of the
+     * queue, the running jobs and the fleet ({@link StartForecast}). The copy is taken under the lock,
+     * the forecast runs outside it, and is reused for a few seconds. Null while no host is registered.
+     */
+    public StartForecast.Result forecast() {
+        return forecasts.get(now(), () -> {
+            lock.lock();
+            try {
+                Lifecycle lc = view.lifecycle();
+                if (lc == null) return null;
+                return StartForecast.snapshot(lc, view.timeLimits::limit, cycles.quotas(), Map.of(), now());
+            } finally {
+                lock.unlock();
+            }
+        });
     }
 
     /** Who holds each GPU in the in-memory fleet state: host name → GPU index → job id. */

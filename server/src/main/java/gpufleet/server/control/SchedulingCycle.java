@@ -115,7 +115,8 @@ final class SchedulingCycle {
         return new Outcome(events.size(), true, lc.wakeAt());
     }
 
-    private Quotas quotas() {
+    /** The teams' quotas as the store has them now. */
+    Quotas quotas() {
         Map<String, Integer> m = new HashMap<>();
         for (TeamRecord t : store.teams()) if (t.quotaGpus() != null) m.put(t.name(), t.quotaGpus());
         return new Quotas(m);

@@ -77,6 +77,17 @@
     return '<time datetime="' + d.toISOString() + '" data-short>' + esc(gf.utc(d)) + '</time>';
   }
 
+  /** A waiting job's expected start from the controller's forecast (the scheduler run forward). */
+  function expectedStart(j, t) {
+    switch (j.startOutcome) {
+      case 'STARTS': return j.expectedStart <= t + 1 ? 'now' : shortTime(j.expectedStart) + ' (in ' + dur(j.expectedStart - t) + ')';
+      case 'NO_ESTIMATE': return 'unknown: waits on jobs without a time limit';
+      case 'BEYOND_HORIZON': return 'not within 7 days';
+      case 'NEVER': return 'never, as the fleet is now';
+      default: return '<span class="muted">–</span>';
+    }
+  }
+
   var PRIORITIES = {0: 'low', 1: 'normal', 2: 'high', 3: 'critical'};
   function priorityName(p) {
     return PRIORITIES[p] || 'priority ' + p;
@@ -784,8 +795,9 @@
         var t = now();
         document.title = 'Job ' + j.id + ' · ' + j.name + ' · gpufleet';
         setHtml('job-title', 'Job ' + j.id + ' · ' + esc(j.name) + ' ' + badge(j.state));
-        var why = WAITING.indexOf(j.state) >= 0 ? 'Waiting: ' + j.reason : j.reason;
-        setHtml('job-reason', esc(why));
+        var waits = WAITING.indexOf(j.state) >= 0;
+        var why = waits ? 'Waiting: ' + (j.waitReason || j.reason) : j.reason;
+        setHtml('job-reason', esc(why) + (waits ? '<br><span id="job-expected-start">Expected start: ' + expectedStart(j, t) + '</span>' : ''));
         var shape = gpus(j.gpus) + ' · TP ' + j.tp + (j.pp > 1 ? ' · PP ' + j.pp : '') + (j.cp > 1 ? ' · CP ' + j.cp : '');
         var ended = j.state === 'COMPLETED' || j.state === 'FAILED' || j.state === 'CANCELLED';
         setHtml('job-cards',
@@ -947,7 +959,7 @@
     title: 'Scheduler',
     frame: function () {
       return '<header class="top"><div class="kicker">gpufleet · controller</div><h1>Scheduler</h1>' +
-        '<div class="sub">Jobs waiting for GPUs, each with the reason the last scheduling cycle gave. ' +
+        '<div class="sub">Jobs waiting for GPUs, each with when it should start (the scheduler run forward over the queue and the running jobs\' time limits) and why it waits. ' +
         'The queue is ordered by priority, then by submission.</div></header>' +
         '<p id="problem" class="problem" role="alert"></p><div class="cards" id="queue-cards"></div>' +
         '<section class="panel"><h2>Pending jobs</h2><div class="scroll" id="queue-box"></div></section>';
@@ -967,14 +979,15 @@
         keepFocus(function () {
           setHtml('queue-box', waiting.length === 0 ? '<p class="empty">Nothing is waiting.</p>' :
             '<table class="sortable" id="queue"><thead><tr><th>Position</th><th>Job</th><th class="l">Name</th><th class="l">Team</th><th class="l">State</th>' +
-            '<th>Priority</th><th>GPUs</th><th>Waiting since</th><th>Waited</th><th class="l">Why it waits</th></tr></thead><tbody>' +
+            '<th>Priority</th><th>GPUs</th><th>Waiting since</th><th>Waited</th><th class="l">Expected start</th><th class="l">Why it waits</th></tr></thead><tbody>' +
             waiting.map(function (j, i) {
               var since = j.interruptedAt || j.submitTime;
               return '<tr data-job="' + j.id + '"><td data-sort="' + (i + 1) + '">' + (i + 1) + '</td><td data-sort="' + j.id + '">' + jobLink(j.id) +
                 '</td><td class="l">' + esc(j.name) + '</td><td class="l">' + esc(j.team) + '</td><td class="l" data-sort="' + j.state + '">' + badge(j.state) +
                 '</td><td data-sort="' + j.priority + '">' + esc(priorityName(j.priority)) + '</td><td data-sort="' + j.gpus + '">' + num(j.gpus) +
                 '</td><td data-sort="' + since + '">' + shortTime(since) + '</td><td data-sort="' + (t - since) + '">' + dur(t - since) +
-                '</td><td class="reason">' + esc(j.reason || 'not yet considered') + '</td></tr>';
+                '</td><td class="start l" data-sort="' + (j.expectedStart === null || j.expectedStart === undefined ? Infinity : j.expectedStart) + '">' + expectedStart(j, t) +
+                '</td><td class="reason">' + esc(j.waitReason || j.reason || 'not yet considered') + '</td></tr>';
             }).join('') + '</tbody></table>');
         });
       });
