@@ -29,6 +29,12 @@ public final class Property {
     public static final long DEFAULT_SEED = 0x6770_7566_6c65_6574L;
     public static final String SEED_PROPERTY = "gpufleet.seed";
     public static final String TRY_PROPERTY = "gpufleet.try";
+    /**
+     * {@code -Dgpufleet.shrink=false} reports a failing case as drawn, without looking for a smaller
+     * one: mutation testing only needs to know that a property fails, and shrinking every mutant's
+     * failure would cost up to {@link #SHRINK_BUDGET} runs each.
+     */
+    public static final String SHRINK_PROPERTY = "gpufleet.shrink";
 
     /** What {@code -Dgpufleet.seed=random} means: drawn once, so every property of a test run shares it. */
     private static final long RANDOM_SEED = new SplittableRandom().nextLong();
@@ -132,7 +138,7 @@ public final class Property {
                 .append(" (add -D").append(TRY_PROPERTY).append('=').append(index).append(" to run this try alone)\n");
         msg.append("  failure: ").append(firstLine(failure)).append('\n');
         Throwable shrunkFailure = null;
-        if (input != null && shrink != null) {
+        if (input != null && shrink != null && !"false".equals(System.getProperty(SHRINK_PROPERTY))) {
             var s = shrink(input, failure, shrink, property);
             if (s.steps() > 0) {
                 shrunkFailure = s.failure();
