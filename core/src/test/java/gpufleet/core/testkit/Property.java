@@ -35,6 +35,11 @@ public final class Property {
      * failure would cost up to {@link #SHRINK_BUDGET} runs each.
      */
     public static final String SHRINK_PROPERTY = "gpufleet.shrink";
+    /**
+     * {@code -Dgpufleet.maxTries=N} runs at most N tries of each property: mutation testing runs every
+     * property once per mutant, and a broken mutant almost always fails in the first few tries.
+     */
+    public static final String MAX_TRIES_PROPERTY = "gpufleet.maxTries";
 
     /** What {@code -Dgpufleet.seed=random} means: drawn once, so every property of a test run shares it. */
     private static final long RANDOM_SEED = new SplittableRandom().nextLong();
@@ -108,7 +113,7 @@ public final class Property {
                                 Consumer<T> property, boolean showCase) {
         if (tries < 1) throw new IllegalArgumentException("tries must be positive: " + tries);
         long base = baseSeed();
-        int first = 0, end = tries;
+        int first = 0, end = Math.min(tries, Integer.getInteger(MAX_TRIES_PROPERTY, Integer.MAX_VALUE));
         String only = System.getProperty(TRY_PROPERTY, "").strip();
         if (!only.isEmpty()) {
             first = Integer.parseInt(only);

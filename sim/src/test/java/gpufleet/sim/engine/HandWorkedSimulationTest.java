@@ -11,9 +11,6 @@ import gpufleet.core.perf.CommSlowdown;
 import gpufleet.core.sched.Policy;
 import gpufleet.core.topology.ClusterSpec;
 import gpufleet.core.topology.FleetSpec;
-import gpufleet.sim.preset.FleetFiles;
-import gpufleet.sim.preset.WorkloadFiles;
-import gpufleet.sim.report.ReportWriter;
 import gpufleet.sim.report.SimReport;
 import gpufleet.sim.workload.WorkloadSpec;
 import org.junit.jupiter.api.Test;
@@ -188,19 +185,5 @@ class HandWorkedSimulationTest {
         assertThat(row.restartTime()).isCloseTo(restart, within(1e-6));
         assertThat(row.endTime()).isCloseTo(finish, within(1e-6));
         assertThat(r.headline().lostGpuHours()).isCloseTo(8 * lost / 3600, within(1e-6));
-    }
-
-    /** The default scenario (54 days on 24,576 GPUs, hundreds of failures) twice with one seed: the same bytes. */
-    @Test
-    void theDefaultScenarioIsByteIdenticalAcrossRuns() {
-        var wl = WorkloadFiles.load("default");
-        var cfg = new Simulation.Config(FleetFiles.load("h100-24k-roce"), wl, Policy.GPUFLEET, FailureModel.LLAMA3, 1,
-                wl.defaultDays());
-        var a = new Simulation(cfg).run(Simulation.Progress.NONE);
-        var b = new Simulation(cfg).run(Simulation.Progress.NONE);
-        assertThat(a.scenario().days()).isEqualTo(54);
-        assertThat(a.headline().hardwareFailures()).isGreaterThan(100);
-        assertThat(a.headline().interruptions()).isGreaterThan(100);
-        assertThat(ReportWriter.toJson(b)).isEqualTo(ReportWriter.toJson(a));
     }
 }
