@@ -185,5 +185,49 @@ class HandWorkedSimulationTest {
         assertThat(row.restartTime()).isCloseTo(restart, within(1e-6));
         assertThat(row.endTime()).isCloseTo(finish, within(1e-6));
         assertThat(r.headline().lostGpuHours()).isCloseTo(8 * lost / 3600, within(1e-6));
+
+        // the job's timeline (it is the largest) tiles its life from first start to finish, and each
+        // kind of stretch adds up to the matching figure: running = productive + checkpoint writes
+        var timeline = r.largestJobTimeline();
+        assertThat(timeline.getFirst().start()).isZero();
+        assertThat(timeline.getLast().end()).isCloseTo(finish, within(1e-6));
+        for (int i = 1; i < timeline.size(); i++)
+            assertThat(timeline.get(i).start()).as("segment %d starts where %d ends", i, i - 1)
+                    .isCloseTo(timeline.get(i - 1).end(), within(1e-6));
+        assertThat(total(timeline, "lost")).isCloseTo(lost, within(1e-6));
+        assertThat(total(timeline, "restarting")).isCloseTo(restart, within(1e-6));
+        assertThat(total(timeline, "running")).isCloseTo(WORK + ckpt, within(1e-6));
+        assertThat(timeline).filteredOn(sg -> sg.kind().equals("lost")).extracting(SimReport.Segment::cause)
+                .containsOnly("software");
+    }
+
+    private static double total(List<SimReport.Segment> timeline, String kind) {
+        return timeline.stream().filter(sg -> sg.kind().equals(kind)).mapToDouble(sg -> sg.end() - sg.start()).sum();
+    }
+
+    /**
+     * A job still running at the horizon is accounted as if it saved then: 6 h into a 10 h job that
+     * writes for 60 s after every 1,800 s of work, 11 whole periods of 1,860 s are done (20,460 s) and
+     * 1,140 s of the twelfth: 11 x 1,800 + 1,140 = 20,940 s of work kept and 660 s of writes.
+     */
+    @Test
+    void aRunCutByTheHorizonKeepsItsWorkAsIfItSavedThen() {
+        var w = new WorkloadSpec("w", "", 1, List.of(job("long", "t", 8, 36_000, new CheckpointPolicy(1800, 60, 0), 0)),
+                List.of(), Map.of());
+        var r = new Simulation(new Simulation.Config(ONE_HOST, w, Policy.FIFO, FailureModel.NONE, 1, 0.25))
+                .run(Simulation.Progress.NONE);
+        var row = r.largeJobs().getFirst();
+        assertThat(row.state()).isEqualTo("running");
+        assertThat(row.productiveTime()).isCloseTo(20_940, within(1e-6));
+        assertThat(row.checkpointTime()).isCloseTo(660, within(1e-6));
+        assertThat(row.restartTime()).isZero();
+        assertThat(row.progress()).isCloseTo(20_940 / 36_000.0, within(1e-12));
+        assertThat(row.wallTime()).isCloseTo(21_600, within(1e-6));
+        assertThat(row.ettr()).isCloseTo(20_940 / 21_600.0, within(1e-12));
+        assertThat(r.headline().jobsRunningAtEnd()).isEqualTo(1);
+        assertThat(r.headline().productiveGpuHours()).isCloseTo(8 * 20_940 / 3600.0, within(1e-9));
+        assertThat(r.headline().allocatedGpuHours()).isCloseTo(8 * 6, within(1e-9));
+        assertThat(r.teams().getFirst().gpuHours()).isCloseTo(8 * 6, within(1e-9));
+        assertThat(r.largestJobTimeline()).extracting(SimReport.Segment::kind).containsExactly("running");
     }
 }
