@@ -23,8 +23,9 @@
  * timeout and answers NVML_ERROR_TIMEOUT. Every device function refuses to work outside an
  * init/shutdown pair, so a binding that calls NVML after shutting it down fails its tests.
  *
- * fake_nvml_counter(name) reports "init", "shutdown" (successful calls) and "event_sets" (created
- * and not yet freed), so tests can check the binding's lifecycle.
+ * fake_nvml_counter(name) reports "init", "shutdown" (successful calls), "event_sets" (created
+ * and not yet freed), so tests can check the binding's lifecycle, and "waits" (waits that found
+ * nothing and went to sleep), so a test can tell that a poll is blocked before it acts.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -100,6 +101,7 @@ static int next_event;
 
 static int refcount;
 static int init_calls;
+static int empty_waits; /* waits that found nothing to deliver and went to sleep */
 static int shutdown_calls;
 static int live_event_sets;
 
@@ -116,6 +118,7 @@ static void reset(void) {
     next_event = 0;
     refcount = 0;
     init_calls = 0;
+    empty_waits = 0;
     shutdown_calls = 0;
     live_event_sets = 0;
     for (unsigned int i = 0; i < MAX_GPUS; i++) {
@@ -216,6 +219,7 @@ int fake_nvml_counter(const char *name) {
     int value = strcmp(name, "init") == 0 ? init_calls
               : strcmp(name, "shutdown") == 0 ? shutdown_calls
               : strcmp(name, "event_sets") == 0 ? live_event_sets
+              : strcmp(name, "waits") == 0 ? empty_waits
               : -1;
     pthread_mutex_unlock(&lock);
     return value;
@@ -467,6 +471,9 @@ nvmlReturn_t nvmlEventSetWait_v2(nvmlEventSet_t set, nvmlEventData_t *data, unsi
             data->computeInstanceId = 0xFFFFFFFFu;
             rc = NVML_SUCCESS;
         }
+    }
+    if (rc == NVML_ERROR_TIMEOUT) {
+        empty_waits++;
     }
     pthread_mutex_unlock(&lock);
     if (rc == NVML_ERROR_TIMEOUT) {

@@ -17,7 +17,11 @@ class CliTest {
     record Run(int code, String out, String err) {}
 
     static Run run(String... args) {
-        var out = new ByteArrayOutputStream();
+        return run(new ByteArrayOutputStream(), args);
+    }
+
+    /** As {@link #run(String...)}, printing into {@code out}, which another thread may read while it runs. */
+    static Run run(ByteArrayOutputStream out, String... args) {
         var err = new ByteArrayOutputStream();
         PrintStream o = System.out, e = System.err;
         try {

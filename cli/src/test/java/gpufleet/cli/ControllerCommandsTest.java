@@ -391,11 +391,14 @@ class ControllerCommandsTest {
         assertOneLineError(cli("logs", Long.toString(id), "--rank", "2"), "(field rank)");
 
         AtomicReference<CliTest.Run> followed = new AtomicReference<>();
-        Thread t = new Thread(() -> followed.set(cli("logs", Long.toString(id), "--rank", "1", "--follow")));
+        var printed = new java.io.ByteArrayOutputStream();
+        Thread t = new Thread(() -> followed.set(CliTest.run(printed, "logs", "--server", url, "--token", adminToken,
+                Long.toString(id), "--rank", "1", "--follow")));
         t.start();
-        Thread.sleep(300);
+        awaitPrinted(printed, "step 1 loss 2.31\n");
+        // appended only once the follower has printed what was there: it must pick this up by polling
         assertThat(send("POST", append, second).statusCode()).isEqualTo(200);
-        Thread.sleep(3 * LogsCommand.POLL_MILLIS);
+        awaitPrinted(printed, "step 1 loss 2.31\nstep 2 loss 2.17\n");
         assertThat(t.isAlive()).as("--follow keeps going while the job runs").isTrue();
         api("POST", "/jobs/" + id + "/cancel", "");
         t.join(10_000);
@@ -451,5 +454,14 @@ class ControllerCommandsTest {
         cases.forEach((s, want) -> assertThat(Fmt.elapsed(s)).as("%s s", s).isEqualTo(want));
         assertThat(Fmt.ranges(List.of(0, 1, 2, 3, 6, 8, 9))).isEqualTo("0-3,6,8-9");
         assertThat(Fmt.ranges(List.of(5))).isEqualTo("5");
+    }
+
+    /** Waits, 10 s at most, until {@code out} holds exactly {@code expected}. */
+    private static void awaitPrinted(java.io.ByteArrayOutputStream out, String expected) throws InterruptedException {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (!out.toString(java.nio.charset.StandardCharsets.UTF_8).equals(expected)) {
+            assertThat(System.nanoTime()).as("printed so far: %s", out).isLessThan(deadline);
+            Thread.sleep(20); // poll interval
+        }
     }
 }

@@ -103,7 +103,12 @@ class AuthorizationMatrixTest {
         admin.awaitState(b, "RUNNING");
         jobOnA = ja.get("placement").get(0).get("host").stringValue().equals("host-a") ? a : b;
         admin.ok(admin.post("/hosts/host-c/resume", ""));
-        Thread.sleep(1100); // the expired token's second is up
+        // until the short-lived token's second is up on the controller's clock (10 s at most)
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (admin.send(tokens.get("expired"), request("GET", "/whoami", null)).status() != 401) {
+            assertThat(System.nanoTime()).as("the 1 s token still accepted after 10 s").isLessThan(deadline);
+            Thread.sleep(50); // poll interval
+        }
     }
 
     @AfterParameterizedClassInvocation

@@ -183,11 +183,10 @@ class ServerApiTest {
         t0 = System.nanoTime();
         api.ok(api.get(path + version + "&waitMs=1000"));
         assertThat((System.nanoTime() - t0) / 1e6).as("and so does the next").isGreaterThanOrEqualTo(900);
-        // a change still ends a wait at once
-        t0 = System.nanoTime();
+        // a change still ends a wait: the poll asks for a minute, and the client gives up after 10 s,
+        // so only a woken poll answers at all
         long job = api.submit("wake", 8, 8);
-        JsonNode woken = api.ok(api.get(path + version + "&waitMs=20000"));
-        assertThat((System.nanoTime() - t0) / 1e9).isLessThan(10);
+        JsonNode woken = api.ok(api.get(path + version + "&waitMs=60000"));
         assertThat(woken.get("assignments").findValuesAsString("name")).contains("wake");
         assertThat(job).isPositive();
     }

@@ -97,8 +97,13 @@ class TokensTest {
 
         String brief = c.ok(c.post("/tokens", "{\"name\":\"brief\",\"role\":\"viewer\",\"ttlSeconds\":1}")).get("token").stringValue();
         assertThat(as(c, brief, "GET", "/jobs", null).status()).isEqualTo(200);
-        Thread.sleep(1100);
+        // the token's one second runs on the controller's clock: wait for it to refuse, with a deadline
+        long deadline = System.nanoTime() + 10_000_000_000L;
         var late = as(c, brief, "GET", "/jobs", null);
+        while (late.status() == 200 && System.nanoTime() < deadline) {
+            Thread.sleep(50); // poll interval
+            late = as(c, brief, "GET", "/jobs", null);
+        }
         assertThat(late.status()).isEqualTo(401);
         assertThat(late.message()).contains("expired");
         assertThat(c.ok(c.get("/tokens")).findValuesAsString("state")).contains("expired", "revoked", "active");

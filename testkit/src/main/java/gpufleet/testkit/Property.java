@@ -29,6 +29,17 @@ public final class Property {
     public static final long DEFAULT_SEED = 0x6770_7566_6c65_6574L;
     public static final String SEED_PROPERTY = "gpufleet.seed";
     public static final String TRY_PROPERTY = "gpufleet.try";
+    /**
+     * {@code -Dgpufleet.shrink=false} reports a failing case as drawn, without looking for a smaller
+     * one: mutation testing only needs to know that a property fails, and shrinking every mutant's
+     * failure would cost up to {@link #SHRINK_BUDGET} runs each.
+     */
+    public static final String SHRINK_PROPERTY = "gpufleet.shrink";
+    /**
+     * {@code -Dgpufleet.maxTries=N} runs at most N tries of each property: mutation testing runs every
+     * property once per mutant, and a broken mutant almost always fails in the first few tries.
+     */
+    public static final String MAX_TRIES_PROPERTY = "gpufleet.maxTries";
 
     /** What {@code -Dgpufleet.seed=random} means: drawn once, so every property of a test run shares it. */
     private static final long RANDOM_SEED = new SplittableRandom().nextLong();
@@ -102,7 +113,7 @@ public final class Property {
                                 Consumer<T> property, boolean showCase) {
         if (tries < 1) throw new IllegalArgumentException("tries must be positive: " + tries);
         long base = baseSeed();
-        int first = 0, end = tries;
+        int first = 0, end = Math.min(tries, Integer.getInteger(MAX_TRIES_PROPERTY, Integer.MAX_VALUE));
         String only = System.getProperty(TRY_PROPERTY, "").strip();
         if (!only.isEmpty()) {
             first = Integer.parseInt(only);
@@ -132,7 +143,7 @@ public final class Property {
                 .append(" (add -D").append(TRY_PROPERTY).append('=').append(index).append(" to run this try alone)\n");
         msg.append("  failure: ").append(firstLine(failure)).append('\n');
         Throwable shrunkFailure = null;
-        if (input != null && shrink != null) {
+        if (input != null && shrink != null && !"false".equals(System.getProperty(SHRINK_PROPERTY))) {
             var s = shrink(input, failure, shrink, property);
             if (s.steps() > 0) {
                 shrunkFailure = s.failure();

@@ -53,10 +53,23 @@ final class FakeNvml {
         }
     }
 
-    /** "init", "shutdown" (successful calls since configure) or "event_sets" (created, not freed). */
+    /**
+     * "init", "shutdown" (successful calls since configure), "event_sets" (created, not freed) or
+     * "waits" (event waits that found nothing and slept).
+     */
     static int counter(String name) {
         library();
         return call(counter, name);
+    }
+
+    /** Waits, up to 10 s, until some thread is asleep in nvmlEventSetWait with nothing to deliver. */
+    static void awaitBlockedWait() throws InterruptedException {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (counter("waits") == 0) {
+            if (System.nanoTime() > deadline) fail("no poll reached nvmlEventSetWait within 10 s");
+            Thread.onSpinWait();
+            Thread.yield();
+        }
     }
 
     private static int call(MethodHandle function, String argument) {

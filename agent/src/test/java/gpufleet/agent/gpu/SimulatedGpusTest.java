@@ -76,14 +76,9 @@ class SimulatedGpusTest {
     @Test
     void aWaitingPollWakesForAnInjection() throws Exception {
         SimulatedGpus gpus = new SimulatedGpus(2, MODEL, null, "h");
-        CompletableFuture<List<GpuEvent>> polled = CompletableFuture.supplyAsync(() -> {
-            try {
-                return gpus.poll(Duration.ofSeconds(30));
-            } catch (InterruptedException e) {
-                throw new IllegalStateException(e);
-            }
-        });
-        Thread.sleep(100);
+        CompletableFuture<List<GpuEvent>> polled = new CompletableFuture<>();
+        Thread poller = pollInBackground(gpus, polled);
+        awaitWaiting(poller);
         gpus.inject(0, 94);
         assertThat(polled.get(5, TimeUnit.SECONDS)).extracting(GpuEvent::code).containsExactly(94L);
     }
@@ -117,14 +112,9 @@ class SimulatedGpusTest {
     @Test
     void aWaitingPollPicksUpARequestFile(@TempDir Path dir) throws Exception {
         SimulatedGpus gpus = new SimulatedGpus(2, MODEL, dir, "h");
-        CompletableFuture<List<GpuEvent>> polled = CompletableFuture.supplyAsync(() -> {
-            try {
-                return gpus.poll(Duration.ofSeconds(30));
-            } catch (InterruptedException e) {
-                throw new IllegalStateException(e);
-            }
-        });
-        Thread.sleep(150);
+        CompletableFuture<List<GpuEvent>> polled = new CompletableFuture<>();
+        Thread poller = pollInBackground(gpus, polled);
+        awaitWaiting(poller);
         SimulatedGpus.requestXid(dir, 1, 79);
         assertThat(polled.get(5, TimeUnit.SECONDS)).extracting(GpuEvent::index, GpuEvent::code)
                 .containsExactly(tuple(1, 79L));
@@ -193,6 +183,25 @@ class SimulatedGpusTest {
             }
             assertThat(t.get(2).eccErrors()).as("XID 48, a double-bit ECC error").isEqualTo(1);
             assertThat(t.get(3).eccErrors()).isZero();
+        }
+    }
+
+    private static Thread pollInBackground(SimulatedGpus gpus, CompletableFuture<List<GpuEvent>> polled) {
+        return Thread.ofPlatform().start(() -> {
+            try {
+                polled.complete(gpus.poll(Duration.ofSeconds(30)));
+            } catch (Throwable t) {
+                polled.completeExceptionally(t);
+            }
+        });
+    }
+
+    /** Until the poller is parked in its timed wait (so what the test does next must wake it), 10 s at most. */
+    private static void awaitWaiting(Thread poller) {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (poller.getState() != Thread.State.TIMED_WAITING) {
+            assertThat(System.nanoTime()).as("poller still not waiting after 10 s").isLessThan(deadline);
+            Thread.onSpinWait();
         }
     }
 }

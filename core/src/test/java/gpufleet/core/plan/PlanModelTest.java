@@ -140,4 +140,27 @@ class PlanModelTest {
         assertThat(p.costUsd()).isCloseTo(p.gpuHours() * 4.916, within(1e-6));
         assertThat(p.ettr()).isBetween(0.85, 0.99);
     }
+
+    @Test
+    void contextParallelTrafficGoesOverNvlinkInsideAHostAndOverTheNicAcrossHosts() {
+        // all efficiencies 1, nothing overlapped: the parts are bytes / bandwidth
+        var f = new Factors(1, 1, 1, 0, 0, 0, 0, 4, 2000, 2000, 600);
+        // GPT: 16 K/V heads of 64 = kvDim 1024; one micro-batch of one 2,048-token sequence, 2 layers on one stage
+        var inHost = new Layout(4, 1, 1, 2, 1, 1, Recompute.NONE, 2048, 1);   // 8 GPUs: one 8-GPU host
+        var acrossHosts = new Layout(8, 1, 1, 2, 1, 1, Recompute.NONE, 2048, 1); // 16 GPUs: two hosts
+        // per layer: an all-gather of K and V forward and a reduce-scatter of their gradients backward,
+        // each moving (cp-1)/cp of this GPU's K and V (2 x 2,048 x 1,024 BF16 values / tp)
+        double kv4 = 2 * 2048 * 1024 * 2.0 / 4, kv8 = 2 * 2048 * 1024 * 2.0 / 8;
+        double nvlink = 900e9 / 2, nic = 400e9 / 8;   // one direction of H100 NVLink; a 400 Gb/s NIC
+        assertThat(StepModel.estimate(GPT, inHost, H100, f).cpComm()).isCloseTo(2 * 2 * 0.5 * kv4 / nvlink, within(1e-12));
+        assertThat(StepModel.estimate(GPT, acrossHosts, H100, f).cpComm()).isCloseTo(2 * 2 * 0.5 * kv8 / nic, within(1e-12));
+        // full recomputation repeats the forward all-gather
+        var full = new Layout(8, 1, 1, 2, 1, 1, Recompute.FULL, 2048, 1);
+        assertThat(StepModel.estimate(GPT, full, H100, f).cpComm()).isCloseTo(2 * 3 * 0.5 * kv8 / nic, within(1e-12));
+        // a quarter of it hidden under compute
+        var overlapped = new Factors(1, 1, 1, 0, 0.25, 0, 0, 4, 2000, 2000, 600);
+        assertThat(StepModel.estimate(GPT, acrossHosts, H100, overlapped).cpComm())
+                .isCloseTo(0.75 * 2 * 2 * 0.5 * kv8 / nic, within(1e-12));
+        assertThat(StepModel.estimate(GPT, new Layout(8, 1, 1, 1, 1, 1, Recompute.NONE, 2048, 1), H100, f).cpComm()).isZero();
+    }
 }

@@ -6,6 +6,7 @@ import static gpufleet.core.plan.PlanModelTest.H100;
 import static gpufleet.core.plan.PlanModelTest.LLAMA_405B;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 class PlannerTest {
     static Planner.Request req(Integer gpus, Integer tp, Integer pp, Integer dp, Integer cp, Integer seq) {
@@ -14,11 +15,8 @@ class PlannerTest {
     }
 
     @Test
-    void searchRanksFittingLayoutsByExpectedDaysInUnderASecond() {
-        long t0 = System.nanoTime();
+    void searchRanksFittingLayoutsByExpectedDays() {
         var r = Planner.plan(req(16384, null, null, null, null, null));
-        double secs = (System.nanoTime() - t0) / 1e9;
-        assertThat(secs).isLessThan(1.0);
         assertThat(r.plans()).hasSize(5);
         for (int i = 1; i < r.plans().size(); i++)
             assertThat(r.plans().get(i).expectedDays()).isGreaterThanOrEqualTo(r.plans().get(i - 1).expectedDays());
@@ -26,8 +24,11 @@ class PlannerTest {
             assertThat(p.layout().gpus()).isEqualTo(16384);
             assertThat(p.memory().totalGb()).isLessThanOrEqualTo(80 - Factors.DEFAULT.memoryReserveGb());
             assertThat(p.layout().tokensPerStep()).isEqualTo(2048L * 8192);
-            assertThat(p.mfu()).isBetween(0.2, 0.6);
+            // today's five best sit at 43.6-44.5% (the README's plan table); half a point either side
+            assertThat(p.mfu()).isBetween(0.431, 0.450);
         }
+        assertThat(r.plans().getFirst().layout().label()).isEqualTo("TP8 PP16x8 DP32 CP4 mb1 none");
+        assertThat(r.plans().getFirst().mfu()).isCloseTo(0.445, within(0.005));
     }
 
     @Test

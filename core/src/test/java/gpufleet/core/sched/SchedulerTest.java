@@ -232,6 +232,23 @@ class SchedulerTest {
         }
 
         @Test
+        void twoLongJobsCannotShareTheGpusTheReservedJobLeavesOver() {
+            // 16 of 32 GPUs are held until t=100; the head needs 24, so at t=100 it leaves 8 over.
+            // One long 8-GPU job fits in those 8; a second would hold 8 more past t=100 and leave
+            // the head 16 < 24 at its reserved start.
+            running = h.runOn(job(100).gpus(16).build(), whole(h.topo, 0, 1), 0, 100);
+            Job head = job(1).gpus(24).submit(0).build();
+            Job long1 = job(2).gpus(8).submit(1).duration(500).build();
+            Job long2 = job(3).gpus(8).submit(2).duration(500).build();
+            var r = h.cycle(10, head, long1, long2);
+            assertThat(started(r)).containsExactly(long1);
+            assertThat(long2.reason()).isEqualTo(Scheduler.REASON_BACKFILL);
+
+            h.complete(running, 100);
+            assertThat(started(h.cycle(100, head, long2))).as("the head starts at its reserved time").containsExactly(head);
+        }
+
+        @Test
         void unknownRuntimesDoNotBackfillAheadOfAKnownReservation() {
             holdThreeHostsUntil100();
             h.estimator(Scheduler.Estimator.UNKNOWN);

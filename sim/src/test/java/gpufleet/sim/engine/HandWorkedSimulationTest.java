@@ -1,0 +1,233 @@
+package gpufleet.sim.engine;
+
+import gpufleet.core.failure.FailureCause;
+import gpufleet.core.failure.FailureModel;
+import gpufleet.core.job.CheckpointPolicy;
+import gpufleet.core.job.JobSpec;
+import gpufleet.core.job.Parallelism;
+import gpufleet.core.job.Priority;
+import gpufleet.core.job.Work;
+import gpufleet.core.perf.CommSlowdown;
+import gpufleet.core.sched.Policy;
+import gpufleet.core.topology.ClusterSpec;
+import gpufleet.core.topology.FleetSpec;
+import gpufleet.sim.report.SimReport;
+import gpufleet.sim.workload.WorkloadSpec;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+/**
+ * The twin's figures on fleets and workloads small enough to work out on paper, and the accounting
+ * of interrupted runs replayed by hand from the interruption times the run reports.
+ */
+class HandWorkedSimulationTest {
+    /** One host of 8 H100 at $2 per GPU-hour and 700 W per GPU. */
+    static final FleetSpec ONE_HOST = new FleetSpec("one-host", "", List.of(
+            new ClusterSpec("c0", "dc", "H100-SXM", 1, 8, 1, 1, 400, 1, 0, 2.0, 700)));
+
+    static JobSpec job(String name, String team, int gpus, double workSec, CheckpointPolicy ckpt, double submit) {
+        return new JobSpec(name, team, Parallelism.of(gpus, gpus, 1, 1), new Work.Fixed(workSec), ckpt, 0,
+                Priority.NORMAL, submit, null, 1000);
+    }
+
+    /**
+     * Four jobs in strict arrival order on 8 GPUs, one day, no failures:
+     * <pre>
+     * a0  alpha 8 GPUs  1 h work, checkpoint every 30 min taking 60 s  submit 0     run 0 - 3,660 (one write)
+     * b1  beta  4 GPUs  2 h                                           submit 100   run 3,660 - 10,860 (waits 3,560)
+     * b2  beta  4 GPUs  30 min                                        submit 200   run 3,660 - 5,460  (waits 3,460)
+     * a3  alpha 2 GPUs  1 h                                           submit 5,000 run 5,460 - 9,060  (waits 460)
+     * </pre>
+     */
+    @Test
+    void aFourJobDayWorkedOutOnPaper() {
+        var w = new WorkloadSpec("paper", "", 1, List.of(
+                job("a0", "alpha", 8, 3600, new CheckpointPolicy(1800, 60, 0), 0),
+                job("b1", "beta", 4, 7200, CheckpointPolicy.NONE, 100),
+                job("b2", "beta", 4, 1800, CheckpointPolicy.NONE, 200),
+                job("a3", "alpha", 2, 3600, CheckpointPolicy.NONE, 5000)), List.of(), Map.of());
+        var r = new Simulation(new Simulation.Config(ONE_HOST, w, Policy.FIFO, FailureModel.NONE, 1, 1))
+                .run(Simulation.Progress.NONE);
+
+        var h = r.headline();
+        assertThat(h.jobsCompleted()).isEqualTo(4);
+        // waits sorted: 0, 460, 3,460, 3,560; nearest rank: p50 = 2nd, p90 and p99 = 4th
+        assertThat(r.queueWait()).isEqualTo(new SimReport.Distribution(4, 7480 / 4.0, 460, 3560, 3560, 3560));
+        // completion (end - submit): 3,660; 10,760; 5,260; 4,060 -> sorted 3,660, 4,060, 5,260, 10,760
+        assertThat(r.completionTime()).isEqualTo(new SimReport.Distribution(4, 23_740 / 4.0, 4060, 10_760, 10_760, 10_760));
+
+        // held GPU-seconds: alpha 8 x 3,660 + 2 x 3,600 = 36,480; beta 4 x 7,200 + 4 x 1,800 = 36,000
+        // productive: alpha 8 x 3,600 + 2 x 3,600 = 36,000; beta 36,000
+        var alpha = r.teams().get(0);
+        var beta = r.teams().get(1);
+        assertThat(alpha.team()).isEqualTo("alpha");
+        assertThat(alpha.gpuHours()).isCloseTo(36_480 / 3600.0, within(1e-9));
+        assertThat(alpha.productiveGpuHours()).isCloseTo(10, within(1e-9));
+        assertThat(alpha.costUsd()).isCloseTo(36_480 / 3600.0 * 2, within(1e-9));
+        assertThat(alpha.energyMWh()).isCloseTo(36_480 / 3600.0 * 700 / 1e6, within(1e-12));
+        assertThat(alpha.meanQueueWait()).isCloseTo(230, within(1e-9));
+        assertThat(beta.gpuHours()).isCloseTo(10, within(1e-9));
+        assertThat(beta.productiveGpuHours()).isCloseTo(10, within(1e-9));
+        assertThat(beta.costUsd()).isCloseTo(20, within(1e-9));
+        assertThat(beta.energyMWh()).isCloseTo(0.007, within(1e-12));
+        assertThat(beta.meanQueueWait()).isCloseTo(3510, within(1e-9));
+
+        // the fleet: 8 GPUs x 24 h = 192 GPU-hours, all healthy
+        assertThat(h.availableGpuHours()).isCloseTo(192, within(1e-9));
+        assertThat(h.allocatedGpuHours()).isCloseTo(72_480 / 3600.0, within(1e-9));
+        assertThat(h.productiveGpuHours()).isCloseTo(20, within(1e-9));
+        assertThat(h.goodput()).isCloseTo(20 / 192.0, within(1e-12));
+        assertThat(h.meanAllocation()).isCloseTo(72_480 / 3600.0 / 192, within(1e-12));
+        assertThat(h.lostGpuHours()).isZero();
+        assertThat(h.costUsd()).isCloseTo(192 * 2.0, within(1e-9));
+        assertThat(h.energyMWh()).isCloseTo(192 * 700 / 1e6, within(1e-12));
+    }
+
+    /**
+     * Goodput is productive GPU-hours over the GPU-hours the fleet could have given (healthy ones):
+     * a GPU broken for the rest of the run comes off the denominator.
+     */
+    @Test
+    void goodputCountsOnlyHealthyGpuHours() {
+        // one GPU failure a GPU-day, never repaired within the run; two 1-GPU jobs of 1 h each
+        var gpu = new FailureModel("gpu", List.of(new FailureCause("gpu", FailureCause.Scope.GPU, 1, 8000, false, "test")));
+        var w = new WorkloadSpec("w", "", 1, List.of(job("x", "t", 1, 3600, CheckpointPolicy.NONE, 0),
+                job("y", "t", 1, 3600, CheckpointPolicy.NONE, 0)), List.of(), Map.of());
+        var r = new Simulation(new Simulation.Config(ONE_HOST, w, Policy.FIFO, gpu, 5, 1)).run(Simulation.Progress.NONE);
+        var h = r.headline();
+        assertThat(h.hardwareFailures()).isPositive();
+        assertThat(h.availableGpuHours()).isLessThan(192 - 1);
+        assertThat(h.jobsCompleted()).isEqualTo(2);
+        assertThat(h.productiveGpuHours()).isCloseTo(2, within(1e-9));
+        assertThat(h.goodput()).isCloseTo(2 / h.availableGpuHours(), within(1e-12));
+    }
+
+    // ---- interrupted runs ------------------------------------------------------------------------
+
+    static final double WORK = 20 * 3600, INTERVAL = 1800, WRITE = 600, RESTORE = 1200, RESTART = 600;
+
+    /**
+     * One 8-GPU job on one host with software failures (about 8 a day), checkpointing for 600 s after
+     * every 1,800 s of work and restarting in 1,800 s, so that some failures land in a write and some
+     * in a restart (the seeds are ones where both happen). The run's interruption times come from its
+     * event log; everything else is worked out here from the model the engine documents: a run
+     * spends restart + restore seconds (none on the first start), then alternates 1,800 s of work and
+     * a 600 s write; a failure keeps the work of completed periods and loses the rest, a write in
+     * progress included.
+     */
+    @ParameterizedTest
+    @ValueSource(longs = {1, 6, 12})
+    void interruptedRunsKeepCompletedCheckpointsLoseTheRestAndPayRestartPlusRestore(long seed) {
+        var software = new FailureModel("sw", List.of(new FailureCause("software", FailureCause.Scope.JOB, 1, 0, false, "test")));
+        var spec = new JobSpec("big", "t", Parallelism.of(8, 8, 1, 1), new Work.Fixed(WORK),
+                new CheckpointPolicy(INTERVAL, WRITE, RESTORE), RESTART, Priority.NORMAL, 0, null, 1000);
+        var w = new WorkloadSpec("w", "", 10, List.of(spec), List.of(), Map.of());
+        var tuning = new Simulation.Tuning(Double.NaN, CommSlowdown.NONE, Map.of(), true);
+        var sim = new Simulation(new Simulation.Config(ONE_HOST, w, Policy.FIFO, software, seed, 10, tuning));
+        var r = sim.run(Simulation.Progress.NONE);
+
+        double runStart = 0, startup = 0, kept = 0, lost = 0, ckpt = 0, restart = 0;
+        int interrupts = 0, inWrite = 0, inStartup = 0;
+        double finish = Double.NaN;
+        for (var e : sim.jobEvents()) {
+            switch (e.event()) {
+                case "interrupt" -> {
+                    double t = e.time(), computeStart = runStart + startup;
+                    interrupts++;
+                    if (t <= computeStart) {
+                        inStartup++;
+                        restart += t - runStart;
+                    } else {
+                        double into = t - computeStart;
+                        double periods = Math.floor(into / (INTERVAL + WRITE));
+                        double tail = into - periods * (INTERVAL + WRITE);
+                        if (tail > INTERVAL) inWrite++;
+                        kept += periods * INTERVAL;
+                        ckpt += periods * WRITE;
+                        lost += tail;
+                        restart += startup;
+                    }
+                }
+                case "resume" -> {
+                    runStart = e.time();
+                    startup = RESTART + RESTORE;
+                }
+                case "finish" -> {
+                    finish = e.time();
+                    double rest = WORK - kept;
+                    double writes = Math.ceil(rest / INTERVAL) - 1;  // none after the last period
+                    restart += startup;
+                    ckpt += writes * WRITE;
+                    assertThat(finish).as("finish").isCloseTo(runStart + startup + rest + writes * WRITE, within(1e-6));
+                }
+                default -> {}
+            }
+        }
+        // the scenario exercises every branch: failures in a write and in a restart
+        assertThat(interrupts).isGreaterThan(5);
+        assertThat(inWrite).isPositive();
+        assertThat(inStartup).isPositive();
+        assertThat(finish).isFinite();
+
+        var row = r.largeJobs().getFirst();
+        assertThat(row.state()).isEqualTo("completed");
+        assertThat(row.restarts()).isEqualTo(interrupts);
+        assertThat(row.productiveTime()).isCloseTo(WORK, within(1e-6));
+        assertThat(row.lostTime()).isCloseTo(lost, within(1e-6));
+        assertThat(row.checkpointTime()).isCloseTo(ckpt, within(1e-6));
+        assertThat(row.restartTime()).isCloseTo(restart, within(1e-6));
+        assertThat(row.endTime()).isCloseTo(finish, within(1e-6));
+        assertThat(r.headline().lostGpuHours()).isCloseTo(8 * lost / 3600, within(1e-6));
+
+        // the job's timeline (it is the largest) tiles its life from first start to finish, and each
+        // kind of stretch adds up to the matching figure: running = productive + checkpoint writes
+        var timeline = r.largestJobTimeline();
+        assertThat(timeline.getFirst().start()).isZero();
+        assertThat(timeline.getLast().end()).isCloseTo(finish, within(1e-6));
+        for (int i = 1; i < timeline.size(); i++)
+            assertThat(timeline.get(i).start()).as("segment %d starts where %d ends", i, i - 1)
+                    .isCloseTo(timeline.get(i - 1).end(), within(1e-6));
+        assertThat(total(timeline, "lost")).isCloseTo(lost, within(1e-6));
+        assertThat(total(timeline, "restarting")).isCloseTo(restart, within(1e-6));
+        assertThat(total(timeline, "running")).isCloseTo(WORK + ckpt, within(1e-6));
+        assertThat(timeline).filteredOn(sg -> sg.kind().equals("lost")).extracting(SimReport.Segment::cause)
+                .containsOnly("software");
+    }
+
+    private static double total(List<SimReport.Segment> timeline, String kind) {
+        return timeline.stream().filter(sg -> sg.kind().equals(kind)).mapToDouble(sg -> sg.end() - sg.start()).sum();
+    }
+
+    /**
+     * A job still running at the horizon is accounted as if it saved then: 6 h into a 10 h job that
+     * writes for 60 s after every 1,800 s of work, 11 whole periods of 1,860 s are done (20,460 s) and
+     * 1,140 s of the twelfth: 11 x 1,800 + 1,140 = 20,940 s of work kept and 660 s of writes.
+     */
+    @Test
+    void aRunCutByTheHorizonKeepsItsWorkAsIfItSavedThen() {
+        var w = new WorkloadSpec("w", "", 1, List.of(job("long", "t", 8, 36_000, new CheckpointPolicy(1800, 60, 0), 0)),
+                List.of(), Map.of());
+        var r = new Simulation(new Simulation.Config(ONE_HOST, w, Policy.FIFO, FailureModel.NONE, 1, 0.25))
+                .run(Simulation.Progress.NONE);
+        var row = r.largeJobs().getFirst();
+        assertThat(row.state()).isEqualTo("running");
+        assertThat(row.productiveTime()).isCloseTo(20_940, within(1e-6));
+        assertThat(row.checkpointTime()).isCloseTo(660, within(1e-6));
+        assertThat(row.restartTime()).isZero();
+        assertThat(row.progress()).isCloseTo(20_940 / 36_000.0, within(1e-12));
+        assertThat(row.wallTime()).isCloseTo(21_600, within(1e-6));
+        assertThat(row.ettr()).isCloseTo(20_940 / 21_600.0, within(1e-12));
+        assertThat(r.headline().jobsRunningAtEnd()).isEqualTo(1);
+        assertThat(r.headline().productiveGpuHours()).isCloseTo(8 * 20_940 / 3600.0, within(1e-9));
+        assertThat(r.headline().allocatedGpuHours()).isCloseTo(8 * 6, within(1e-9));
+        assertThat(r.teams().getFirst().gpuHours()).isCloseTo(8 * 6, within(1e-9));
+        assertThat(r.largestJobTimeline()).extracting(SimReport.Segment::kind).containsExactly("running");
+    }
+}
