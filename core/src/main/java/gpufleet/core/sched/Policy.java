@@ -68,6 +68,11 @@ public record Policy(String name, String summary, boolean oracle, Profile profil
      */
     public Policy(String name, QueueOrder order, Mode mode, boolean preemption, RankPreemption rank,
                   boolean oracle, double starvationSec, String summary) {
+        // the plugins check their own arguments; here a person gets the policy's name with the problem
+        if (name != null && !name.isBlank() && (order == null || mode == null))
+            throw new IllegalArgumentException("policy '" + name + "' needs an order and a mode");
+        if (name != null && !name.isBlank() && !(starvationSec >= 0))
+            throw new IllegalArgumentException("policy '" + name + "': starvation bound must be >= 0");
         this(name, summary, oracle, standard(order, mode, preemption, rank, starvationSec));
     }
 

@@ -10,8 +10,11 @@ import static org.assertj.core.api.Assertions.within;
 
 /** Failure causes, models and the checkpoint arithmetic, on hand-computed cases and at their bounds. */
 class FailureArithmeticTest {
+    private static int named;
+
+    /** A cause with a name of its own: a model refuses two causes of one name. */
     static FailureCause cause(FailureCause.Scope scope, double rate, double repair, boolean planned) {
-        return new FailureCause("c", scope, rate, repair, planned, null);
+        return new FailureCause("c" + (++named), scope, rate, repair, planned, null);
     }
 
     @Test
