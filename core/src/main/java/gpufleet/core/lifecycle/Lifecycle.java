@@ -108,6 +108,8 @@ public final class Lifecycle {
         int quickFailures;
         double retryAt = Double.NaN;
         double lostWork;
+        /** the placement a failure broke, for a job that restarts only what failed; null otherwise */
+        Placement broken;
 
         Entry(Job job) { this.job = job; }
     }
@@ -123,6 +125,7 @@ public final class Lifecycle {
     private final Runs runs;
     private Quotas quotas = new Quotas(Map.of());
     private int backingOff;
+    private long partialRestarts, spareSwaps;
 
     /** A lifecycle over {@code state}, which it owns from now on, scheduling with {@code policy}. */
     private double wakeAt = Double.POSITIVE_INFINITY;
@@ -150,6 +153,10 @@ public final class Lifecycle {
     public RunningSet running() { return running; }
     /** Waiting jobs in the policy's static order. */
     public NavigableSet<Job> waiting() { return Collections.unmodifiableNavigableSet(waiting); }
+    /** Restarts that kept the gang's healthy hosts ({@link GangRepair}), so far. */
+    public long partialRestarts() { return partialRestarts; }
+    /** Hot spares brought into gangs in place of failed hosts, so far. */
+    public long spareSwaps() { return spareSwaps; }
     public void setQuotas(Quotas q) { this.quotas = q == null ? new Quotas(Map.of()) : q; }
 
     /** A job that has not ended, or null. */
@@ -251,11 +258,13 @@ public final class Lifecycle {
      */
     public List<LifecycleEvent> decide(double now) {
         wakeAt = Double.POSITIVE_INFINITY;
+        List<LifecycleEvent> repaired = repairGangs(now);
         Iterable<Job> queue = waiting;
-        if (backingOff > 0) {
+        if (backingOff > 0 || !repaired.isEmpty()) {
             List<Job> ready = new ArrayList<>(waiting.size());
             for (Job j : waiting) {
                 Entry e = jobs.get(j.id());
+                if (e.broken != null) continue; // re-formed above
                 if (!Double.isNaN(e.retryAt)) {
                     if (e.retryAt > now) continue;
                     e.retryAt = Double.NaN;
@@ -268,7 +277,8 @@ public final class Lifecycle {
         Scheduler.Estimator est = (j, c) -> runs.estimate(j, c, now);
         var result = scheduler.cycle(now, queue, running, state, quotas, est, options.shares());
         wakeAt = result.wakeAt();
-        List<LifecycleEvent> out = new ArrayList<>(result.decisions().size());
+        List<LifecycleEvent> out = new ArrayList<>(repaired.size() + result.decisions().size());
+        out.addAll(repaired);
         for (Decision d : result.decisions()) {
             Job j = d.job();
             out.add(switch (d) {
@@ -278,6 +288,32 @@ public final class Lifecycle {
                 case Decision.Start s -> new Started(j, now, s.placement(), j.state() == JobState.PENDING,
                         entry(j).pendingStartup);
             });
+        }
+        return out;
+    }
+
+    /**
+     * Jobs that restart only what failed re-form first, before the policy places anyone: their
+     * healthy hosts were theirs a moment ago. A gang the cluster cannot mend is placed afresh by the
+     * scheduler (its {@code pendingStartup} already prices a fresh placement).
+     */
+    private List<LifecycleEvent> repairGangs(double now) {
+        List<LifecycleEvent> out = new ArrayList<>();
+        for (Job j : waiting) {
+            Entry e = jobs.get(j.id());
+            if (e.broken == null) continue;
+            GangRepair r = Double.isNaN(e.retryAt) ? GangRepair.plan(state, e.broken) : null;
+            if (r == null) {
+                e.broken = null;
+                continue;
+            }
+            for (int h : r.taken()) state.setStatus(h, HostStatus.UP);
+            state.allocate(j.id(), r.placement());
+            partialRestarts++;
+            spareSwaps += r.spares();
+            var rec = j.spec().recovery();
+            double startup = rec.partial(r.placement().hostCount(), r.replaced(), r.spares() == r.replaced()) + j.spec().checkpoint().restoreSec();
+            out.add(new Started(j, now, r.placement(), false, startup));
         }
         return out;
     }
@@ -391,6 +427,7 @@ public final class Lifecycle {
             case Started s -> {
                 Entry e = entry(j);
                 waiting.remove(j);
+                e.broken = null;
                 j.start(now, s.placement());
                 RunPlan plan = runs.plan(j, s.placement(), now, s.startup());
                 e.run = new Run(s.placement(), now, s.startup(), plan.interval(), plan.write(), plan.persist());
@@ -412,7 +449,10 @@ public final class Lifecycle {
                 var o = i.outcome();
                 j.interrupt(now, i.cause(), o.restart(), o.reason());
                 if (o.restart()) {
-                    e.pendingStartup = j.spec().restartSec() + j.spec().checkpoint().restoreSec();
+                    var rec = j.spec().recovery();
+                    e.pendingStartup = (rec == null ? j.spec().restartSec() : rec.fresh(i.placement().hostCount()))
+                            + j.spec().checkpoint().restoreSec();
+                    e.broken = rec != null && rec.partial() ? i.placement() : null;
                     e.quickFailures = o.quickFailures();
                     e.retryAt = o.retryAt();
                     if (!Double.isNaN(e.retryAt)) backingOff++;

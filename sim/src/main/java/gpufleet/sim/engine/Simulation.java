@@ -3,12 +3,14 @@ package gpufleet.sim.engine;
 import gpufleet.core.failure.Checkpointing;
 import gpufleet.core.failure.FailureCause;
 import gpufleet.core.failure.FailureModel;
+import gpufleet.core.failure.SparePool;
 import gpufleet.core.job.CheckpointPolicy;
 import gpufleet.core.job.Job;
 import gpufleet.core.job.JobSpec;
 import gpufleet.core.job.JobState;
 import gpufleet.core.job.Parallelism;
 import gpufleet.core.job.Priority;
+import gpufleet.core.job.Recovery;
 import gpufleet.core.job.Work;
 import gpufleet.core.lifecycle.Lifecycle;
 import gpufleet.core.lifecycle.LifecycleEvent;
@@ -141,7 +143,8 @@ public final class Simulation {
     private final List<StreamGen> gens = new ArrayList<>();
     private final ArrayList<Track> tracks = new ArrayList<>();
     private final int[] sparesWanted;
-    private final int[] sparesFree;
+    /** spares are held for gangs that lost hosts (jobs with recovery parts), not handed out to all */
+    private final boolean gangSpares;
     private final double horizon;
 
     // metrics
@@ -234,15 +237,28 @@ public final class Simulation {
         this.injector = new FailureInjector(topo, cfg.failures(), streams);
         this.horizon = cfg.days() * 86_400;
         sparesWanted = new int[topo.clusterCount()];
-        sparesFree = new int[topo.clusterCount()];
+        int spareRule = Recovery.FLEET_SPARES;
+        boolean recovery = false;
+        for (JobSpec j : cfg.workload().jobs()) {
+            if (j.recovery() == null) continue;
+            recovery = true;
+            spareRule = Math.min(spareRule, j.recovery().spares()) == Recovery.AUTO_SPARES ? Recovery.AUTO_SPARES
+                    : Math.max(spareRule, j.recovery().spares());
+        }
+        gangSpares = recovery;
         for (int c = 0; c < topo.clusterCount(); c++) {
-            int n = topo.cluster(c).spareHosts();
+            ClusterSpec cs = topo.cluster(c);
+            int hosts = topo.endHostOfCluster(c) - topo.firstHostOfCluster(c);
+            int n = spareRule == Recovery.FLEET_SPARES ? cs.spareHosts()
+                    : spareRule == Recovery.AUTO_SPARES ? SparePool.size(SparePool.meanInRepair(cfg.failures(),
+                            cs.gpuType(), hosts, cs.gpusPerHost()), SparePool.COVERAGE)
+                    : spareRule;
+            n = Math.min(n, hosts);
             sparesWanted[c] = n;
             // the last hosts of a cluster are its spares
             for (int h = topo.endHostOfCluster(c) - n; h < topo.endHostOfCluster(c); h++) {
                 lifecycle.setHostStatus(h, HostStatus.SPARE);
             }
-            sparesFree[c] = n;
         }
         int maxJob = cfg.workload().jobs().stream().mapToInt(JobSpec::gpus).max().orElse(0);
         largeThreshold = Math.max(512, maxJob / 4);
@@ -385,8 +401,7 @@ public final class Simulation {
                     changed = true;
                 }
                 int cl = topo.clusterOfHost(h);
-                if (wasSpare) sparesFree[cl]--;
-                else if (sparesFree[cl] > 0) { activateSpare(cl); changed = true; }
+                if (!wasSpare && !gangSpares && freeSpares(cl) > 0) { activateSpare(cl); changed = true; }
                 events.push(t + c.repairHours() * 3600, EV_REPAIR, new Repair(h, -1, true));
             }
             case JOB -> {
@@ -407,7 +422,6 @@ public final class Simulation {
         for (int h = topo.endHostOfCluster(cl) - 1; h >= topo.firstHostOfCluster(cl); h--) {
             if (state.status(h) == HostStatus.SPARE) {
                 lifecycle.setHostStatus(h, HostStatus.UP);
-                sparesFree[cl]--;
                 return;
             }
         }
@@ -415,19 +429,29 @@ public final class Simulation {
 
     private void repair(Repair r, double t) {
         int h = r.host();
+        int cl = topo.clusterOfHost(h);
         if (!r.wholeHost()) {
             if ((state.unhealthyMask(h) & (1L << r.gpu())) == 0) return;
             lifecycle.gpuRepaired(h, r.gpu());
+            // a mended host that nobody uses refills the gangs' spare pool
+            if (gangSpares && state.status(h) == HostStatus.UP && state.unhealthyMask(h) == 0
+                    && state.allocatedMask(h) == 0 && freeSpares(cl) < sparesWanted[cl])
+                lifecycle.setHostStatus(h, HostStatus.SPARE);
             return;
         }
         if (state.status(h) != HostStatus.DOWN) return;
-        int cl = topo.clusterOfHost(h);
-        if (sparesFree[cl] < sparesWanted[cl]) {
+        if (freeSpares(cl) < sparesWanted[cl]) {
             lifecycle.setHostStatus(h, HostStatus.SPARE);
-            sparesFree[cl]++;
         } else {
             lifecycle.setHostStatus(h, HostStatus.UP);
         }
+    }
+
+    private int freeSpares(int cl) {
+        int n = 0;
+        for (int h = topo.firstHostOfCluster(cl); h < topo.endHostOfCluster(cl); h++)
+            if (state.status(h) == HostStatus.SPARE) n++;
+        return n;
     }
 
     private int hostOfGpu(int gpu) {
