@@ -126,6 +126,10 @@ public final class Lifecycle {
     private Quotas quotas = new Quotas(Map.of());
     private int backingOff;
     private long partialRestarts, spareSwaps;
+    private final java.util.Set<Integer> quarantined = new java.util.HashSet<>();
+    private Quarantine quarantine = Quarantine.OFF;
+    /** unplanned failure times per host within the quarantine window, oldest first */
+    private final Map<Integer, java.util.ArrayDeque<Double>> recentFailures = new HashMap<>();
 
     /** A lifecycle over {@code state}, which it owns from now on, scheduling with {@code policy}. */
     private double wakeAt = Double.POSITIVE_INFINITY;
@@ -157,6 +161,39 @@ public final class Lifecycle {
     public long partialRestarts() { return partialRestarts; }
     /** Hot spares brought into gangs in place of failed hosts, so far. */
     public long spareSwaps() { return spareSwaps; }
+    /** Hosts drained as lemons so far. */
+    public long quarantined() { return quarantined.size(); }
+
+    /** Whether host {@code h} was drained as a lemon. */
+    public boolean isQuarantined(int h) { return quarantined.contains(h); }
+    public void setQuarantine(Quarantine q) { this.quarantine = q == null ? Quarantine.OFF : q; }
+
+    /** Unplanned failures of host {@code h} within the quarantine window before {@code now} (0 when off). */
+    public int recentFailures(int h, double now) {
+        var q = recentFailures.get(h);
+        if (q == null) return 0;
+        while (!q.isEmpty() && q.peekFirst() <= now - quarantine.windowSec()) q.pollFirst();
+        return q.size();
+    }
+
+    /**
+     * A repair of host {@code h} ended at {@code now}: a lemon (see {@link Quarantine}) is drained for
+     * diagnosis and true returned; the driver then keeps it out of service. Its jobs, if any, run on.
+     */
+    public boolean quarantineIfLemon(int h, double now) {
+        if (!quarantine.on()) return false;
+        if (!quarantined.contains(h) && recentFailures(h, now) < quarantine.failures()) return false;
+        state.setStatus(h, HostStatus.DRAINING);
+        recentFailures.remove(h);
+        quarantined.add(h);
+        return true;
+    }
+
+    private void noteFailure(int h, double now, boolean planned) {
+        if (!quarantine.on() || planned || quarantined.contains(h)) return;
+        recentFailures.computeIfAbsent(h, k -> new java.util.ArrayDeque<>()).addLast(now);
+    }
+
     public void setQuotas(Quotas q) { this.quotas = q == null ? new Quotas(Map.of()) : q; }
 
     /** A job that has not ended, or null. */
@@ -386,6 +423,7 @@ public final class Lifecycle {
     /** GPU {@code g} of host {@code h} failed: its job (if any) is interrupted, and the GPU is out of service. */
     public Interrupted gpuFailed(int h, int g, double now, String cause, RestartRule.Fault fault, boolean planned) {
         int owner = state.ownerOf(h, g);
+        noteFailure(h, now, planned);
         Interrupted ev = owner >= 0 ? interrupt(owner, now, cause, fault, planned) : null;
         state.setGpuHealthy(h, g, false);
         return ev;
@@ -394,6 +432,7 @@ public final class Lifecycle {
     /** Host {@code h} went down: every job on it is interrupted, in GPU order. */
     public List<Interrupted> hostDown(int h, double now, String cause, RestartRule.Fault fault, boolean planned) {
         List<Interrupted> out = new ArrayList<>();
+        noteFailure(h, now, planned);
         for (int j : state.jobsOn(h)) {
             Interrupted ev = interrupt(j, now, cause, fault, planned);
             if (ev != null) out.add(ev);

@@ -14,6 +14,7 @@ import gpufleet.core.job.Recovery;
 import gpufleet.core.job.Work;
 import gpufleet.core.lifecycle.Lifecycle;
 import gpufleet.core.lifecycle.LifecycleEvent;
+import gpufleet.core.lifecycle.Quarantine;
 import gpufleet.core.lifecycle.RestartRule;
 import gpufleet.core.lifecycle.Run;
 import gpufleet.core.perf.CommSlowdown;
@@ -89,12 +90,22 @@ public final class Simulation {
      * @param slowdown          how placement spread stretches run time
      * @param shares            team -> guaranteed GPUs, for fair-share policies
      * @param recordEvents      keep every job's submit, start, preempt, interrupt and finish times
+     * @param quarantine        lemon hosts drained for diagnosis after their repair (the rest of the run)
      */
     public record Tuning(double preemptionCostSec, CommSlowdown slowdown, Map<String, Integer> shares,
-                         boolean recordEvents) {
+                         boolean recordEvents, Quarantine quarantine) {
         public static final Tuning DEFAULT = new Tuning(Double.NaN, CommSlowdown.NONE, Map.of(), false);
 
+        public Tuning(double preemptionCostSec, CommSlowdown slowdown, Map<String, Integer> shares, boolean recordEvents) {
+            this(preemptionCostSec, slowdown, shares, recordEvents, Quarantine.OFF);
+        }
+
+        public Tuning withQuarantine(Quarantine q) {
+            return new Tuning(preemptionCostSec, slowdown, shares, recordEvents, q);
+        }
+
         public Tuning {
+            if (quarantine == null) quarantine = Quarantine.OFF;
             if (preemptionCostSec < 0 || preemptionCostSec > 86_400)
                 throw new IllegalArgumentException("preemption cost must be in [0, 86400] s, got " + preemptionCostSec);
             if (slowdown == null) slowdown = CommSlowdown.NONE;
@@ -229,6 +240,7 @@ public final class Simulation {
         this.lifecycle = new Lifecycle(state, cfg.policy(), new Lifecycle.Options(RestartRule.IMMEDIATE, true,
                 cfg.tuning().preemptionCostSec(), cfg.tuning().shares()), new TwinRuns());
         lifecycle.setQuotas(new Quotas(cfg.workload().quotas()));
+        lifecycle.setQuarantine(cfg.tuning().quarantine());
         this.streams = new Streams(cfg.seed());
         this.causes = cfg.failures().causes();
         this.causeRng = new SplittableRandom[causes.size()];
@@ -271,6 +283,18 @@ public final class Simulation {
 
     public Stats stats() {
         return new Stats(eventCount, cycles, submitted, placements);
+    }
+
+    /**
+     * Hosts drained as lemons (and of which the failure model's lemons), restarts that kept the
+     * gang's healthy hosts, and hot spares swapped in.
+     */
+    public record RecoveryStats(long quarantined, long quarantinedLemons, long partialRestarts, long spareSwaps) {}
+
+    public RecoveryStats recoveryStats() {
+        long lemons = 0;
+        for (int h = 0; h < topo.hostCount(); h++) if (lifecycle.isQuarantined(h) && injector.isLemon(h)) lemons++;
+        return new RecoveryStats(lifecycle.quarantined(), lemons, lifecycle.partialRestarts(), lifecycle.spareSwaps());
     }
 
     /** Runs to the horizon and returns the report. */
@@ -433,6 +457,7 @@ public final class Simulation {
         if (!r.wholeHost()) {
             if ((state.unhealthyMask(h) & (1L << r.gpu())) == 0) return;
             lifecycle.gpuRepaired(h, r.gpu());
+            if (lifecycle.quarantineIfLemon(h, t)) return;
             // a mended host that nobody uses refills the gangs' spare pool
             if (gangSpares && state.status(h) == HostStatus.UP && state.unhealthyMask(h) == 0
                     && state.allocatedMask(h) == 0 && freeSpares(cl) < sparesWanted[cl])
@@ -440,6 +465,7 @@ public final class Simulation {
             return;
         }
         if (state.status(h) != HostStatus.DOWN) return;
+        if (lifecycle.quarantineIfLemon(h, t)) return;
         if (freeSpares(cl) < sparesWanted[cl]) {
             lifecycle.setHostStatus(h, HostStatus.SPARE);
         } else {

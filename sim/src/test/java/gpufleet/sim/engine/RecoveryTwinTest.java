@@ -75,4 +75,31 @@ class RecoveryTwinTest {
                 .hasMessageContaining("spares");
     }
 
+
+    @Test
+    void quarantineDrainsTheLemonsAndLargeJobsFailLessOften() {
+        var fm = gpufleet.sim.preset.FailureFiles.load("rsc-1");
+        var w = WorkloadFiles.load("default");
+        var off = new Simulation(new Simulation.Config(ROCE, w, gpufleet.core.sched.Policy.GPUFLEET, fm, 1, 30));
+        var on = new Simulation(new Simulation.Config(ROCE, w, gpufleet.core.sched.Policy.GPUFLEET, fm, 1, 30,
+                Simulation.Tuning.DEFAULT.withQuarantine(new gpufleet.core.lifecycle.Quarantine(2, 7 * 86_400))));
+        SimReport a = off.run(Simulation.Progress.NONE), b = on.run(Simulation.Progress.NONE);
+        var s = on.recoveryStats();
+        // 1.2% of 3,072 hosts are lemons: 37
+        assertThat(s.quarantined()).isBetween(10L, 60L);
+        assertThat((double) s.quarantinedLemons() / s.quarantined()).as("few healthy hosts drained").isGreaterThan(0.8);
+        assertThat(off.recoveryStats().quarantined()).isZero();
+        assertThat(rate(b)).isLessThan(0.85 * rate(a));
+    }
+
+    /** Unplanned interruptions per GPU-day of the report's jobs of 512+ GPUs. */
+    private static double rate(SimReport r) {
+        double n = 0, gpuDays = 0;
+        for (var j : r.largeJobs()) {
+            if (j.gpus() < 512) continue;
+            for (var e : j.interruptionsByCause().entrySet()) if (!e.getKey().equals("planned-maintenance")) n += e.getValue();
+            gpuDays += j.gpus() * j.wallTime() / 86_400;
+        }
+        return n / gpuDays;
+    }
 }
