@@ -170,10 +170,38 @@ public final class Lifecycle {
 
     /** Unplanned failures of host {@code h} within the quarantine window before {@code now} (0 when off). */
     public int recentFailures(int h, double now) {
+        return quarantine.on() ? failuresSince(h, now - quarantine.windowSec()) : 0;
+    }
+
+    /** Unplanned failures of host {@code h} after {@code since} (as far back as the history goes). */
+    public int failuresSince(int h, double since) {
         var q = recentFailures.get(h);
         if (q == null) return 0;
-        while (!q.isEmpty() && q.peekFirst() <= now - quarantine.windowSec()) q.pollFirst();
-        return q.size();
+        int n = 0;
+        for (var it = q.descendingIterator(); it.hasNext() && it.next() > since; ) n++;
+        return n;
+    }
+
+    /** Seconds of failure history kept per host, and the span the live failure rate is measured over. */
+    public static final double LIVE_WINDOW_SEC = 30 * 86_400.0;
+    /** How much observation the failure model's rate counts as, so that a few early failures do not swing it. */
+    public static final double LIVE_PRIOR_SEC = 7 * 86_400.0;
+
+    /**
+     * The mean time between failures a run on {@code p} can expect at {@code now}, from the failures
+     * its hosts showed: over the last {@link #LIVE_WINDOW_SEC} (less before then) the unplanned
+     * failures of those hosts, blended with the failure model's rate for them ({@code priorHostRate},
+     * per second, counted as {@link #LIVE_PRIOR_SEC} of observation), plus the rate of failures that no
+     * host shows (the job's own software, {@code jobScopeRate}). Hosts that turn out to be lemons
+     * raise it; a quiet set of hosts lowers it. The checkpoint interval follows by Young/Daly
+     * ({@link gpufleet.core.failure.Checkpointing#interval}).
+     */
+    public double liveMtbfSec(Placement p, double priorHostRate, double jobScopeRate, double now) {
+        double span = Math.clamp(now, 0, LIVE_WINDOW_SEC);
+        int n = 0;
+        for (int h : p.hosts()) n += failuresSince(h, now - span);
+        double rate = jobScopeRate + (priorHostRate * LIVE_PRIOR_SEC + n) / (LIVE_PRIOR_SEC + span);
+        return rate > 0 ? 1 / rate : Double.POSITIVE_INFINITY;
     }
 
     /**
@@ -190,8 +218,11 @@ public final class Lifecycle {
     }
 
     private void noteFailure(int h, double now, boolean planned) {
-        if (!quarantine.on() || planned || quarantined.contains(h)) return;
-        recentFailures.computeIfAbsent(h, k -> new java.util.ArrayDeque<>()).addLast(now);
+        if (planned || quarantined.contains(h)) return;
+        var q = recentFailures.computeIfAbsent(h, k -> new java.util.ArrayDeque<>());
+        q.addLast(now);
+        double keep = Math.max(LIVE_WINDOW_SEC, quarantine.windowSec());
+        while (q.peekFirst() <= now - keep) q.pollFirst();
     }
 
     public void setQuotas(Quotas q) { this.quotas = q == null ? new Quotas(Map.of()) : q; }

@@ -567,7 +567,7 @@ public final class Simulation {
             tr.cluster = c;
             tr.totalWork = job.spec().work().seconds(topo.cluster(c).type(), job.gpus())
                     * cfg.tuning().slowdown().factor(p, topo);
-            tr.interval = intervalFor(job, c);
+            tr.interval = job.spec().recovery() != null ? liveInterval(job, p, t) : intervalFor(job, c);
             tr.startup = startup;
             tr.runStart = t;
             tr.computeStart = t + startup;
@@ -680,6 +680,24 @@ public final class Simulation {
         int per = topo.cluster(c).gpusPerHost();
         int hosts = (job.gpus() + per - 1) / per;
         return Checkpointing.interval(cp, cfg.failures().jobMtbfSeconds(job.gpus(), hosts, topo.cluster(c).gpuType()));
+    }
+
+    /**
+     * A job with recovery parts checkpoints at the Young/Daly interval of the failure rate its hosts
+     * show ({@link Lifecycle#liveMtbfSec}), which is what the controller tells a real job.
+     */
+    private double liveInterval(Job job, Placement p, double t) {
+        CheckpointPolicy cp = job.spec().checkpoint();
+        if (!cp.automatic()) return cp.intervalSec();
+        String type = topo.cluster(p.cluster(topo)).gpuType();
+        double host = 0, own = 0;
+        for (FailureCause c : causes) {
+            if (c.planned()) continue;
+            double r = c.jobRatePerDay(job.gpus(), p.hostCount(), type) / 86_400;
+            if (c.scope() == FailureCause.Scope.JOB) own += r;
+            else host += r;
+        }
+        return Checkpointing.interval(cp, lifecycle.liveMtbfSec(p, host, own, t));
     }
 
     /** A run began: the lifecycle has planned it (see {@link TwinRuns#plan}); count it and schedule its end. */
