@@ -126,6 +126,8 @@ public final class Lifecycle {
     private Quotas quotas = new Quotas(Map.of());
     private int backingOff;
     private long partialRestarts, spareSwaps;
+    /** jobs whose gang broke since the last cycle and that restart only what failed */
+    private final List<Entry> toRepair = new ArrayList<>();
     private final java.util.Set<Integer> quarantined = new java.util.HashSet<>();
     private Quarantine quarantine = Quarantine.OFF;
     /** unplanned failure times per host within the quarantine window, oldest first */
@@ -366,10 +368,14 @@ public final class Lifecycle {
      * scheduler (its {@code pendingStartup} already prices a fresh placement).
      */
     private List<LifecycleEvent> repairGangs(double now) {
+        if (toRepair.isEmpty()) return List.of();
         List<LifecycleEvent> out = new ArrayList<>();
-        for (Job j : waiting) {
-            Entry e = jobs.get(j.id());
-            if (e.broken == null) continue;
+        List<Entry> pending = new ArrayList<>(toRepair);
+        toRepair.clear();
+        for (Entry e : pending) {
+            Job j = e.job;
+            // cancelled, or started some other way, since its failure
+            if (e.broken == null || jobs.get(j.id()) != e || !waiting.contains(j)) continue;
             GangRepair r = Double.isNaN(e.retryAt) ? GangRepair.plan(state, e.broken) : null;
             if (r == null) {
                 e.broken = null;
@@ -523,6 +529,7 @@ public final class Lifecycle {
                     e.pendingStartup = (rec == null ? j.spec().restartSec() : rec.fresh(i.placement().hostCount()))
                             + j.spec().checkpoint().restoreSec();
                     e.broken = rec != null && rec.partial() ? i.placement() : null;
+                    if (e.broken != null) toRepair.add(e);
                     e.quickFailures = o.quickFailures();
                     e.retryAt = o.retryAt();
                     if (!Double.isNaN(e.retryAt)) backingOff++;
