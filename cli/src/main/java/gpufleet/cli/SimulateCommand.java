@@ -1,10 +1,12 @@
 package gpufleet.cli;
 
 import gpufleet.core.failure.FailureModel;
+import gpufleet.core.lifecycle.Quarantine;
 import gpufleet.core.sched.PolicyRegistry;
 import gpufleet.sim.engine.Simulation;
 import gpufleet.sim.preset.FailureFiles;
 import gpufleet.sim.preset.FleetFiles;
+import gpufleet.sim.preset.Units;
 import gpufleet.sim.preset.WorkloadFiles;
 import gpufleet.sim.report.ReportWriter;
 import gpufleet.sim.report.SimReport;
@@ -54,6 +56,10 @@ final class SimulateCommand implements Callable<Integer> {
     @Option(names = {"-q", "--quiet"}, description = "no progress bar")
     boolean quiet;
 
+    @Option(names = "--quarantine", paramLabel = "N/WINDOW", description = "drain a host for diagnosis when its repair "
+            + "ends if it failed N times within WINDOW (e.g. 2/7d): lemon-host quarantine (default: off)")
+    String quarantine;
+
     @Override
     public Integer call() throws Exception {
         var fleetSpec = FleetFiles.load(fleet);
@@ -65,16 +71,37 @@ final class SimulateCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--failure-scale must be in [0, 1000], got " + failureScale);
         var failures = FailureFiles.load(failuresModel).scaled(failureScale);
         Path dir = out != null ? out : Path.of("runs", safe(fleetSpec.name()) + "-" + safe(wl.name()) + "-seed" + seed);
-        var sim = new Simulation(new Simulation.Config(fleetSpec, wl, pol, failures, seed, d));
+        var tuning = Simulation.Tuning.DEFAULT.withQuarantine(quarantine == null ? Quarantine.OFF : quarantine(quarantine));
+        var sim = new Simulation(new Simulation.Config(fleetSpec, wl, pol, failures, seed, d, tuning));
         long t0 = System.nanoTime();
         SimReport r = sim.run(new ProgressBar(System.err, "simulating", quiet));
         double secs = (System.nanoTime() - t0) / 1e9;
         ReportWriter.write(r, dir);
         printSummary(r, sim.stats(), secs, dir);
+        var rs = sim.recoveryStats();
+        if (rs.quarantined() + rs.partialRestarts() + rs.spareSwaps() > 0)
+            System.out.printf(Locale.ROOT, "  recovery: %,d restarts kept the gang's healthy hosts, %,d hot spares swapped in, "
+                    + "%,d lemon hosts drained for diagnosis (%,d of them lemons in the failure model)%n",
+                    rs.partialRestarts(), rs.spareSwaps(), rs.quarantined(), rs.quarantinedLemons());
         if (byClass || r.jobClasses().stream().anyMatch(c -> c.crashed() > 0)) printClasses(r);
         for (var rej : sim.rejections())
             System.out.printf(Locale.ROOT, "  rejected job %d (%s, %,d GPUs): %s%n", rej.id(), rej.name(), rej.gpus(), rej.reason());
         return 0;
+    }
+
+    /** {@code N/WINDOW}, e.g. {@code 2/7d}. */
+    static Quarantine quarantine(String text) {
+        String[] p = text.split("/", -1);
+        if (p.length != 2)
+            throw new IllegalArgumentException("--quarantine wants N/WINDOW, e.g. 2/7d, got '" + text + "'");
+        int n;
+        try {
+            n = Integer.parseInt(p[0].trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--quarantine: '" + p[0] + "' is not a whole number of failures");
+        }
+        if (n < 1) throw new IllegalArgumentException("--quarantine: the number of failures must be at least 1, got " + n);
+        return new Quarantine(n, Units.seconds(p[1].trim()));
     }
 
     private static String safe(String s) {

@@ -12,8 +12,11 @@ import java.util.Locale;
 final class WorkloadsCommand implements Runnable {
     @Override
     public void run() {
-        System.out.printf(Locale.ROOT, "%-14s  %s%n", "NAME", "DESCRIPTION");
-        for (var p : WorkloadFiles.presets()) System.out.printf(Locale.ROOT, "%-14s  %s%n", p.name(), p.description());
+        var presets = WorkloadFiles.presets();
+        int w = Math.max(14, presets.stream().mapToInt(p -> p.name().length()).max().orElse(0));
+        String row = "%-" + w + "s  %s%n";
+        System.out.printf(Locale.ROOT, row, "NAME", "DESCRIPTION");
+        for (var p : presets) System.out.printf(Locale.ROOT, row, p.name(), p.description());
         System.out.println();
         System.out.println("Print one as YAML to start your own: gpufleet workloads show NAME > my-jobs.yaml");
     }

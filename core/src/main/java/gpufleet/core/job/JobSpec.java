@@ -17,10 +17,12 @@ package gpufleet.core.job;
  * @param maxRestarts     interruptions tolerated before the job is failed
  * @param cluster         the name of a cluster the job must run in, or null for any (a virtual
  *                        cluster's jobs in a trace replay, say)
+ * @param recovery        how it comes back after a failure, in parts; null: {@code restartSec} on a
+ *                        fresh placement
  */
 public record JobSpec(String name, String team, Parallelism parallelism, Work work, CheckpointPolicy checkpoint,
                       double restartSec, int priority, double submitTime, String gpuType, int maxRestarts,
-                      String cluster) {
+                      String cluster, Recovery recovery) {
     public JobSpec {
         if (name == null || name.isBlank()) name = "job";
         if (team == null || team.isBlank()) team = "default";
@@ -42,6 +44,14 @@ public record JobSpec(String name, String team, Parallelism parallelism, Work wo
         this(name, team, parallelism, work, checkpoint, restartSec, priority, submitTime, gpuType, maxRestarts, null);
     }
 
+    /** A spec without recovery parts: every restart costs {@code restartSec}. */
+    public JobSpec(String name, String team, Parallelism parallelism, Work work, CheckpointPolicy checkpoint,
+                   double restartSec, int priority, double submitTime, String gpuType, int maxRestarts,
+                   String cluster) {
+        this(name, team, parallelism, work, checkpoint, restartSec, priority, submitTime, gpuType, maxRestarts, cluster,
+                null);
+    }
+
     public int gpus() {
         return parallelism.gpus();
     }
@@ -53,6 +63,6 @@ public record JobSpec(String name, String team, Parallelism parallelism, Work wo
 
     public JobSpec withSubmitTime(double t) {
         return new JobSpec(name, team, parallelism, work, checkpoint, restartSec, priority, t, gpuType, maxRestarts,
-                cluster);
+                cluster, recovery);
     }
 }

@@ -108,6 +108,8 @@ public final class Lifecycle {
         int quickFailures;
         double retryAt = Double.NaN;
         double lostWork;
+        /** the placement a failure broke, for a job that restarts only what failed; null otherwise */
+        Placement broken;
 
         Entry(Job job) { this.job = job; }
     }
@@ -123,6 +125,13 @@ public final class Lifecycle {
     private final Runs runs;
     private Quotas quotas = new Quotas(Map.of());
     private int backingOff;
+    private long partialRestarts, spareSwaps;
+    /** jobs whose gang broke since the last cycle and that restart only what failed */
+    private final List<Entry> toRepair = new ArrayList<>();
+    private final java.util.Set<Integer> quarantined = new java.util.HashSet<>();
+    private Quarantine quarantine = Quarantine.OFF;
+    /** unplanned failure times per host within the quarantine window, oldest first */
+    private final Map<Integer, java.util.ArrayDeque<Double>> recentFailures = new HashMap<>();
 
     /** A lifecycle over {@code state}, which it owns from now on, scheduling with {@code policy}. */
     private double wakeAt = Double.POSITIVE_INFINITY;
@@ -150,6 +159,74 @@ public final class Lifecycle {
     public RunningSet running() { return running; }
     /** Waiting jobs in the policy's static order. */
     public NavigableSet<Job> waiting() { return Collections.unmodifiableNavigableSet(waiting); }
+    /** Restarts that kept the gang's healthy hosts ({@link GangRepair}), so far. */
+    public long partialRestarts() { return partialRestarts; }
+    /** Hot spares brought into gangs in place of failed hosts, so far. */
+    public long spareSwaps() { return spareSwaps; }
+    /** Hosts drained as lemons so far. */
+    public long quarantined() { return quarantined.size(); }
+
+    /** Whether host {@code h} was drained as a lemon. */
+    public boolean isQuarantined(int h) { return quarantined.contains(h); }
+    public void setQuarantine(Quarantine q) { this.quarantine = q == null ? Quarantine.OFF : q; }
+
+    /** Unplanned failures of host {@code h} within the quarantine window before {@code now} (0 when off). */
+    public int recentFailures(int h, double now) {
+        return quarantine.on() ? failuresSince(h, now - quarantine.windowSec()) : 0;
+    }
+
+    /** Unplanned failures of host {@code h} after {@code since} (as far back as the history goes). */
+    public int failuresSince(int h, double since) {
+        var q = recentFailures.get(h);
+        if (q == null) return 0;
+        int n = 0;
+        for (var it = q.descendingIterator(); it.hasNext() && it.next() > since; ) n++;
+        return n;
+    }
+
+    /** Seconds of failure history kept per host, and the span the live failure rate is measured over. */
+    public static final double LIVE_WINDOW_SEC = 30 * 86_400.0;
+    /** How much observation the failure model's rate counts as, so that a few early failures do not swing it. */
+    public static final double LIVE_PRIOR_SEC = 7 * 86_400.0;
+
+    /**
+     * The mean time between failures a run on {@code p} can expect at {@code now}, from the failures
+     * its hosts showed: over the last {@link #LIVE_WINDOW_SEC} (less before then) the unplanned
+     * failures of those hosts, blended with the failure model's rate for them ({@code priorHostRate},
+     * per second, counted as {@link #LIVE_PRIOR_SEC} of observation), plus the rate of failures that no
+     * host shows (the job's own software, {@code jobScopeRate}). Hosts that turn out to be lemons
+     * raise it; a quiet set of hosts lowers it. The checkpoint interval follows by Young/Daly
+     * ({@link gpufleet.core.failure.Checkpointing#interval}).
+     */
+    public double liveMtbfSec(Placement p, double priorHostRate, double jobScopeRate, double now) {
+        double span = Math.clamp(now, 0, LIVE_WINDOW_SEC);
+        int n = 0;
+        for (int h : p.hosts()) n += failuresSince(h, now - span);
+        double rate = jobScopeRate + (priorHostRate * LIVE_PRIOR_SEC + n) / (LIVE_PRIOR_SEC + span);
+        return rate > 0 ? 1 / rate : Double.POSITIVE_INFINITY;
+    }
+
+    /**
+     * A repair of host {@code h} ended at {@code now}: a lemon (see {@link Quarantine}) is drained for
+     * diagnosis and true returned; the driver then keeps it out of service. Its jobs, if any, run on.
+     */
+    public boolean quarantineIfLemon(int h, double now) {
+        if (!quarantine.on()) return false;
+        if (!quarantined.contains(h) && recentFailures(h, now) < quarantine.failures()) return false;
+        state.setStatus(h, HostStatus.DRAINING);
+        recentFailures.remove(h);
+        quarantined.add(h);
+        return true;
+    }
+
+    private void noteFailure(int h, double now, boolean planned) {
+        if (planned || quarantined.contains(h)) return;
+        var q = recentFailures.computeIfAbsent(h, k -> new java.util.ArrayDeque<>());
+        q.addLast(now);
+        double keep = Math.max(LIVE_WINDOW_SEC, quarantine.windowSec());
+        while (q.peekFirst() <= now - keep) q.pollFirst();
+    }
+
     public void setQuotas(Quotas q) { this.quotas = q == null ? new Quotas(Map.of()) : q; }
 
     /** A job that has not ended, or null. */
@@ -251,11 +328,13 @@ public final class Lifecycle {
      */
     public List<LifecycleEvent> decide(double now) {
         wakeAt = Double.POSITIVE_INFINITY;
+        List<LifecycleEvent> repaired = repairGangs(now);
         Iterable<Job> queue = waiting;
-        if (backingOff > 0) {
+        if (backingOff > 0 || !repaired.isEmpty()) {
             List<Job> ready = new ArrayList<>(waiting.size());
             for (Job j : waiting) {
                 Entry e = jobs.get(j.id());
+                if (e.broken != null) continue; // re-formed above
                 if (!Double.isNaN(e.retryAt)) {
                     if (e.retryAt > now) continue;
                     e.retryAt = Double.NaN;
@@ -268,7 +347,8 @@ public final class Lifecycle {
         Scheduler.Estimator est = (j, c) -> runs.estimate(j, c, now);
         var result = scheduler.cycle(now, queue, running, state, quotas, est, options.shares());
         wakeAt = result.wakeAt();
-        List<LifecycleEvent> out = new ArrayList<>(result.decisions().size());
+        List<LifecycleEvent> out = new ArrayList<>(repaired.size() + result.decisions().size());
+        out.addAll(repaired);
         for (Decision d : result.decisions()) {
             Job j = d.job();
             out.add(switch (d) {
@@ -278,6 +358,36 @@ public final class Lifecycle {
                 case Decision.Start s -> new Started(j, now, s.placement(), j.state() == JobState.PENDING,
                         entry(j).pendingStartup);
             });
+        }
+        return out;
+    }
+
+    /**
+     * Jobs that restart only what failed re-form first, before the policy places anyone: their
+     * healthy hosts were theirs a moment ago. A gang the cluster cannot mend is placed afresh by the
+     * scheduler (its {@code pendingStartup} already prices a fresh placement).
+     */
+    private List<LifecycleEvent> repairGangs(double now) {
+        if (toRepair.isEmpty()) return List.of();
+        List<LifecycleEvent> out = new ArrayList<>();
+        List<Entry> pending = new ArrayList<>(toRepair);
+        toRepair.clear();
+        for (Entry e : pending) {
+            Job j = e.job;
+            // cancelled, or started some other way, since its failure
+            if (e.broken == null || jobs.get(j.id()) != e || !waiting.contains(j)) continue;
+            GangRepair r = Double.isNaN(e.retryAt) ? GangRepair.plan(state, e.broken) : null;
+            if (r == null) {
+                e.broken = null;
+                continue;
+            }
+            for (int h : r.taken()) state.setStatus(h, HostStatus.UP);
+            state.allocate(j.id(), r.placement());
+            partialRestarts++;
+            spareSwaps += r.spares();
+            var rec = j.spec().recovery();
+            double startup = rec.partial(r.placement().hostCount(), r.replaced(), r.spares() == r.replaced()) + j.spec().checkpoint().restoreSec();
+            out.add(new Started(j, now, r.placement(), false, startup));
         }
         return out;
     }
@@ -350,6 +460,7 @@ public final class Lifecycle {
     /** GPU {@code g} of host {@code h} failed: its job (if any) is interrupted, and the GPU is out of service. */
     public Interrupted gpuFailed(int h, int g, double now, String cause, RestartRule.Fault fault, boolean planned) {
         int owner = state.ownerOf(h, g);
+        noteFailure(h, now, planned);
         Interrupted ev = owner >= 0 ? interrupt(owner, now, cause, fault, planned) : null;
         state.setGpuHealthy(h, g, false);
         return ev;
@@ -358,6 +469,7 @@ public final class Lifecycle {
     /** Host {@code h} went down: every job on it is interrupted, in GPU order. */
     public List<Interrupted> hostDown(int h, double now, String cause, RestartRule.Fault fault, boolean planned) {
         List<Interrupted> out = new ArrayList<>();
+        noteFailure(h, now, planned);
         for (int j : state.jobsOn(h)) {
             Interrupted ev = interrupt(j, now, cause, fault, planned);
             if (ev != null) out.add(ev);
@@ -391,6 +503,7 @@ public final class Lifecycle {
             case Started s -> {
                 Entry e = entry(j);
                 waiting.remove(j);
+                e.broken = null;
                 j.start(now, s.placement());
                 RunPlan plan = runs.plan(j, s.placement(), now, s.startup());
                 e.run = new Run(s.placement(), now, s.startup(), plan.interval(), plan.write(), plan.persist());
@@ -412,7 +525,11 @@ public final class Lifecycle {
                 var o = i.outcome();
                 j.interrupt(now, i.cause(), o.restart(), o.reason());
                 if (o.restart()) {
-                    e.pendingStartup = j.spec().restartSec() + j.spec().checkpoint().restoreSec();
+                    var rec = j.spec().recovery();
+                    e.pendingStartup = (rec == null ? j.spec().restartSec() : rec.fresh(i.placement().hostCount()))
+                            + j.spec().checkpoint().restoreSec();
+                    e.broken = rec != null && rec.partial() ? i.placement() : null;
+                    if (e.broken != null) toRepair.add(e);
                     e.quickFailures = o.quickFailures();
                     e.retryAt = o.retryAt();
                     if (!Double.isNaN(e.retryAt)) backingOff++;

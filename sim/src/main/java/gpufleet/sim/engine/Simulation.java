@@ -3,15 +3,18 @@ package gpufleet.sim.engine;
 import gpufleet.core.failure.Checkpointing;
 import gpufleet.core.failure.FailureCause;
 import gpufleet.core.failure.FailureModel;
+import gpufleet.core.failure.SparePool;
 import gpufleet.core.job.CheckpointPolicy;
 import gpufleet.core.job.Job;
 import gpufleet.core.job.JobSpec;
 import gpufleet.core.job.JobState;
 import gpufleet.core.job.Parallelism;
 import gpufleet.core.job.Priority;
+import gpufleet.core.job.Recovery;
 import gpufleet.core.job.Work;
 import gpufleet.core.lifecycle.Lifecycle;
 import gpufleet.core.lifecycle.LifecycleEvent;
+import gpufleet.core.lifecycle.Quarantine;
 import gpufleet.core.lifecycle.RestartRule;
 import gpufleet.core.lifecycle.Run;
 import gpufleet.core.perf.CommSlowdown;
@@ -87,12 +90,22 @@ public final class Simulation {
      * @param slowdown          how placement spread stretches run time
      * @param shares            team -> guaranteed GPUs, for fair-share policies
      * @param recordEvents      keep every job's submit, start, preempt, interrupt and finish times
+     * @param quarantine        lemon hosts drained for diagnosis after their repair (the rest of the run)
      */
     public record Tuning(double preemptionCostSec, CommSlowdown slowdown, Map<String, Integer> shares,
-                         boolean recordEvents) {
+                         boolean recordEvents, Quarantine quarantine) {
         public static final Tuning DEFAULT = new Tuning(Double.NaN, CommSlowdown.NONE, Map.of(), false);
 
+        public Tuning(double preemptionCostSec, CommSlowdown slowdown, Map<String, Integer> shares, boolean recordEvents) {
+            this(preemptionCostSec, slowdown, shares, recordEvents, Quarantine.OFF);
+        }
+
+        public Tuning withQuarantine(Quarantine q) {
+            return new Tuning(preemptionCostSec, slowdown, shares, recordEvents, q);
+        }
+
         public Tuning {
+            if (quarantine == null) quarantine = Quarantine.OFF;
             if (preemptionCostSec < 0 || preemptionCostSec > 86_400)
                 throw new IllegalArgumentException("preemption cost must be in [0, 86400] s, got " + preemptionCostSec);
             if (slowdown == null) slowdown = CommSlowdown.NONE;
@@ -141,7 +154,8 @@ public final class Simulation {
     private final List<StreamGen> gens = new ArrayList<>();
     private final ArrayList<Track> tracks = new ArrayList<>();
     private final int[] sparesWanted;
-    private final int[] sparesFree;
+    /** spares are held for gangs that lost hosts (jobs with recovery parts), not handed out to all */
+    private final boolean gangSpares;
     private final double horizon;
 
     // metrics
@@ -226,6 +240,7 @@ public final class Simulation {
         this.lifecycle = new Lifecycle(state, cfg.policy(), new Lifecycle.Options(RestartRule.IMMEDIATE, true,
                 cfg.tuning().preemptionCostSec(), cfg.tuning().shares()), new TwinRuns());
         lifecycle.setQuotas(new Quotas(cfg.workload().quotas()));
+        lifecycle.setQuarantine(cfg.tuning().quarantine());
         this.streams = new Streams(cfg.seed());
         this.causes = cfg.failures().causes();
         this.causeRng = new SplittableRandom[causes.size()];
@@ -234,15 +249,28 @@ public final class Simulation {
         this.injector = new FailureInjector(topo, cfg.failures(), streams);
         this.horizon = cfg.days() * 86_400;
         sparesWanted = new int[topo.clusterCount()];
-        sparesFree = new int[topo.clusterCount()];
+        int spareRule = Recovery.FLEET_SPARES;
+        boolean recovery = false;
+        for (JobSpec j : cfg.workload().jobs()) {
+            if (j.recovery() == null) continue;
+            recovery = true;
+            spareRule = Math.min(spareRule, j.recovery().spares()) == Recovery.AUTO_SPARES ? Recovery.AUTO_SPARES
+                    : Math.max(spareRule, j.recovery().spares());
+        }
+        gangSpares = recovery;
         for (int c = 0; c < topo.clusterCount(); c++) {
-            int n = topo.cluster(c).spareHosts();
+            ClusterSpec cs = topo.cluster(c);
+            int hosts = topo.endHostOfCluster(c) - topo.firstHostOfCluster(c);
+            int n = spareRule == Recovery.FLEET_SPARES ? cs.spareHosts()
+                    : spareRule == Recovery.AUTO_SPARES ? SparePool.size(SparePool.meanInRepair(cfg.failures(),
+                            cs.gpuType(), hosts, cs.gpusPerHost()), SparePool.COVERAGE)
+                    : spareRule;
+            n = Math.min(n, hosts);
             sparesWanted[c] = n;
             // the last hosts of a cluster are its spares
             for (int h = topo.endHostOfCluster(c) - n; h < topo.endHostOfCluster(c); h++) {
                 lifecycle.setHostStatus(h, HostStatus.SPARE);
             }
-            sparesFree[c] = n;
         }
         int maxJob = cfg.workload().jobs().stream().mapToInt(JobSpec::gpus).max().orElse(0);
         largeThreshold = Math.max(512, maxJob / 4);
@@ -255,6 +283,18 @@ public final class Simulation {
 
     public Stats stats() {
         return new Stats(eventCount, cycles, submitted, placements);
+    }
+
+    /**
+     * Hosts drained as lemons (and of which the failure model's lemons), restarts that kept the
+     * gang's healthy hosts, and hot spares swapped in.
+     */
+    public record RecoveryStats(long quarantined, long quarantinedLemons, long partialRestarts, long spareSwaps) {}
+
+    public RecoveryStats recoveryStats() {
+        long lemons = 0;
+        for (int h = 0; h < topo.hostCount(); h++) if (lifecycle.isQuarantined(h) && injector.isLemon(h)) lemons++;
+        return new RecoveryStats(lifecycle.quarantined(), lemons, lifecycle.partialRestarts(), lifecycle.spareSwaps());
     }
 
     /** Runs to the horizon and returns the report. */
@@ -385,8 +425,7 @@ public final class Simulation {
                     changed = true;
                 }
                 int cl = topo.clusterOfHost(h);
-                if (wasSpare) sparesFree[cl]--;
-                else if (sparesFree[cl] > 0) { activateSpare(cl); changed = true; }
+                if (!wasSpare && !gangSpares && freeSpares(cl) > 0) { activateSpare(cl); changed = true; }
                 events.push(t + c.repairHours() * 3600, EV_REPAIR, new Repair(h, -1, true));
             }
             case JOB -> {
@@ -407,7 +446,6 @@ public final class Simulation {
         for (int h = topo.endHostOfCluster(cl) - 1; h >= topo.firstHostOfCluster(cl); h--) {
             if (state.status(h) == HostStatus.SPARE) {
                 lifecycle.setHostStatus(h, HostStatus.UP);
-                sparesFree[cl]--;
                 return;
             }
         }
@@ -415,19 +453,31 @@ public final class Simulation {
 
     private void repair(Repair r, double t) {
         int h = r.host();
+        int cl = topo.clusterOfHost(h);
         if (!r.wholeHost()) {
             if ((state.unhealthyMask(h) & (1L << r.gpu())) == 0) return;
             lifecycle.gpuRepaired(h, r.gpu());
+            if (lifecycle.quarantineIfLemon(h, t)) return;
+            // a mended host that nobody uses refills the gangs' spare pool
+            if (gangSpares && state.status(h) == HostStatus.UP && state.unhealthyMask(h) == 0
+                    && state.allocatedMask(h) == 0 && freeSpares(cl) < sparesWanted[cl])
+                lifecycle.setHostStatus(h, HostStatus.SPARE);
             return;
         }
         if (state.status(h) != HostStatus.DOWN) return;
-        int cl = topo.clusterOfHost(h);
-        if (sparesFree[cl] < sparesWanted[cl]) {
+        if (lifecycle.quarantineIfLemon(h, t)) return;
+        if (freeSpares(cl) < sparesWanted[cl]) {
             lifecycle.setHostStatus(h, HostStatus.SPARE);
-            sparesFree[cl]++;
         } else {
             lifecycle.setHostStatus(h, HostStatus.UP);
         }
+    }
+
+    private int freeSpares(int cl) {
+        int n = 0;
+        for (int h = topo.firstHostOfCluster(cl); h < topo.endHostOfCluster(cl); h++)
+            if (state.status(h) == HostStatus.SPARE) n++;
+        return n;
     }
 
     private int hostOfGpu(int gpu) {
@@ -517,7 +567,7 @@ public final class Simulation {
             tr.cluster = c;
             tr.totalWork = job.spec().work().seconds(topo.cluster(c).type(), job.gpus())
                     * cfg.tuning().slowdown().factor(p, topo);
-            tr.interval = intervalFor(job, c);
+            tr.interval = job.spec().recovery() != null ? liveInterval(job, p, t) : intervalFor(job, c);
             tr.startup = startup;
             tr.runStart = t;
             tr.computeStart = t + startup;
@@ -630,6 +680,24 @@ public final class Simulation {
         int per = topo.cluster(c).gpusPerHost();
         int hosts = (job.gpus() + per - 1) / per;
         return Checkpointing.interval(cp, cfg.failures().jobMtbfSeconds(job.gpus(), hosts, topo.cluster(c).gpuType()));
+    }
+
+    /**
+     * A job with recovery parts checkpoints at the Young/Daly interval of the failure rate its hosts
+     * show ({@link Lifecycle#liveMtbfSec}), which is what the controller tells a real job.
+     */
+    private double liveInterval(Job job, Placement p, double t) {
+        CheckpointPolicy cp = job.spec().checkpoint();
+        if (!cp.automatic()) return cp.intervalSec();
+        String type = topo.cluster(p.cluster(topo)).gpuType();
+        double host = 0, own = 0;
+        for (FailureCause c : causes) {
+            if (c.planned()) continue;
+            double r = c.jobRatePerDay(job.gpus(), p.hostCount(), type) / 86_400;
+            if (c.scope() == FailureCause.Scope.JOB) own += r;
+            else host += r;
+        }
+        return Checkpointing.interval(cp, lifecycle.liveMtbfSec(p, host, own, t));
     }
 
     /** A run began: the lifecycle has planned it (see {@link TwinRuns#plan}); count it and schedule its end. */

@@ -5,6 +5,7 @@ import gpufleet.core.job.CheckpointPolicy;
 import gpufleet.core.job.JobSpec;
 import gpufleet.core.job.Parallelism;
 import gpufleet.core.job.Priority;
+import gpufleet.core.job.Recovery;
 import gpufleet.core.job.Work;
 import gpufleet.core.topology.ClusterSpec;
 import gpufleet.sim.workload.StreamSpec;
@@ -38,13 +39,15 @@ import java.util.Map;
  */
 public final class WorkloadFiles {
     /** The built-in presets. */
-    public static final List<String> PRESETS = List.of("llama3-405b", "research-mix", "default");
+    public static final List<String> PRESETS = List.of("llama3-405b", "llama3-405b-goodput", "research-mix", "default");
 
     static final String DIR = "gpufleet/presets/workloads/";
 
     private static final List<String> TOP = List.of("name", "description", "days", "quotas", "jobs", "streams");
     private static final List<String> JOB = List.of("name", "team", "gpus", "tp", "pp", "cp", "dp", "duration", "model",
-            "checkpoint", "restartOverhead", "priority", "submit", "gpuType", "maxRestarts");
+            "checkpoint", "restartOverhead", "recovery", "priority", "submit", "gpuType", "maxRestarts");
+    private static final List<String> RECOVERY = List.of("detection", "reschedule", "init", "initPerHost", "swap",
+            "partial", "spares");
     private static final List<String> MODEL = List.of("params", "tokens", "mfu");
     private static final List<String> CHECKPOINT = List.of("interval", "write", "restore", "persist", "state", "async",
             "storage");
@@ -132,11 +135,36 @@ public final class WorkloadFiles {
         double submit = j.has("submit") ? j.get("submit").seconds(0, false, 3650 * DAY) : 0;
         String gpuType = j.has("gpuType") ? FleetFiles.gpuType(j.get("gpuType")) : null;
         int maxRestarts = optInt(j, "maxRestarts", DEFAULT_MAX_RESTARTS, 0, Integer.MAX_VALUE);
+        Recovery recovery = null;
+        if (j.has("recovery")) {
+            if (j.has("restartOverhead"))
+                throw j.get("restartOverhead").error("give either 'restartOverhead' or 'recovery' (its parts), not both");
+            recovery = recovery(j.get("recovery"));
+            restart = recovery.fresh(0); // the part that does not grow with the hosts
+        }
         try {
-            return new JobSpec(name, team, par, work, ckpt, restart, priority, submit, gpuType, maxRestarts);
+            return new JobSpec(name, team, par, work, ckpt, Math.min(restart, DAY), priority, submit, gpuType, maxRestarts,
+                    null, recovery);
         } catch (IllegalArgumentException e) {
             throw j.error(e.getMessage());
         }
+    }
+
+    /** A job's restart in parts; see {@link Recovery}. */
+    private static Recovery recovery(Node r) {
+        r.object(RECOVERY);
+        double detection = r.has("detection") ? r.get("detection").seconds(0, false, DAY) : 0;
+        double reschedule = r.has("reschedule") ? r.get("reschedule").seconds(0, false, DAY) : 0;
+        double init = r.has("init") ? r.get("init").seconds(0, false, DAY) : 0;
+        double perHost = r.has("initPerHost") ? r.get("initPerHost").seconds(0, false, DAY) : 0;
+        double swap = r.has("swap") ? r.get("swap").seconds(0, false, DAY) : 0;
+        boolean partial = r.has("partial") && bool(r.get("partial"));
+        int spares = Recovery.FLEET_SPARES;
+        if (r.has("spares")) {
+            Node n = r.get("spares");
+            spares = n.isString() && n.text().equalsIgnoreCase("auto") ? Recovery.AUTO_SPARES : n.intValue(0, 1_000_000);
+        }
+        return new Recovery(detection, reschedule, init, perHost, swap, partial, spares);
     }
 
     private static Work work(Node j) {

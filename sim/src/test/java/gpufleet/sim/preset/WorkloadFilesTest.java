@@ -284,7 +284,7 @@ class WorkloadFilesTest {
     @Test
     void unknownPresetListsTheKnownOnes() {
         assertThatThrownBy(() -> WorkloadFiles.load("llama4"))
-                .hasMessage("unknown workload preset 'llama4'; known: llama3-405b, research-mix, default "
+                .hasMessage("unknown workload preset 'llama4'; known: llama3-405b, llama3-405b-goodput, research-mix, default "
                         + "(or give a path to a .yaml, .yml or .json file)");
     }
 

@@ -1,0 +1,25 @@
+package gpufleet.core.failure;
+
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+class SparePoolTest {
+    @Test
+    void thePoolIsThePoissonQuantileOfHostsInRepair() {
+        assertThat(SparePool.size(0, 0.99)).isZero();
+        // P(Poisson(1) <= 3) = 0.981, <= 4: 0.996
+        assertThat(SparePool.size(1, 0.99)).isEqualTo(4);
+        // P(Poisson(10) <= 17) = 0.986, <= 18: 0.993
+        assertThat(SparePool.size(10, 0.99)).isEqualTo(18);
+        assertThat(SparePool.size(10, 0.5)).isEqualTo(10);
+    }
+
+    @Test
+    void hostsInRepairAtLlama3RatesOnItsOwnClusterCountGpuAndHostFailuresByTheirRepairTimes() {
+        // 2,048 hosts of 8: GPU causes 268 in 54 days x 72 h; host causes 35 x 4 h, 7 x 24 h, 46 x 24 h, 47 x 2 h
+        double expected = (268 * 3.0 + 35 * 4 / 24.0 + 7 + 46 + 47 * 2 / 24.0) / 54;
+        assertThat(SparePool.meanInRepair(FailureModel.LLAMA3, null, 2048, 8)).isCloseTo(expected, within(1e-6));
+    }
+}
