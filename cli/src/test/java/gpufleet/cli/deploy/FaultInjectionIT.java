@@ -80,6 +80,8 @@ class FaultInjectionIT {
     private final HttpClient http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER)
             .connectTimeout(Duration.ofSeconds(1)).build();
     private String dbSpec, token, joinToken;
+    /** Why the last read of a controller failed, for the message of a test that could not read the end state. */
+    private volatile String lastProblem = "";
 
     @AfterEach
     void stopAll() {
@@ -142,6 +144,7 @@ class FaultInjectionIT {
         double faultSeconds = (System.nanoTime() - began) / 1e9;
 
         // healed: every process up; every job must now end by itself
+        supervise();
         await("a leader after the faults", Duration.ofSeconds(60), () -> leader() != null);
         AtomicInteger live = new AtomicInteger(-1);
         boolean drained = awaitQuietly(Duration.ofSeconds(150), () -> {
@@ -151,7 +154,7 @@ class FaultInjectionIT {
             return live.get() == 0;
         });
         List<FinalJob> jobs = finalJobs();
-        assertThat(jobs).as("the jobs, read from the leader at the end").isNotNull();
+        assertThat(jobs).as("the jobs, read from the leader at the end (last problem: %s)", lastProblem).isNotNull();
         List<String> rankLines = new ArrayList<>();
         for (int i = 1; i <= AGENTS; i++) {
             Path f = dir.resolve("host" + i + "/ranks.log");
@@ -165,9 +168,9 @@ class FaultInjectionIT {
         Collections.sort(sorted);
         String printout = String.format("""
                 fault injection, seed %d: %d faults in %.0f s (%s)
-                failovers: %d, takeover after kill -9 / SIGSTOP of the leader: %s
+                failovers: %d, takeover after kill -9 / SIGSTOP of the leader: %s; processes found exited and restarted: %d
                 jobs at the end: %d (%s)
-                %s""", seed, faults.size(), faultSeconds, tally(), sorted.size(), stats(sorted), jobs.size(),
+                %s""", seed, faults.size(), faultSeconds, tally(), sorted.size(), stats(sorted), restarts.get(), jobs.size(),
                 drained ? "all ended" : live.get() + " not ended within 150 s", HistoryChecker.describe(r));
         System.out.println(printout);
         Files.writeString(dir.resolve("report.txt"), printout + "\n");
@@ -182,6 +185,7 @@ class FaultInjectionIT {
     private void nemesis(Random rnd, int count) throws Exception {
         for (int n = 0; n < count; n++) {
             Thread.sleep(1000 + rnd.nextInt(3000));
+            supervise();
             switch (rnd.nextInt(4)) {
                 case 0 -> killLeader(rnd);
                 case 1 -> pauseLeader(rnd);
@@ -239,6 +243,27 @@ class FaultInjectionIT {
         Thread.sleep(500 + rnd.nextInt(3000));
         startAgent(host);
     }
+
+    /**
+     * Starts again, as a service manager would, a controller or agent that exited by itself: a controller
+     * started while the database is down gives up at once ("database unreachable").
+     */
+    private void supervise() throws IOException {
+        for (var c : List.copyOf(controllers.entrySet()))
+            if (!c.getValue().isAlive()) {
+                System.out.printf("FaultInjectionIT: %s had exited (%d); starting it again%n", c.getKey(), c.getValue().exitValue());
+                restarts.incrementAndGet();
+                startController(c.getKey());
+            }
+        for (var a : List.copyOf(agents.entrySet()))
+            if (!a.getValue().isAlive()) {
+                System.out.printf("FaultInjectionIT: agent %s had exited (%d); starting it again%n", a.getKey(), a.getValue().exitValue());
+                restarts.incrementAndGet();
+                startAgent(a.getKey());
+            }
+    }
+
+    private final AtomicInteger restarts = new AtomicInteger();
 
     private void fault(String what) {
         faults.add(what);
@@ -377,7 +402,10 @@ class FaultInjectionIT {
     /** Every job, with its events, from the leader; null when no leader answers. */
     private List<FinalJob> finalJobs() {
         String l = leader();
-        if (l == null) return null;
+        if (l == null) {
+            lastProblem = "no controller leads";
+            return null;
+        }
         JsonNode list = get(l, "/api/v1/jobs");
         if (list == null || !list.isArray()) return null;
         List<FinalJob> out = new ArrayList<>();
@@ -396,7 +424,7 @@ class FaultInjectionIT {
         JsonNode hosts = l == null ? null : get(l, "/api/v1/hosts");
         if (hosts == null || !hosts.isArray()) return 0;
         int up = 0;
-        for (JsonNode h : hosts) if ("UP".equals(h.path("state").stringValue(""))) up++;
+        for (JsonNode h : hosts) if ("UP".equals(h.path("status").stringValue(""))) up++;
         return up;
     }
 
@@ -454,10 +482,12 @@ class FaultInjectionIT {
             HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url(controller) + path))
                     .header("Authorization", "Bearer " + (token == null ? "" : token))
                     .timeout(Duration.ofSeconds(3)).build(), HttpResponse.BodyHandlers.ofString());
-            return r.statusCode() == 200 ? JSON.readTree(r.body()) : null;
+            if (r.statusCode() == 200) return JSON.readTree(r.body());
+            lastProblem = controller + " " + path + ": " + r.statusCode() + " " + r.body();
         } catch (Exception e) {
-            return null;
+            lastProblem = controller + " " + path + ": " + e;
         }
+        return null;
     }
 
     private static void stop(Process p) {
