@@ -124,10 +124,17 @@ class FaultInjectionIT {
         joinToken = join.out().lines().filter(l -> l.startsWith("gft_")).findFirst().orElseThrow();
         for (int i = 1; i <= AGENTS; i++) startAgent("host" + i);
         await("the agents to join", Duration.ofSeconds(120), () -> upHosts() == AGENTS);
-        for (int i = 2; i <= CONTROLLERS; i++) {
-            String c = "ctl" + i;
-            await(c + " to stand by", Duration.ofSeconds(60), () -> "standby".equals(health(c).path("role").stringValue("")));
-        }
+        // one leads and the others stand by (on a loaded machine the first may have lost its lease meanwhile)
+        await("one controller to lead and the others to stand by", Duration.ofSeconds(60), () -> {
+            int leaders = 0, standbys = 0;
+            for (String c : controllers.keySet())
+                switch (health(c).path("role").stringValue("")) {
+                    case "leader" -> leaders++;
+                    case "standby" -> standbys++;
+                    default -> { }
+                }
+            return leaders == 1 && standbys == CONTROLLERS - 1;
+        });
 
         // clients, each on a thread, until the nemesis is done
         List<Op> history = Collections.synchronizedList(new ArrayList<>());
