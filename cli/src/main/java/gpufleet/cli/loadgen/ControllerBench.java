@@ -848,6 +848,9 @@ public final class ControllerBench {
         else cmd.addAll(List.of("--no-auth", "--rate-limit", "0"));
         Path log = dir.resolve("controller.log");
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        synchronized (controllers) {
+            controllers.add(p); // stopped with the others when the run ends
+        }
         long deadline = System.nanoTime() + 120_000_000_000L;
         while (System.nanoTime() < deadline) {
             if (!p.isAlive()) throw new IllegalStateException("the controller exited with " + p.exitValue() + ": "
