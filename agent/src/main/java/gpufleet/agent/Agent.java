@@ -150,7 +150,7 @@ public final class Agent implements AutoCloseable {
                             : "the controller refused the join token: " + e.getMessage());
                     case ALREADY_JOINED -> throw new IllegalStateException(e.getMessage()
                             + (joining ? "; this agent has no credential in " + config.credentialFile() : ""));
-                    case RATE_LIMITED, INTERNAL, UNAVAILABLE -> { }
+                    case RATE_LIMITED, INTERNAL, UNAVAILABLE, NOT_LEADER -> { }
                     // any other refusal (or a 4xx from something that is not the controller) is for a person
                     case null, default -> {
                         if (e.status() / 100 == 4)
@@ -254,7 +254,8 @@ public final class Agent implements AutoCloseable {
         // no answer, or a 5xx from something in front of the controller: it is away (restarting, say)
         boolean away = e.code() == null && (e.status() == 0 || e.status() >= 500);
         switch (away ? ErrorCode.UNAVAILABLE : e.code()) {
-            case INTERNAL, UNAVAILABLE -> {
+            // NOT_LEADER: a standby's redirect that could not be followed (its leader just went): as away
+            case INTERNAL, UNAVAILABLE, NOT_LEADER -> {
                 // keep the ranks running and try again
                 LOG.log(System.Logger.Level.DEBUG, e.getMessage());
                 sleepQuietly(1000);

@@ -124,7 +124,7 @@ final class LogShipper {
                 // unreachable, overloaded or rate-limited: try again later
                 boolean later = e.code() == null ? e.status() == 0 || e.status() >= 500
                         : switch (e.code()) {
-                            case RATE_LIMITED, INTERNAL, UNAVAILABLE -> true;
+                            case RATE_LIMITED, INTERNAL, UNAVAILABLE, NOT_LEADER -> true;
                             default -> false;
                         };
                 if (later) return total;

@@ -76,6 +76,8 @@ final class Task {
         env.put("GPUFLEET_JOB_ID", Long.toString(a.job()));
         env.put("GPUFLEET_JOB_NAME", a.name());
         env.put("GPUFLEET_RESTART_COUNT", Integer.toString(a.restart()));
+        // the run's generation: unlike the restart count it grows on preemption too, so a rank can name its run
+        env.put("GPUFLEET_GENERATION", Long.toString(a.generation()));
         env.put("GPUFLEET_CHECKPOINT_DIR", checkpointDir.toString());
         env.put(ProgressFile.ENV, progressFile.toString());
         // torchrun's name for the restart count, read by some training loops

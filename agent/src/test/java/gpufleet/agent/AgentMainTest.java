@@ -100,7 +100,7 @@ class AgentMainTest {
                 .containsEntry("WORLD_SIZE", "16").containsEntry("RANK", "9").containsEntry("LOCAL_RANK", "1")
                 .containsEntry("LOCAL_WORLD_SIZE", "4").containsEntry("GROUP_RANK", "1")
                 .containsEntry("CUDA_VISIBLE_DEVICES", "4,5,6,7")
-                .containsEntry("GPUFLEET_JOB_ID", "42").containsEntry("GPUFLEET_RESTART_COUNT", "2")
+                .containsEntry("GPUFLEET_JOB_ID", "42").containsEntry("GPUFLEET_RESTART_COUNT", "2").containsEntry("GPUFLEET_GENERATION", "7")
                 .containsEntry("GPUFLEET_CHECKPOINT_DIR", "/ckpt/llama")
                 .containsEntry("GPUFLEET_PROGRESS_FILE", "/w/jobs/42/rank-9.7.progress");
     }

@@ -103,6 +103,22 @@ final class ControllerBenchCommand implements Callable<Integer> {
             description = "each agent sends its GPUs' telemetry with one heartbeat this often, as a real agent does; 0: never (default: ${DEFAULT-VALUE})")
     double telemetry;
 
+    @Option(names = "--db", paramLabel = "postgresql://...", description = "run the controllers on this PostgreSQL "
+            + "database (an empty one) instead of one controller on SQLite")
+    String db;
+
+    @Option(names = "--controllers", defaultValue = "1", description = "controllers sharing --db (default: ${DEFAULT-VALUE})")
+    int controllers;
+
+    @Option(names = "--kill-leader", defaultValue = "0", paramLabel = "N", description = {"after the window, kill the leader "
+            + "(SIGKILL) N times and time each takeover: from the kill until a new leader has answered a submission and",
+            "placed a --probe-gpus gang (needs --db and --controllers 2 or more)"})
+    int kills;
+
+    @Option(names = "--compare-sqlite", description = "with --db: first run the same load on one controller on SQLite, "
+            + "and compare the steady-state latency of the two")
+    boolean compareSqlite;
+
     @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", description = "table (default) or json")
     ControllerClient.Format format = ControllerClient.Format.table;
 
@@ -113,9 +129,31 @@ final class ControllerBenchCommand implements Callable<Integer> {
                 racksPerZone, longPoll, probeEvery, probeGpus, probeSeconds, jobSeconds.get(0), jobSeconds.get(1),
                 controllerHeap, controllerOpts, jfr, registerConcurrency, client, clients, maxConnections, seed, keep, timeline, !noAuth,
                 telemetry);
-        ControllerBench.Result r = new ControllerBench(cfg, System.err).run();
-        if (format == ControllerClient.Format.json) System.out.println(ControllerClient.JSON.writeValueAsString(r));
-        else print(r);
+        if (db == null && (controllers != 1 || kills > 0 || compareSqlite))
+            throw new IllegalArgumentException("--controllers, --kill-leader and --compare-sqlite need --db postgresql://...");
+        ControllerBench.Ha ha = db == null ? null : new ControllerBench.Ha(db, controllers, kills);
+        List<ControllerBench.Result> runs = new java.util.ArrayList<>();
+        if (compareSqlite) runs.add(new ControllerBench(cfg, System.err).run());
+        runs.add(new ControllerBench(cfg, ha, System.err).run());
+        if (format == ControllerClient.Format.json)
+            System.out.println(ControllerClient.JSON.writeValueAsString(runs.size() == 1 ? runs.getFirst() : runs));
+        else {
+            for (var r : runs) {
+                if (runs.size() > 1) System.out.println("== " + r.store());
+                print(r);
+                if (runs.size() > 1) System.out.println();
+            }
+            if (runs.size() > 1)
+                System.out.printf(Locale.ROOT, "steady-state API latency, every call in the window: %s p50 %.2f ms, p99 %.2f ms; "
+                                + "%s p50 %.2f ms, p99 %.2f ms%n", runs.get(0).store(), runs.get(0).window().p50Ms(),
+                        runs.get(0).window().p99Ms(), runs.get(1).store(), runs.get(1).window().p50Ms(), runs.get(1).window().p99Ms());
+            var f = runs.getLast().failover();
+            if (f != null)
+                System.out.printf(Locale.ROOT, "takeover, %d controllers, leader killed %d times (%d gangs placed): from the kill until "
+                                + "a new leader answered a submission and placed a %d-GPU gang: p50 %.2f s, p99 %.2f s, max %.2f s; "
+                                + "target p99 < 10 s: %s%n", f.controllers(), f.kills(), f.placed(), cfg.probeGpus(), f.p50Sec(),
+                        f.p99Sec(), f.maxSec(), f.placed() == f.kills() && f.p99Sec() < 10 ? "met" : "NOT met");
+        }
         return 0;
     }
 

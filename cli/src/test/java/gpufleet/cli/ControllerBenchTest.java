@@ -60,6 +60,36 @@ class ControllerBenchTest {
         assertThat(route(j, "heartbeat").path("count").asInt()).isPositive();
     }
 
+    @Test
+    void twoControllersOnPostgresqlTakeOverEachKillAndTheSqliteRunComesFirst(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+        try (var db = gpufleet.testkit.TestDatabases.fresh(gpufleet.testkit.TestDatabases.Kind.POSTGRESQL, dir)) {
+            var r = CliTest.run("bench", "controller", "--agents", "6", "--heartbeat", "1", "--warmup", "0.5", "--duration", "2",
+                    "--submit-rate", "0.5", "--job-seconds", "0.5,1", "--probe-every", "2", "--probe-gpus", "16", "--probe-seconds", "0.5",
+                    "--controller-heap", "256m", "--db", db.jdbcUrl().replaceFirst("^jdbc:", ""), "--controllers", "2",
+                    "--kill-leader", "2", "--compare-sqlite", "-o", "json");
+            assertThat(r.code()).as(r.err()).isZero();
+            JsonNode runs = ControllerClient.JSON.readTree(r.out());
+            assertThat(runs.size()).isEqualTo(2);
+            assertThat(runs.get(0).path("store").asString()).isEqualTo("one controller on SQLite");
+            assertThat(runs.get(0).path("failover").isNull()).isTrue();
+            assertThat(runs.get(1).path("store").asString()).isEqualTo("2 controllers on PostgreSQL");
+            assertThat(route(runs.get(1), "heartbeat").path("count").asInt()).isPositive();
+            JsonNode f = runs.get(1).path("failover");
+            assertThat(f.path("kills").asInt()).isEqualTo(2);
+            assertThat(f.path("placed").asInt()).as("each takeover placed its gang:\n%s", r.err()).isEqualTo(2);
+            // a new leader needs the old one's lease to run out first (6 s), so no takeover can be quicker than a few seconds
+            assertThat(f.path("takeoverSec").valueStream().map(JsonNode::asDouble)).allMatch(t -> t > 1 && t < 60);
+            assertThat(r.err()).contains("kill 2/2: controller");
+        }
+    }
+
+    @Test
+    void severalControllersWithoutADatabaseIsAOneLineRefusal() {
+        var r = CliTest.run("bench", "controller", "--controllers", "2", "--kill-leader", "3");
+        assertThat(r.code()).isNotZero();
+        assertThat(r.err().strip()).contains("--db postgresql://").doesNotContain("\tat ").doesNotContain("\n");
+    }
+
     private static JsonNode route(JsonNode result, String name) {
         for (JsonNode r : result.path("routes")) if (r.path("route").asString().strip().equals(name)) return r;
         throw new AssertionError("no route " + name + " in " + result.path("routes"));

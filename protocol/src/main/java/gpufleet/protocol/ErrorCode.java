@@ -53,6 +53,8 @@ public enum ErrorCode {
     REQUEST_TOO_LARGE(431, "the URI or the headers are larger than the server accepts (414 or 431)"),
     /** 429: the client made too many requests; Retry-After says when to try again. */
     RATE_LIMITED(429, "too many requests from this client (token, else address); retry after the Retry-After header's seconds"),
+    /** 307: a change sent to a standby controller; the headers name the leader to send it to. */
+    NOT_LEADER(307, "this controller is a standby; the Location and X-Gpufleet-Leader headers name the leader, where the request is to be sent again (clients given several controllers do so)"),
     /** 500: the controller failed unexpectedly; the details are in its log, not in the answer. */
     INTERNAL(500, "the controller failed unexpectedly; details are in its log. Retry later"),
     /** 503: the controller cannot answer now (starting, stopping, or its database is away). */

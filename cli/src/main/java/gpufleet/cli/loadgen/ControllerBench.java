@@ -94,6 +94,32 @@ public final class ControllerBench {
         }
     }
 
+    /**
+     * Several controllers on one PostgreSQL database instead of one on SQLite.
+     *
+     * @param db          the database, {@code postgresql://...}; it must be empty (the first controller to lead
+     *                    writes the admin token the bench reads)
+     * @param controllers how many controllers share it
+     * @param kills       after the window, how many times the leader is killed with SIGKILL and timed until a new
+     *                    leader has answered a submission and placed a {@code probeGpus}-GPU gang
+     */
+    public record Ha(String db, int controllers, int kills) {
+        public Ha {
+            if (db == null || !db.startsWith("postgresql://"))
+                throw new IllegalArgumentException("--db must be a postgresql://HOST:PORT/DB?user=... URL: several controllers share a PostgreSQL database");
+            if (controllers < 1 || controllers > 5) throw new IllegalArgumentException("--controllers must be in [1, 5]");
+            if (kills < 0) throw new IllegalArgumentException("--kill-leader must not be negative");
+            if (kills > 0 && controllers < 2) throw new IllegalArgumentException("--kill-leader needs --controllers 2 or more");
+        }
+    }
+
+    /**
+     * The leader killed {@code kills} times: from each SIGKILL until a new leader had answered a submission
+     * and the last host of its gang held its assignment ({@code placed} of them within 60 s).
+     */
+    public record Failover(int controllers, int kills, int placed, double p50Sec, double p99Sec, double maxSec,
+                           List<Double> takeoverSec) {}
+
     public record RouteStats(String route, String phase, int count, double perSecond, double p50Ms, double p90Ms,
                              double p99Ms, double maxMs, double meanMs, int errors) {}
 
@@ -124,9 +150,15 @@ public final class ControllerBench {
                          long longPollChanges, long longPollTimeouts, int longPollErrors, int resent, ProbeStats probe,
                          Map<String, Integer> jobs, int hostsUp, int hostsNotUp, ProcessFigures controller,
                          double loadGeneratorCores, double machineBusyPercent, double loadAverageBefore,
-                         double loadAverageAfter, boolean targetMet, String workDir) {}
+                         double loadAverageAfter, boolean targetMet, String workDir, String store, Failover failover) {}
 
     private final Config cfg;
+    /** Null for one controller on SQLite. */
+    private final Ha ha;
+    /** The controllers (one without {@link #ha}), their ports and data directories, by index; guarded by itself. */
+    private final List<Process> controllers = new ArrayList<>();
+    private final List<Integer> ports = new ArrayList<>();
+    private Path workDir;
     private final PrintStream progress;
     private final Random random;
     private final Latencies register = new Latencies();
@@ -159,7 +191,12 @@ public final class ControllerBench {
     }
 
     public ControllerBench(Config cfg, PrintStream progress) {
+        this(cfg, null, progress);
+    }
+
+    public ControllerBench(Config cfg, Ha ha, PrintStream progress) {
         this.cfg = cfg;
+        this.ha = ha;
         this.progress = progress;
         this.random = new Random(cfg.seed());
         this.pollsAnswered = new java.util.concurrent.atomic.AtomicIntegerArray((int) Math.ceil(cfg.durationSec()) + 1);
@@ -179,14 +216,19 @@ public final class ControllerBench {
             progress.println("note: " + longPollNote);
         }
         Path dir = Files.createTempDirectory("gpufleet-bench-");
+        workDir = dir;
         double loadBefore = ProcStats.loadAverage();
         threads = Executors.newVirtualThreadPerTaskExecutor();
         Process controller = null;
         Thread killer = null;
         boolean ok = false;
         try {
-            controller = startController(dir);
-            killer = new Thread(controller::destroyForcibly, "gpufleet-bench-cleanup");
+            controller = ha == null ? startController(dir) : startControllers(dir);
+            killer = new Thread(() -> {
+                synchronized (controllers) {
+                    controllers.forEach(Process::destroyForcibly);
+                }
+            }, "gpufleet-bench-cleanup");
             Runtime.getRuntime().addShutdownHook(killer);
             Result r = drive(controller, dir, threads, longPollAgents, longPollNote, loadBefore);
             ok = true;
@@ -194,7 +236,11 @@ public final class ControllerBench {
         } finally {
             stopping = true;
             // the controller first: agents hanging up on thousands of open long polls would only fill its log
-            if (controller != null) stop(controller);
+            List<Process> all;
+            synchronized (controllers) {
+                all = List.copyOf(controllers);
+            }
+            for (Process c : all) stop(c);
             threads.shutdownNow();
             if (http != null) http.close();
             try {
@@ -307,6 +353,7 @@ public final class ControllerBench {
             if ("UP".equals(h.path("status").asString())) hostsUp++;
             else hostsNotUp++;
         }
+        Failover failover = ha != null && ha.kills() > 0 ? killLeaders(tp) : null;
         stopping = true;
         double loadAfter = ProcStats.loadAverage();
 
@@ -335,7 +382,8 @@ public final class ControllerBench {
         return new Result(cfg, Runtime.getRuntime().availableProcessors(), registered.get(), fleetGpus, longPollAgents,
                 longPollNote, registrationSec, routes, all, longPollChanges.get(), longPollTimeouts.get(),
                 longPollErrors.get(), http.resent(), probeStats(), jobs, hostsUp, hostsNotUp, figures, (self1 - self0) / windowSec, busy,
-                loadBefore, loadAfter, all.count() > 0 && all.p99Ms() < 100, cfg.keep() ? dir.toString() : null);
+                loadBefore, loadAfter, all.count() > 0 && all.p99Ms() < 100, cfg.keep() ? dir.toString() : null,
+                ha == null ? "one controller on SQLite" : ha.controllers() + " controllers on PostgreSQL", failover);
     }
 
     /**
@@ -503,6 +551,168 @@ public final class ControllerBench {
 
     // ---- users ---------------------------------------------------------------------------------
 
+    // ---- several controllers -------------------------------------------------------------------
+
+    /** Starts {@code ha.controllers()} controllers on the database, the first as the leader; returns the first. */
+    private Process startControllers(Path dir) throws IOException, InterruptedException {
+        List<Http> each = new ArrayList<>();
+        for (int i = 0; i < ha.controllers(); i++) {
+            try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+                ports.add(s.getLocalPort());
+            }
+            each.add(cfg.client().equals("jdk") ? Http.jdk(base(i), cfg.clients(), threads)
+                    : new RawHttp("127.0.0.1", ports.get(i), "/api/v1", cfg.maxConnections()));
+        }
+        http = new FailoverHttp(each);
+        for (int i = 0; i < ha.controllers(); i++) {
+            launch(dir, i);
+            String role = i == 0 ? "leader" : "standby";
+            int at = i;
+            awaitRole(at, role, 120);
+            progress.printf(Locale.ROOT, "controller %d (pid %d) at %s: %s%n", i, controllers.get(i).pid(), base(i), role);
+        }
+        progress.printf(Locale.ROOT, "%d controllers on %s (-Xmx%s each)%n", ha.controllers(),
+                ha.db().replaceAll("(?i)(password=)[^&]*", "$1***"), cfg.controllerHeap());
+        if (cfg.auth()) {
+            Path token = dir.resolve("ctl0/admin-token");
+            if (!Files.exists(token)) throw new IllegalStateException("the first controller wrote no admin token: --db must name an empty database");
+            authenticate(dir.resolve("ctl0"));
+        }
+        return controllers.getFirst();
+    }
+
+    private String base(int i) {
+        return "http://127.0.0.1:" + ports.get(i) + "/api/v1";
+    }
+
+    /** Starts (or starts again) controller {@code i} on its own port and data directory. */
+    private void launch(Path dir, int i) throws IOException {
+        String java = ProcessHandle.current().info().command()
+                .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        List<String> cmd = new ArrayList<>(List.of(java, "-Xmx" + cfg.controllerHeap(), "--enable-native-access=ALL-UNNAMED"));
+        if (i == 0 && !Files.exists(dir.resolve("gc.log"))) cmd.add("-Xlog:gc:file=" + dir.resolve("gc.log") + ":utctime");
+        if (!cfg.controllerOpts().isBlank()) cmd.addAll(List.of(cfg.controllerOpts().trim().split("\\s+")));
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "gpufleet.server.ServerMain", "--port",
+                Integer.toString(ports.get(i)), "--db", ha.db(), "--data-dir", dir.resolve("ctl" + i).toString()));
+        if (cfg.auth()) cmd.addAll(List.of("--rate-limit", "1000", "--rate-burst", "2000"));
+        else cmd.addAll(List.of("--no-auth", "--rate-limit", "0"));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("controller-" + i + ".log").toFile())).start();
+        synchronized (controllers) {
+            if (controllers.size() > i) controllers.set(i, p);
+            else controllers.add(p);
+        }
+    }
+
+    /** What controller {@code i}'s /healthz says its role is, or null when it does not answer. */
+    private String role(int i) {
+        try {
+            Http.Response r = http instanceof FailoverHttp ? direct(i) : null;
+            return r != null && r.status() == 200 ? JSON.readTree(r.body()).path("role").asString(null) : null;
+        } catch (IOException | RuntimeException e) {
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
+    }
+
+    private final java.net.http.HttpClient probeClient = java.net.http.HttpClient.newBuilder()
+            .connectTimeout(Duration.ofSeconds(1)).build();
+
+    private Http.Response direct(int i) throws IOException, InterruptedException {
+        var r = probeClient.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(base(i) + "/healthz"))
+                .timeout(Duration.ofSeconds(2)).build(), java.net.http.HttpResponse.BodyHandlers.ofByteArray());
+        return new Http.Response(r.statusCode(), r.body());
+    }
+
+    private void awaitRole(int i, String role, int seconds) throws InterruptedException {
+        long deadline = System.nanoTime() + seconds * 1_000_000_000L;
+        while (!role.equals(role(i))) {
+            if (!controllers.get(i).isAlive())
+                throw new IllegalStateException("controller " + i + " exited with " + controllers.get(i).exitValue());
+            if (System.nanoTime() > deadline) throw new IllegalStateException("controller " + i + " is not " + role + " after " + seconds + " s");
+            Thread.sleep(100);
+        }
+    }
+
+    private int leader() throws InterruptedException {
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            for (int i = 0; i < controllers.size(); i++) if ("leader".equals(role(i))) return i;
+            Thread.sleep(100);
+        }
+        throw new IllegalStateException("no controller leads after 60 s");
+    }
+
+    /**
+     * Kills the leader {@code ha.kills()} times, at a random point of its lease's renewal period each time,
+     * and times each takeover up to the new leader's first placed gang; the killed controller is started
+     * again as a standby before the next kill.
+     */
+    private Failover killLeaders(int tp) throws InterruptedException, IOException {
+        List<Double> takeovers = new ArrayList<>();
+        for (int k = 1; k <= ha.kills(); k++) {
+            int l = leader();
+            long wait;
+            synchronized (random) {
+                wait = 500 + random.nextInt(2500);
+            }
+            Thread.sleep(wait);
+            Process victim = controllers.get(l);
+            long t0 = System.nanoTime();
+            victim.destroyForcibly();
+            victim.waitFor();
+            Double took = null;
+            long deadline = t0 + 60_000_000_000L;
+            long id = -1;
+            while (id < 0 && System.nanoTime() < deadline) {
+                Http.Response r = call("POST", "/jobs", jobBody("probe-failover-" + k, cfg.probeGpus(), tp, cfg.probeSeconds()),
+                        adminToken, submit, false);
+                if (r != null && r.status() == 201) id = JSON.readTree(r.body()).path("id").asLong();
+                else Thread.sleep(100);
+            }
+            int hosts = -1;
+            while (id >= 0 && hosts < 0 && System.nanoTime() < deadline) {
+                Http.Response g = call("GET", "/jobs/" + id, null, adminToken, jobGet, false);
+                if (g != null && g.status() == 200) {
+                    JsonNode job = JSON.readTree(g.body());
+                    if ("RUNNING".equals(job.path("state").asString())) hosts = job.path("placement").size();
+                }
+                if (hosts < 0) Thread.sleep(20);
+            }
+            Probe p = id >= 0 ? probes.computeIfAbsent(id, x -> new Probe()) : null;
+            while (p != null && hosts > 0 && System.nanoTime() < deadline) {
+                List<Long> at;
+                synchronized (p.assigned) {
+                    at = new ArrayList<>(p.assigned);
+                }
+                if (at.size() >= hosts) {
+                    at.sort(Comparator.naturalOrder());
+                    took = (at.get(hosts - 1) - t0) / 1e9;
+                    break;
+                }
+                Thread.sleep(10);
+            }
+            if (took != null) takeovers.add(took);
+            progress.printf(Locale.ROOT, "kill %d/%d: controller %d (leader) killed; %s%n", k, ha.kills(), l,
+                    took == null ? "no gang placed within 60 s" : String.format(Locale.ROOT,
+                            "a new leader answered a submission and placed its %d-GPU gang %.2f s later", cfg.probeGpus(), took));
+            if (id >= 0) call("POST", "/jobs/" + id + "/cancel", Map.of(), adminToken, submit, false);
+            launch(workDir, l);
+            awaitRole(l, "standby", 120);
+        }
+        List<Double> sorted = new ArrayList<>(takeovers);
+        sorted.sort(Comparator.naturalOrder());
+        return new Failover(ha.controllers(), ha.kills(), sorted.size(), pct(sorted, 50), pct(sorted, 99),
+                sorted.isEmpty() ? Double.NaN : sorted.getLast(), List.copyOf(takeovers));
+    }
+
+    private static double pct(List<Double> sorted, double p) {
+        if (sorted.isEmpty()) return Double.NaN;
+        return sorted.get(Math.max(0, Math.min(sorted.size() - 1, (int) Math.ceil(sorted.size() * p / 100) - 1)));
+    }
+
     private static JobRequest jobBody(String name, int gpus, int tp, double seconds) {
         return new JobRequest(name, "default", gpus, tp, null, null, null,
                 List.of("sleep", String.format(Locale.ROOT, "%.1f", seconds)), 0, null, null);
@@ -640,6 +850,9 @@ public final class ControllerBench {
         else cmd.addAll(List.of("--no-auth", "--rate-limit", "0"));
         Path log = dir.resolve("controller.log");
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        synchronized (controllers) {
+            controllers.add(p); // stopped with the others when the run ends
+        }
         long deadline = System.nanoTime() + 120_000_000_000L;
         while (System.nanoTime() < deadline) {
             if (!p.isAlive()) throw new IllegalStateException("the controller exited with " + p.exitValue() + ": "

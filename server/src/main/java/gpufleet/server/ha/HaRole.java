@@ -189,7 +189,7 @@ public final class HaRole implements Leadership.Listener, AutoCloseable {
         Optional<String> leader = (e.leaderAddress().isEmpty() ? lease.leaderAddress() : Optional.of(e.leaderAddress()))
                 .filter(a -> !a.equals(lease.address()));
         Map<String, Object> error = new LinkedHashMap<>();
-        error.put("code", ErrorCode.UNAVAILABLE.wire());
+        error.put("code", (leader.isPresent() ? ErrorCode.NOT_LEADER : ErrorCode.UNAVAILABLE).wire());
         error.put("field", null);
         if (leader.isPresent()) {
             String q = ctx.queryString();
