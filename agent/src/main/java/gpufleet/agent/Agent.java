@@ -62,6 +62,16 @@ public final class Agent implements AutoCloseable {
             return size() > 1_000;
         }
     };
+    /**
+     * GPUs whose earlier ranks are still being stopped (SIGTERM, the kill grace, SIGKILL), with how many
+     * runs hold each. A run placed on one of them starts only once they are gone: the controller frees
+     * a cancelled or preempted job's GPUs at once, and without this wait the next job's ranks would
+     * share the GPUs with ranks that ignore SIGTERM for up to the kill grace.
+     */
+    private final Map<Integer, Integer> stoppingGpus = new HashMap<>(); // guarded by this
+    /** The newest reply reconciled, replayed when stopped ranks free GPUs a deferred run waits for. */
+    private HeartbeatReply lastReply; // guarded by this
+    private boolean deferred; // guarded by this
     private final Map<Integer, GpuHealth> unhealthy = new ConcurrentHashMap<>();
     private final List<Thread> threads = new ArrayList<>();
     private volatile boolean closed;
@@ -315,9 +325,17 @@ public final class Agent implements AutoCloseable {
                 stopping.add(t);
             }
         }
+        for (Task t : stopping)
+            for (Task.Rank r : t.ranks) stoppingGpus.merge(r.slot.gpu(), 1, Integer::sum);
         stoppedButListed.clear();
+        lastReply = reply;
+        deferred = false;
         for (Assignment a : reply.assignments()) {
             if (tasks.containsKey(a.job())) continue;
+            if (a.ranks().stream().anyMatch(slot -> stoppingGpus.containsKey(slot.gpu()))) {
+                deferred = true; // started when the ranks still on its GPUs are gone
+                continue;
+            }
             String key = a.job() + "/" + a.generation();
             if (!started.add(key)) {
                 Task gone = stopped.get(key);
@@ -344,8 +362,15 @@ public final class Agent implements AutoCloseable {
                 t.stop(config.killGrace().toMillis());
                 logs.ended(t);
                 recordGroups();
+                stoppedRanksGone(t);
             });
         }
+    }
+
+    /** {@code t}'s ranks are gone: its GPUs are free here, and a run that waited for them starts. */
+    private synchronized void stoppedRanksGone(Task t) {
+        for (Task.Rank r : t.ranks) stoppingGpus.computeIfPresent(r.slot.gpu(), (g, n) -> n == 1 ? null : n - 1);
+        if (deferred && lastReply != null && !closed) reconcile(lastReply);
     }
 
     private synchronized void recordGroups() {

@@ -63,11 +63,27 @@ class AgentTest {
     }
 
     @Test
+    void aRunStartsOnlyOnceTheRanksStillStoppingOnItsGpusAreGone(@TempDir Path dir) throws Exception {
+        Path marks = dir.resolve("marks"), pid = dir.resolve("pid");
+        try (var controller = new FakeController(); Agent agent = start(controller, dir.resolve("work"))) {
+            // job 1 ignores SIGTERM, so it holds GPU 0 through the whole kill grace (500 ms here)
+            controller.assign(run(1, 1, 0, "echo $$ > \"$2\"; trap '' TERM; echo 'job 1 runs' >> \"$1\"; "
+                    + "while :; do sleep 0.02; done", marks.toString(), pid.toString()));
+            await(() -> read(marks).contains("job 1 runs"), "job 1 starts");
+            // job 1 cancelled and job 2 placed on the same GPU at once, as the controller does
+            controller.assign(run(2, 1, 0, "if kill -0 \"$(cat \"$2\")\" 2>/dev/null; then echo 'job 2 beside job 1' >> \"$1\"; "
+                    + "else echo 'job 2 alone' >> \"$1\"; fi; sleep 60", marks.toString(), pid.toString()));
+            await(() -> read(marks).contains("job 2"), "job 2 starts");
+            assertThat(read(marks)).contains("job 2 alone").doesNotContain("job 2 beside job 1");
+        }
+    }
+
+    @Test
     void theControllersCopyOfARanksLogHoldsEachRunOnceInOrder(@TempDir Path dir) throws Exception {
         Path pids = dir.resolve("pids");
         Path log = dir.resolve("work/jobs/7/rank-0.log");
         try (var controller = new FakeController(); Agent agent = start(controller, dir.resolve("work"))) {
-            // run 1 writes on and ignores SIGTERM, so it writes through the kill grace, after run 2 has begun
+            // run 1 writes on and ignores SIGTERM, so it writes through the kill grace (run 2 starts once it is gone)
             controller.assign(run(7, 1, 0, "echo $$ >> \"$1\"; trap '' TERM; i=0; "
                     + "while :; do i=$((i+1)); echo \"run 1 line $i\"; sleep 0.02; done", pids.toString()));
             await(() -> read(log).contains("run 1 line 5"), "run 1 writes");
