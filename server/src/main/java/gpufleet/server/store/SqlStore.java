@@ -639,13 +639,7 @@ public final class SqlStore implements Store {
         args.add(limit);
         return tx(() -> {
             try (PreparedStatement p = prepare(sql.toString(), args.toArray()); ResultSet rs = p.executeQuery()) {
-                List<AuditEntry> out = new ArrayList<>();
-                while (rs.next())
-                    out.add(new AuditEntry(rs.getLong("seq"), rs.getDouble("time"), rs.getString("token_id"),
-                            rs.getString("actor"), rs.getString("role"), rs.getString("address"), rs.getString("action"),
-                            rs.getString("target"), rs.getInt("status")));
-                java.util.Collections.reverse(out);
-                return out;
+                return oldestFirst(rs);
             }
         });
     }
@@ -659,15 +653,20 @@ public final class SqlStore implements Store {
                       AND (target = ? OR substr(target, 1, ?) = ? OR substr(target, 1, ?) = ?)
                     ORDER BY seq DESC LIMIT ?""", target, colon.length(), colon, paren.length(), paren, limit);
                  ResultSet rs = p.executeQuery()) {
-                List<AuditEntry> out = new ArrayList<>();
-                while (rs.next())
-                    out.add(new AuditEntry(rs.getLong("seq"), rs.getDouble("time"), rs.getString("token_id"),
-                            rs.getString("actor"), rs.getString("role"), rs.getString("address"), rs.getString("action"),
-                            rs.getString("target"), rs.getInt("status")));
-                java.util.Collections.reverse(out);
-                return out;
+                return oldestFirst(rs);
             }
         });
+    }
+
+    /** Audit rows read newest first (the query's order, so LIMIT keeps the newest), returned oldest first. */
+    private static List<AuditEntry> oldestFirst(ResultSet rs) throws SQLException {
+        List<AuditEntry> out = new ArrayList<>();
+        while (rs.next())
+            out.add(new AuditEntry(rs.getLong("seq"), rs.getDouble("time"), rs.getString("token_id"),
+                    rs.getString("actor"), rs.getString("role"), rs.getString("address"), rs.getString("action"),
+                    rs.getString("target"), rs.getInt("status")));
+        java.util.Collections.reverse(out);
+        return out;
     }
 
     private void addEvent(long jobId, double now, String kind, String detail) throws SQLException {

@@ -98,10 +98,7 @@ public record RankPreemption(double intervalSec, double minRunSec) implements Po
             }
             int u = use.computeIfAbsent(j.team(), k -> 0);
             if ((long) u + j.gpus() > s.quotas().limit(j.team())) continue;
-            int best = -1;
-            for (int c = 0; c < nc; c++)
-                if (s.placer().eligible(j.spec(), c) && budget[c] >= j.gpus() && (best < 0 || budget[c] > budget[best]))
-                    best = c;
+            int best = roomiest(s, j, budget);
             if (best < 0) continue;
             budget[best] -= j.gpus();
             use.merge(j.team(), j.gpus(), Integer::sum);
@@ -109,6 +106,18 @@ public record RankPreemption(double intervalSec, double minRunSec) implements Po
         }
         if (starts.isEmpty() || victims.isEmpty()) return;
         swap(s, victims, starts);
+    }
+
+    /**
+     * The eligible cluster with the most GPUs left in {@code budget} that still has room for {@code j}
+     * by count, or -1: where a ranking pass claims GPUs for a job it would start.
+     */
+    static int roomiest(CycleState s, Job j, long[] budget) {
+        int best = -1;
+        for (int c = 0; c < budget.length; c++)
+            if (s.placer().eligible(j.spec(), c) && budget[c] >= j.gpus() && (best < 0 || budget[c] > budget[best]))
+                best = c;
+        return best;
     }
 
     /**

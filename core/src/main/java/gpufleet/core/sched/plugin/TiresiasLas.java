@@ -180,10 +180,7 @@ public final class TiresiasLas implements QueueSort, PostCycle {
             }
             int held = teamHeld.getOrDefault(j.team(), 0) + s.teamUse(j.team()) - s.running().teamGpus(j.team());
             if ((long) held + j.gpus() > s.quotas().limit(j.team())) continue;
-            int best = -1;
-            for (int c = 0; c < nc; c++)
-                if (s.placer().eligible(j.spec(), c) && budget[c] >= j.gpus() && (best < 0 || budget[c] > budget[best]))
-                    best = c;
+            int best = RankPreemption.roomiest(s, j, budget);
             if (best < 0) continue;
             budget[best] -= j.gpus();
             teamHeld.merge(j.team(), j.gpus(), Integer::sum);
