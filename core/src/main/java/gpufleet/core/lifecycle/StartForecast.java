@@ -167,11 +167,10 @@ public final class StartForecast {
         };
         Topology topo = s.topology();
         FleetState st = new FleetState(topo);
-        var statuses = gpufleet.core.state.HostStatus.values();
-        for (int h = 0; h < topo.hostCount(); h++) {
-            if (s.hostStatus()[h] != 0) st.setStatus(h, statuses[s.hostStatus()[h]]);
-            for (long m = s.unhealthy()[h]; m != 0; m &= m - 1) st.setGpuHealthy(h, Long.numberOfTrailingZeros(m), false);
-        }
+        // a host under a running job takes its state after the job is restored, as the controller rebuilds
+        // its view: a draining host, or a GPU found bad under a job, still holds what runs there
+        boolean[] holding = holding(s, topo);
+        hostStates(s, st, holding, false);
         Lifecycle lc = new Lifecycle(st, s.policy(),
                 new Lifecycle.Options(RestartRule.IMMEDIATE, false, 0, s.shares()), runs);
         lc.setQuotas(s.quotas());
@@ -181,6 +180,7 @@ public final class StartForecast {
             lc.restoreRunning(j, r.placement(), r.runStart(),
                     new Lifecycle.Restored(0, 0, Double.NaN, Double.NaN, r.estimatedEnd()));
         }
+        hostStates(s, st, holding, true);
         Map<Integer, Job> copies = new LinkedHashMap<>();
         for (Waiting w : s.waiting()) {
             Job j = new Job(w.id(), w.spec());
@@ -287,15 +287,30 @@ public final class StartForecast {
         return next;
     }
 
-    /** The fleet as it is now, before the forecast's first cycle, for "N free". */
-    private static FleetState freeAtNow(Snapshot s, Topology topo) {
-        FleetState st = new FleetState(topo);
+    /** Which hosts a running job holds GPUs on. */
+    private static boolean[] holding(Snapshot s, Topology topo) {
+        boolean[] holding = new boolean[topo.hostCount()];
+        for (Running r : s.running()) for (int h : r.placement().hosts()) holding[h] = true;
+        return holding;
+    }
+
+    /** Sets the snapshot's host states and bad GPUs on the hosts whose {@code holding} flag is {@code which}. */
+    private static void hostStates(Snapshot s, FleetState st, boolean[] holding, boolean which) {
         var statuses = gpufleet.core.state.HostStatus.values();
-        for (int h = 0; h < topo.hostCount(); h++) {
+        for (int h = 0; h < holding.length; h++) {
+            if (holding[h] != which) continue;
             if (s.hostStatus()[h] != 0) st.setStatus(h, statuses[s.hostStatus()[h]]);
             for (long m = s.unhealthy()[h]; m != 0; m &= m - 1) st.setGpuHealthy(h, Long.numberOfTrailingZeros(m), false);
         }
+    }
+
+    /** The fleet as it is now, before the forecast's first cycle, for "N free". */
+    private static FleetState freeAtNow(Snapshot s, Topology topo) {
+        FleetState st = new FleetState(topo);
+        boolean[] holding = holding(s, topo);
+        hostStates(s, st, holding, false);
         for (Running r : s.running()) st.allocate(r.id(), r.placement());
+        hostStates(s, st, holding, true);
         return st;
     }
 

@@ -114,6 +114,21 @@ class StartForecastTest {
     }
 
     @Test
+    void aJobStillRunningOnADrainingHostKeepsItsGpusInTheForecast() {
+        Lifecycle lc = lifecycle("fifo");
+        submit(lc, 1, 8, 100L);
+        lc.cycle(0);
+        int host = lc.job(1).placement().hosts()[0];
+        lc.setHostStatus(host, HostStatus.DRAINING); // drained under the job, which runs on
+        submit(lc, 2, 8, 50L);
+        var r = forecast(lc, 10);
+
+        // the other host is free now; the drained one never comes back for the forecast
+        assertThat(r.of(2).outcome()).isEqualTo(Outcome.STARTS);
+        assertThat(r.of(2).start()).isEqualTo(10);
+    }
+
+    @Test
     void aJobLargerThanTheFleetIsRejectedInTheForecast() {
         Lifecycle lc = lifecycle("fifo-backfill");
         submit(lc, 1, 32, 60L);

@@ -459,6 +459,16 @@ public final class Controller implements AutoCloseable {
      * the forecast runs outside it, and is reused for a few seconds. Null while no host is registered.
      */
     public StartForecast.Result forecast() {
+        try {
+            return forecastOrFail();
+        } catch (RuntimeException e) {
+            // a forecast is advice: a fault in it must not take the job views down with it
+            LOG.log(System.Logger.Level.ERROR, "start-time forecast failed; answering without one", e);
+            return null;
+        }
+    }
+
+    private StartForecast.Result forecastOrFail() {
         return forecasts.get(now(), () -> {
             lock.lock();
             try {
