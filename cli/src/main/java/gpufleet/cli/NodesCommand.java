@@ -9,7 +9,9 @@ import java.util.Map;
 
 /** {@code gpufleet nodes}, like sinfo. */
 @Command(name = "nodes", description = {"List hosts, like sinfo.",
-        "USED counts the GPUs running jobs hold; FREE is the rest that are healthy."})
+        "USED counts the GPUs running jobs hold; FREE is the rest that are healthy. STATE is QUARANTINED for a host",
+        "drained for diagnosis as a lemon (server --quarantine) until `gpufleet resume HOST`; REASON says why a host",
+        "is not UP."})
 final class NodesCommand implements Runnable {
     @Mixin ControllerClient.Server server;
     @Mixin ControllerClient.Output output;
@@ -24,7 +26,8 @@ final class NodesCommand implements Runnable {
         }
         Map<String, Integer> held = held(c);
         double now = Jobs.now();
-        Table t = new Table("HOST", "RACK", "ZONE", "STATE", "GPUS", "FREE", "USED", "UNHEALTHY", "LAST-HEARTBEAT");
+        Table t = new Table("HOST", "RACK", "ZONE", "STATE", "GPUS", "FREE", "USED", "UNHEALTHY", "LAST-HEARTBEAT",
+                "REASON");
         for (JsonNode h : hosts) {
             String name = Jobs.text(h, "name");
             Double gpus = Jobs.number(h, "gpus");
@@ -34,8 +37,17 @@ final class NodesCommand implements Runnable {
             String free = gpus == null ? "-"
                     : Integer.toString(Math.max(0, gpus.intValue() - used - (unhealthy == null ? 0 : unhealthy)));
             Double beat = Jobs.number(h, "lastHeartbeat");
-            t.add(name, Jobs.text(h, "rack"), Jobs.text(h, "zone"), Jobs.text(h, "status"), Jobs.text(h, "gpus"),
-                    free, used, unhealthy, beat == null ? "-" : Fmt.elapsed(now - beat) + " ago");
+            String quarantine = Jobs.text(h, "quarantine");
+            String status = Jobs.text(h, "status");
+            // a quarantined host's own reason says why it is out; a later one (it was lost since) follows it
+            String reason = Jobs.text(h, "statusReason");
+            if (!quarantine.equals("-")) {
+                reason = reason.equals("-") || reason.equals(quarantine) ? quarantine : quarantine + "; now " + status
+                        + ": " + reason;
+                status = "QUARANTINED";
+            }
+            t.add(name, Jobs.text(h, "rack"), Jobs.text(h, "zone"), status, Jobs.text(h, "gpus"),
+                    free, used, unhealthy, beat == null ? "-" : Fmt.elapsed(now - beat) + " ago", reason);
         }
         t.print(System.out);
     }

@@ -243,7 +243,7 @@ class ControllerCommandsTest {
         var n = cli("nodes");
         assertThat(n.code()).as(n.err()).isZero();
         assertThat(rows(n.out()).getFirst()).containsExactly("HOST", "RACK", "ZONE", "STATE", "GPUS", "FREE", "USED",
-                "UNHEALTHY", "LAST-HEARTBEAT");
+                "UNHEALTHY", "LAST-HEARTBEAT", "REASON");
         int used = 0;
         for (String host : List.of("node-a", "node-b")) {
             String[] r = row(n.out(), host);

@@ -1,6 +1,7 @@
 package gpufleet.server;
 
 import gpufleet.core.job.RestartBackoff;
+import gpufleet.core.lifecycle.Quarantine;
 import gpufleet.core.sched.Policy;
 import gpufleet.core.sched.PolicyRegistry;
 import gpufleet.server.control.Controller;
@@ -28,7 +29,7 @@ public final class ServerMain {
                                    [--heartbeat-timeout 30] [--gpu-hour-usd 4.916] [--tls-cert PEM --tls-key PEM]
                                    [--allow-plaintext] [--no-auth] [--new-admin-token] [--rate-limit 100] [--rate-burst 200]
                                    [--checkpoint-root DIR] [--restart-backoff 10] [--restart-backoff-max 300]
-                                   [--healthy-run 600] [--policy gpufleet] [--advertise URL]
+                                   [--healthy-run 600] [--policy gpufleet] [--advertise URL] [--quarantine N/WINDOW]
               --data-dir           the embedded database (sqlite), job logs, and the first admin token
               --db                 where state is kept: the embedded database (default) or a PostgreSQL server
               --heartbeat-timeout  seconds a host may stay silent before it is declared lost and its jobs
@@ -55,7 +56,11 @@ public final class ServerMain {
                                    is never started ahead of a reservation it could delay
               --advertise          with --db postgresql://, where clients reach this controller (default
                                    http(s)://<bind>:<port>): controllers sharing one database elect a leader,
-                                   and the others send clients there""";
+                                   and the others send clients there
+              --quarantine         lemon hosts: a host that fails N times (lost, or a GPU fault) within WINDOW
+                                   (e.g. 2/7d, the twin's --quarantine) is drained for diagnosis and stays out
+                                   of service, shown QUARANTINED with the reason, until `gpufleet resume HOST`.
+                                   Default: $GPUFLEET_QUARANTINE, else off""";
 
     private ServerMain() {}
 
@@ -84,6 +89,7 @@ public final class ServerMain {
         double backoffBase = RestartBackoff.DEFAULT.base(), backoffMax = RestartBackoff.DEFAULT.max();
         double healthyRun = RestartBackoff.DEFAULT.healthyRun();
         Policy policy = Policy.GPUFLEET;
+        String quarantineText = System.getenv("GPUFLEET_QUARANTINE");
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             if (a.equals("-h") || a.equals("--help")) {
@@ -152,6 +158,7 @@ public final class ServerMain {
                     }
                 }
                 case "--db" -> db = v;
+                case "--quarantine" -> quarantineText = v;
                 case "--advertise" -> {
                     if (!v.matches("https?://[^/\\s]+"))
                         return fail("--advertise must be a URL such as https://ctl1.example:8443 (no path), got '" + v + "'");
@@ -192,8 +199,16 @@ public final class ServerMain {
         if ((tlsCert == null) != (tlsKey == null)) return fail("--tls-cert and --tls-key go together");
         if (backoffMax < backoffBase)
             return fail("--restart-backoff-max (" + backoffMax + ") must be at least --restart-backoff (" + backoffBase + ")");
+        Quarantine quarantine = Quarantine.OFF;
+        if (quarantineText != null && !quarantineText.isBlank()) {
+            try {
+                quarantine = Quarantine.parse(quarantineText);
+            } catch (IllegalArgumentException e) {
+                return fail("--quarantine (or $GPUFLEET_QUARANTINE): " + e.getMessage());
+            }
+        }
         ControllerOptions options = new ControllerOptions(heartbeatTimeout,
-                new RestartBackoff(backoffBase, backoffMax, healthyRun), checkpointRoot, policy);
+                new RestartBackoff(backoffBase, backoffMax, healthyRun), checkpointRoot, policy, quarantine);
         boolean loopback = GpufleetServer.isLoopback(bind);
         if (!auth && !loopback)
             return fail("--no-auth is allowed only on a loopback address (--bind 127.0.0.1), not " + bind
@@ -250,6 +265,7 @@ public final class ServerMain {
                 + (DatabaseSpec.isSqlite(db) ? dataDir.toAbsolutePath() : DatabaseSpec.redact(db)) + ")");
         for (String line : securityNotes(s, dataDir, newAdmin, plaintext && !loopback)) System.out.println(line);
         System.out.println(policyLine(policy));
+        System.out.println(quarantineLine(quarantine));
         if (ha != null) System.out.println(haLine(ha));
         System.out.println(checkpointRoot != null
                 ? "checkpoints: a job that gives no --checkpoint-dir checkpoints to " + checkpointRoot + "/<job id>"
@@ -281,6 +297,13 @@ public final class ServerMain {
                 ? "leading: controllers sharing this database send clients to " + ha.address()
                 : "standby: " + (st.get("leader") == null ? "no controller leads yet" : "the leader is " + st.get("leader"))
                         + "; this one answers reads, sends changes to the leader, and takes over if it stops";
+    }
+
+    /** Whether lemon hosts are quarantined, as the controller's start-up output says it. */
+    public static String quarantineLine(Quarantine q) {
+        return q.on() ? "lemon-host quarantine: a host that fails " + q.describe().replace("/", " times within ")
+                + " is drained for diagnosis until resumed (--quarantine " + q.describe() + ")"
+                : "lemon-host quarantine: off (--quarantine 2/7d turns it on)";
     }
 
     /** The policy a controller schedules with, as its start-up output says it. */

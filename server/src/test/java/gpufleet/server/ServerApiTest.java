@@ -203,7 +203,7 @@ class ServerApiTest {
     @Test
     void healthAndOpenApiDescribeTheRoutes() {
         JsonNode health = api.ok(api.get("/healthz"));
-        assertThat(health.get("schemaVersion").intValue()).isEqualTo(8);
+        assertThat(health.get("schemaVersion").intValue()).isEqualTo(9);
         assertThat(health.get("role").stringValue()).isEqualTo("leader"); // the only controller on its database
         JsonNode doc = api.ok(api.get("/openapi.json"));
         assertThat(doc.get("openapi").stringValue()).startsWith("3.");

@@ -219,6 +219,20 @@ public final class Lifecycle {
         return true;
     }
 
+    /**
+     * An unplanned failure of host {@code h} at {@code now}, for a driver that stops the host's jobs
+     * itself (the controller), or one restored from storage, oldest first. Counts towards
+     * {@link #recentFailures} and {@link #liveMtbfSec} as a failure seen by {@link #hostDown} does.
+     */
+    public void hostFailed(int h, double now) {
+        noteFailure(h, now, false);
+    }
+
+    /** Forgets host {@code h}'s failures: it was diagnosed (released from quarantine) and starts afresh. */
+    public void forgetFailures(int h) {
+        recentFailures.remove(h);
+    }
+
     private void noteFailure(int h, double now, boolean planned) {
         if (planned || quarantined.contains(h)) return;
         var q = recentFailures.computeIfAbsent(h, k -> new java.util.ArrayDeque<>());

@@ -23,4 +23,43 @@ public record Quarantine(int failures, double windowSec) {
     public boolean on() {
         return failures > 0;
     }
+
+    /**
+     * {@code N/WINDOW} (e.g. {@code 2/7d}; the window in seconds or with a unit s, m, h, d or w), or
+     * {@code off}. A bad text is refused with a one-line message.
+     */
+    public static Quarantine parse(String text) {
+        String t = text == null ? "" : text.strip();
+        if (t.equalsIgnoreCase("off") || t.equals("0")) return OFF;
+        String[] p = t.split("/", -1);
+        if (p.length != 2) throw new IllegalArgumentException("quarantine wants N/WINDOW, e.g. 2/7d, or off; got '" + text + "'");
+        int n;
+        try {
+            n = Integer.parseInt(p[0].strip());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("quarantine: '" + p[0] + "' is not a whole number of failures");
+        }
+        if (n < 1) throw new IllegalArgumentException("quarantine: the number of failures must be at least 1, got " + n);
+        var m = java.util.regex.Pattern.compile("([0-9]+(?:\\.[0-9]+)?)([smhdw]?)").matcher(p[1].strip());
+        if (!m.matches())
+            throw new IllegalArgumentException("quarantine: the window must be a duration such as 7d, 36h or 3600, got '"
+                    + p[1] + "'");
+        double unit = switch (m.group(2)) {
+            case "m" -> 60;
+            case "h" -> 3600;
+            case "d" -> 86_400;
+            case "w" -> 7 * 86_400;
+            default -> 1;
+        };
+        return new Quarantine(n, Double.parseDouble(m.group(1)) * unit);
+    }
+
+    /** As {@link #parse} reads it: {@code 2/7d}, or {@code off}. */
+    public String describe() {
+        if (!on()) return "off";
+        double w = windowSec;
+        String win = w % 86_400 == 0 ? (long) (w / 86_400) + "d" : w % 3600 == 0 ? (long) (w / 3600) + "h"
+                : w % 60 == 0 ? (long) (w / 60) + "m" : (long) w + "s";
+        return failures + "/" + win;
+    }
 }

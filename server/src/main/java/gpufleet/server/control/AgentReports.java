@@ -33,6 +33,7 @@ final class AgentReports {
 
     private final Store store;
     private final HostRegistry registry;
+    private final HostFailures failures;
     private final ConcurrentHashMap<Integer, Double> checkpoints = new ConcurrentHashMap<>();
     /** The GPUs each host's agent reported unhealthy in its latest heartbeat (absent: none heard since start). */
     private final ConcurrentHashMap<Long, Set<Integer>> reportedBad = new ConcurrentHashMap<>();
@@ -42,9 +43,10 @@ final class AgentReports {
      */
     private final ConcurrentHashMap<Long, Set<Integer>> forcedGood = new ConcurrentHashMap<>();
 
-    AgentReports(Store store, HostRegistry registry) {
+    AgentReports(Store store, HostRegistry registry, HostFailures failures) {
         this.store = store;
         this.registry = registry;
+        this.failures = failures;
     }
 
     /**
@@ -68,10 +70,12 @@ final class AgentReports {
         if (h == null || h.generation() != hb.generation()) return false;
         boolean changed = false;
         if (h.status() == HostStatus.DOWN) {
-            // it was declared lost and is back: its old work was already restarted elsewhere
-            store.setHostStatus(h.id(), HostStatus.UP, "", List.of());
+            // it was declared lost and is back: its old work was already restarted elsewhere. A
+            // quarantined host comes back drained, for its diagnosis.
+            HostStatus back = h.quarantined() ? HostStatus.DRAINING : HostStatus.UP;
+            store.setHostStatus(h.id(), back, h.quarantined() ? h.quarantine() : "", List.of());
             int hi = view.hostIndex(h.name()); // first: it may rebuild the state
-            view.lifecycle().setHostStatus(hi, HostStatus.UP);
+            view.lifecycle().setHostStatus(hi, back);
             registry.refresh(store);
             h = registry.get(hostId);
             changed = true;
@@ -143,6 +147,7 @@ final class AgentReports {
                             : g.xid() != null ? "XID " + g.xid() : "unhealthy");
         }
         String reason = why.toString();
+        failures.failed(view, h, reason, now);
         HostStatus status = h.status() == HostStatus.DOWN ? HostStatus.DOWN : HostStatus.DRAINING;
         store.setHostStatus(h.id(), status, reason, unhealthy.stream().sorted().distinct().toList());
         int hi = view.hostIndex(h.name());

@@ -114,11 +114,12 @@ public final class Controller implements AutoCloseable {
         this.book = new AssignmentBook(clock);
         this.policy = options.policy();
         this.liveness = new Liveness(clock, options.heartbeatTimeout());
-        this.reports = new AgentReports(store, registry);
-        this.view = new LiveView(store, policy, options.restartBackoff(), registry, book, reports);
+        HostFailures failures = new HostFailures(store, options.quarantine());
+        this.reports = new AgentReports(store, registry, failures);
+        this.view = new LiveView(store, policy, options.restartBackoff(), registry, book, reports, failures);
         this.cycles = new SchedulingCycle(store, view, registry, book);
         this.jobs = new JobCommands(store, view, options.checkpointRoot());
-        this.hostCommands = new HostCommands(store, view, registry, liveness, reports);
+        this.hostCommands = new HostCommands(store, view, registry, liveness, reports, failures);
         this.loop = new SchedulingLoop(() -> {
             if (!leading.getAsBoolean() || !storeBack()) return;
             safely(this::checkLiveness);

@@ -1,6 +1,7 @@
 package gpufleet.server.control;
 
 import gpufleet.core.job.RestartBackoff;
+import gpufleet.core.lifecycle.Quarantine;
 import gpufleet.core.sched.Policy;
 
 import java.time.Duration;
@@ -14,9 +15,10 @@ import java.time.Duration;
  *                         that names no checkpoint directory gets {@code <root>/<job id>}; null for none,
  *                         in which case such jobs checkpoint to their hosts' local disks
  * @param policy           the scheduling policy (one of {@code PolicyRegistry}'s), {@link Policy#GPUFLEET} by default
+ * @param quarantine       lemon-host quarantine ({@link Quarantine#OFF} by default, as in the twin)
  */
 public record ControllerOptions(Duration heartbeatTimeout, RestartBackoff restartBackoff, String checkpointRoot,
-                                Policy policy) {
+                                Policy policy, Quarantine quarantine) {
     public static final ControllerOptions DEFAULTS =
             new ControllerOptions(Controller.DEFAULT_HEARTBEAT_TIMEOUT, RestartBackoff.DEFAULT, null, Policy.GPUFLEET);
 
@@ -28,6 +30,11 @@ public record ControllerOptions(Duration heartbeatTimeout, RestartBackoff restar
             throw new IllegalArgumentException("--checkpoint-root must be an absolute path (every host mounts it at the same"
                     + " place), got '" + checkpointRoot + "'");
         if (policy == null) policy = Policy.GPUFLEET;
+        if (quarantine == null) quarantine = Quarantine.OFF;
+    }
+
+    public ControllerOptions(Duration heartbeatTimeout, RestartBackoff restartBackoff, String checkpointRoot, Policy policy) {
+        this(heartbeatTimeout, restartBackoff, checkpointRoot, policy, Quarantine.OFF);
     }
 
     public ControllerOptions(Duration heartbeatTimeout, RestartBackoff restartBackoff, String checkpointRoot) {
@@ -35,18 +42,22 @@ public record ControllerOptions(Duration heartbeatTimeout, RestartBackoff restar
     }
 
     public ControllerOptions withHeartbeatTimeout(Duration d) {
-        return new ControllerOptions(d, restartBackoff, checkpointRoot, policy);
+        return new ControllerOptions(d, restartBackoff, checkpointRoot, policy, quarantine);
     }
 
     public ControllerOptions withRestartBackoff(RestartBackoff b) {
-        return new ControllerOptions(heartbeatTimeout, b, checkpointRoot, policy);
+        return new ControllerOptions(heartbeatTimeout, b, checkpointRoot, policy, quarantine);
     }
 
     public ControllerOptions withCheckpointRoot(String root) {
-        return new ControllerOptions(heartbeatTimeout, restartBackoff, root, policy);
+        return new ControllerOptions(heartbeatTimeout, restartBackoff, root, policy, quarantine);
     }
 
     public ControllerOptions withPolicy(Policy p) {
-        return new ControllerOptions(heartbeatTimeout, restartBackoff, checkpointRoot, p);
+        return new ControllerOptions(heartbeatTimeout, restartBackoff, checkpointRoot, p, quarantine);
+    }
+
+    public ControllerOptions withQuarantine(Quarantine q) {
+        return new ControllerOptions(heartbeatTimeout, restartBackoff, checkpointRoot, policy, q);
     }
 }

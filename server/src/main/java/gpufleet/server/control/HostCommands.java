@@ -23,8 +23,11 @@ final class HostCommands {
     private final HostRegistry registry;
     private final Liveness liveness;
     private final AgentReports reports;
+    private final HostFailures failures;
 
-    HostCommands(Store store, LiveView view, HostRegistry registry, Liveness liveness, AgentReports reports) {
+    HostCommands(Store store, LiveView view, HostRegistry registry, Liveness liveness, AgentReports reports,
+                 HostFailures failures) {
+        this.failures = failures;
         this.store = store;
         this.view = view;
         this.registry = registry;
@@ -100,6 +103,7 @@ final class HostCommands {
             reports.force(h.id(), still);
         }
         if (status == HostStatus.UP) {
+            if (h.quarantined()) failures.released(view, h);
             store.setHostStatus(h.id(), HostStatus.UP, "", List.of());
             liveness.heard(h.id(), now); // a fresh timeout: resuming a lost host gives its agent time to return
         } else {
@@ -117,7 +121,7 @@ final class HostCommands {
             HostRecord h = registry.get(stale.id());
             if (h == null || h.status() == HostStatus.DOWN || !liveness.isSilent(h.id(), now)) continue;
             long quiet = Math.round(liveness.silentFor(h.id(), now));
-            lose(h, "host " + h.name() + " lost: no heartbeat for " + quiet + " s", "no heartbeat for " + quiet + " s", now);
+            lose(h, "host " + h.name() + " lost: no heartbeat for " + quiet + " s", "no heartbeat for " + quiet + " s", true, now);
         }
         registry.refresh(store);
     }
@@ -126,13 +130,17 @@ final class HostCommands {
     void fence(String name, String why, double now) {
         HostRecord h = registry.byName(name);
         if (h == null || h.status() == HostStatus.DOWN) return;
-        lose(h, "host " + name + " fenced: " + why, why, now);
+        lose(h, "host " + name + " fenced: " + why, why, false, now);
         registry.refresh(store);
     }
 
-    /** Marks a host DOWN and restarts its jobs elsewhere. The caller refreshes the hosts after. */
-    private void lose(HostRecord h, String cause, String statusReason, double now) {
+    /**
+     * Marks a host DOWN and restarts its jobs elsewhere; {@code failure}: it counts as the host's failure
+     * (a lost heartbeat does; a revoked credential does not). The caller refreshes the hosts after.
+     */
+    private void lose(HostRecord h, String cause, String statusReason, boolean failure, double now) {
         int hi = view.hostIndex(h.name());
+        if (failure) failures.failed(view, h, statusReason, now);
         for (int job : view.state().jobsOn(hi)) view.interrupt(job, cause, "HOST_LOST", now);
         store.setHostStatus(h.id(), HostStatus.DOWN, statusReason, h.unhealthyGpus());
         view.lifecycle().setHostStatus(hi, HostStatus.DOWN);

@@ -43,6 +43,7 @@ final class LiveView {
     private final AgentReports reports;
     private final RunAccounting accounting;
     private final JobChanges changesOf;
+    private final HostFailures failures;
 
     private FleetLayout layout;
     /** The jobs, queue, running set and fleet state; null while no host is registered. */
@@ -68,7 +69,8 @@ final class LiveView {
     int layoutBuilds;
 
     LiveView(Store store, Policy policy, RestartBackoff backoff, HostRegistry registry, AssignmentBook book,
-             AgentReports reports) {
+             AgentReports reports, HostFailures failures) {
+        this.failures = failures;
         this.store = store;
         this.policy = policy;
         this.backoff = backoff;
@@ -114,7 +116,10 @@ final class LiveView {
         layoutBuilds++;
         lifecycle = layout == null ? null : new Lifecycle(layout.newState(), policy,
                 TimeLimitRuns.options(new RestartRule(backoff)), timeLimits);
-        if (lifecycle != null) lifecycle.scheduler().resume(memory);
+        if (lifecycle != null) {
+            lifecycle.scheduler().resume(memory);
+            failures.restore(lifecycle, layout, registry);
+        }
         for (JobRecord r : store.liveJobs()) {
             Job job = toJob(r);
             storedReason.put(job.id(), r.reason());

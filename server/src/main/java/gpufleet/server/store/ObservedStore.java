@@ -74,7 +74,7 @@ public final class ObservedStore {
             case "insertJob" -> l.submitted((JobRecord) result);
             case "apply" -> l.jobsChanged((List<JobChange>) args[0], (Double) args[1], store);
             case "registerHost" -> l.hostChanged(((HostRecord) result).id());
-            case "setHostStatus" -> l.hostChanged((Long) args[0]);
+            case "setHostStatus", "setQuarantine" -> l.hostChanged((Long) args[0]);
             case "putTeam" -> l.teamChanged((TeamRecord) result);
             default -> { }
         }

@@ -52,7 +52,7 @@ public final class SqlStore implements Store {
     /** Migrations in order; the version is the number after the V. */
     static final List<String> MIGRATIONS = List.of("V1__initial_schema.sql", "V2__agents_and_accounting.sql",
             "V3__agent_incarnation.sql", "V4__tokens_audit_and_job_hosts.sql", "V5__restart_backoff.sql",
-            "V6__time_limit.sql", "V7__attained_service.sql", "V8__leadership.sql");
+            "V6__time_limit.sql", "V7__attained_service.sql", "V8__leadership.sql", "V9__host_quarantine.sql");
 
     /** The newest schema version this code knows: the highest numbered migration. */
     public static int knownSchemaVersion() {
@@ -282,8 +282,10 @@ public final class SqlStore implements Store {
                     ON CONFLICT (name) DO UPDATE SET rack = excluded.rack, zone = excluded.zone,
                         gpus = excluded.gpus, last_heartbeat = excluded.last_heartbeat,
                         address = excluded.address, gpu_info = excluded.gpu_info,
-                        status = CASE WHEN hosts.status = 'DOWN' THEN 'UP' ELSE hosts.status END,
-                        status_reason = CASE WHEN hosts.status = 'DOWN' THEN '' ELSE hosts.status_reason END,
+                        status = CASE WHEN hosts.status <> 'DOWN' THEN hosts.status
+                            WHEN hosts.quarantine IS NULL THEN 'UP' ELSE 'DRAINING' END,
+                        status_reason = CASE WHEN hosts.status <> 'DOWN' THEN hosts.status_reason
+                            ELSE COALESCE(hosts.quarantine, '') END,
                         incarnation = excluded.incarnation,
                         generation = CASE WHEN hosts.incarnation IS NOT NULL AND hosts.incarnation = excluded.incarnation
                             THEN hosts.generation ELSE hosts.generation + 1 END""")) {
@@ -341,9 +343,52 @@ public final class SqlStore implements Store {
                         rs.getString("zone"), rs.getInt("gpus"), HostStatus.valueOf(rs.getString("status")),
                         null, rs.getLong("generation"), rs.getString("address"),
                         JSON.readValue(rs.getString("gpu_info"), GPUS), rs.getString("status_reason"),
-                        JSON.readValue(rs.getString("unhealthy_gpus"), INTS)));
+                        JSON.readValue(rs.getString("unhealthy_gpus"), INTS), rs.getString("quarantine")));
             return out;
         }
+    }
+
+    @Override
+    public synchronized void recordHostFailure(long hostId, double time, String cause, double forgetBefore) {
+        tx(() -> {
+            try (PreparedStatement p = prepare("DELETE FROM host_failures WHERE host_id = ? AND time <= ?", hostId,
+                    forgetBefore)) {
+                p.executeUpdate();
+            }
+            try (PreparedStatement p = prepare("INSERT INTO host_failures (host_id, time, cause) VALUES (?, ?, ?)",
+                    hostId, time, cause == null ? "" : cause)) {
+                p.executeUpdate();
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public synchronized List<HostFailure> hostFailuresSince(double since) {
+        return tx(() -> {
+            try (PreparedStatement p = prepare("SELECT host_id, time, cause FROM host_failures WHERE time > ? ORDER BY time",
+                    since); ResultSet rs = p.executeQuery()) {
+                List<HostFailure> out = new ArrayList<>();
+                while (rs.next()) out.add(new HostFailure(rs.getLong(1), rs.getDouble(2), rs.getString(3)));
+                return out;
+            }
+        });
+    }
+
+    @Override
+    public synchronized void setQuarantine(long hostId, String reason) {
+        tx(() -> {
+            try (PreparedStatement p = conn.prepareStatement("UPDATE hosts SET quarantine = ? WHERE id = ?")) {
+                p.setString(1, reason);
+                p.setLong(2, hostId);
+                if (p.executeUpdate() != 1) throw new StoreException("no host " + hostId, null);
+            }
+            if (reason != null)
+                try (PreparedStatement p = prepare("DELETE FROM host_failures WHERE host_id = ?", hostId)) {
+                    p.executeUpdate();
+                }
+            return null;
+        });
     }
 
     // ---- teams ---------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ public interface Store extends AutoCloseable {
 
     /**
      * Inserts a host (UP), or re-registers one of the same name: new shape and GPUs, generation + 1, and
-     * the same status, except that a DOWN host (lost) comes back UP.
+     * the same status, except that a DOWN host (lost) comes back UP, or DRAINING when it is quarantined.
      */
     HostRecord registerHost(Registration r, String address, double now);
 
@@ -23,6 +23,21 @@ public interface Store extends AutoCloseable {
     void setHostStatus(long hostId, HostStatus status, String reason, List<Integer> unhealthyGpus);
 
     List<HostRecord> hosts();
+
+    /**
+     * Notes an unplanned failure of a host (lost, a GPU fault), for the quarantine rule and the live
+     * failure rate, and forgets the host's failures at or before {@code forgetBefore}.
+     */
+    void recordHostFailure(long hostId, double time, String cause, double forgetBefore);
+
+    /** Every host's failures after {@code since}, oldest first. */
+    List<HostFailure> hostFailuresSince(double since);
+
+    /**
+     * Quarantines a host, with why (its failures are forgotten: its diagnosis starts the count afresh),
+     * or releases it ({@code reason} null).
+     */
+    void setQuarantine(long hostId, String reason);
 
     Optional<HostRecord> host(long id);
 

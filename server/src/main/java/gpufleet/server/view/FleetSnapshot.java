@@ -28,7 +28,8 @@ public record FleetSnapshot(double time, Map<String, Integer> gpus, Map<String, 
     public record Rack(String name, List<Host> hosts) {}
 
     /**
-     * @param status   the stored status (UP, DRAINING, DOWN)
+     * @param status   the stored status (UP, DRAINING, DOWN), or QUARANTINED for a host drained for diagnosis
+     *                 as a lemon
      * @param state    what the heatmap shows ({@link HostState#label()})
      * @param owners   the job on each GPU by index, null where the GPU is free
      * @param gpuStates each GPU's state by index ({@link HostState#ofGpu}), what the GPU counts count
@@ -70,8 +71,9 @@ public record FleetSnapshot(double time, Map<String, Integer> gpus, Map<String, 
             hostCounts.merge(state, 1, Integer::sum);
             tree.computeIfAbsent(h.zone(), z -> new TreeMap<>(NaturalOrder.INSTANCE))
                 .computeIfAbsent(h.rack(), r -> new ArrayList<>())
-                .add(new Host(h.id(), h.name(), state.label(), h.status().name(), h.gpus(), mine.size(),
-                        h.unhealthyGpus(), h.statusReason(), h.lastHeartbeat(), byGpu, List.copyOf(gpuStates)));
+                .add(new Host(h.id(), h.name(), state.label(), h.quarantined() ? "QUARANTINED" : h.status().name(),
+                        h.gpus(), mine.size(), h.unhealthyGpus(), reason(h), h.lastHeartbeat(), byGpu,
+                        List.copyOf(gpuStates)));
         }
         List<Zone> zones = new ArrayList<>();
         tree.forEach((zone, racks) -> {
@@ -86,6 +88,12 @@ public record FleetSnapshot(double time, Map<String, Integer> gpus, Map<String, 
         for (JobRecord j : running) jobs.put(j.id(), new JobBrief(j.id(), j.name(), j.team(), j.gpus(), j.restarts()));
         return new FleetSnapshot(now, labelled(gpuCounts), labelled(hostCounts), hostRecords.size(), gpuCount,
                 List.copyOf(zones), jobs);
+    }
+
+    /** Why the host is not UP: a quarantine's reason first, then what happened since (lost, a GPU fault). */
+    private static String reason(HostRecord h) {
+        if (!h.quarantined() || h.statusReason().equals(h.quarantine())) return h.quarantined() ? h.quarantine() : h.statusReason();
+        return h.statusReason().isBlank() ? h.quarantine() : h.quarantine() + "; now " + h.status() + ": " + h.statusReason();
     }
 
     private static Map<String, Integer> labelled(Map<HostState, Integer> m) {

@@ -404,7 +404,7 @@
             var held = {};
             h.owners.forEach(function (o) { if (o !== null) held[o] = true; });
             var ids = Object.keys(held);
-            var label = h.name + ': ' + h.state + ', ' + h.used + ' of ' + h.gpus + ' GPUs in use' +
+            var label = h.name + ': ' + h.state + (h.status === 'QUARANTINED' ? ' (quarantined)' : '') + ', ' + h.used + ' of ' + h.gpus + ' GPUs in use' +
               (ids.length ? ', jobs ' + ids.map(function (id) { return '#' + id + (jobs[id] ? ' ' + jobs[id].name : ''); }).join(', ') : '') +
               (h.reason ? ' (' + h.reason + ')' : '') + ' · rack ' + r.name + ', zone ' + z.name;
             c.className = 'host s-' + h.state + (fleetPage.selected === h.name ? ' selected' : '');
@@ -471,7 +471,10 @@
       // one state, the heatmap's: the stored status (UP, DRAINING, DOWN) is what the state is made from, not a second label
       var admin = isAdmin() && h.state !== 'down';
       var takesWork = h.status === 'UP';
-      box.innerHTML = '<h2 id="hd-title">' + esc(h.name) + ' <span class="badge host-' + h.state + '" id="host-state">' + esc(h.state) + '</span></h2>' +
+      // a lemon drained for diagnosis (server --quarantine): its reason below says which failures
+      var quarantined = h.status === 'QUARANTINED';
+      box.innerHTML = '<h2 id="hd-title">' + esc(h.name) + ' <span class="badge host-' + h.state + '" id="host-state">' + esc(h.state) + '</span>' +
+        (quarantined ? ' <span class="badge host-draining" id="host-quarantined">quarantined</span>' : '') + '</h2>' +
         '<div class="sub">' + esc(HOST_STATE_TEXT[h.state]) + ' · zone ' + esc(hit.zone.name) + ' · rack ' + esc(hit.rack.name) +
         (h.reason ? '<br>' + esc(h.reason) : '') + '<br><span id="host-actions-said">' + this.cached(h.name, 'said', '') + '</span>last heartbeat ' +
         (h.lastHeartbeat ? time(h.lastHeartbeat) + ' (' + dur(now() - h.lastHeartbeat) + ' ago)' : 'not heard since the controller started') + '</div>' +
@@ -493,7 +496,8 @@
           reason: true, button: 'Drain ' + name, path: '/api/v1/hosts/' + encodeURIComponent(name) + '/drain'});
       });
       if (resume) resume.addEventListener('click', function () {
-        confirmAction({title: 'Resume ' + name + '?', text: name + ' takes work again. A GPU still reported faulty stays out of service.',
+        confirmAction({title: 'Resume ' + name + '?', text: name + ' takes work again' +
+          (quarantined ? ', released from quarantine with its failure count reset' : '') + '. A GPU still reported faulty stays out of service.',
           button: 'Resume ' + name, path: '/api/v1/hosts/' + encodeURIComponent(name) + '/resume'});
       });
       this.telemetry(name);
