@@ -327,6 +327,8 @@ public final class Agent implements AutoCloseable {
         }
         for (Task t : stopping)
             for (Task.Rank r : t.ranks) stoppingGpus.merge(r.slot.gpu(), 1, Integer::sum);
+        // a run that goes on may be advised another checkpoint interval
+        for (Task t : tasks.values()) t.advise(want.get(t.job()).checkpointInterval());
         stoppedButListed.clear();
         lastReply = reply;
         deferred = false;

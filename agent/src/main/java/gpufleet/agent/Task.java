@@ -52,16 +52,72 @@ final class Task {
     /** Exit code reported for a rank whose program could not be started, as a shell does for "command not found". */
     static final int CANNOT_START = 127;
 
+    /** The variables that give a rank the checkpoint interval the controller advises, and where its updates go. */
+    static final String INTERVAL_ENV = "GPUFLEET_CHECKPOINT_INTERVAL", INTERVAL_FILE_ENV = "GPUFLEET_CHECKPOINT_INTERVAL_FILE";
+
     final Assignment assignment;
     final List<Rank> ranks;
+    /** Holds the advised checkpoint interval, whole seconds and a newline, rewritten when the controller changes it. */
+    private final Path intervalFile;
+    private Double interval; // guarded by this
 
-    private Task(Assignment assignment, List<Rank> ranks) {
+    private Task(Assignment assignment, List<Rank> ranks, Path intervalFile) {
         this.assignment = assignment;
         this.ranks = ranks;
+        this.intervalFile = intervalFile;
+        this.interval = assignment.checkpointInterval();
+    }
+
+    /** The file a job's ranks on this host read the advised checkpoint interval from. */
+    static Path intervalFile(Path jobDir, Assignment a) {
+        return jobDir.resolve("checkpoint-interval." + a.generation());
+    }
+
+    /** An interval as ranks read it: whole seconds, at least 1. */
+    static String seconds(double interval) {
+        return Long.toString(Math.max(1, Math.round(interval)));
+    }
+
+    /**
+     * The controller advises another checkpoint interval for this run: the file is replaced at once
+     * (written aside, then renamed over it), so a rank reading it sees the old value or the new one.
+     */
+    synchronized void advise(Double newInterval) {
+        if (newInterval == null || newInterval.equals(interval)) return;
+        interval = newInterval;
+        String problem = writeInterval(intervalFile, newInterval);
+        if (problem != null)
+            LOG.log(System.Logger.Level.WARNING, "job " + assignment.job() + ": cannot write " + intervalFile + ": " + problem);
+        else
+            LOG.log(System.Logger.Level.INFO, "job " + assignment.job() + ": checkpoint interval now " + seconds(newInterval) + " s");
+    }
+
+    synchronized Double interval() {
+        return interval;
+    }
+
+    /** Writes the interval file; null when written, else what went wrong. */
+    private static String writeInterval(Path file, double interval) {
+        try {
+            Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+            Files.writeString(tmp, seconds(interval) + "\n", StandardCharsets.UTF_8);
+            // readable by the ranks whatever user they run as: it is advice, not a secret
+            chmod(tmp, "rw-r--r--");
+            Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            return null;
+        } catch (IOException | RuntimeException e) {
+            return e.getMessage();
+        }
     }
 
     /** The environment of one rank: torchrun's variables and gpufleet's own. */
     static Map<String, String> environment(Assignment a, RankSlot slot, Path checkpointDir, Path progressFile) {
+        return environment(a, slot, checkpointDir, progressFile, null);
+    }
+
+    /** As above, with the file the advised checkpoint interval is kept in (none without an interval). */
+    static Map<String, String> environment(Assignment a, RankSlot slot, Path checkpointDir, Path progressFile,
+                                           Path intervalFile) {
         Map<String, String> env = new LinkedHashMap<>();
         StringJoiner visible = new StringJoiner(",");
         for (RankSlot s : a.ranks()) visible.add(Integer.toString(s.gpu()));
@@ -80,6 +136,10 @@ final class Task {
         env.put("GPUFLEET_GENERATION", Long.toString(a.generation()));
         env.put("GPUFLEET_CHECKPOINT_DIR", checkpointDir.toString());
         env.put(ProgressFile.ENV, progressFile.toString());
+        if (a.checkpointInterval() != null) {
+            env.put(INTERVAL_ENV, seconds(a.checkpointInterval()));
+            if (intervalFile != null) env.put(INTERVAL_FILE_ENV, intervalFile.toString());
+        }
         // torchrun's name for the restart count, read by some training loops
         env.put("TORCHELASTIC_RESTART_COUNT", Integer.toString(a.restart()));
         return env;
@@ -130,6 +190,11 @@ final class Task {
             setupProblem = e.getMessage();
         }
         removeEarlierProgressFiles(jobDir, a);
+        Path intervalFile = intervalFile(jobDir, a);
+        if (a.checkpointInterval() != null) {
+            String problem = writeInterval(intervalFile, a.checkpointInterval());
+            if (problem != null) LOG.log(System.Logger.Level.WARNING, "job " + a.job() + ": cannot write " + intervalFile + ": " + problem);
+        }
         List<Rank> ranks = new ArrayList<>();
         for (RankSlot slot : a.ranks()) {
             Path log = jobDir.resolve("rank-" + slot.rank() + ".log");
@@ -162,7 +227,7 @@ final class Task {
                             StandardCharsets.UTF_8, StandardOpenOption.APPEND);
                 ProcessBuilder pb = new ProcessBuilder(ProcessGroups.inOwnGroup(switching ? runAs.wrap(a.command()) : a.command()));
                 pb.environment().keySet().removeAll(SECRET_ENV);
-                pb.environment().putAll(environment(a, slot, ckpt, progressPath));
+                pb.environment().putAll(environment(a, slot, ckpt, progressPath, intervalFile));
                 if (switching && runAs.user() != null) {
                     pb.environment().put("USER", runAs.user());
                     pb.environment().put("LOGNAME", runAs.user());
@@ -183,7 +248,7 @@ final class Task {
             }
             ranks.add(new Rank(slot, log, start, progress, p, code));
         }
-        return new Task(a, List.copyOf(ranks));
+        return new Task(a, List.copyOf(ranks), intervalFile);
     }
 
     /** A fresh, empty progress file for one run of a rank; null when made, else what went wrong. */
@@ -210,6 +275,8 @@ final class Task {
             for (Path f : files.toList()) {
                 String name = f.getFileName().toString();
                 if (name.endsWith(".progress") && prefixes.contains(name.substring(0, name.indexOf('.') + 1)))
+                    Files.deleteIfExists(f);
+                else if (name.startsWith("checkpoint-interval.") && !name.equals(intervalFile(jobDir, a).getFileName().toString()))
                     Files.deleteIfExists(f);
             }
         } catch (IOException | RuntimeException e) {

@@ -62,6 +62,40 @@ class AgentTest {
         return hb.tasks().stream().filter(t -> t.job() == job).findFirst().orElse(null);
     }
 
+    /** As {@link #run} with the checkpoint interval the controller advises. */
+    private static Assignment run(long job, long g, Double interval, String script, String... args) {
+        Assignment a = run(job, g, 0, script, args);
+        return new Assignment(a.job(), a.generation(), a.restart(), a.name(), a.command(), a.checkpointDir(),
+                a.masterAddr(), a.masterPort(), a.worldSize(), a.groupRank(), a.ranks(), interval);
+    }
+
+    @Test
+    void aRankIsToldTheAdvisedCheckpointIntervalAtStartAndReadsItsUpdatesFromItsFile(@TempDir Path dir) throws Exception {
+        Path marks = dir.resolve("marks");
+        // the rank says what it was told, then each new value of the file as it changes
+        String script = "echo \"start $GPUFLEET_CHECKPOINT_INTERVAL $(cat \"$GPUFLEET_CHECKPOINT_INTERVAL_FILE\")\" >> \"$1\"; "
+                + "last=$(cat \"$GPUFLEET_CHECKPOINT_INTERVAL_FILE\"); "
+                + "while :; do now=$(cat \"$GPUFLEET_CHECKPOINT_INTERVAL_FILE\"); "
+                + "if [ \"$now\" != \"$last\" ]; then echo \"now $now\" >> \"$1\"; last=$now; fi; sleep 0.02; done";
+        try (var controller = new FakeController(); Agent agent = start(controller, dir.resolve("work"))) {
+            controller.assign(run(1, 1, 1234.4, script, marks.toString()));
+            await(() -> read(marks).contains("start"), "the rank starts");
+            assertThat(read(marks)).startsWith("start 1234 1234\n");
+            // the same run, advised a shorter interval (its hosts failed): the rank goes on and reads it
+            controller.assign(run(1, 1, 600.0, script, marks.toString()));
+            await(() -> read(marks).contains("now 600"), "the rank reads the new interval");
+            assertThat(read(marks)).isEqualTo("start 1234 1234\nnow 600\n");
+        }
+        // a run the controller advises nothing has neither variable
+        Path none = dir.resolve("none");
+        try (var controller = new FakeController(); Agent agent = start(controller, dir.resolve("work2"))) {
+            controller.assign(run(2, 1, 0, "echo \"${GPUFLEET_CHECKPOINT_INTERVAL-unset} ${GPUFLEET_CHECKPOINT_INTERVAL_FILE-unset}\" >> \"$1\"",
+                    none.toString()));
+            await(() -> read(none).contains("\n"), "the rank runs");
+            assertThat(read(none)).isEqualTo("unset unset\n");
+        }
+    }
+
     @Test
     void aRunStartsOnlyOnceTheRanksStillStoppingOnItsGpusAreGone(@TempDir Path dir) throws Exception {
         Path marks = dir.resolve("marks"), pid = dir.resolve("pid");

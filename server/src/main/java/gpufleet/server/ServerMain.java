@@ -30,6 +30,7 @@ public final class ServerMain {
                                    [--allow-plaintext] [--no-auth] [--new-admin-token] [--rate-limit 100] [--rate-burst 200]
                                    [--checkpoint-root DIR] [--restart-backoff 10] [--restart-backoff-max 300]
                                    [--healthy-run 600] [--policy gpufleet] [--advertise URL] [--quarantine N/WINDOW]
+                                   [--checkpoint-cost 30]
               --data-dir           the embedded database (sqlite), job logs, and the first admin token
               --db                 where state is kept: the embedded database (default) or a PostgreSQL server
               --heartbeat-timeout  seconds a host may stay silent before it is declared lost and its jobs
@@ -60,7 +61,10 @@ public final class ServerMain {
               --quarantine         lemon hosts: a host that fails N times (lost, or a GPU fault) within WINDOW
                                    (e.g. 2/7d, the twin's --quarantine) is drained for diagnosis and stays out
                                    of service, shown QUARANTINED with the reason, until `gpufleet resume HOST`.
-                                   Default: $GPUFLEET_QUARANTINE, else off""";
+                                   Default: $GPUFLEET_QUARANTINE, else off
+              --checkpoint-cost    seconds one checkpoint stalls a job, for the interval each job is advised
+                                   (GPUFLEET_CHECKPOINT_INTERVAL: Young/Daly from this and the failure rate
+                                   its hosts show; default 30)""";
 
     private ServerMain() {}
 
@@ -90,6 +94,7 @@ public final class ServerMain {
         double healthyRun = RestartBackoff.DEFAULT.healthyRun();
         Policy policy = Policy.GPUFLEET;
         String quarantineText = System.getenv("GPUFLEET_QUARANTINE");
+        double checkpointCost = gpufleet.server.control.ControllerOptions.DEFAULTS.checkpointCostSec();
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             if (a.equals("-h") || a.equals("--help")) {
@@ -141,6 +146,15 @@ public final class ServerMain {
                     if (!v.startsWith("/")) return fail("--checkpoint-root must be an absolute path (every host mounts it at"
                             + " the same place), got '" + v + "'");
                     checkpointRoot = v;
+                }
+                case "--checkpoint-cost" -> {
+                    try {
+                        checkpointCost = Double.parseDouble(v);
+                    } catch (NumberFormatException e) {
+                        checkpointCost = -1;
+                    }
+                    if (!(checkpointCost > 0 && checkpointCost <= 86_400))
+                        return fail("--checkpoint-cost must be a number of seconds in (0, 86400], got '" + v + "'");
                 }
                 case "--restart-backoff", "--restart-backoff-max", "--healthy-run" -> {
                     double sec;
@@ -208,7 +222,7 @@ public final class ServerMain {
             }
         }
         ControllerOptions options = new ControllerOptions(heartbeatTimeout,
-                new RestartBackoff(backoffBase, backoffMax, healthyRun), checkpointRoot, policy, quarantine);
+                new RestartBackoff(backoffBase, backoffMax, healthyRun), checkpointRoot, policy, quarantine, checkpointCost);
         boolean loopback = GpufleetServer.isLoopback(bind);
         if (!auth && !loopback)
             return fail("--no-auth is allowed only on a loopback address (--bind 127.0.0.1), not " + bind

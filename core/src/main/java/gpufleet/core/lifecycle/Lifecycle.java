@@ -199,7 +199,16 @@ public final class Lifecycle {
      * ({@link gpufleet.core.failure.Checkpointing#interval}).
      */
     public double liveMtbfSec(Placement p, double priorHostRate, double jobScopeRate, double now) {
-        double span = Math.clamp(now, 0, LIVE_WINDOW_SEC);
+        return liveMtbfSec(p, priorHostRate, jobScopeRate, now, now);
+    }
+
+    /**
+     * As {@link #liveMtbfSec(Placement, double, double, double)} for a driver whose clock does not start
+     * at 0 (the controller's is the wall clock): {@code observedSec}, how long failures have been
+     * recorded, bounds the span instead of {@code now}.
+     */
+    public double liveMtbfSec(Placement p, double priorHostRate, double jobScopeRate, double now, double observedSec) {
+        double span = Math.clamp(observedSec, 0, LIVE_WINDOW_SEC);
         int n = 0;
         for (int h : p.hosts()) n += failuresSince(h, now - span);
         double rate = jobScopeRate + (priorHostRate * LIVE_PRIOR_SEC + n) / (LIVE_PRIOR_SEC + span);

@@ -48,8 +48,20 @@ final class AssignmentBook {
         return 20_000 + (int) Math.floorMod(job * 7_919L + restart * 104_729L, 30_000L);
     }
 
+    /** The checkpoint interval each running job is advised, seconds, or null; read on any thread. */
+    private java.util.function.LongFunction<Double> intervals = job -> null;
+
+    void intervals(java.util.function.LongFunction<Double> intervals) {
+        this.intervals = intervals;
+    }
+
     /** The per-host assignments of a RUNNING job: ranks numbered host by host in placement order. */
     static Map<String, Assignment> split(JobRecord r, Function<String, String> addressOf) {
+        return split(r, addressOf, null);
+    }
+
+    /** As {@link #split(JobRecord, Function)}, each assignment with the job's advised checkpoint interval. */
+    static Map<String, Assignment> split(JobRecord r, Function<String, String> addressOf, Double checkpointInterval) {
         Map<String, Assignment> out = new TreeMap<>();
         List<HostGpus> where = r.placement();
         if (where.isEmpty()) return out;
@@ -61,14 +73,14 @@ final class AssignmentBook {
             List<RankSlot> slots = new ArrayList<>(hg.gpus().size());
             for (int local = 0; local < hg.gpus().size(); local++) slots.add(new RankSlot(rank++, local, hg.gpus().get(local)));
             out.put(hg.host(), new Assignment(r.id(), r.generation(), r.restarts(), r.name(), r.command(),
-                    r.checkpointDir(), master, port, r.gpus(), group, slots));
+                    r.checkpointDir(), master, port, r.gpus(), group, slots, checkpointInterval));
         }
         return out;
     }
 
     /** Records a started job. Caller holds the controller's lock. */
     void add(JobRecord r, Function<String, String> addressOf) {
-        for (var e : split(r, addressOf).entrySet()) {
+        for (var e : split(r, addressOf, intervals.apply(r.id())).entrySet()) {
             byHost.computeIfAbsent(e.getKey(), k -> new TreeMap<>()).put(r.id(), e.getValue());
             publish(e.getKey());
         }
@@ -90,7 +102,7 @@ final class AssignmentBook {
     void rebuild(java.util.Collection<JobRecord> running, Function<String, String> addressOf) {
         Map<String, Map<Long, Assignment>> next = new TreeMap<>();
         for (JobRecord r : running)
-            for (var e : split(r, addressOf).entrySet())
+            for (var e : split(r, addressOf, intervals.apply(r.id())).entrySet())
                 next.computeIfAbsent(e.getKey(), k -> new TreeMap<>()).put(r.id(), e.getValue());
         java.util.Set<String> hosts = new java.util.TreeSet<>(byHost.keySet());
         hosts.addAll(next.keySet());

@@ -97,6 +97,7 @@ public final class Controller implements AutoCloseable {
     private volatile double storeAwaySince;
     private volatile java.util.function.LongConsumer cycleTimer = nanos -> { };
     private final StartForecasts forecasts = new StartForecasts();
+    private final CheckpointIntervals intervals;
     /** Registrations under way: while agents join, the layout is rebuilt only once the fleet has grown enough. */
     private final java.util.concurrent.atomic.AtomicInteger registering = new java.util.concurrent.atomic.AtomicInteger();
 
@@ -114,15 +115,18 @@ public final class Controller implements AutoCloseable {
         this.book = new AssignmentBook(clock);
         this.policy = options.policy();
         this.liveness = new Liveness(clock, options.heartbeatTimeout());
-        HostFailures failures = new HostFailures(store, options.quarantine());
+        this.intervals = new CheckpointIntervals(store, options.checkpointCostSec(), liveness::now);
+        book.intervals(intervals::told);
+        HostFailures failures = new HostFailures(store, options.quarantine(), intervals);
         this.reports = new AgentReports(store, registry, failures);
-        this.view = new LiveView(store, policy, options.restartBackoff(), registry, book, reports, failures);
-        this.cycles = new SchedulingCycle(store, view, registry, book);
+        this.view = new LiveView(store, policy, options.restartBackoff(), registry, book, reports, failures, intervals);
+        this.cycles = new SchedulingCycle(store, view, registry, book, intervals);
         this.jobs = new JobCommands(store, view, options.checkpointRoot());
         this.hostCommands = new HostCommands(store, view, registry, liveness, reports, failures);
         this.loop = new SchedulingLoop(() -> {
             if (!leading.getAsBoolean() || !storeBack()) return;
             safely(this::checkLiveness);
+            safely(this::refreshIntervals);
             safeCycle();
         }, this::safeCycle);
         lock.lock();
@@ -381,6 +385,21 @@ public final class Controller implements AutoCloseable {
         // the JDK's single timer thread, which must not write thousands of answers one after another
         return change.completeOnTimeout(null, waitMs, TimeUnit.MILLISECONDS)
                 .thenApplyAsync(x -> reply(registry.getOrDefault(hostId, h)), answers);
+    }
+
+    /**
+     * Recomputes the checkpoint interval each running job is advised (at most once a minute, and after a
+     * host failure), publishing those that moved to the jobs' agents.
+     */
+    public void refreshIntervals() {
+        underLockDo(() -> {
+            if (!halted) view.refreshIntervals(now());
+        });
+    }
+
+    /** The checkpoint interval job {@code id}'s current run is advised, seconds; null when it does not run. */
+    public Double checkpointInterval(long id) {
+        return intervals.told(id);
     }
 
     /** Declares lost every host silent for longer than the timeout, restarting its jobs elsewhere. */

@@ -16,9 +16,11 @@ import java.time.Duration;
  *                         in which case such jobs checkpoint to their hosts' local disks
  * @param policy           the scheduling policy (one of {@code PolicyRegistry}'s), {@link Policy#GPUFLEET} by default
  * @param quarantine       lemon-host quarantine ({@link Quarantine#OFF} by default, as in the twin)
+ * @param checkpointCostSec seconds one checkpoint stalls a job, for the interval each job is advised
+ *                         ({@link CheckpointIntervals#DEFAULT_COST_SEC} by default)
  */
 public record ControllerOptions(Duration heartbeatTimeout, RestartBackoff restartBackoff, String checkpointRoot,
-                                Policy policy, Quarantine quarantine) {
+                                Policy policy, Quarantine quarantine, double checkpointCostSec) {
     public static final ControllerOptions DEFAULTS =
             new ControllerOptions(Controller.DEFAULT_HEARTBEAT_TIMEOUT, RestartBackoff.DEFAULT, null, Policy.GPUFLEET);
 
@@ -31,10 +33,12 @@ public record ControllerOptions(Duration heartbeatTimeout, RestartBackoff restar
                     + " place), got '" + checkpointRoot + "'");
         if (policy == null) policy = Policy.GPUFLEET;
         if (quarantine == null) quarantine = Quarantine.OFF;
+        if (!(checkpointCostSec > 0 && checkpointCostSec <= 86_400))
+            throw new IllegalArgumentException("the checkpoint cost must be in (0, 86400] seconds, got " + checkpointCostSec);
     }
 
     public ControllerOptions(Duration heartbeatTimeout, RestartBackoff restartBackoff, String checkpointRoot, Policy policy) {
-        this(heartbeatTimeout, restartBackoff, checkpointRoot, policy, Quarantine.OFF);
+        this(heartbeatTimeout, restartBackoff, checkpointRoot, policy, Quarantine.OFF, CheckpointIntervals.DEFAULT_COST_SEC);
     }
 
     public ControllerOptions(Duration heartbeatTimeout, RestartBackoff restartBackoff, String checkpointRoot) {
@@ -42,22 +46,26 @@ public record ControllerOptions(Duration heartbeatTimeout, RestartBackoff restar
     }
 
     public ControllerOptions withHeartbeatTimeout(Duration d) {
-        return new ControllerOptions(d, restartBackoff, checkpointRoot, policy, quarantine);
+        return new ControllerOptions(d, restartBackoff, checkpointRoot, policy, quarantine, checkpointCostSec);
     }
 
     public ControllerOptions withRestartBackoff(RestartBackoff b) {
-        return new ControllerOptions(heartbeatTimeout, b, checkpointRoot, policy, quarantine);
+        return new ControllerOptions(heartbeatTimeout, b, checkpointRoot, policy, quarantine, checkpointCostSec);
     }
 
     public ControllerOptions withCheckpointRoot(String root) {
-        return new ControllerOptions(heartbeatTimeout, restartBackoff, root, policy, quarantine);
+        return new ControllerOptions(heartbeatTimeout, restartBackoff, root, policy, quarantine, checkpointCostSec);
     }
 
     public ControllerOptions withPolicy(Policy p) {
-        return new ControllerOptions(heartbeatTimeout, restartBackoff, checkpointRoot, p, quarantine);
+        return new ControllerOptions(heartbeatTimeout, restartBackoff, checkpointRoot, p, quarantine, checkpointCostSec);
     }
 
     public ControllerOptions withQuarantine(Quarantine q) {
-        return new ControllerOptions(heartbeatTimeout, restartBackoff, checkpointRoot, policy, q);
+        return new ControllerOptions(heartbeatTimeout, restartBackoff, checkpointRoot, policy, q, checkpointCostSec);
+    }
+
+    public ControllerOptions withCheckpointCost(double sec) {
+        return new ControllerOptions(heartbeatTimeout, restartBackoff, checkpointRoot, policy, quarantine, sec);
     }
 }

@@ -23,9 +23,11 @@ final class HostFailures {
 
     private final Store store;
     private final Quarantine rule;
+    private final CheckpointIntervals intervals;
 
-    HostFailures(Store store, Quarantine rule) {
+    HostFailures(Store store, Quarantine rule, CheckpointIntervals intervals) {
         this.store = store;
+        this.intervals = intervals;
         this.rule = rule == null ? Quarantine.OFF : rule;
     }
 
@@ -60,6 +62,7 @@ final class HostFailures {
         Lifecycle lc = view.lifecycle();
         if (lc == null || hi < 0) return null;
         lc.hostFailed(hi, now);
+        intervals.hostFailed();
         if (!rule.on()) return null;
         int n = lc.failuresSince(hi, now - rule.windowSec());
         if (n < rule.failures()) return null;

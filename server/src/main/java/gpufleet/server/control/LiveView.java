@@ -44,6 +44,7 @@ final class LiveView {
     private final RunAccounting accounting;
     private final JobChanges changesOf;
     private final HostFailures failures;
+    private final CheckpointIntervals intervals;
 
     private FleetLayout layout;
     /** The jobs, queue, running set and fleet state; null while no host is registered. */
@@ -69,8 +70,9 @@ final class LiveView {
     int layoutBuilds;
 
     LiveView(Store store, Policy policy, RestartBackoff backoff, HostRegistry registry, AssignmentBook book,
-             AgentReports reports, HostFailures failures) {
+             AgentReports reports, HostFailures failures, CheckpointIntervals intervals) {
         this.failures = failures;
+        this.intervals = intervals;
         this.store = store;
         this.policy = policy;
         this.backoff = backoff;
@@ -133,6 +135,7 @@ final class LiveView {
             }
         }
         reasonCodes.keySet().retainAll(storedReason.keySet());
+        for (int job : runningRecords.keySet()) if (intervals.told(job) == null) intervals.plan(lifecycle, job);
         book.rebuild(runningRecords.values(), registry::addressOf);
         ranksDone.keySet().retainAll(runningRecords.keySet());
         if (layout != null) layout.applyStatuses(lifecycle.fleet());
@@ -208,6 +211,7 @@ final class LiveView {
         if (r != null) book.remove(job, r.placement());
         ranksDone.remove(job);
         reports.forgetJob(job);
+        intervals.forget(job);
     }
 
     /** The job has ended (or left the queue for good): nothing about it is kept. */
@@ -242,6 +246,15 @@ final class LiveView {
             forgetJob(job);
         }
         LOG.log(System.Logger.Level.INFO, "job " + job + ": " + o.reason());
+    }
+
+    /**
+     * Tells running jobs whose advised checkpoint interval moved (the failure rate their hosts show
+     * changed) the new one, through their assignments.
+     */
+    void refreshIntervals(double now) {
+        if (runningRecords.isEmpty()) return;
+        for (JobRecord r : intervals.refresh(lifecycle, runningRecords.values(), now)) book.add(r, registry::addressOf);
     }
 
     /** Every rank ended with 0. */

@@ -32,8 +32,10 @@ final class SchedulingCycle {
     private final LiveView view;
     private final HostRegistry registry;
     private final AssignmentBook book;
+    private final CheckpointIntervals intervals;
 
-    SchedulingCycle(Store store, LiveView view, HostRegistry registry, AssignmentBook book) {
+    SchedulingCycle(Store store, LiveView view, HostRegistry registry, AssignmentBook book, CheckpointIntervals intervals) {
+        this.intervals = intervals;
         this.store = store;
         this.view = view;
         this.registry = registry;
@@ -100,6 +102,7 @@ final class SchedulingCycle {
                     lc.apply(s);
                     JobRecord r = store.job(j.id()).orElseThrow();
                     view.runningRecords.put(j.id(), r);
+                    intervals.plan(lc, j.id());
                     book.add(r, registry::addressOf);
                 }
                 case LifecycleEvent.Rejected r -> {

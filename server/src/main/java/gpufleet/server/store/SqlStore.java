@@ -364,6 +364,17 @@ public final class SqlStore implements Store {
     }
 
     @Override
+    public synchronized Double firstRegistration() {
+        return tx(() -> {
+            try (PreparedStatement p = prepare("SELECT MIN(registered_at) FROM hosts"); ResultSet rs = p.executeQuery()) {
+                if (!rs.next()) return null;
+                double t = rs.getDouble(1);
+                return rs.wasNull() ? null : t;
+            }
+        });
+    }
+
+    @Override
     public synchronized List<HostFailure> hostFailuresSince(double since) {
         return tx(() -> {
             try (PreparedStatement p = prepare("SELECT host_id, time, cause FROM host_failures WHERE time > ? ORDER BY time",

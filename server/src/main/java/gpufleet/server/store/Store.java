@@ -30,6 +30,9 @@ public interface Store extends AutoCloseable {
      */
     void recordHostFailure(long hostId, double time, String cause, double forgetBefore);
 
+    /** When the first host registered (seconds since 1970): since then failures are recorded. Null with no host. */
+    Double firstRegistration();
+
     /** Every host's failures after {@code since}, oldest first. */
     List<HostFailure> hostFailuresSince(double since);
 
