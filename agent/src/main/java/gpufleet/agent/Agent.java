@@ -396,7 +396,8 @@ public final class Agent implements AutoCloseable {
         for (Task t : now) {
             var exits = t.exits();
             if (exits.size() == t.ranks.size()) anyEnded = true;
-            reports.add(new TaskReport(t.job(), t.generation(), exits, t.checkpointTime()));
+            Double checkpoint = t.checkpointTime();
+            reports.add(new TaskReport(t.job(), t.generation(), exits, checkpoint, t.checkpointCost()));
         }
         for (Task t : gone) {
             // a rank that had ended keeps its code; one still being stopped reads as killed by SIGTERM

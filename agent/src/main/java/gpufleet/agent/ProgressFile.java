@@ -13,7 +13,8 @@ import java.util.function.Consumer;
 /**
  * A rank's progress file, {@code $GPUFLEET_PROGRESS_FILE}: the job appends the line
  * {@code checkpoint STEP} (STEP a non-negative integer) once checkpoint STEP is completely and durably
- * written. It is how gpufleet learns that work was saved; nothing else counts, since a file appearing
+ * written, or {@code checkpoint STEP SECONDS} to say too how many seconds writing it stalled training
+ * (the controller advises the job's checkpoint interval from that). It is how gpufleet learns that work was saved; nothing else counts, since a file appearing
  * in the checkpoint directory says nothing about whether it is complete.
  *
  * <p>The agent reads what was appended since its last read, complete lines only (a partial last line
@@ -37,6 +38,7 @@ final class ProgressFile {
     private boolean warned;
     private Long step;
     private Double time;
+    private Double cost;
 
     /** {@code warn} hears of the first malformed line. */
     ProgressFile(Path file, Consumer<String> warn) {
@@ -81,6 +83,9 @@ final class ProgressFile {
         return time;
     }
 
+    /** The stall the newest checkpoint line that gave one reported, seconds, or null. */
+    synchronized Double cost() { return cost; }
+
     /** The step of the newest checkpoint line, or null. */
     synchronized Long step() { return step; }
 
@@ -107,11 +112,14 @@ final class ProgressFile {
     private void line(String line, double mtime) {
         String[] words = line.strip().split("\\s+");
         if (!words[0].equals("checkpoint")) return; // other lines are for later signals
-        if (words.length == 2 && words[1].matches("[0-9]{1,18}")) {
+        boolean costly = words.length == 3 && words[2].matches("[0-9]{1,6}(\\.[0-9]{1,9})?")
+                && Double.parseDouble(words[2]) <= 86_400;
+        if ((words.length == 2 || costly) && words[1].matches("[0-9]{1,18}")) {
             step = Long.parseLong(words[1]);
             time = mtime;
+            if (costly) cost = Double.parseDouble(words[2]);
         } else {
-            bad("'" + printable(line) + "' is not 'checkpoint STEP'");
+            bad("'" + printable(line) + "' is not 'checkpoint STEP' or 'checkpoint STEP SECONDS'");
         }
     }
 

@@ -338,6 +338,19 @@ final class Task {
         return newest;
     }
 
+    /**
+     * The stall of the newest checkpoint the ranks reported with one (call after {@link #checkpointTime},
+     * which reads their files), the longest where ranks differ: the gang waits for its slowest; or null.
+     */
+    Double checkpointCost() {
+        Double out = null;
+        for (Rank r : ranks) {
+            Double c = r.progress.cost();
+            if (c != null && (out == null || c > out)) out = c;
+        }
+        return out;
+    }
+
     List<Long> liveGroups() {
         List<Long> out = new ArrayList<>();
         for (Rank r : ranks) if (r.process != null && r.process.isAlive()) out.add(r.process.pid());

@@ -85,6 +85,14 @@ class AgentTest {
             controller.assign(run(1, 1, 600.0, script, marks.toString()));
             await(() -> read(marks).contains("now 600"), "the rank reads the new interval");
             assertThat(read(marks)).isEqualTo("start 1234 1234\nnow 600\n");
+            Path interval = dir.resolve("work/jobs/1/checkpoint-interval.1");
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(interval))).isEqualTo("rw-r--r--");
+
+            // the job says what its checkpoints cost through its progress file; heartbeats carry it
+            Files.writeString(dir.resolve("work/jobs/1/rank-0.1.progress"), "checkpoint 40 12.5\n");
+            Heartbeat hb = controller.awaitHeartbeat(h -> report(h, 1) != null && report(h, 1).checkpointCost() != null,
+                    WAIT, "the checkpoint's cost");
+            assertThat(report(hb, 1).checkpointCost()).isEqualTo(12.5);
         }
         // a run the controller advises nothing has neither variable
         Path none = dir.resolve("none");

@@ -60,7 +60,8 @@ class ProgressFileTest {
     void malformedCheckpointLinesAreIgnoredAndReportedOnce(@TempDir Path dir) throws Exception {
         Path f = dir.resolve("rank-3.2.progress");
         ProgressFile p = new ProgressFile(f, warnings::add);
-        append(f, "checkpoint\ncheckpoint -1\ncheckpoint five\ncheckpoint 7 8\ncheckpoint 99999999999999999999\n", 1_000);
+        append(f, "checkpoint\ncheckpoint -1\ncheckpoint five\ncheckpoint 7 x\ncheckpoint 7 8 9\ncheckpoint 7 -2\n"
+                + "checkpoint 7 90000\ncheckpoint 99999999999999999999\n", 1_000);
         assertThat(p.poll()).isNull();
         assertThat(p.step()).isNull();
         assertThat(warnings).hasSize(1);
@@ -71,6 +72,25 @@ class ProgressFileTest {
         assertThat(p.step()).as("an over-long line is skipped, not taken for two").isEqualTo(6);
         assertThat(warnings).as("reported once per file").hasSize(1);
         assertThat(p.offset()).isEqualTo(Files.size(f));
+    }
+
+    @Test
+    void aCheckpointLineMaySayHowLongItStalledTraining(@TempDir Path dir) throws Exception {
+        Path f = dir.resolve("rank-0.1.progress");
+        ProgressFile p = new ProgressFile(f, warnings::add);
+        append(f, "checkpoint 5\n", 1_000);
+        assertThat(p.poll()).isEqualTo(1_000.0);
+        assertThat(p.cost()).as("none said").isNull();
+        append(f, "checkpoint 10 3.25\n", 2_000);
+        assertThat(p.poll()).isEqualTo(2_000.0);
+        assertThat(p.step()).isEqualTo(10);
+        assertThat(p.cost()).isEqualTo(3.25);
+        // a later line without one keeps the last cost said
+        append(f, "checkpoint 15\ncheckpoint 20 41\ncheckpoint 25\n", 3_000);
+        assertThat(p.poll()).isEqualTo(3_000.0);
+        assertThat(p.step()).isEqualTo(25);
+        assertThat(p.cost()).isEqualTo(41.0);
+        assertThat(warnings).isEmpty();
     }
 
     @Test

@@ -14,12 +14,21 @@ import java.util.List;
  *                       agent's read that found the line (within a heartbeat of its writing); null while no rank of
  *                       this run has reported one. Files in the checkpoint directory do not count: a file
  *                       there says nothing of whether the checkpoint is complete
+ * @param checkpointCost the seconds of training the newest checkpoint stalled, as a rank reported it
+ *                       ({@code checkpoint STEP SECONDS}); null while none was. The controller advises the
+ *                       job's checkpoint interval from it
  */
-public record TaskReport(long job, long generation, List<RankExit> exits, Double checkpointTime) {
+public record TaskReport(long job, long generation, List<RankExit> exits, Double checkpointTime, Double checkpointCost) {
     public TaskReport {
         Fields.atLeast("job", job, 1);
         Fields.atLeast("generation", generation, 0);
         exits = Fields.list("exits", exits, 64);
         if (checkpointTime != null) Fields.range("checkpointTime", checkpointTime, 0, 1e11);
+        if (checkpointCost != null) Fields.range("checkpointCost", checkpointCost, 0, 86_400);
+    }
+
+    /** A report that says nothing of what checkpoints cost. */
+    public TaskReport(long job, long generation, List<RankExit> exits, Double checkpointTime) {
+        this(job, generation, exits, checkpointTime, null);
     }
 }

@@ -34,6 +34,7 @@ final class AgentReports {
     private final Store store;
     private final HostRegistry registry;
     private final HostFailures failures;
+    private final CheckpointIntervals intervals;
     private final ConcurrentHashMap<Integer, Double> checkpoints = new ConcurrentHashMap<>();
     /** The GPUs each host's agent reported unhealthy in its latest heartbeat (absent: none heard since start). */
     private final ConcurrentHashMap<Long, Set<Integer>> reportedBad = new ConcurrentHashMap<>();
@@ -43,7 +44,8 @@ final class AgentReports {
      */
     private final ConcurrentHashMap<Long, Set<Integer>> forcedGood = new ConcurrentHashMap<>();
 
-    AgentReports(Store store, HostRegistry registry, HostFailures failures) {
+    AgentReports(Store store, HostRegistry registry, HostFailures failures, CheckpointIntervals intervals) {
+        this.intervals = intervals;
         this.store = store;
         this.registry = registry;
         this.failures = failures;
@@ -177,9 +179,11 @@ final class AgentReports {
             still.retainAll(bad);
             return still.isEmpty() ? null : Set.copyOf(still);
         });
-        for (TaskReport t : hb.tasks())
+        for (TaskReport t : hb.tasks()) {
             if (t.checkpointTime() != null && t.checkpointTime() <= now + 60)
                 checkpoints.merge((int) t.job(), t.checkpointTime(), Math::max);
+            if (t.checkpointCost() != null) intervals.costReported(t.job(), t.checkpointCost());
+        }
         return forced(hostId);
     }
 

@@ -25,7 +25,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * failures no host shows (the job's own software). Hosts that fail often shorten it, a quiet fleet
  * lengthens it.
  *
- * <p>A run is told its interval when it starts ({@code GPUFLEET_CHECKPOINT_INTERVAL}); while it runs the
+ * <p>The checkpoint cost is what the job reported last, a rank appending {@code checkpoint STEP SECONDS}
+ * to its progress file, else the controller's {@code --checkpoint-cost} ({@link #DEFAULT_COST_SEC} by
+ * default). A run is told its interval when it starts ({@code GPUFLEET_CHECKPOINT_INTERVAL}); while it runs the
  * interval is recomputed every {@link #REFRESH_SEC} and after each host failure, and a change of more than
  * {@link #CHANGE} goes out with the run's assignment, which the agent writes to the file
  * {@code GPUFLEET_CHECKPOINT_INTERVAL_FILE} names. Runs with the controller's lock held, except
@@ -47,9 +49,12 @@ final class CheckpointIntervals {
     private final FailureModel prior = FailureModel.LLAMA3;
     /** The interval each running job was last told, seconds. */
     private final Map<Long, Double> told = new ConcurrentHashMap<>();
+    /** The checkpoint cost each job reported last (through its ranks' progress files), seconds. */
+    private final Map<Long, Double> costs = new ConcurrentHashMap<>();
     private double origin = Double.NaN;
     private double lastRefresh = Double.NEGATIVE_INFINITY;
-    private volatile boolean failedSince;
+    /** A host failed or a job reported another checkpoint cost since the last refresh. */
+    private volatile boolean dirty;
 
     private final java.util.function.DoubleSupplier clock;
 
@@ -61,8 +66,19 @@ final class CheckpointIntervals {
         this.costSec = costSec;
     }
 
-    double costSec() {
-        return costSec;
+    /** The checkpoint cost the job's interval is worked out from: the one it reported, else the default. */
+    double costSec(long job) {
+        return costs.getOrDefault(job, costSec);
+    }
+
+    /**
+     * A rank of the job reported what its newest checkpoint cost; read without the lock. A cost that moved
+     * by more than {@link #CHANGE} has the next {@link #refresh} recompute the intervals.
+     */
+    void costReported(long job, double cost) {
+        Double was = costs.put(job, cost);
+        if (was == null ? Math.abs(cost - costSec) > CHANGE * costSec : Math.abs(cost - was) > CHANGE * was)
+            dirty = true;
     }
 
     /** The interval the job was last told, or null; read without the lock by the assignment book. */
@@ -79,7 +95,7 @@ final class CheckpointIntervals {
 
     /** A host failed: the next {@link #refresh} recomputes every running job's interval. */
     void hostFailed() {
-        failedSince = true;
+        dirty = true;
     }
 
     /**
@@ -88,8 +104,8 @@ final class CheckpointIntervals {
      * be published again.
      */
     List<JobRecord> refresh(Lifecycle lc, Collection<JobRecord> running, double now) {
-        if (lc == null || (!failedSince && now - lastRefresh < REFRESH_SEC)) return List.of();
-        failedSince = false;
+        if (lc == null || (!dirty && now - lastRefresh < REFRESH_SEC)) return List.of();
+        dirty = false;
         lastRefresh = now;
         told.keySet().retainAll(running.stream().map(JobRecord::id).toList());
         List<JobRecord> changed = new ArrayList<>();
@@ -107,6 +123,12 @@ final class CheckpointIntervals {
 
     void forget(long job) {
         told.remove(job);
+    }
+
+    /** The job has ended: its reported cost goes too. */
+    void forgetJob(long job) {
+        told.remove(job);
+        costs.remove(job);
     }
 
     /** The Young/Daly interval for the job's current run at {@code now}; null when it does not run. */
@@ -130,6 +152,6 @@ final class CheckpointIntervals {
             origin = first == null ? now : first;
         }
         double mtbf = lc.liveMtbfSec(p, host, own, now, now - origin);
-        return Checkpointing.youngDaly(costSec, mtbf);
+        return Checkpointing.youngDaly(costSec(job), mtbf);
     }
 }

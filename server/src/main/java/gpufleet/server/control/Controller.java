@@ -118,7 +118,7 @@ public final class Controller implements AutoCloseable {
         this.intervals = new CheckpointIntervals(store, options.checkpointCostSec(), liveness::now);
         book.intervals(intervals::told);
         HostFailures failures = new HostFailures(store, options.quarantine(), intervals);
-        this.reports = new AgentReports(store, registry, failures);
+        this.reports = new AgentReports(store, registry, failures, intervals);
         this.view = new LiveView(store, policy, options.restartBackoff(), registry, book, reports, failures, intervals);
         this.cycles = new SchedulingCycle(store, view, registry, book, intervals);
         this.jobs = new JobCommands(store, view, options.checkpointRoot());

@@ -216,6 +216,7 @@ final class LiveView {
 
     /** The job has ended (or left the queue for good): nothing about it is kept. */
     void forgetJob(int job) {
+        intervals.forgetJob(job);
         storedReason.remove(job);
         timeLimits.remove(job);
         reasonCodes.remove(job);

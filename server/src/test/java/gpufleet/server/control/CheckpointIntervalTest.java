@@ -106,6 +106,28 @@ class CheckpointIntervalTest {
     }
 
     @Test
+    void aJobThatReportsWhatItsCheckpointsCostIsAdvisedFromThat() {
+        try (Controller c = controller(ControllerOptions.DEFAULTS)) {
+            HostRecord h1 = c.registerHost(new Registration("h1", 8, "r1", "z1", null, List.of()), "10.0.0.1");
+            long id = c.submit(new NewJob("j", "default", 8, 1, 1, 1, 1, List.of("train"), 3, "/ck")).id();
+            c.cycle();
+            long gen = c.store().job(id).orElseThrow().generation();
+            double[] p = prior(8);
+            double mtbf = 1 / (p[0] + p[1]);
+            assertThat(c.checkpointInterval(id)).isCloseTo(Checkpointing.youngDaly(30, mtbf), within(1e-3));
+
+            // an asynchronous checkpoint: 2 s of stall, reported with the checkpoint (checkpoint STEP 2)
+            c.heartbeat(h1.id(), new Heartbeat(h1.generation(), List.of(new gpufleet.protocol.TaskReport(id, gen,
+                    List.of(), clock.seconds(), 2.0)), List.of()));
+            c.refreshIntervals();
+            HeartbeatReply reply = c.heartbeat(h1.id(), new Heartbeat(h1.generation(), List.of(), List.of()));
+            double expected = Checkpointing.youngDaly(2, mtbf);
+            assertThat(assignment(reply, id).checkpointInterval()).isCloseTo(expected, within(1e-6 * expected));
+            assertThat(expected).isLessThan(Checkpointing.youngDaly(30, mtbf) / 3);
+        }
+    }
+
+    @Test
     void theIntervalIsGivenAgainAfterAControllerRestart() {
         long id;
         HostRecord h1;
