@@ -30,7 +30,7 @@ public final class ServerMain {
                                    [--allow-plaintext] [--no-auth] [--new-admin-token] [--rate-limit 100] [--rate-burst 200]
                                    [--checkpoint-root DIR] [--restart-backoff 10] [--restart-backoff-max 300]
                                    [--healthy-run 600] [--policy gpufleet] [--advertise URL] [--quarantine N/WINDOW]
-                                   [--checkpoint-cost 30]
+                                   [--checkpoint-cost 30] [--spares 0]
               --data-dir           the embedded database (sqlite), job logs, and the first admin token
               --db                 where state is kept: the embedded database (default) or a PostgreSQL server
               --heartbeat-timeout  seconds a host may stay silent before it is declared lost and its jobs
@@ -64,7 +64,11 @@ public final class ServerMain {
                                    Default: $GPUFLEET_QUARANTINE, else off
               --checkpoint-cost    seconds one checkpoint stalls a job, for the interval each job is advised
                                    (GPUFLEET_CHECKPOINT_INTERVAL: Young/Daly from this and the failure rate
-                                   its hosts show; default 30)""";
+                                   its hosts show; default 30)
+              --spares             hot spares: N healthy hosts kept idle in each pool of hosts of one GPU type
+                                   and count, not given to ordinary jobs; a gang that loses a host keeps its
+                                   healthy ones and takes a spare for it (default 0: none, a broken gang is
+                                   placed afresh)""";
 
     private ServerMain() {}
 
@@ -95,6 +99,7 @@ public final class ServerMain {
         Policy policy = Policy.GPUFLEET;
         String quarantineText = System.getenv("GPUFLEET_QUARANTINE");
         double checkpointCost = gpufleet.server.control.ControllerOptions.DEFAULTS.checkpointCostSec();
+        int spares = 0;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             if (a.equals("-h") || a.equals("--help")) {
@@ -146,6 +151,14 @@ public final class ServerMain {
                     if (!v.startsWith("/")) return fail("--checkpoint-root must be an absolute path (every host mounts it at"
                             + " the same place), got '" + v + "'");
                     checkpointRoot = v;
+                }
+                case "--spares" -> {
+                    try {
+                        spares = Integer.parseInt(v);
+                    } catch (NumberFormatException e) {
+                        spares = -1;
+                    }
+                    if (spares < 0 || spares > 100_000) return fail("--spares must be a whole number in [0, 100000], got '" + v + "'");
                 }
                 case "--checkpoint-cost" -> {
                     try {
@@ -222,7 +235,7 @@ public final class ServerMain {
             }
         }
         ControllerOptions options = new ControllerOptions(heartbeatTimeout,
-                new RestartBackoff(backoffBase, backoffMax, healthyRun), checkpointRoot, policy, quarantine, checkpointCost);
+                new RestartBackoff(backoffBase, backoffMax, healthyRun), checkpointRoot, policy, quarantine, checkpointCost, spares);
         boolean loopback = GpufleetServer.isLoopback(bind);
         if (!auth && !loopback)
             return fail("--no-auth is allowed only on a loopback address (--bind 127.0.0.1), not " + bind
@@ -280,6 +293,8 @@ public final class ServerMain {
         for (String line : securityNotes(s, dataDir, newAdmin, plaintext && !loopback)) System.out.println(line);
         System.out.println(policyLine(policy));
         System.out.println(quarantineLine(quarantine));
+        if (spares > 0) System.out.println("hot spares: " + spares + " idle host" + (spares == 1 ? "" : "s")
+                + " kept in each pool of one GPU type and count; a gang that loses a host takes one in its place");
         if (ha != null) System.out.println(haLine(ha));
         System.out.println(checkpointRoot != null
                 ? "checkpoints: a job that gives no --checkpoint-dir checkpoints to " + checkpointRoot + "/<job id>"

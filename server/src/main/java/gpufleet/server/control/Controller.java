@@ -120,7 +120,9 @@ public final class Controller implements AutoCloseable {
         HostFailures failures = new HostFailures(store, options.quarantine(), intervals);
         this.reports = new AgentReports(store, registry, failures, intervals);
         this.view = new LiveView(store, policy, options.restartBackoff(), registry, book, reports, failures, intervals);
-        this.cycles = new SchedulingCycle(store, view, registry, book, intervals);
+        this.view.keepHealthy = options.spares() > 0;
+        this.cycles = new SchedulingCycle(store, view, registry, book, intervals,
+                new HotSpares(store, registry, options.spares()));
         this.jobs = new JobCommands(store, view, options.checkpointRoot());
         this.hostCommands = new HostCommands(store, view, registry, liveness, reports, failures);
         this.loop = new SchedulingLoop(() -> {

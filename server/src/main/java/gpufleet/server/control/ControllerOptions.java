@@ -18,9 +18,11 @@ import java.time.Duration;
  * @param quarantine       lemon-host quarantine ({@link Quarantine#OFF} by default, as in the twin)
  * @param checkpointCostSec seconds one checkpoint stalls a job, for the interval each job is advised
  *                         ({@link CheckpointIntervals#DEFAULT_COST_SEC} by default)
+ * @param spares           hot spares to keep idle in each pool of hosts of one GPU type and count
+ *                         ({@link HotSpares}); 0, the default, keeps none and restarts a broken gang afresh
  */
 public record ControllerOptions(Duration heartbeatTimeout, RestartBackoff restartBackoff, String checkpointRoot,
-                                Policy policy, Quarantine quarantine, double checkpointCostSec) {
+                                Policy policy, Quarantine quarantine, double checkpointCostSec, int spares) {
     public static final ControllerOptions DEFAULTS =
             new ControllerOptions(Controller.DEFAULT_HEARTBEAT_TIMEOUT, RestartBackoff.DEFAULT, null, Policy.GPUFLEET);
 
@@ -35,6 +37,12 @@ public record ControllerOptions(Duration heartbeatTimeout, RestartBackoff restar
         if (quarantine == null) quarantine = Quarantine.OFF;
         if (!(checkpointCostSec > 0 && checkpointCostSec <= 86_400))
             throw new IllegalArgumentException("the checkpoint cost must be in (0, 86400] seconds, got " + checkpointCostSec);
+        if (spares < 0 || spares > 100_000) throw new IllegalArgumentException("--spares must be in [0, 100000], got " + spares);
+    }
+
+    public ControllerOptions(Duration heartbeatTimeout, RestartBackoff restartBackoff, String checkpointRoot,
+                             Policy policy, Quarantine quarantine, double checkpointCostSec) {
+        this(heartbeatTimeout, restartBackoff, checkpointRoot, policy, quarantine, checkpointCostSec, 0);
     }
 
     public ControllerOptions(Duration heartbeatTimeout, RestartBackoff restartBackoff, String checkpointRoot, Policy policy) {
@@ -46,26 +54,30 @@ public record ControllerOptions(Duration heartbeatTimeout, RestartBackoff restar
     }
 
     public ControllerOptions withHeartbeatTimeout(Duration d) {
-        return new ControllerOptions(d, restartBackoff, checkpointRoot, policy, quarantine, checkpointCostSec);
+        return new ControllerOptions(d, restartBackoff, checkpointRoot, policy, quarantine, checkpointCostSec, spares);
     }
 
     public ControllerOptions withRestartBackoff(RestartBackoff b) {
-        return new ControllerOptions(heartbeatTimeout, b, checkpointRoot, policy, quarantine, checkpointCostSec);
+        return new ControllerOptions(heartbeatTimeout, b, checkpointRoot, policy, quarantine, checkpointCostSec, spares);
     }
 
     public ControllerOptions withCheckpointRoot(String root) {
-        return new ControllerOptions(heartbeatTimeout, restartBackoff, root, policy, quarantine, checkpointCostSec);
+        return new ControllerOptions(heartbeatTimeout, restartBackoff, root, policy, quarantine, checkpointCostSec, spares);
     }
 
     public ControllerOptions withPolicy(Policy p) {
-        return new ControllerOptions(heartbeatTimeout, restartBackoff, checkpointRoot, p, quarantine, checkpointCostSec);
+        return new ControllerOptions(heartbeatTimeout, restartBackoff, checkpointRoot, p, quarantine, checkpointCostSec, spares);
     }
 
     public ControllerOptions withQuarantine(Quarantine q) {
-        return new ControllerOptions(heartbeatTimeout, restartBackoff, checkpointRoot, policy, q, checkpointCostSec);
+        return new ControllerOptions(heartbeatTimeout, restartBackoff, checkpointRoot, policy, q, checkpointCostSec, spares);
     }
 
     public ControllerOptions withCheckpointCost(double sec) {
-        return new ControllerOptions(heartbeatTimeout, restartBackoff, checkpointRoot, policy, quarantine, sec);
+        return new ControllerOptions(heartbeatTimeout, restartBackoff, checkpointRoot, policy, quarantine, sec, spares);
+    }
+
+    public ControllerOptions withSpares(int n) {
+        return new ControllerOptions(heartbeatTimeout, restartBackoff, checkpointRoot, policy, quarantine, checkpointCostSec, n);
     }
 }

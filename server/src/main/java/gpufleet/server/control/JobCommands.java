@@ -30,7 +30,7 @@ final class JobCommands {
         admit(j);
         JobRecord rec = store.insertJob(j, now, checkpointRoot);
         view.noteLimit(rec);
-        view.lifecycle().submit(Math.toIntExact(rec.id()), LiveView.specOf(rec), rec.submitTime());
+        view.lifecycle().submit(Math.toIntExact(rec.id()), view.spec(rec), rec.submitTime());
         view.storedReason.put(Math.toIntExact(rec.id()), rec.reason());
         return rec;
     }

@@ -5,6 +5,7 @@ import gpufleet.core.job.Job;
 import gpufleet.core.job.JobSpec;
 import gpufleet.core.job.JobState;
 import gpufleet.core.job.Parallelism;
+import gpufleet.core.job.Recovery;
 import gpufleet.core.job.RestartBackoff;
 import gpufleet.core.job.TimeLimit;
 import gpufleet.core.lifecycle.Lifecycle;
@@ -164,13 +165,32 @@ final class LiveView {
 
     /** The core's spec of a stored job. */
     static JobSpec specOf(JobRecord r) {
-        return new JobSpec(r.name(), r.team(), Parallelism.of(r.gpus(), r.tp(), r.pp(), r.cp()), TimeLimitRuns.UNKNOWN_WORK,
-                CheckpointPolicy.NONE, 0, r.priority(), r.submitTime(), null, r.maxRestarts());
+        return specOf(r, null);
     }
+
+    /**
+     * Restarting only what failed ({@link gpufleet.core.lifecycle.GangRepair}): a broken gang keeps its
+     * healthy hosts, and a hot spare (else a free host of its pool) takes each failed one's place. No time
+     * is charged for the parts: the controller's runs begin when their processes are started.
+     */
+    static final Recovery KEEP_HEALTHY = new Recovery(0, 0, 0, 0, 0, true, Recovery.FLEET_SPARES);
+
+    /** The core's spec of a stored job, restarting only what failed when the controller keeps hot spares. */
+    JobSpec spec(JobRecord r) {
+        return specOf(r, keepHealthy ? KEEP_HEALTHY : null);
+    }
+
+    private static JobSpec specOf(JobRecord r, Recovery recovery) {
+        return new JobSpec(r.name(), r.team(), Parallelism.of(r.gpus(), r.tp(), r.pp(), r.cp()), TimeLimitRuns.UNKNOWN_WORK,
+                CheckpointPolicy.NONE, 0, r.priority(), r.submitTime(), null, r.maxRestarts(), null, recovery);
+    }
+
+    /** Whether broken gangs keep their healthy hosts (the controller keeps hot spares). */
+    boolean keepHealthy;
 
     /** The core's job for a stored one, with the history it had and its time limit noted. */
     private Job toJob(JobRecord r) {
-        Job job = new Job(Math.toIntExact(r.id()), specOf(r));
+        Job job = new Job(Math.toIntExact(r.id()), spec(r));
         job.restore(r.restarts(), 0, r.attainedGpuSeconds(), r.interruptedAt() != null ? r.interruptedAt() : r.submitTime());
         job.setReason(r.reason());
         noteLimit(r);

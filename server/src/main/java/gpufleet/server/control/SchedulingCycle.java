@@ -33,9 +33,12 @@ final class SchedulingCycle {
     private final HostRegistry registry;
     private final AssignmentBook book;
     private final CheckpointIntervals intervals;
+    private final HotSpares spares;
 
-    SchedulingCycle(Store store, LiveView view, HostRegistry registry, AssignmentBook book, CheckpointIntervals intervals) {
+    SchedulingCycle(Store store, LiveView view, HostRegistry registry, AssignmentBook book, CheckpointIntervals intervals,
+                    HotSpares spares) {
         this.intervals = intervals;
+        this.spares = spares;
         this.store = store;
         this.view = view;
         this.registry = registry;
@@ -53,6 +56,7 @@ final class SchedulingCycle {
                 && (!agentsJoining || registry.size() - view.layoutHosts >= Math.max(1, view.layoutHosts / 8)))
             view.catchUp();
         view.endOverdue(now);
+        spares.refill(view);
         lc = view.lifecycle();
         if (lc == null || lc.waiting().isEmpty()) return Outcome.IDLE;
         lc.setQuotas(quotas());
@@ -102,6 +106,7 @@ final class SchedulingCycle {
                     lc.apply(s);
                     JobRecord r = store.job(j.id()).orElseThrow();
                     view.runningRecords.put(j.id(), r);
+                    if (spares.on()) spares.tookSpares(r.placement());
                     intervals.plan(lc, j.id());
                     book.add(r, registry::addressOf);
                 }
