@@ -2,13 +2,13 @@ package gpufleet.cli;
 
 import gpufleet.core.job.Priority;
 import gpufleet.core.job.TimeLimit;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Parameters;
 import gpufleet.protocol.JobDetailView;
 import gpufleet.protocol.JobEventView;
 import gpufleet.protocol.JobView;
 import gpufleet.protocol.PlacementView;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Parameters;
 import tools.jackson.databind.JsonNode;
 
 import java.util.List;

@@ -2,7 +2,6 @@ package gpufleet.server.api;
 
 import gpufleet.server.auth.Access;
 import gpufleet.server.auth.Guard;
-import gpufleet.server.auth.Principal;
 import gpufleet.server.auth.Role;
 import gpufleet.server.auth.Tokens;
 import gpufleet.server.control.Controller;
