@@ -79,6 +79,8 @@ public final class Agent implements AutoCloseable {
     private volatile long hostId;
     private volatile long generation;
     private volatile long version = -1;
+    /** The leader epoch of the last reply applied; versions compare only within one. */
+    private volatile long epoch = -1;
     /** Runs this agent has started, as job/generation: a generation is run at most once, whatever replies arrive late. */
     private final java.util.Set<String> started = java.util.Collections.newSetFromMap(new java.util.LinkedHashMap<>() {
         @Override
@@ -143,6 +145,7 @@ public final class Agent implements AutoCloseable {
                 hostId = reg.id();
                 generation = reg.generation();
                 version = -1;
+                epoch = -1; // a fresh registration: whatever answers next is the fleet's controller
                 synchronized (this) {
                     started.clear(); // a new registration: the controller has restarted this host's jobs
                 }
@@ -207,7 +210,9 @@ public final class Agent implements AutoCloseable {
             long g = generation;
             try {
                 HeartbeatReply reply = client.awaitAssignments(hostId, g, version, POLL_WAIT_MS);
+                // a replaced leader answers every poll at once (its versions differ from ours): ask it less
                 if (g == generation) reconcile(reply);
+                if (reply.epoch() < epoch) sleepQuietly(1000);
             } catch (ControllerClient.Failure e) {
                 if (!handle(e, g)) return;
                 sleepQuietly(1000);
@@ -312,8 +317,10 @@ public final class Agent implements AutoCloseable {
     /** Starts what the host must run and is not running; stops what runs and must not. */
     synchronized void reconcile(HeartbeatReply reply) {
         if (closed || reply.generation() != generation) return;
-        // heartbeat replies and poll replies race; one computed before a change must not undo it
-        if (reply.version() < version) return;
+        // heartbeat replies and poll replies race; one computed before a change must not undo it. A reply
+        // from a newer leader epoch counts whatever its version (each controller counts its own); one from
+        // an older epoch comes from a replaced leader that does not know it yet
+        if (!reply.notOlderThan(epoch, version)) return;
         Map<Long, Assignment> want = new HashMap<>();
         for (Assignment a : reply.assignments()) want.put(a.job(), a);
         List<Task> stopping = new ArrayList<>();
@@ -356,6 +363,7 @@ public final class Agent implements AutoCloseable {
                     + a.ranks().stream().map(s -> Integer.toString(s.rank())).toList());
         }
         version = reply.version();
+        epoch = reply.epoch();
         recordGroups();
         for (Task t : stopping) {
             stopped.put(t.job() + "/" + t.generation(), t);

@@ -121,6 +121,27 @@ class AgentTest {
     }
 
     @Test
+    void aNewLeaderIsObeyedWhateverItsVersionsAndAReplacedLeadersLateAnswerIsNot(@TempDir Path dir) throws Exception {
+        Path marks = dir.resolve("marks");
+        try (var controller = new FakeController(); Agent agent = start(controller, dir.resolve("work"))) {
+            // the first leader (epoch 3) counts its versions from a late start: a million
+            controller.failOver(3, 1_000_000, run(1, 1, 0, "echo 'job 1 runs' >> \"$1\"; sleep 60", marks.toString()));
+            await(() -> read(marks).contains("job 1 runs"), "job 1 starts under epoch 3");
+            // a standby that started earlier takes over (epoch 4): its count is far lower, and it moved job 1 away
+            controller.failOver(4, 10, run(2, 1, 0, "echo 'job 2 runs' >> \"$1\"; sleep 60", marks.toString()));
+            await(() -> read(marks).contains("job 2 runs"), "job 2 starts under epoch 4, though its version is lower");
+            controller.awaitHeartbeat(hb -> report(hb, 1) == null && report(hb, 2) != null, WAIT, "job 1 stopped, job 2 running");
+            // the old leader, resumed after a pause, answers with its own (higher) count and its old list
+            controller.failOver(3, 2_000_000, run(1, 1, 0, "echo 'job 1 runs again' >> \"$1\"; sleep 60", marks.toString()));
+            controller.awaitHeartbeat(hb -> true, WAIT, "a heartbeat answered by the replaced leader");
+            controller.awaitHeartbeat(hb -> true, WAIT, "another one");
+            assertThat(read(marks)).doesNotContain("job 1 runs again");
+            assertThat(controller.awaitHeartbeat(hb -> true, WAIT, "a third").tasks()).extracting(TaskReport::job)
+                    .as("the agent keeps what the newer leader asked for").containsExactly(2L);
+        }
+    }
+
+    @Test
     void theControllersCopyOfARanksLogHoldsEachRunOnceInOrder(@TempDir Path dir) throws Exception {
         Path pids = dir.resolve("pids");
         Path log = dir.resolve("work/jobs/7/rank-0.log");

@@ -42,6 +42,7 @@ final class FakeController implements AutoCloseable {
     private final List<Chunk> chunks = new ArrayList<>(); // guarded by this
     private List<Assignment> assignments = List.of(); // guarded by this
     private long version = 1; // guarded by this
+    private long epoch = 0; // guarded by this
     /** The refusal every request whose path ends with the key gets instead of its answer. */
     private final Map<String, Refusal> refusals = new ConcurrentHashMap<>();
     private final AtomicInteger refused = new AtomicInteger();
@@ -64,6 +65,17 @@ final class FakeController implements AutoCloseable {
     synchronized void assign(Assignment... now) {
         assignments = List.of(now);
         version++;
+        notifyAll();
+    }
+
+    /**
+     * Answers from now on as a newly elected leader would: epoch {@code newEpoch}, its own version count
+     * starting at {@code firstVersion} (lower or higher than the old leader's), listing {@code now}.
+     */
+    synchronized void failOver(long newEpoch, long firstVersion, Assignment... now) {
+        epoch = newEpoch;
+        version = firstVersion;
+        assignments = List.of(now);
         notifyAll();
     }
 
@@ -156,7 +168,7 @@ final class FakeController implements AutoCloseable {
     }
 
     private HeartbeatReply current() {
-        return new HeartbeatReply(1, 1, "UP", version, assignments);
+        return new HeartbeatReply(1, 1, "UP", version, assignments, epoch);
     }
 
     private static void reply(HttpExchange ex, String json) throws IOException {

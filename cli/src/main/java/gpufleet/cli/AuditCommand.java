@@ -1,5 +1,6 @@
 package gpufleet.cli;
 
+import gpufleet.protocol.AuditView;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -24,16 +25,16 @@ final class AuditCommand implements Runnable {
         Long ago = since == null ? null : TokenCommand.seconds(since);
         String q = "?limit=" + limit + (ago == null ? "" : "&since=" + (long) (Jobs.now() - ago))
                 + (actor == null ? "" : "&actor=" + URLEncoder.encode(actor, StandardCharsets.UTF_8));
-        JsonNode log = server.client().get("/audit" + q);
+        ControllerClient c = server.client();
+        JsonNode answer = c.get("/audit" + q);
         if (output.json()) {
-            output.print(log);
+            output.print(answer);
             return;
         }
         Table t = new Table("TIME", "ACTOR", "ROLE", "FROM", "ACTION", "TARGET", "STATUS");
-        for (JsonNode e : log)
-            t.add(Fmt.time(Jobs.number(e, "time")), Jobs.text(e, "actor"), Jobs.text(e, "role").toLowerCase(java.util.Locale.ROOT),
-                    Jobs.text(e, "address"), Jobs.text(e, "action"), Jobs.text(e, "target"),
-                    Jobs.text(e, "status"));
+        for (AuditView e : c.views(answer, AuditView.class))
+            t.add(Fmt.time(e.time()), Jobs.text(e.actor()), Jobs.text(e.role()).toLowerCase(java.util.Locale.ROOT),
+                    Jobs.text(e.address()), Jobs.text(e.action()), Jobs.text(e.target()), e.status());
         t.print(System.out);
     }
 }

@@ -1,5 +1,6 @@
 package gpufleet.cli;
 
+import gpufleet.protocol.JobView;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
@@ -15,8 +16,9 @@ final class CancelCommand implements Runnable {
 
     @Override
     public void run() {
-        JsonNode j = server.client().post("/jobs/" + id + "/cancel", null);
-        if (output.json()) output.print(j);
-        else System.out.println("cancelled job " + Jobs.text(j, "id"));
+        ControllerClient c = server.client();
+        JsonNode answer = c.post("/jobs/" + id + "/cancel", null);
+        if (output.json()) output.print(answer);
+        else System.out.println("cancelled job " + c.view(answer, JobView.class).id());
     }
 }

@@ -37,6 +37,14 @@ final class ControllerClient {
     private static final JsonMapper REQUESTS = JsonMapper.builder()
             .changeDefaultPropertyInclusion(i -> i.withValueInclusion(JsonInclude.Include.NON_NULL))
             .build();
+    /**
+     * Reads answers into the protocol's views. A newer controller may send fields this side does not
+     * know, and an older one may lack some: those read as null (0 for a number that is always there).
+     */
+    private static final JsonMapper VIEWS = JsonMapper.builder()
+            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .disable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+            .build();
     /** Reads refusals; a newer controller may say more than the error body this side knows. */
     private static final JsonMapper ERRORS = JsonMapper.builder()
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
@@ -149,6 +157,44 @@ final class ControllerClient {
             throw new IllegalArgumentException("--server must be an http:// or https:// URL (or several, separated by commas), got '"
                     + given + "'");
         return s;
+    }
+
+    /** {@code answer} as the view {@code type}; an answer of another shape is a {@link Failure}. */
+    <T extends Record> T view(JsonNode answer, Class<T> type) {
+        if (answer == null || !answer.isObject())
+            throw new Failure("the answer from " + server + " is not a " + type.getSimpleName() + " (a JSON object); is it a gpufleet controller?");
+        try {
+            return VIEWS.treeToValue(answer, type);
+        } catch (JacksonException e) {
+            String field = field(e.getPath());
+            // Jackson's message names its own classes; the field and the view say enough
+            throw new Failure("the answer from " + server + " does not read as a " + type.getSimpleName()
+                    + (field.isEmpty() ? "" : ": field '" + field + "' has a value of another type")
+                    + "; is this gpufleet older than the controller?");
+        }
+    }
+
+    /** A path into the answer as {@code placement[0].gpus}. */
+    private static String field(java.util.List<JacksonException.Reference> refs) {
+        StringBuilder sb = new StringBuilder();
+        for (JacksonException.Reference r : refs) {
+            if (r.getPropertyName() != null) {
+                if (!sb.isEmpty()) sb.append('.');
+                sb.append(r.getPropertyName());
+            } else if (r.getIndex() >= 0) {
+                sb.append('[').append(r.getIndex()).append(']');
+            }
+        }
+        return sb.toString();
+    }
+
+    /** {@code answer}, a JSON array, as a list of the view {@code type}. */
+    <T extends Record> java.util.List<T> views(JsonNode answer, Class<T> type) {
+        if (answer == null || !answer.isArray())
+            throw new Failure("the answer from " + server + " is not a list of " + type.getSimpleName() + "; is it a gpufleet controller?");
+        java.util.List<T> out = new java.util.ArrayList<>(answer.size());
+        for (JsonNode n : answer) out.add(view(n, type));
+        return out;
     }
 
     /** Bytes of a log and the log's total size. */

@@ -1,6 +1,7 @@
 package gpufleet.cli;
 
 import gpufleet.protocol.DrainRequest;
+import gpufleet.protocol.HostView;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -19,9 +20,9 @@ final class DrainCommand implements Runnable {
 
     @Override
     public void run() {
-        JsonNode h = server.client().post("/hosts/" + ControllerClient.segment(host) + "/drain",
-                new DrainRequest(reason));
-        if (output.json()) output.print(h);
-        else System.out.println("draining host " + Jobs.text(h, "name") + (reason == null ? "" : ": " + reason));
+        ControllerClient c = server.client();
+        JsonNode answer = c.post("/hosts/" + ControllerClient.segment(host) + "/drain", new DrainRequest(reason));
+        if (output.json()) output.print(answer);
+        else System.out.println("draining host " + Jobs.text(c.view(answer, HostView.class).name()) + (reason == null ? "" : ": " + reason));
     }
 }

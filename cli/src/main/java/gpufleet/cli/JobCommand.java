@@ -2,12 +2,15 @@ package gpufleet.cli;
 
 import gpufleet.core.job.Priority;
 import gpufleet.core.job.TimeLimit;
+import gpufleet.protocol.JobDetailView;
+import gpufleet.protocol.JobEventView;
+import gpufleet.protocol.JobView;
+import gpufleet.protocol.PlacementView;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 import tools.jackson.databind.JsonNode;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -25,76 +28,66 @@ final class JobCommand implements Runnable {
 
     @Override
     public void run() {
-        JsonNode j = server.client().get("/jobs/" + id);
+        ControllerClient c = server.client();
+        JsonNode answer = c.get("/jobs/" + id);
         if (output.json()) {
-            output.print(j);
+            output.print(answer);
             return;
         }
+        JobView j = c.view(answer, JobView.class);
+        JobDetailView detail = c.view(answer, JobDetailView.class);
         var out = System.out;
-        row("job", Jobs.text(j, "id") + "  " + Jobs.text(j, "name"));
-        row("team", Jobs.text(j, "team"));
-        row("state", Jobs.text(j, "state"));
-        row("reason", Jobs.text(j, "reason"));
-        row("gpus", Jobs.text(j, "gpus") + "  (tp " + Jobs.text(j, "tp") + ", pp " + Jobs.text(j, "pp") + ", cp "
-                + Jobs.text(j, "cp") + ")");
-        Double priority = Jobs.number(j, "priority");
-        row("priority", priority == null ? "-" : Priority.name(priority.intValue()));
-        row("command", command(j.path("command")));
-        row("checkpoints", j.path("checkpointDir").isString() ? Jobs.text(j, "checkpointDir")
+        row("job", Jobs.text(j.id()) + "  " + Jobs.text(j.name()));
+        row("team", Jobs.text(j.team()));
+        row("state", Jobs.text(j.state()));
+        row("reason", Jobs.text(j.reason()));
+        row("gpus", j.gpus() + "  (tp " + j.tp() + ", pp " + j.pp() + ", cp " + j.cp() + ")");
+        row("priority", Priority.name(j.priority()));
+        row("command", command(j.command()));
+        row("checkpoints", j.checkpointDir() != null ? Jobs.text(j.checkpointDir())
                 : "on each host's local disk (a failure loses all work since the run began)");
-        Double ck = Jobs.number(j, "lastCheckpoint");
-        row("checkpoint", ck == null ? "none reported" : "last reported " + Fmt.time(ck));
-        row("submitted", when(j, "submitTime"));
-        row("started", when(j, "startTime"));
-        row("ended", when(j, "endTime"));
+        row("checkpoint", j.lastCheckpoint() == null ? "none reported" : "last reported " + Fmt.time(j.lastCheckpoint()));
+        row("submitted", Fmt.time(j.submitTime()));
+        row("started", when(j.startTime()));
+        row("ended", when(j.endTime()));
         row("time", Fmt.elapsed(Jobs.time(j, Jobs.now())));
-        Double limit = Jobs.number(j, "timeLimitSeconds");
-        row("time limit", limit == null ? "none" : TimeLimit.format(limit.longValue()));
-        row("generation", Jobs.text(j, "generation"));
-        Double ettr = Jobs.number(j, "ettr");
-        row("ettr", ettr == null ? "-" : String.format(Locale.ROOT, "%.1f%%", 100 * ettr));
-        Double lost = Jobs.number(j, "lostSeconds");
-        row("lost time", lost == null ? "-" : Fmt.elapsed(lost));
-        Double retry = Jobs.number(j, "retryAt");
-        if (retry != null && "RESTARTING".equals(Jobs.text(j, "state")))
-            row("next try", Fmt.time(retry) + " (backing off after " + Jobs.text(j, "quickFailures")
-                    + " quick failure" + ("1".equals(Jobs.text(j, "quickFailures")) ? ")" : "s in a row)"));
+        row("time limit", j.timeLimitSeconds() == null ? "none" : TimeLimit.format(j.timeLimitSeconds()));
+        row("generation", Long.toString(j.generation()));
+        row("ettr", detail.ettr() == null ? "-" : String.format(Locale.ROOT, "%.1f%%", 100 * detail.ettr()));
+        row("lost time", Fmt.elapsed(j.lostSeconds()));
+        if (j.retryAt() != null && "RESTARTING".equals(j.state()))
+            row("next try", Fmt.time(j.retryAt()) + " (backing off after " + j.quickFailures()
+                    + " quick failure" + (j.quickFailures() == 1 ? ")" : "s in a row)"));
 
         out.println("placement:");
-        if (j.path("placement").isEmpty()) out.println("  -");
-        for (JsonNode p : j.path("placement")) {
-            List<Integer> gpus = new ArrayList<>();
-            for (JsonNode g : p.path("gpus")) gpus.add(g.intValue());
-            out.println("  " + Jobs.text(p, "host") + "  GPUs " + Fmt.ranges(gpus));
-        }
-        out.println("restarts: " + Jobs.text(j, "restarts") + " of at most " + Jobs.text(j, "maxRestarts"));
-        events(j.path("events"), true);
+        if (j.placement().isEmpty()) out.println("  -");
+        for (PlacementView p : j.placement()) out.println("  " + Jobs.text(p.host()) + "  GPUs " + Fmt.ranges(p.gpus()));
+        out.println("restarts: " + j.restarts() + " of at most " + j.maxRestarts());
+        events(detail.events(), true);
         out.println("events:");
-        events(j.path("events"), false);
+        events(detail.events(), false);
     }
 
     private static void row(String label, String value) {
         System.out.printf(Locale.ROOT, "%-12s %s%n", label, value);
     }
 
-    private static void events(JsonNode events, boolean interruptionsOnly) {
+    private static void events(List<JobEventView> events, boolean interruptionsOnly) {
         Table t = new Table("TIME", "KIND", "DETAIL");
-        for (JsonNode e : events)
-            if (!interruptionsOnly || !ROUTINE.contains(Jobs.text(e, "kind")))
-                t.add(when(e, "time"), Jobs.text(e, "kind"), Jobs.text(e, "detail"));
+        for (JobEventView e : events)
+            if (!interruptionsOnly || !ROUTINE.contains(e.kind()))
+                t.add(Fmt.time(e.time()), Jobs.text(e.kind()), Jobs.text(e.detail()));
         t.print(System.out, "  ", false);
     }
 
-    private static String when(JsonNode n, String field) {
-        Double t = Jobs.number(n, field);
+    private static String when(Double t) {
         return t == null ? "-" : Fmt.time(t);
     }
 
     /** The command as one shell line, quoting the arguments a shell would split or expand. */
-    static String command(JsonNode args) {
+    static String command(List<String> args) {
         StringBuilder sb = new StringBuilder();
-        for (JsonNode a : args) {
-            String s = a.isString() ? a.stringValue() : a.toString();
+        for (String s : args) {
             if (!sb.isEmpty()) sb.append(' ');
             sb.append(s.matches("[A-Za-z0-9_./=:,+@%-]+") ? s : "'" + s.replace("'", "'\\''") + "'");
         }

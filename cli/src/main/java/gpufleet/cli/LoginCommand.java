@@ -2,7 +2,7 @@ package gpufleet.cli;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import tools.jackson.databind.JsonNode;
+import gpufleet.protocol.IdentityView;
 
 import java.io.BufferedReader;
 import java.io.Console;
@@ -44,12 +44,13 @@ final class LoginCommand implements Callable<Integer> {
         if (t == null || t.isBlank()) throw new IllegalArgumentException("no token: give --token, set GPUFLEET_TOKEN or type it in");
         String caFile = caCert != null ? caCert : blankToNull(env.get("GPUFLEET_CA_CERT"));
         String ca = caFile != null ? Path.of(caFile).toAbsolutePath().toString() : null;
-        JsonNode me = new ControllerClient(url, t.strip(), ca).get("/whoami");
+        ControllerClient c = new ControllerClient(url, t.strip(), ca);
+        IdentityView me = c.view(c.get("/whoami"), IdentityView.class);
         Path file = Credentials.configFile(env);
         Credentials.save(file, new Credentials.Saved(url, t.strip(), ca));
-        String role = Jobs.text(me, "role").toLowerCase(Locale.ROOT);
-        String team = me.hasNonNull("team") ? " of team " + Jobs.text(me, "team") : "";
-        System.out.println("logged in to " + url + " as " + Jobs.text(me, "name") + " (" + role + team + "); saved in " + file);
+        String role = Jobs.text(me.role()).toLowerCase(Locale.ROOT);
+        String team = me.team() != null ? " of team " + me.team() : "";
+        System.out.println("logged in to " + url + " as " + Jobs.text(me.name()) + " (" + role + team + "); saved in " + file);
         return 0;
     }
 

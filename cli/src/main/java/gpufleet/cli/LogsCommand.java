@@ -1,5 +1,6 @@
 package gpufleet.cli;
 
+import gpufleet.protocol.JobView;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -23,7 +24,7 @@ final class LogsCommand implements Runnable {
         long offset = 0;
         while (true) {
             // look at the state before reading: bytes written before the job ended are then read in this round
-            boolean ended = follow && Jobs.ended(c.get("/jobs/" + id));
+            boolean ended = follow && Jobs.ended(c.view(c.get("/jobs/" + id), JobView.class));
             offset = printFrom(c, offset);
             if (!follow || ended) return;
             try {

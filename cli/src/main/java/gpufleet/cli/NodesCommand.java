@@ -1,5 +1,8 @@
 package gpufleet.cli;
 
+import gpufleet.protocol.HostView;
+import gpufleet.protocol.JobView;
+import gpufleet.protocol.PlacementView;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import tools.jackson.databind.JsonNode;
@@ -19,54 +22,40 @@ final class NodesCommand implements Runnable {
     @Override
     public void run() {
         ControllerClient c = server.client();
-        JsonNode hosts = c.get("/hosts");
+        JsonNode answer = c.get("/hosts");
         if (output.json()) {
-            output.print(hosts);
+            output.print(answer);
             return;
         }
         Map<String, Integer> held = held(c);
         double now = Jobs.now();
         Table t = new Table("HOST", "RACK", "ZONE", "STATE", "GPUS", "FREE", "USED", "UNHEALTHY", "LAST-HEARTBEAT",
                 "REASON");
-        for (JsonNode h : hosts) {
-            String name = Jobs.text(h, "name");
-            Double gpus = Jobs.number(h, "gpus");
-            Double usedField = Jobs.number(h, "usedGpus");
-            int used = usedField != null ? usedField.intValue() : held.getOrDefault(name, 0);
-            Integer unhealthy = unhealthy(h);
-            String free = gpus == null ? "-"
-                    : Integer.toString(Math.max(0, gpus.intValue() - used - (unhealthy == null ? 0 : unhealthy)));
-            Double beat = Jobs.number(h, "lastHeartbeat");
-            String quarantine = Jobs.text(h, "quarantine");
-            String status = Jobs.text(h, "status");
-            // a quarantined host's own reason says why it is out; a later one (it was lost since) follows it
-            String reason = Jobs.text(h, "statusReason");
-            if (!quarantine.equals("-")) {
-                reason = reason.equals("-") || reason.equals(quarantine) ? quarantine : quarantine + "; now " + status
-                        + ": " + reason;
+        for (HostView h : c.views(answer, HostView.class)) {
+            int used = held.getOrDefault(h.name(), 0);
+            int unhealthy = h.unhealthyGpus().size();
+            Double beat = h.lastHeartbeat();
+            String status = Jobs.text(h.status());
+            String reason = Jobs.text(h.statusReason());
+            String quarantine = h.quarantine();
+            if (quarantine != null && !quarantine.isBlank()) {
+                // a quarantined host's own reason says why it is out; a later one (it was lost since) follows it
+                reason = reason.equals("-") || reason.equals(quarantine) ? quarantine
+                        : quarantine + "; now " + status + ": " + reason;
                 status = "QUARANTINED";
             }
-            t.add(name, Jobs.text(h, "rack"), Jobs.text(h, "zone"), status, Jobs.text(h, "gpus"),
-                    free, used, unhealthy, beat == null ? "-" : Fmt.elapsed(now - beat) + " ago", reason);
+            t.add(Jobs.text(h.name()), Jobs.text(h.rack()), Jobs.text(h.zone()), status, h.gpus(),
+                    Math.max(0, h.gpus() - used - unhealthy), used, unhealthy, beat == null ? "-" : Fmt.elapsed(now - beat) + " ago",
+                    reason);
         }
         t.print(System.out);
     }
 
-    /** GPUs held per host, from the placements of running jobs: hosts do not report it themselves yet. */
+    /** GPUs held per host, from the placements of running jobs: hosts do not report it themselves. */
     private static Map<String, Integer> held(ControllerClient c) {
         Map<String, Integer> out = new HashMap<>();
-        for (JsonNode j : c.get("/jobs?state=RUNNING"))
-            for (JsonNode p : j.path("placement"))
-                out.merge(Jobs.text(p, "host"), p.path("gpus").size(), Integer::sum);
+        for (JobView j : c.views(c.get("/jobs?state=RUNNING"), JobView.class))
+            for (PlacementView p : j.placement()) out.merge(p.host(), p.gpus().size(), Integer::sum);
         return out;
-    }
-
-    /** A count, or a list of the unhealthy GPUs; null when the host does not say. */
-    private static Integer unhealthy(JsonNode h) {
-        JsonNode v = h.get("unhealthyGpus");
-        if (v == null) return null;
-        if (v.isNumber()) return v.intValue();
-        if (v.isArray()) return v.size();
-        return null;
     }
 }

@@ -3,8 +3,12 @@ package gpufleet.cli;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import gpufleet.protocol.JobView;
+import gpufleet.protocol.StartView;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ArrayNode;
+
+import java.util.List;
 
 /** {@code gpufleet queue}, like squeue. */
 @Command(name = "queue", description = {"List jobs, like squeue: those not ended unless --all or --state.",
@@ -22,28 +26,30 @@ final class QueueCommand implements Runnable {
 
     @Override
     public void run() {
-        JsonNode jobs = server.client().get("/jobs" + ControllerClient.query("state", state, "team", team));
+        ControllerClient c = server.client();
+        JsonNode answer = c.get("/jobs" + ControllerClient.query("state", state, "team", team));
+        List<JobView> jobs = c.views(answer, JobView.class);
         ArrayNode shown = ControllerClient.JSON.createArrayNode();
-        for (JsonNode j : jobs) if (all || state != null || !Jobs.ended(j)) shown.add(j);
-        if (output.json()) {
-            output.print(shown);
-            return;
-        }
-        double now = Jobs.now();
         Table t = new Table("ID", "NAME", "TEAM", "STATE", "GPUS", "TIME", "START", "REASON");
-        for (JsonNode j : shown)
-            t.add(Jobs.text(j, "id"), Jobs.text(j, "name"), Jobs.text(j, "team"), Jobs.text(j, "state"),
-                    Jobs.text(j, "gpus"), Fmt.elapsed(Jobs.time(j, now)), start(j, now),
-                    Jobs.text(j, j.hasNonNull("waitReason") && !j.get("waitReason").stringValue().isBlank()
-                            ? "waitReason" : "reason"));
-        t.print(System.out);
+        double now = Jobs.now();
+        for (int i = 0; i < jobs.size(); i++) {
+            JobView j = jobs.get(i);
+            if (!all && state == null && Jobs.ended(j)) continue;
+            shown.add(answer.get(i));
+            StartView s = c.view(answer.get(i), StartView.class);
+            t.add(Jobs.text(j.id()), Jobs.text(j.name()), Jobs.text(j.team()), Jobs.text(j.state()), Jobs.text(j.gpus()),
+                    Fmt.elapsed(Jobs.time(j, now)), start(s, now),
+                    Jobs.text(s.waitReason() != null && !s.waitReason().isBlank() ? s.waitReason() : j.reason()));
+        }
+        if (output.json()) output.print(shown);
+        else t.print(System.out);
     }
 
     /** A waiting job's expected start: the time, today's without its date; "-" for jobs that do not wait. */
-    static String start(JsonNode j, double now) {
-        return switch (Jobs.text(j, "startOutcome")) {
+    static String start(StartView s, double now) {
+        return switch (Jobs.text(s.startOutcome())) {
             case "STARTS" -> {
-                Double at = Jobs.number(j, "expectedStart");
+                Double at = s.expectedStart();
                 if (at == null) yield "-";
                 if (at <= now + 1) yield "now";
                 String full = Fmt.time(at);

@@ -1,5 +1,6 @@
 package gpufleet.cli;
 
+import gpufleet.protocol.HostView;
 import gpufleet.protocol.ResumeRequest;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -21,9 +22,13 @@ final class ResumeCommand implements Runnable {
 
     @Override
     public void run() {
-        JsonNode h = server.client().post("/hosts/" + ControllerClient.segment(host) + "/resume",
-                new ResumeRequest(force));
-        if (output.json()) output.print(h);
-        else System.out.println("resumed host " + Jobs.text(h, "name") + " (" + Jobs.text(h, "status") + ")");
+        ControllerClient c = server.client();
+        JsonNode answer = c.post("/hosts/" + ControllerClient.segment(host) + "/resume", new ResumeRequest(force));
+        if (output.json()) {
+            output.print(answer);
+            return;
+        }
+        HostView h = c.view(answer, HostView.class);
+        System.out.println("resumed host " + Jobs.text(h.name()) + " (" + Jobs.text(h.status()) + ")");
     }
 }

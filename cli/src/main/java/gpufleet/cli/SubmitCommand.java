@@ -7,6 +7,8 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import gpufleet.protocol.JobRequest;
+import gpufleet.protocol.JobView;
+import gpufleet.protocol.WarningsView;
 import tools.jackson.databind.JsonNode;
 
 import java.util.List;
@@ -46,9 +48,10 @@ final class SubmitCommand implements Runnable {
         // unset options stay null: the request type puts the contract's defaults in
         var body = new JobRequest(name, team, gpus, tp, pp, cp, Priority.parse(priority), command, maxRestarts,
                 checkpointDir, limit);
-        JsonNode job = server.client().post("/jobs", body);
-        if (output.json()) output.print(job);
-        else System.out.println("submitted job " + Jobs.text(job, "id"));
-        for (JsonNode w : job.path("warnings")) System.err.println("warning: " + w.stringValue());
+        ControllerClient c = server.client();
+        JsonNode answer = c.post("/jobs", body);
+        if (output.json()) output.print(answer);
+        else System.out.println("submitted job " + c.view(answer, JobView.class).id());
+        for (String w : c.view(answer, WarningsView.class).warnings()) System.err.println("warning: " + w);
     }
 }

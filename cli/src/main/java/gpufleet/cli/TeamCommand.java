@@ -1,6 +1,7 @@
 package gpufleet.cli;
 
 import gpufleet.protocol.TeamRequest;
+import gpufleet.protocol.TeamView;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -31,10 +32,14 @@ final class TeamCommand implements Runnable {
 
         @Override
         public void run() {
-            JsonNode t = server.client().put("/teams/" + ControllerClient.segment(name), new TeamRequest(quota));
-            if (output.json()) output.print(t);
-            else System.out.println("team " + Jobs.text(t, "name") + ": quota "
-                    + (t.hasNonNull("quotaGpus") ? Jobs.text(t, "quotaGpus") + " GPUs" : "unlimited"));
+            ControllerClient c = server.client();
+            JsonNode answer = c.put("/teams/" + ControllerClient.segment(name), new TeamRequest(quota));
+            if (output.json()) {
+                output.print(answer);
+                return;
+            }
+            TeamView t = c.view(answer, TeamView.class);
+            System.out.println("team " + Jobs.text(t.name()) + ": quota " + (t.quotaGpus() != null ? t.quotaGpus() + " GPUs" : "unlimited"));
         }
     }
 
@@ -45,13 +50,15 @@ final class TeamCommand implements Runnable {
 
         @Override
         public void run() {
-            JsonNode teams = server.client().get("/teams");
+            ControllerClient c = server.client();
+            JsonNode answer = c.get("/teams");
             if (output.json()) {
-                output.print(teams);
+                output.print(answer);
                 return;
             }
             Table t = new Table("TEAM", "QUOTA");
-            for (JsonNode x : teams) t.add(Jobs.text(x, "name"), x.hasNonNull("quotaGpus") ? Jobs.text(x, "quotaGpus") : "unlimited");
+            for (TeamView x : c.views(answer, TeamView.class))
+                t.add(Jobs.text(x.name()), x.quotaGpus() != null ? x.quotaGpus() : "unlimited");
             t.print(System.out);
         }
     }

@@ -1,6 +1,8 @@
 package gpufleet.cli;
 
 import gpufleet.protocol.TokenRequest;
+import gpufleet.protocol.TokenSecretView;
+import gpufleet.protocol.TokenView;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -58,18 +60,21 @@ final class TokenCommand implements Runnable {
         @Override
         public void run() {
             Long ttl = expires != null ? seconds(expires) : role.equalsIgnoreCase("join") ? Long.valueOf(86_400) : null;
-            JsonNode t = server.client().post("/tokens", new TokenRequest(name, role, team, ttl));
+            ControllerClient c = server.client();
+            JsonNode answer = c.post("/tokens", new TokenRequest(name, role, team, ttl));
             if (output.json()) {
-                output.print(t);
+                output.print(answer);
                 return;
             }
-            String who = Jobs.text(t, "role").toLowerCase(Locale.ROOT) + (t.hasNonNull("team") ? " of team " + Jobs.text(t, "team") : "");
-            Double exp = Jobs.number(t, "expiresAt");
-            System.out.println("token " + Jobs.text(t, "id") + " for " + Jobs.text(t, "name") + " (" + who + "), "
-                    + (exp == null ? "does not expire" : "expires " + Fmt.time(exp)) + ":");
-            System.out.println(Jobs.text(t, "token"));
+            TokenView t = c.view(answer, TokenView.class);
+            String secret = c.view(answer, TokenSecretView.class).token();
+            if (secret == null) throw new ControllerClient.Failure("the answer from the controller holds no token");
+            String who = Jobs.text(t.role()).toLowerCase(Locale.ROOT) + (t.team() != null ? " of team " + t.team() : "");
+            System.out.println("token " + Jobs.text(t.id()) + " for " + Jobs.text(t.name()) + " (" + who + "), "
+                    + (t.expiresAt() == null ? "does not expire" : "expires " + Fmt.time(t.expiresAt())) + ":");
+            System.out.println(secret);
             System.out.println("It is shown only now. Give it to its holder, who runs: gpufleet login --server URL"
-                    + (t.get("role").stringValue().equals("JOIN") ? " (or, for agents: gpufleet agent --join-token ...)" : ""));
+                    + ("JOIN".equals(t.role()) ? " (or, for agents: gpufleet agent --join-token ...)" : ""));
         }
     }
 
@@ -81,19 +86,20 @@ final class TokenCommand implements Runnable {
 
         @Override
         public void run() {
-            JsonNode tokens = server.client().get("/tokens");
+            ControllerClient c = server.client();
+            JsonNode answer = c.get("/tokens");
             if (output.json()) {
-                output.print(tokens);
+                output.print(answer);
                 return;
             }
             Table t = new Table("ID", "NAME", "ROLE", "TEAM/HOST", "STATE", "CREATED", "EXPIRES", "BY");
-            for (JsonNode k : tokens) {
-                String state = Jobs.text(k, "state");
+            for (TokenView k : c.views(answer, TokenView.class)) {
+                String state = Jobs.text(k.state());
                 if (!all && !state.equals("active")) continue;
-                Double exp = Jobs.number(k, "expiresAt");
-                t.add(Jobs.text(k, "id"), Jobs.text(k, "name"), Jobs.text(k, "role").toLowerCase(Locale.ROOT),
-                        k.hasNonNull("team") ? Jobs.text(k, "team") : k.hasNonNull("host") ? Jobs.text(k, "host") : "-",
-                        state, Fmt.time(Jobs.number(k, "createdAt")), exp == null ? "never" : Fmt.time(exp), Jobs.text(k, "createdBy"));
+                t.add(Jobs.text(k.id()), Jobs.text(k.name()), Jobs.text(k.role()).toLowerCase(Locale.ROOT),
+                        k.team() != null ? Jobs.text(k.team()) : k.host() != null ? Jobs.text(k.host()) : "-",
+                        state, Fmt.time(k.createdAt()), k.expiresAt() == null ? "never" : Fmt.time(k.expiresAt()),
+                        Jobs.text(k.createdBy()));
             }
             t.print(System.out);
         }
@@ -109,13 +115,15 @@ final class TokenCommand implements Runnable {
         @Override
         public void run() {
             String tokenId = id.startsWith("gft_") && id.length() > 14 ? id.substring(4, 14) : id;
-            JsonNode t = server.client().post("/tokens/" + ControllerClient.segment(tokenId) + "/revoke", null);
+            ControllerClient c = server.client();
+            JsonNode answer = c.post("/tokens/" + ControllerClient.segment(tokenId) + "/revoke", null);
             if (output.json()) {
-                output.print(t);
+                output.print(answer);
                 return;
             }
-            System.out.println("revoked token " + Jobs.text(t, "id") + " (" + Jobs.text(t, "name") + ")"
-                    + (t.hasNonNull("host") ? "; host " + Jobs.text(t, "host") + " is fenced" : ""));
+            TokenView t = c.view(answer, TokenView.class);
+            System.out.println("revoked token " + Jobs.text(t.id()) + " (" + Jobs.text(t.name()) + ")"
+                    + (t.host() != null ? "; host " + t.host() + " is fenced" : ""));
         }
     }
 }

@@ -2,7 +2,6 @@ package gpufleet.server.api;
 
 import gpufleet.server.auth.Access;
 import gpufleet.server.auth.Guard;
-import gpufleet.server.auth.Principal;
 import gpufleet.server.auth.Role;
 import gpufleet.server.auth.Tokens;
 import gpufleet.server.control.Controller;
@@ -36,7 +35,7 @@ final class AccessApi {
 
     void routes(RoutesConfig r) {
         r.get("/api/v1/whoami", this::whoami, Access.ANY);
-        r.get("/api/v1/tokens", ctx -> Api.json(ctx, 200, tokens().list().stream().map(t -> view(t, now())).toList()),
+        r.get("/api/v1/tokens", ctx -> Api.json(ctx, 200, tokens().list().stream().map(t -> Views.token(t, now())).toList()),
                 Access.ADMIN);
         r.post("/api/v1/tokens", this::create, Access.ADMIN);
         r.post("/api/v1/tokens/{id}/revoke", this::revoke, Access.ADMIN);
@@ -93,15 +92,7 @@ final class AccessApi {
     }
 
     private void whoami(Context ctx) {
-        Principal p = Guard.principal(ctx);
-        Map<String, Object> out = new LinkedHashMap<>();
-        out.put("tokenId", p.tokenId());
-        out.put("name", p.name());
-        out.put("role", p.role().name());
-        out.put("team", p.team());
-        out.put("host", p.host());
-        out.put("authentication", guard.authOn());
-        Api.json(ctx, 200, out);
+        Api.json(ctx, 200, Views.identity(Guard.principal(ctx), guard.authOn()));
     }
 
     private void create(Context ctx) {
@@ -118,7 +109,9 @@ final class AccessApi {
         Tokens.Issued issued = tokens.create(name, role, team, null, ttl, Guard.principal(ctx).name());
         Guard.target(ctx, "token " + issued.record().id() + " (" + name + ", " + role.name().toLowerCase(Locale.ROOT)
                 + (team == null ? "" : " of team " + team) + ")");
-        Map<String, Object> out = view(issued.record(), issued.record().createdAt());
+        // the view, then the secret: the one answer that carries it
+        @SuppressWarnings("unchecked")
+        Map<String, Object> out = new LinkedHashMap<>(Api.OUT.convertValue(Views.token(issued.record(), issued.record().createdAt()), Map.class));
         out.put("token", issued.token());
         Api.json(ctx, 201, out);
     }
@@ -134,7 +127,7 @@ final class AccessApi {
         Guard.target(ctx, "token " + id + " (" + t.name() + ")");
         if (Role.AGENT.name().equals(t.role()) && t.host() != null)
             controller.fenceHost(t.host(), "credential " + id + " revoked");
-        Api.json(ctx, 200, view(revoked, now()));
+        Api.json(ctx, 200, Views.token(revoked, now()));
     }
 
     private void audit(Context ctx) {
@@ -150,22 +143,6 @@ final class AccessApi {
         }
         String actor = Api.text(ctx, "actor", 256);
         int limit = (int) Api.query(ctx, "limit", false, 1, MAX_AUDIT, 100);
-        Api.json(ctx, 200, controller.store().auditLog(since, actor, limit));
-    }
-
-    /** A token as listed: never its hash. */
-    static Map<String, Object> view(TokenRecord t, double now) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("id", t.id());
-        m.put("name", t.name());
-        m.put("role", t.role());
-        m.put("team", t.team());
-        m.put("host", t.host());
-        m.put("createdAt", t.createdAt());
-        m.put("createdBy", t.createdBy());
-        m.put("expiresAt", t.expiresAt());
-        m.put("revokedAt", t.revokedAt());
-        m.put("state", t.revokedAt() != null ? "revoked" : t.activeAt(now) ? "active" : "expired");
-        return m;
+        Api.json(ctx, 200, controller.store().auditLog(since, actor, limit).stream().map(Views::audit).toList());
     }
 }

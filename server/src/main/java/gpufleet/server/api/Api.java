@@ -60,7 +60,7 @@ public final class Api {
     /** Request attribute set once an error body is written, so the 404 fallback leaves it alone. */
     private static final String ANSWERED = "gpufleet.answered";
     private static final System.Logger LOG = System.getLogger(Api.class.getName());
-    private static final JsonMapper OUT = JsonMapper.builder().build();
+    static final JsonMapper OUT = JsonMapper.builder().build();
     /** The longest an assignments poll may wait. */
     static final long MAX_WAIT_MS = 60_000;
 
@@ -147,10 +147,10 @@ public final class Api {
             r.post("/api/v1/hosts/register", this::register, Access.JOIN);
             r.post("/api/v1/hosts/{id}/heartbeat", this::heartbeat, Access.AGENT);
             r.get("/api/v1/hosts/{id}/assignments", this::assignments, Access.AGENT);
-            r.get("/api/v1/hosts", ctx -> json(ctx, 200, controller.hosts()), Access.READ);
+            r.get("/api/v1/hosts", ctx -> json(ctx, 200, Views.hosts(controller.hosts())), Access.READ);
             r.post("/api/v1/hosts/{name}/drain", this::drain, Access.ADMIN);
             r.post("/api/v1/hosts/{name}/resume", this::resume, Access.ADMIN);
-            r.get("/api/v1/teams", ctx -> json(ctx, 200, controller.store().teams()), Access.READ);
+            r.get("/api/v1/teams", ctx -> json(ctx, 200, controller.store().teams().stream().map(Views::team).toList()), Access.READ);
             r.put("/api/v1/teams/{name}", this::putTeam, Access.ADMIN);
             new AccessApi(guard, controller).routes(r);
 
@@ -228,14 +228,9 @@ public final class Api {
      * why yet).
      */
     private Map<String, Object> jobJson(JobRecord rec) {
-        Map<String, Object> out = new LinkedHashMap<>();
-        @SuppressWarnings("unchecked")
-        Map<String, Object> fields = OUT.convertValue(rec, Map.class);
         String code = rec.state().isWaiting() ? controller.reasonCode(rec.id()) : null;
-        fields.forEach((k, v) -> {
-            out.put(k, v);
-            if (k.equals("reason")) out.put("reasonCode", code);
-        });
+        @SuppressWarnings("unchecked")
+        Map<String, Object> out = new LinkedHashMap<>(OUT.convertValue(Views.job(rec, code), Map.class));
         return out;
     }
 
@@ -313,7 +308,7 @@ public final class Api {
         double now = System.currentTimeMillis() / 1000.0;
         out.put("lostSeconds", rec.lostSecondsAt(now));
         out.put("ettr", rec.ettrAt(now));
-        out.put("events", controller.store().events(id));
+        out.put("events", Views.events(controller.store().events(id)));
         if (rec.state().isWaiting()) {
             StartForecast.Result f = controller.forecast();
             out.putAll(forecastFields(f == null ? null : f.of(Math.toIntExact(id))));
@@ -375,12 +370,12 @@ public final class Api {
         Guard.target(ctx, "host " + name);
         Tokens tokens = guard.tokens();
         if (p.anyone() || tokens == null) {
-            json(ctx, 200, controller.registerHost(reg, ctx.ip()));
+            json(ctx, 200, Views.host(controller.registerHost(reg, ctx.ip())));
             return;
         }
         if (p.role() == Role.AGENT) {
             Guard.forbid(p.speaksFor(name), "the credential of host " + p.host() + " cannot register host " + name);
-            json(ctx, 200, controller.registerHost(reg, ctx.ip()));
+            json(ctx, 200, Views.host(controller.registerHost(reg, ctx.ip())));
             return;
         }
         // a join token makes a host's credential, once: a host that has one must use it, so that a join
@@ -393,7 +388,7 @@ public final class Api {
                         + " to join the host again");
             HostRecord host = controller.registerHost(reg, ctx.ip());
             Tokens.Issued cred = tokens.create("host:" + name, Role.AGENT, null, name, null, p.name());
-            Map<String, Object> out = new LinkedHashMap<>(OUT.convertValue(host, Map.class));
+            Map<String, Object> out = new LinkedHashMap<>(OUT.convertValue(Views.host(host), Map.class));
             out.put("credentialId", cred.record().id());
             out.put("credential", cred.token());
             json(ctx, 200, out);
@@ -441,14 +436,14 @@ public final class Api {
         requireSmallBody(ctx);
         boolean force = Body.read(ctx.body(), ResumeRequest.class).force();
         Guard.target(ctx, "host " + ctx.pathParam("name") + (force ? " (forced: GPUs still reported faulty go back into service)" : ""));
-        json(ctx, 200, controller.setHostStatus(ctx.pathParam("name"), HostStatus.UP, null, force));
+        json(ctx, 200, Views.host(controller.setHostStatus(ctx.pathParam("name"), HostStatus.UP, null, force)));
     }
 
     private void drain(Context ctx) {
         requireSmallBody(ctx);
         String reason = Body.read(ctx.body(), DrainRequest.class).reason();
         Guard.target(ctx, "host " + ctx.pathParam("name") + (reason == null ? "" : ": " + reason));
-        json(ctx, 200, controller.setHostStatus(ctx.pathParam("name"), HostStatus.DRAINING, reason));
+        json(ctx, 200, Views.host(controller.setHostStatus(ctx.pathParam("name"), HostStatus.DRAINING, reason)));
     }
 
     /**
@@ -487,7 +482,7 @@ public final class Api {
         String name = TeamRequest.checkName(ctx.pathParam("name"));
         Integer quota = Body.read(ctx.body(), TeamRequest.class).quotaGpus();
         Guard.target(ctx, "team " + name + " quota " + (quota == null ? "unlimited" : quota + " GPUs"));
-        json(ctx, 200, controller.putTeam(name, quota));
+        json(ctx, 200, Views.team(controller.putTeam(name, quota)));
     }
 
     private static long id(Context ctx, String param) {

@@ -174,6 +174,9 @@ public final class Controller implements AutoCloseable {
         if (leading.getAsBoolean() && storeBack()) safely(this::cycle);
     }
 
+    /** The leader epoch this controller answers agents with: 0 with one controller. */
+    private volatile long epoch;
+
     /** Whether this controller decides: always, except for a standby among several on one database. */
     private volatile java.util.function.BooleanSupplier leading = () -> true;
 
@@ -187,8 +190,17 @@ public final class Controller implements AutoCloseable {
      * every host a fresh heartbeat timeout from now, since a standby that takes over has heard none yet.
      */
     public void rebuild(boolean takingOver) {
+        rebuild(takingOver, epoch);
+    }
+
+    /**
+     * As {@link #rebuild(boolean)}, leading from now on with {@code epoch}: agents' replies carry it, so an
+     * agent takes this controller's assignments over a replaced leader's whatever their versions.
+     */
+    public void rebuild(boolean takingOver, long epoch) {
         underLockDo(() -> {
             if (halted) return;
+            this.epoch = epoch;
             view.reload();
             if (takingOver) liveness.forgive(registry.all().stream().map(HostRecord::id).toList(), now());
         });
@@ -372,7 +384,7 @@ public final class Controller implements AutoCloseable {
 
     private HeartbeatReply reply(HostRecord h) {
         AssignmentBook.Snapshot s = book.of(h.name());
-        return new HeartbeatReply(h.id(), h.generation(), h.status().name(), s.version(), s.assignments());
+        return new HeartbeatReply(h.id(), h.generation(), h.status().name(), s.version(), s.assignments(), epoch);
     }
 
     /**

@@ -98,7 +98,7 @@ public final class HaRole implements Leadership.Listener, AutoCloseable {
             long began = System.nanoTime();
             try {
                 Controller c = controller;
-                if (c != null) c.rebuild(true);
+                if (c != null) c.rebuild(true, epoch);
                 Tokens t = tokens;
                 if (t != null) t.reload();
             } catch (RuntimeException e) {
