@@ -68,7 +68,7 @@ class AnswerViewsTest {
         answers.put("/api/v1/jobs?state=RUNNING", "[{\"id\":7,\"state\":\"RUNNING\",\"placement\":[{\"host\":\"h1\",\"gpus\":[0,1]}]}]");
         var r = cli("nodes");
         assertThat(r.code()).as(r.err()).isZero();
-        assertThat(ControllerCommandsTest.row(r.out(), "h1")).containsExactly("h1", "-", "-", "UP", "8", "5", "2", "1", "-");
+        assertThat(ControllerCommandsTest.row(r.out(), "h1")).containsExactly("h1", "-", "-", "UP", "8", "5", "2", "1", "-", "-");
     }
 
     @Test
