@@ -117,7 +117,7 @@ public final class Controller implements AutoCloseable {
         this.liveness = new Liveness(clock, options.heartbeatTimeout());
         this.intervals = new CheckpointIntervals(store, options.checkpointCostSec(), liveness::now);
         book.intervals(intervals::told);
-        HostFailures failures = new HostFailures(store, options.quarantine(), intervals);
+        HostFailures failures = new HostFailures(store, options.quarantine(), intervals, liveness::now);
         this.reports = new AgentReports(store, registry, failures, intervals);
         this.view = new LiveView(store, policy, options.restartBackoff(), registry, book, reports, failures, intervals);
         this.view.keepHealthy = options.spares() > 0;

@@ -24,8 +24,10 @@ final class HostFailures {
     private final Store store;
     private final Quarantine rule;
     private final CheckpointIntervals intervals;
+    private final java.util.function.DoubleSupplier clock;
 
-    HostFailures(Store store, Quarantine rule, CheckpointIntervals intervals) {
+    HostFailures(Store store, Quarantine rule, CheckpointIntervals intervals, java.util.function.DoubleSupplier clock) {
+        this.clock = clock;
         this.store = store;
         this.intervals = intervals;
         this.rule = rule == null ? Quarantine.OFF : rule;
@@ -43,7 +45,8 @@ final class HostFailures {
     /** Gives a freshly built lifecycle the rule and the failures the store holds, oldest first. */
     void restore(Lifecycle lc, FleetLayout layout, HostRegistry registry) {
         lc.setQuarantine(rule);
-        for (HostFailure f : store.hostFailuresSince(Double.NEGATIVE_INFINITY)) {
+        // a host that stopped failing keeps its old rows (they go at its next failure): passed over here
+        for (HostFailure f : store.hostFailuresSince(clock.getAsDouble() - keepSec())) {
             HostRecord h = registry.get(f.hostId());
             int hi = h == null ? -1 : layout.indexOf(h.name());
             if (hi >= 0) lc.hostFailed(hi, f.time());

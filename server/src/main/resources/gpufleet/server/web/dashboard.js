@@ -474,7 +474,9 @@
       // a lemon drained for diagnosis (server --quarantine): its reason below says which failures
       var quarantined = h.status === 'QUARANTINED';
       box.innerHTML = '<h2 id="hd-title">' + esc(h.name) + ' <span class="badge host-' + h.state + '" id="host-state">' + esc(h.state) + '</span>' +
-        (quarantined ? ' <span class="badge host-draining" id="host-quarantined">quarantined</span>' : '') + '</h2>' +
+        (quarantined ? ' <span class="badge host-draining" id="host-quarantined">quarantined</span>' : '') +
+        // a hot spare (server --spares) is idle on purpose: only a gang that lost a host takes it
+        (h.status === 'SPARE' ? ' <span class="badge host-free" id="host-spare">hot spare</span>' : '') + '</h2>' +
         '<div class="sub">' + esc(HOST_STATE_TEXT[h.state]) + ' · zone ' + esc(hit.zone.name) + ' · rack ' + esc(hit.rack.name) +
         (h.reason ? '<br>' + esc(h.reason) : '') + '<br><span id="host-actions-said">' + this.cached(h.name, 'said', '') + '</span>last heartbeat ' +
         (h.lastHeartbeat ? time(h.lastHeartbeat) + ' (' + dur(now() - h.lastHeartbeat) + ' ago)' : 'not heard since the controller started') + '</div>' +
