@@ -27,7 +27,8 @@ import java.util.concurrent.Callable;
         "Scenarios: default-54d, h100-100k-year, fleet-600k-year, lab-64-year.",
         "`bench controller` measures the controller under simulated agents instead;",
         "`bench forecast` times the expected-start forecast."},
-        subcommands = {BenchCommand.Twin.class, ControllerBenchCommand.class, ForecastBenchCommand.class})
+        subcommands = {BenchCommand.Twin.class, ControllerBenchCommand.class, ForecastBenchCommand.class,
+                RecoveryBenchCommand.class})
 final class BenchCommand implements Callable<Integer> {
 
     /** {@code gpufleet bench twin}: the same as {@code gpufleet bench}, by name. */

@@ -56,6 +56,8 @@ final class SchedulingCycle {
                 && (!agentsJoining || registry.size() - view.layoutHosts >= Math.max(1, view.layoutHosts / 8)))
             view.catchUp();
         view.endOverdue(now);
+        // a host back from a loss joins the layout at its next rebuild: the spare pool may be waiting for it
+        if (spares.on() && view.layoutBehind && !agentsJoining) view.catchUp();
         spares.refill(view);
         lc = view.lifecycle();
         if (lc == null || lc.waiting().isEmpty()) return Outcome.IDLE;
