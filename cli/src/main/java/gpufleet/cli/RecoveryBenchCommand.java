@@ -39,10 +39,12 @@ import java.util.function.BooleanSupplier;
  * the GPU reset and the host resumed) and refills the spare pool before the next fault.
  */
 @Command(name = "recovery", mixinStandardHelpOptions = true, description = {
-        "Time a whole-fleet gang's recovery in the controller: simulated agents (no HTTP) heartbeat a controller",
-        "in this process; kill an agent or fail a GPU, and time from the fault until every host of the re-formed",
-        "gang holds the new run. Agents learn of it from their heartbeats, so up to one --heartbeat period of",
-        "delivery is included; a killed agent also costs --heartbeat-timeout of detection."})
+        "Time a whole-fleet gang's recovery in the controller: simulated agents",
+        "(no HTTP) heartbeat a controller in this process; kill an agent or fail a",
+        "GPU, and time from the fault until every host of the re-formed gang holds",
+        "the new run. Agents learn of it from their heartbeats, so up to one",
+        "--heartbeat period of delivery is included; a killed agent also costs",
+        "--heartbeat-timeout of detection. Progress goes to stderr, figures to stdout."})
 final class RecoveryBenchCommand implements Callable<Integer> {
     @Option(names = "--hosts", defaultValue = "2048", description = "hosts of 8 GPUs the gang spans (default: ${DEFAULT-VALUE})")
     int hosts;
@@ -60,7 +62,7 @@ final class RecoveryBenchCommand implements Callable<Integer> {
             description = "silence before a host is declared lost (default: ${DEFAULT-VALUE})")
     double timeout;
 
-    @Option(names = "--seed", defaultValue = "1")
+    @Option(names = "--seed", defaultValue = "1", description = "picks the failing hosts and GPUs (default: ${DEFAULT-VALUE})")
     long seed;
 
     /** One simulated agent: alive or killed, and a GPU it reports faulty (-1: none). */
