@@ -6,6 +6,7 @@ import gpufleet.core.sched.framework.PostFilter;
 import gpufleet.core.state.Placement;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -26,18 +27,15 @@ public record PriorityPreemption() implements PostFilter {
         var spec = job.spec();
         var st = s.fleet();
         for (int c = 0; c < s.topology().clusterCount(); c++) {
-            if (!s.placer().eligible(spec, c)) continue;
+            if (!s.placer().eligible(job, c)) continue;
             int lower = s.running().gpusBelow(c, job.priority());
             if (lower == 0 || (long) st.clusterCapacity(c, spec.unit()) + lower < job.gpus()) continue;
-            List<Job> candidates = new ArrayList<>();
-            for (Job r : s.running().byEnd(c))
-                if (r.priority() < job.priority() && !s.preempted(r)) candidates.add(r);
-            candidates.sort((a, b) -> a.priority() != b.priority() ? Integer.compare(a.priority(), b.priority())
-                    : a.runStart() != b.runStart() ? Double.compare(b.runStart(), a.runStart())
-                    : Integer.compare(b.id(), a.id()));
             List<Job> victims = new ArrayList<>();
             Placement p = null;
-            for (Job v : candidates) {
+            for (Job v : victimOrder(s, c)) {
+                // lowest priority first: the jobs of lower priority than this one are a prefix
+                if (v.priority() >= job.priority()) break;
+                if (s.preempted(v)) continue;
                 st.release(v.id(), v.placement());
                 victims.add(v);
                 if (st.clusterCapacity(c, spec.unit()) < job.gpus()) continue;
@@ -67,5 +65,33 @@ public record PriorityPreemption() implements PostFilter {
             return true;
         }
         return false;
+    }
+
+    /**
+     * Cluster {@code c}'s running jobs in the order victims are taken: lowest priority first, then the
+     * most recently started, then the highest id. Sorted once per cycle, as the running set does not
+     * change during one; every blocked job before the first that stays blocked asks for it.
+     */
+    private List<Job> victimOrder(CycleState s, int c) {
+        @SuppressWarnings("unchecked")
+        List<Job>[] byCluster = (List<Job>[]) s.scratch(this);
+        if (byCluster == null) {
+            byCluster = new List[s.topology().clusterCount()];
+            s.scratch(this, byCluster);
+        }
+        if (byCluster[c] == null) {
+            record Keyed(int priority, double runStart, int id, Job job) { }
+            var running = s.running().byEnd(c);
+            Keyed[] a = new Keyed[running.size()];
+            int i = 0;
+            for (Job r : running) a[i++] = new Keyed(r.priority(), r.runStart(), r.id(), r);
+            Arrays.sort(a, (x, y) -> x.priority != y.priority ? Integer.compare(x.priority, y.priority)
+                    : x.runStart != y.runStart ? Double.compare(y.runStart, x.runStart)
+                    : Integer.compare(y.id, x.id));
+            List<Job> order = new ArrayList<>(a.length);
+            for (Keyed k : a) order.add(k.job);
+            byCluster[c] = order;
+        }
+        return byCluster[c];
     }
 }
