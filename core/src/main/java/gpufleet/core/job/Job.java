@@ -42,7 +42,8 @@ public final class Job {
         this.anyCluster = spec.gpuType() == null && spec.cluster() == null;
         this.priority = spec.priority();
         this.submitTime = spec.submitTime();
-        this.team = spec.team();
+        // one String per team, not per job: each cycle looks every queued job's team up in a map
+        this.team = spec.team().intern();
         this.waitingSince = submitTime;
     }
 

@@ -63,6 +63,15 @@ public final class GangPlacer {
         return (long) perHost * (cs.hosts() - cs.spareHosts()) >= gpus;
     }
 
+    /**
+     * Whether {@link #place(JobSpec, FleetState, int)} finds a placement in cluster {@code c}: exactly when
+     * the cluster may run the job and has its GPUs free in whole groups, as a placement may span racks
+     * and zones. Costs no walk over the racks.
+     */
+    public boolean fits(JobSpec spec, FleetState st, int c) {
+        return eligible(spec, c) && st.clusterCapacity(c, spec.unit()) >= spec.gpus();
+    }
+
     /** The best placement for the job now, or null if it fits nowhere. */
     public Placement place(JobSpec spec, FleetState st) {
         return place(spec, st, -1);

@@ -30,19 +30,19 @@ public record PriorityPreemption() implements PostFilter {
             if (!s.placer().eligible(job, c)) continue;
             int lower = s.running().gpusBelow(c, job.priority());
             if (lower == 0 || (long) st.clusterCapacity(c, spec.unit()) + lower < job.gpus()) continue;
+            // whether the gang fits is asked after every victim: by count (GangPlacer#fits), and the
+            // placement itself is found once, in the fleet as the victims finally leave it
             List<Job> victims = new ArrayList<>();
-            Placement p = null;
+            boolean fits = false;
             for (Job v : victimOrder(s, c)) {
                 // lowest priority first: the jobs of lower priority than this one are a prefix
                 if (v.priority() >= job.priority()) break;
                 if (s.preempted(v)) continue;
                 st.release(v.id(), v.placement());
                 victims.add(v);
-                if (st.clusterCapacity(c, spec.unit()) < job.gpus()) continue;
-                p = s.placer().place(spec, st, c);
-                if (p != null) break;
+                if (fits = s.placer().fits(spec, st, c)) break;
             }
-            if (p == null) {
+            if (!fits) {
                 // reclaim, not allocate: a victim's GPUs may no longer be usable (a draining host)
                 for (Job v : victims) st.reclaim(v.id(), v.placement());
                 continue;
@@ -51,15 +51,11 @@ public record PriorityPreemption() implements PostFilter {
                 for (int i = victims.size() - 1; i >= 0 && victims.size() > 1; i--) {
                     Job v = victims.get(i);
                     st.reclaim(v.id(), v.placement());
-                    Placement q = s.placer().place(spec, st, c);
-                    if (q != null) {
-                        victims.remove(i);
-                        p = q;
-                    } else {
-                        st.release(v.id(), v.placement());
-                    }
+                    if (s.placer().fits(spec, st, c)) victims.remove(i);
+                    else st.release(v.id(), v.placement());
                 }
             }
+            Placement p = s.placer().place(spec, st, c);
             for (Job v : victims) s.preempt(v, job);
             s.start(job, p);
             return true;
