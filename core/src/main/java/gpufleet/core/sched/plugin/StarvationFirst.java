@@ -6,6 +6,7 @@ import gpufleet.core.sched.framework.QueueSort;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.BitSet;
 import java.util.List;
 
 /**
@@ -24,34 +25,39 @@ public record StarvationFirst(double boundSec) implements QueueSort {
 
     @Override
     public Iterable<Job> sortWaiting(Iterable<Job> waiting, CycleState s) {
-        List<Job> starved = starved(waiting, s.now());
-        return starved.isEmpty() ? waiting : merge(waiting, starved, s.now());
+        List<Job> sorted = sorted(waiting, s.now());
+        return sorted == null ? waiting : sorted;
     }
 
     @Override
     public List<Job> sortAll(List<Job> jobs, CycleState s) {
-        List<Job> starved = starved(jobs, s.now());
-        return starved.isEmpty() ? jobs : merge(jobs, starved, s.now());
+        List<Job> sorted = sorted(jobs, s.now());
+        return sorted == null ? jobs : sorted;
     }
 
-    private boolean isStarved(Job j, double now) {
-        return j.state().isWaiting() && now - j.waitingSince() >= boundSec;
-    }
-
-    /** The starved jobs, highest priority first, then oldest wait. */
-    private List<Job> starved(Iterable<Job> jobs, double now) {
+    /**
+     * The jobs that have not starved, in their order, with the starved ones (highest priority first, then
+     * oldest wait) each before the first job of its priority or lower; null when none has starved (they
+     * are in order as they are). One walk over {@code jobs} (a queue may be a tree), then over arrays.
+     */
+    private List<Job> sorted(Iterable<Job> jobs, double now) {
+        List<Job> all = new ArrayList<>(jobs instanceof java.util.Collection<?> c ? c.size() : 16);
         List<Job> starved = new ArrayList<>();
-        for (Job j : jobs) if (isStarved(j, now)) starved.add(j);
+        BitSet isStarved = new BitSet();
+        for (Job j : jobs) {
+            if (j.state().isWaiting() && now - j.waitingSince() >= boundSec) {
+                isStarved.set(all.size());
+                starved.add(j);
+            }
+            all.add(j);
+        }
+        if (starved.isEmpty()) return null;
         if (starved.size() > 1) sortOldestWaitFirst(starved);
-        return starved;
-    }
-
-    /** The jobs that have not starved, in their order, with each starved job before the first of its priority or lower. */
-    private List<Job> merge(Iterable<Job> jobs, List<Job> starved, double now) {
-        List<Job> out = new ArrayList<>(jobs instanceof java.util.Collection<?> c ? c.size() : 16);
+        List<Job> out = new ArrayList<>(all.size());
         int i = 0;
-        for (Job r : jobs) {
-            if (isStarved(r, now)) continue;
+        for (int k = 0; k < all.size(); k++) {
+            if (isStarved.get(k)) continue;
+            Job r = all.get(k);
             while (i < starved.size() && starved.get(i).priority() >= r.priority()) out.add(starved.get(i++));
             out.add(r);
         }
