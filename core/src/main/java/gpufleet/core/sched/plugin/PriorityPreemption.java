@@ -6,7 +6,6 @@ import gpufleet.core.sched.framework.PostFilter;
 import gpufleet.core.state.Placement;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -34,7 +33,7 @@ public record PriorityPreemption() implements PostFilter {
             // placement itself is found once, in the fleet as the victims finally leave it
             List<Job> victims = new ArrayList<>();
             boolean fits = false;
-            for (Job v : victimOrder(s, c)) {
+            for (Job v : victimOrder(s, c, job.priority())) {
                 // lowest priority first: the jobs of lower priority than this one are a prefix
                 if (v.priority() >= job.priority()) break;
                 if (s.preempted(v)) continue;
@@ -63,31 +62,32 @@ public record PriorityPreemption() implements PostFilter {
         return false;
     }
 
+    /** Cluster's running jobs of priority below {@code below}, in victim order. */
+    private record Victims(int below, List<Job> order) { }
+
     /**
-     * Cluster {@code c}'s running jobs in the order victims are taken: lowest priority first, then the
-     * most recently started, then the highest id. Sorted once per cycle, as the running set does not
-     * change during one; every blocked job before the first that stays blocked asks for it.
+     * Cluster {@code c}'s running jobs of priority below {@code p}, in the order victims are taken: lowest
+     * priority first, then the most recently started, then the highest id. The running set does not
+     * change during a cycle, so the list is kept for the cycle's later blocked jobs: one of priority p or
+     * lower takes a prefix of it, and only a higher one sorts again.
      */
-    private List<Job> victimOrder(CycleState s, int c) {
-        @SuppressWarnings("unchecked")
-        List<Job>[] byCluster = (List<Job>[]) s.scratch(this);
+    private List<Job> victimOrder(CycleState s, int c, int p) {
+        Victims[] byCluster = (Victims[]) s.scratch(this);
         if (byCluster == null) {
-            byCluster = new List[s.topology().clusterCount()];
+            byCluster = new Victims[s.topology().clusterCount()];
             s.scratch(this, byCluster);
         }
-        if (byCluster[c] == null) {
+        if (byCluster[c] == null || byCluster[c].below() < p) {
             record Keyed(int priority, double runStart, int id, Job job) { }
-            var running = s.running().byEnd(c);
-            Keyed[] a = new Keyed[running.size()];
-            int i = 0;
-            for (Job r : running) a[i++] = new Keyed(r.priority(), r.runStart(), r.id(), r);
-            Arrays.sort(a, (x, y) -> x.priority != y.priority ? Integer.compare(x.priority, y.priority)
+            List<Keyed> a = new ArrayList<>();
+            for (Job r : s.running().byEnd(c)) if (r.priority() < p) a.add(new Keyed(r.priority(), r.runStart(), r.id(), r));
+            a.sort((x, y) -> x.priority != y.priority ? Integer.compare(x.priority, y.priority)
                     : x.runStart != y.runStart ? Double.compare(y.runStart, x.runStart)
                     : Integer.compare(y.id, x.id));
-            List<Job> order = new ArrayList<>(a.length);
+            List<Job> order = new ArrayList<>(a.size());
             for (Keyed k : a) order.add(k.job);
-            byCluster[c] = order;
+            byCluster[c] = new Victims(p, order);
         }
-        return byCluster[c];
+        return byCluster[c].order();
     }
 }
