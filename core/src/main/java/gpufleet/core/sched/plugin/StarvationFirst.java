@@ -66,9 +66,9 @@ public record StarvationFirst(double boundSec) implements QueueSort {
     }
 
     /**
-     * Highest priority first, then oldest wait, then lowest id, with the keys copied out once: once every job of a long queue
-     * has waited past the bound, every cycle sorts all of them, and the chained comparator's calls
-     * through each job were most of the cycle's time.
+     * Highest priority first, then oldest wait, then lowest id, with the keys copied out once: once every
+     * job of a long queue has waited past the bound, every cycle sorts all of them, and a chained
+     * comparator's calls through each job were most of the cycle's time.
      */
     private static void sortOldestWaitFirst(List<Job> jobs) {
         record Keyed(int priority, double waitingSince, int id, Job job) { }
@@ -77,9 +77,11 @@ public record StarvationFirst(double boundSec) implements QueueSort {
             Job j = jobs.get(i);
             a[i] = new Keyed(j.priority(), j.waitingSince(), j.id(), j);
         }
-        Arrays.sort(a, (x, y) -> x.priority != y.priority ? Integer.compare(y.priority, x.priority)
-                : x.waitingSince != y.waitingSince ? Double.compare(x.waitingSince, y.waitingSince)
-                : Integer.compare(x.id, y.id));
+        Arrays.sort(a, (x, y) -> {
+            int c = Integer.compare(y.priority, x.priority);
+            if (c == 0) c = Double.compare(x.waitingSince, y.waitingSince);
+            return c != 0 ? c : Integer.compare(x.id, y.id);
+        });
         for (int i = 0; i < a.length; i++) jobs.set(i, a[i].job);
     }
 }
