@@ -118,8 +118,11 @@ final class SimulateCommand implements Callable<Integer> {
             o.printf(Locale.ROOT, "  failures: %s%n", s.failureModel());
         o.printf(Locale.ROOT, "  jobs: %,d submitted, %,d completed, %,d failed, %,d rejected, %,d running and %,d waiting at the end%n",
                 h.jobsSubmitted(), h.jobsCompleted(), h.jobsFailed(), h.jobsRejected(), h.jobsRunningAtEnd(), h.jobsWaitingAtEnd());
-        o.printf(Locale.ROOT, "  allocation %.1f%%, goodput %.1f%% | %,d hardware failures, %,d job interruptions, %,d preemptions%n",
-                100 * h.meanAllocation(), 100 * h.goodput(), h.hardwareFailures(), h.interruptions(), h.preemptions());
+        // every failure event of a GPU or a host, whatever the model calls its cause (software and planned
+        // maintenance too), as the report words it
+        o.printf(Locale.ROOT, "  allocation %.1f%%, goodput %.1f%% | %,d GPU %s (any cause), %,d job interruptions, %,d preemptions%n",
+                100 * h.meanAllocation(), 100 * h.goodput(), h.hardwareFailures(),
+                h.hardwareFailures() == 1 ? "or host failure" : "and host failures", h.interruptions(), h.preemptions());
         o.printf(Locale.ROOT, "  queue wait p50 %s, p99 %s | cost $%,.0f | energy %,.0f MWh%n",
                 Fmt.duration(r.queueWait().p50()), Fmt.duration(r.queueWait().p99()), h.costUsd(), h.energyMWh());
         if (!r.largeJobs().isEmpty()) {

@@ -43,6 +43,9 @@ class CliTest {
                 "--out", tmp.resolve("b").toString(), "--quiet");
         assertThat(a.code()).as(a.err()).isZero();
         assertThat(a.out()).contains("lab-64").contains("goodput").contains("report:");
+        // the count is of every GPU and host failure the model draws, software and maintenance included
+        assertThat(a.out()).containsPattern("\\| [\\d,]+ GPU (and host failures|or host failure) \\(any cause\\), ")
+                .doesNotContain("hardware failures");
         assertThat(Files.readAllBytes(tmp.resolve("a/report.json"))).isEqualTo(Files.readAllBytes(tmp.resolve("b/report.json")));
         assertThat(Files.readString(tmp.resolve("a/report.html"))).contains("<svg");
     }

@@ -13,6 +13,11 @@ import java.util.TreeMap;
 public final class Job {
     private final int id;
     private final JobSpec spec;
+    // copied out of the spec: a scheduling cycle reads them for every queued job, and one load beats three
+    private final int gpus, unit, priority;
+    private final double submitTime;
+    private final String team;
+    private final boolean anyCluster;
     private JobState state = JobState.PENDING;
     private Placement placement;
     private int restarts;
@@ -32,7 +37,14 @@ public final class Job {
         if (id < 0) throw new IllegalArgumentException("job id must be >= 0");
         this.id = id;
         this.spec = spec;
-        this.waitingSince = spec.submitTime();
+        this.gpus = spec.gpus();
+        this.unit = spec.unit();
+        this.anyCluster = spec.gpuType() == null && spec.cluster() == null;
+        this.priority = spec.priority();
+        this.submitTime = spec.submitTime();
+        // one String per team, not per job: each cycle looks every queued job's team up in a map
+        this.team = spec.team().intern();
+        this.waitingSince = submitTime;
     }
 
     public int id() { return id; }
@@ -46,10 +58,14 @@ public final class Job {
     public double endTime() { return endTime; }
     public double queueWait() { return queueWait; }
     public double waitingSince() { return waitingSince; }
-    public int gpus() { return spec.gpus(); }
-    public int priority() { return spec.priority(); }
-    public String team() { return spec.team(); }
-    public double submitTime() { return spec.submitTime(); }
+    public int gpus() { return gpus; }
+    /** GPUs that must share one host ({@link JobSpec#unit()}). */
+    public int unit() { return unit; }
+    /** Whether the job names neither a GPU type nor a cluster: any cluster large enough may run it. */
+    public boolean anyCluster() { return anyCluster; }
+    public int priority() { return priority; }
+    public String team() { return team; }
+    public double submitTime() { return submitTime; }
     /** When the caller expects the current run to end; +infinity when unknown. Used by backfill. */
     public double estimatedEnd() { return estimatedEnd; }
     /** GPU-seconds this job has held GPUs so far (for least-attained-service orders). */

@@ -1,5 +1,6 @@
 package gpufleet.core.sched;
 
+import gpufleet.core.job.Job;
 import gpufleet.core.job.JobSpec;
 import gpufleet.core.state.FleetState;
 import gpufleet.core.state.Placement;
@@ -45,9 +46,30 @@ public final class GangPlacer {
         ClusterSpec cs = topo.cluster(c);
         if (spec.gpuType() != null && !cs.gpuType().equalsIgnoreCase(spec.gpuType())) return false;
         if (spec.cluster() != null && !cs.name().equals(spec.cluster())) return false;
-        if (spec.unit() > cs.gpusPerHost()) return false;
-        int perHost = cs.gpusPerHost() - cs.gpusPerHost() % spec.unit();
-        return (long) perHost * (cs.hosts() - cs.spareHosts()) >= spec.gpus();
+        return holds(cs, spec.unit(), spec.gpus());
+    }
+
+    /**
+     * As {@link #eligible(JobSpec, int)}, from the job's own copies of its size and group when it names no
+     * type or cluster: asked of every queued job every cycle, it then reads nothing but the job.
+     */
+    public boolean eligible(Job job, int c) {
+        return job.anyCluster() ? holds(topo.cluster(c), job.unit(), job.gpus()) : eligible(job.spec(), c);
+    }
+
+    private static boolean holds(ClusterSpec cs, int unit, int gpus) {
+        if (unit > cs.gpusPerHost()) return false;
+        int perHost = cs.gpusPerHost() - cs.gpusPerHost() % unit;
+        return (long) perHost * (cs.hosts() - cs.spareHosts()) >= gpus;
+    }
+
+    /**
+     * Whether {@link #place(JobSpec, FleetState, int)} finds a placement in cluster {@code c}: exactly when
+     * the cluster may run the job and has its GPUs free in whole groups, as a placement may span racks
+     * and zones. Costs no walk over the racks.
+     */
+    public boolean fits(JobSpec spec, FleetState st, int c) {
+        return eligible(spec, c) && st.clusterCapacity(c, spec.unit()) >= spec.gpus();
     }
 
     /** The best placement for the job now, or null if it fits nowhere. */

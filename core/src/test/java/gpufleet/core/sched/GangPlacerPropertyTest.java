@@ -76,6 +76,9 @@ class GangPlacerPropertyTest {
                     assertThat(Invariants.fingerprint(st)).as("place() does not change the state").isEqualTo(before);
                     assertThat(new GangPlacer(t).place(spec, twin)).as("same inputs, same placement").isEqualTo(p);
                     assertThat(placer.place(spec, st)).as("placing again gives the same").isEqualTo(p);
+                    for (int c = 0; c < t.clusterCount(); c++)
+                        assertThat(placer.fits(spec, st, c)).as("fits() in cluster " + c + " says whether place() finds one")
+                                .isEqualTo(placer.place(spec, st, c) != null);
                     scopes.collect(checkAgainstBruteForce(t, st, spec, p));
                     if (p != null) {
                         st.allocate(nextId, p);

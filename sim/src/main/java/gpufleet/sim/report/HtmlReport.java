@@ -254,7 +254,8 @@ public final class HtmlReport {
         h.append(Charts.hbars("Interruptions by cause", bars, v -> Fmt.count((long) v), HALF_WIDTH)).append('\n');
         if (k != null) {
             h.append("<div class=\"figures\">");
-            figure(h, Fmt.count(k.hardwareFailures()), "hardware failures");
+            figure(h, Fmt.count(k.hardwareFailures()), k.hardwareFailures() == 1 ? "GPU or host failure (any cause)"
+                    : "GPU and host failures (any cause)");
             figure(h, Fmt.count(k.preemptions()), "preemptions");
             figure(h, Fmt.gpuHours(k.lostGpuHours()), "lost work · " + Fmt.percent(
                     k.allocatedGpuHours() > 0 ? k.lostGpuHours() / k.allocatedGpuHours() : Double.NaN) + " of allocated");

@@ -101,6 +101,8 @@ class HtmlReportTest {
                 card("Cost", "$144", "at $2 per GPU-hour"),
                 card("Interruptions", "1", "1 GPU or host failure (any cause)"),
                 card("Largest job ETTR", "100%", "alpha · 8 GPUs"));
+        // the interruptions panel words the count as the card does
+        assertThat(html).contains("<div><b>1</b>GPU or host failure (any cause)</div>").doesNotContain("hardware failure");
         // teams by GPU-hours, a (48) above b (24)
         assertThat(html).containsPattern("<tr><td>a</td>.*\\n<tr><td>b</td>").contains("tiny-8", "two-jobs", "gpu-xid-79");
     }

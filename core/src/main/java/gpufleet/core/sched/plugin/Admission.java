@@ -14,6 +14,7 @@ public record Admission() implements PreFilter {
 
     @Override
     public Status preFilter(CycleState s, Job job) {
+        for (int c = 0; c < s.topology().clusterCount(); c++) if (s.placer().eligible(job, c)) return Status.OK;
         String never = error(s.placer(), s.topology(), job.spec());
         return never == null ? Status.OK : Status.rejected(never);
     }

@@ -39,7 +39,7 @@ public record EasyBackfill() implements Permit, Unschedulable {
         Reservation r = reservation(s);
         if (r == null || r.cluster < 0) return Status.OK;
         boolean delays = job.gpus() > r.extra && !endsBy(s.now(), s.estimator().runtime(job, r.cluster), r.shadow)
-                && s.placer().eligible(job.spec(), r.cluster);
+                && s.placer().eligible(job, r.cluster);
         return delays && !fitsByCountOutside(s, job, r.cluster) ? Status.WOULD_DELAY_RESERVATION : Status.OK;
     }
 
@@ -73,8 +73,8 @@ public record EasyBackfill() implements Permit, Unschedulable {
 
     private static boolean fitsByCountOutside(CycleState s, Job job, int excluded) {
         for (int c = 0; c < s.topology().clusterCount(); c++)
-            if (c != excluded && s.fleet().clusterCapacity(c, job.spec().unit()) >= job.gpus()
-                    && s.placer().eligible(job.spec(), c))
+            if (c != excluded && s.fleet().clusterCapacity(c, job.unit()) >= job.gpus()
+                    && s.placer().eligible(job, c))
                 return true;
         return false;
     }
@@ -92,7 +92,7 @@ public record EasyBackfill() implements Permit, Unschedulable {
         double bestShadow = Double.POSITIVE_INFINITY;
         int bestExtra = 0;
         for (int c = 0; c < s.topology().clusterCount(); c++) {
-            if (!s.placer().eligible(job.spec(), c)) continue;
+            if (!s.placer().eligible(job, c)) continue;
             int have = s.fleet().clusterCapacity(c, job.spec().unit());
             double shadow = Double.POSITIVE_INFINITY;
             if (have >= job.gpus()) shadow = Double.NEGATIVE_INFINITY; // fits by count but not by topology

@@ -14,7 +14,7 @@ public record GpuCount() implements Filter {
     @Override
     public boolean fits(CycleState s, Job job) {
         for (int c = 0; c < s.topology().clusterCount(); c++)
-            if (s.fleet().clusterCapacity(c, job.spec().unit()) >= job.gpus() && s.placer().eligible(job.spec(), c))
+            if (s.fleet().clusterCapacity(c, job.unit()) >= job.gpus() && s.placer().eligible(job, c))
                 return true;
         return false;
     }

@@ -96,10 +96,11 @@ public record RankPreemption(double intervalSec, double minRunSec) implements Po
                 else victims.add(j);
                 continue;
             }
-            int u = use.computeIfAbsent(j.team(), k -> 0);
-            if ((long) u + j.gpus() > s.quotas().limit(j.team())) continue;
+            // room first: once the budget is spent, most of a long queue is passed over without a look at its team
             int best = roomiest(s, j, budget);
             if (best < 0) continue;
+            int u = use.getOrDefault(j.team(), 0);
+            if ((long) u + j.gpus() > s.quotas().limit(j.team())) continue;
             budget[best] -= j.gpus();
             use.merge(j.team(), j.gpus(), Integer::sum);
             starts.add(j);
@@ -115,7 +116,7 @@ public record RankPreemption(double intervalSec, double minRunSec) implements Po
     static int roomiest(CycleState s, Job j, long[] budget) {
         int best = -1;
         for (int c = 0; c < budget.length; c++)
-            if (s.placer().eligible(j.spec(), c) && budget[c] >= j.gpus() && (best < 0 || budget[c] > budget[best]))
+            if (budget[c] >= j.gpus() && (best < 0 || budget[c] > budget[best]) && s.placer().eligible(j, c))
                 best = c;
         return best;
     }
