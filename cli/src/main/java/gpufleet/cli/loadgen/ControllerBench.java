@@ -181,6 +181,8 @@ public final class ControllerBench {
     private volatile boolean stopping;
 
     private Http http;
+    /** An operator's client, apart from the agents' (several controllers only). */
+    private Http operator;
     private ExecutorService threads;
 
     /** One tagged job: when it was sent and answered, when the API first showed it running, and when each host got it. */
@@ -243,6 +245,7 @@ public final class ControllerBench {
             for (Process c : all) stop(c);
             threads.shutdownNow();
             if (http != null) http.close();
+            if (operator != null) operator.close();
             try {
                 if (killer != null) Runtime.getRuntime().removeShutdownHook(killer);
             } catch (IllegalStateException shuttingDown) {
@@ -563,7 +566,13 @@ public final class ControllerBench {
             each.add(cfg.client().equals("jdk") ? Http.jdk(base(i), cfg.clients(), threads)
                     : new RawHttp("127.0.0.1", ports.get(i), "/api/v1", cfg.maxConnections()));
         }
-        http = new FailoverHttp(each, ports.stream().map(port -> "http://127.0.0.1:" + port).toList());
+        List<String> addresses = ports.stream().map(port -> "http://127.0.0.1:" + port).toList();
+        http = new FailoverHttp(each, addresses);
+        // the takeover's submission comes from an operator, on connections of its own: it must not queue
+        // behind the simulated agents' retries in their shared pool, which would time this process, not the controllers
+        List<Http> own = new ArrayList<>();
+        for (int port : ports) own.add(new RawHttp("127.0.0.1", port, "/api/v1", 4));
+        operator = new FailoverHttp(own, addresses);
         for (int i = 0; i < ha.controllers(); i++) {
             launch(dir, i);
             String role = i == 0 ? "leader" : "standby";
@@ -681,8 +690,8 @@ public final class ControllerBench {
             long deadline = t0 + 60_000_000_000L;
             long id = -1, answered = 0, running = 0;
             while (id < 0 && System.nanoTime() < deadline) {
-                Http.Response r = call("POST", "/jobs", jobBody("probe-failover-" + k, cfg.probeGpus(), tp, cfg.probeSeconds()),
-                        adminToken, submit, false);
+                Http.Response r = call(operator, "POST", "/jobs", jobBody("probe-failover-" + k, cfg.probeGpus(), tp,
+                        cfg.probeSeconds()), adminToken, submit, false);
                 if (r != null && r.status() == 201) {
                     id = JSON.readTree(r.body()).path("id").asLong();
                     answered = System.nanoTime();
@@ -690,7 +699,7 @@ public final class ControllerBench {
             }
             int hosts = -1;
             while (id >= 0 && hosts < 0 && System.nanoTime() < deadline) {
-                Http.Response g = call("GET", "/jobs/" + id, null, adminToken, jobGet, false);
+                Http.Response g = call(operator, "GET", "/jobs/" + id, null, adminToken, jobGet, false);
                 if (g != null && g.status() == 200) {
                     JsonNode job = JSON.readTree(g.body());
                     if ("RUNNING".equals(job.path("state").asString())) {
@@ -822,12 +831,17 @@ public final class ControllerBench {
      */
     private Http.Response call(String method, String path, Object body, String token, Latencies route, boolean always)
             throws InterruptedException {
+        return call(http, method, path, body, token, route, always);
+    }
+
+    private Http.Response call(Http via, String method, String path, Object body, String token, Latencies route,
+                               boolean always) throws InterruptedException {
         byte[] json = body == null ? null : JSON.writeValueAsBytes(body);
         long t0 = System.nanoTime();
         boolean counts = always || inWindow(t0);
         Http.Response r;
         try {
-            r = http.send(method, path, json, token);
+            r = via.send(method, path, json, token);
         } catch (IOException e) {
             if (counts && !stopping) route.error();
             if (!stopping) showError(method + " " + path, e.toString());
