@@ -86,6 +86,20 @@ class DatabaseStartIT {
         assertThat(out).as("no stack trace").doesNotContain("\tat ").doesNotContain("Exception in thread");
     }
 
+    @Test
+    void aDatabaseThatDoesNotExistEndsTheStartAtOnce() {
+        Matcher m = HOST_PORT.matcher(db.jdbcUrl());
+        assertThat(m.matches()).as(db.jdbcUrl()).isTrue();
+        // the server answers, and says no: waiting would not help
+        String spec = (m.group(1) + m.group(2) + ":" + m.group(3) + "/no_such_database" + m.group(4).replaceFirst("^/[^?]*", ""))
+                .replaceFirst("^jdbc:", "");
+        Launcher.Result r = Launcher.run(dir, Map.of(), Duration.ofSeconds(60), "server", "--db", spec, "--data-dir",
+                dir.resolve("ctl").toString(), "--port", "0");
+        assertThat(r.code()).as(r.both()).isEqualTo(1);
+        assertThat(r.err()).contains("gpufleet server: cannot open database").contains("no_such_database")
+                .doesNotContain("retrying").doesNotContain("\tat ");
+    }
+
     private static JsonNode health(String url) {
         try {
             HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(5)).build(),

@@ -27,7 +27,11 @@ import java.util.concurrent.TimeUnit;
  * (from the database, and from an in-memory view it rebuilds every {@link #REFRESH}) and answers every
  * change, agents' heartbeats and polls included, with {@code 307} to the leader's address (or {@code 503}
  * while no controller leads). On election it rebuilds its view from the store before it schedules: the
- * old leader's last commit is in it, since the takeover waited for that commit or fenced it out.
+ * old leader's last commit is in it, since the takeover waited for that commit or fenced it out. It skips
+ * that rebuild when its last refresh is provably current: the refresh began at a quiet
+ * {@link Leadership.Watermark} and the takeover's transaction got the very next id, so nothing was written
+ * in between. A standby refreshes as soon as the leader's renewal is late, so that after a leader's death
+ * its view is usually current when the lease runs out.
  */
 public final class HaRole implements Leadership.Listener, AutoCloseable {
     private static final System.Logger LOG = System.getLogger(HaRole.class.getName());
