@@ -244,6 +244,20 @@ public final class ServerMain {
             return fail("--bind " + bind + " without TLS would send tokens in the clear: give --tls-cert and --tls-key,"
                     + " or --allow-plaintext behind a proxy that terminates TLS");
         Security security = new Security(auth, tlsCert, tlsKey, rate, burst != null ? burst : 2 * rate);
+        if (!DatabaseSpec.isSqlite(db)) {
+            // a controller up before its database waits for it (answering 503 meanwhile) instead of exiting
+            java.util.Optional<DatabaseWait.Refusal> refused;
+            try {
+                refused = new DatabaseWait(DatabaseSpec.postgres(db), System.err, DatabaseWait::pause)
+                        .await(bind, port, tlsCert != null);
+            } catch (IllegalArgumentException e) {
+                return fail(e.getMessage());
+            }
+            if (refused.isPresent()) {
+                System.err.println("gpufleet server: cannot open database " + DatabaseSpec.redact(db) + ": " + refused.get().why());
+                return 1;
+            }
+        }
         SqlStore store;
         try {
             store = SqlStore.open(db, dataDir);

@@ -176,6 +176,51 @@ class LeaderElectionTest {
         assertThat(b.epoch()).isEqualTo(2);
     }
 
+    /**
+     * What lets a standby take over without reading the store again: a takeover whose transaction got the
+     * first id not yet assigned at a quiet watermark proves nothing was written since; any write in between
+     * (here by the old leader, just before its lease ran out) takes that id, and the proof fails.
+     */
+    @Test
+    void aTakeoverTellsWhetherAnythingWasWrittenSinceTheStandbysWatermark() throws Exception {
+        TestDatabases.TestDb db = keep(TestDatabases.fresh(TestDatabases.Kind.POSTGRESQL, dir));
+        DatabaseSpec spec = DatabaseSpec.postgres(db.jdbcUrl());
+        SqlStore store = keep(db.open());
+        Duration shortLease = Duration.ofMillis(300);
+        Duration renew = Duration.ofMillis(100);
+        Leadership b = keep(new Leadership(spec, "b", "http://b:2", shortLease, renew, POLL, System::nanoTime));
+
+        int current = 0;
+        for (int round = 1; round <= 5 && current == 0; round++) {
+            try (Leadership a = new Leadership(spec, "a" + round, "http://a:1", shortLease, renew, POLL, System::nanoTime)) {
+                a.tick();
+                assertThat(a.epoch()).isPositive();
+                a.holdRounds(true); // dies: its lease runs out
+                Leadership.Watermark w = b.watermark().orElseThrow();
+                Thread.sleep(shortLease.toMillis() + 50);
+                b.tick();
+                assertThat(b.epoch()).isPositive();
+                // nothing written: the takeover got the very next id, unless the server's other databases took one
+                if (w.quiet() && b.takeoverXid() == w.xmax()) current++;
+                b.close();
+            }
+            b = keep(new Leadership(spec, "b", "http://b:2", shortLease, renew, POLL, System::nanoTime));
+        }
+        assertThat(current).as("a takeover with nothing written since the watermark, in 5 tries").isPositive();
+
+        try (Leadership a = new Leadership(spec, "a-last", "http://a:1", shortLease, renew, POLL, System::nanoTime)) {
+            a.tick();
+            assertThat(a.epoch()).isPositive();
+            a.holdRounds(true);
+            Leadership.Watermark w = b.watermark().orElseThrow();
+            store.putTeam("written-after-the-watermark", 8); // unfenced: as the old leader's last commit
+            Thread.sleep(shortLease.toMillis() + 50);
+            b.tick();
+            assertThat(b.epoch()).isPositive();
+            assertThat(b.takeoverXid()).isGreaterThan(w.xmax());
+        }
+    }
+
     @Test
     void duringARollingUpgradeTheOlderControllerStepsDownForTheNewerSchema() throws Exception {
         TestDatabases.TestDb db = keep(TestDatabases.fresh(TestDatabases.Kind.POSTGRESQL, dir));

@@ -181,6 +181,8 @@ public final class ControllerBench {
     private volatile boolean stopping;
 
     private Http http;
+    /** An operator's client, apart from the agents' (several controllers only). */
+    private Http operator;
     private ExecutorService threads;
 
     /** One tagged job: when it was sent and answered, when the API first showed it running, and when each host got it. */
@@ -243,6 +245,7 @@ public final class ControllerBench {
             for (Process c : all) stop(c);
             threads.shutdownNow();
             if (http != null) http.close();
+            if (operator != null) operator.close();
             try {
                 if (killer != null) Runtime.getRuntime().removeShutdownHook(killer);
             } catch (IllegalStateException shuttingDown) {
@@ -563,7 +566,13 @@ public final class ControllerBench {
             each.add(cfg.client().equals("jdk") ? Http.jdk(base(i), cfg.clients(), threads)
                     : new RawHttp("127.0.0.1", ports.get(i), "/api/v1", cfg.maxConnections()));
         }
-        http = new FailoverHttp(each);
+        List<String> addresses = ports.stream().map(port -> "http://127.0.0.1:" + port).toList();
+        http = new FailoverHttp(each, addresses);
+        // the takeover's submission comes from an operator, on connections of its own: it must not queue
+        // behind the simulated agents' retries in their shared pool, which would time this process, not the controllers
+        List<Http> own = new ArrayList<>();
+        for (int port : ports) own.add(new RawHttp("127.0.0.1", port, "/api/v1", 4));
+        operator = new FailoverHttp(own, addresses);
         for (int i = 0; i < ha.controllers(); i++) {
             launch(dir, i);
             String role = i == 0 ? "leader" : "standby";
@@ -663,24 +672,44 @@ public final class ControllerBench {
             long t0 = System.nanoTime();
             victim.destroyForcibly();
             victim.waitFor();
+            // where the time goes: until another controller says it leads, until the submission's 201, until
+            // the API shows the gang RUNNING, until its last host holds the assignment
+            AtomicLong elected = new AtomicLong();
+            Thread watch = Thread.ofVirtual().start(() -> {
+                try {
+                    while (elected.get() == 0 && System.nanoTime() - t0 < 60_000_000_000L) {
+                        for (int i = 0; i < controllers.size(); i++)
+                            if (i != l && "leader".equals(role(i))) elected.compareAndSet(0, System.nanoTime());
+                        Thread.sleep(50);
+                    }
+                } catch (InterruptedException e) {
+                    // the takeover is over
+                }
+            });
             Double took = null;
             long deadline = t0 + 60_000_000_000L;
-            long id = -1;
+            long id = -1, answered = 0, running = 0;
             while (id < 0 && System.nanoTime() < deadline) {
-                Http.Response r = call("POST", "/jobs", jobBody("probe-failover-" + k, cfg.probeGpus(), tp, cfg.probeSeconds()),
-                        adminToken, submit, false);
-                if (r != null && r.status() == 201) id = JSON.readTree(r.body()).path("id").asLong();
-                else Thread.sleep(100);
+                Http.Response r = call(operator, "POST", "/jobs", jobBody("probe-failover-" + k, cfg.probeGpus(), tp,
+                        cfg.probeSeconds()), adminToken, submit, false);
+                if (r != null && r.status() == 201) {
+                    id = JSON.readTree(r.body()).path("id").asLong();
+                    answered = System.nanoTime();
+                } else Thread.sleep(100);
             }
             int hosts = -1;
             while (id >= 0 && hosts < 0 && System.nanoTime() < deadline) {
-                Http.Response g = call("GET", "/jobs/" + id, null, adminToken, jobGet, false);
+                Http.Response g = call(operator, "GET", "/jobs/" + id, null, adminToken, jobGet, false);
                 if (g != null && g.status() == 200) {
                     JsonNode job = JSON.readTree(g.body());
-                    if ("RUNNING".equals(job.path("state").asString())) hosts = job.path("placement").size();
+                    if ("RUNNING".equals(job.path("state").asString())) {
+                        hosts = job.path("placement").size();
+                        running = System.nanoTime();
+                    }
                 }
                 if (hosts < 0) Thread.sleep(20);
             }
+            watch.interrupt();
             Probe p = id >= 0 ? probes.computeIfAbsent(id, x -> new Probe()) : null;
             while (p != null && hosts > 0 && System.nanoTime() < deadline) {
                 List<Long> at;
@@ -695,9 +724,11 @@ public final class ControllerBench {
                 Thread.sleep(10);
             }
             if (took != null) takeovers.add(took);
-            progress.printf(Locale.ROOT, "kill %d/%d: controller %d (leader) killed; %s%n", k, ha.kills(), l,
+            progress.printf(Locale.ROOT, "kill %d/%d: controller %d (leader) killed; %s (new leader seen at %s s,"
+                            + " submission answered at %s s, RUNNING at %s s)%n", k, ha.kills(), l,
                     took == null ? "no gang placed within 60 s" : String.format(Locale.ROOT,
-                            "a new leader answered a submission and placed its %d-GPU gang %.2f s later", cfg.probeGpus(), took));
+                            "a new leader answered a submission and placed its %d-GPU gang %.2f s later", cfg.probeGpus(), took),
+                    since(t0, elected.get()), since(t0, answered), since(t0, running));
             if (id >= 0) call("POST", "/jobs/" + id + "/cancel", Map.of(), adminToken, submit, false);
             launch(workDir, l);
             awaitRole(l, "standby", 120);
@@ -706,6 +737,10 @@ public final class ControllerBench {
         sorted.sort(Comparator.naturalOrder());
         return new Failover(ha.controllers(), ha.kills(), sorted.size(), pct(sorted, 50), pct(sorted, 99),
                 sorted.isEmpty() ? Double.NaN : sorted.getLast(), List.copyOf(takeovers));
+    }
+
+    private static String since(long t0, long t) {
+        return t == 0 ? "?" : String.format(Locale.ROOT, "%.2f", (t - t0) / 1e9);
     }
 
     private static double pct(List<Double> sorted, double p) {
@@ -796,12 +831,17 @@ public final class ControllerBench {
      */
     private Http.Response call(String method, String path, Object body, String token, Latencies route, boolean always)
             throws InterruptedException {
+        return call(http, method, path, body, token, route, always);
+    }
+
+    private Http.Response call(Http via, String method, String path, Object body, String token, Latencies route,
+                               boolean always) throws InterruptedException {
         byte[] json = body == null ? null : JSON.writeValueAsBytes(body);
         long t0 = System.nanoTime();
         boolean counts = always || inWindow(t0);
         Http.Response r;
         try {
-            r = http.send(method, path, json, token);
+            r = via.send(method, path, json, token);
         } catch (IOException e) {
             if (counts && !stopping) route.error();
             if (!stopping) showError(method + " " + path, e.toString());

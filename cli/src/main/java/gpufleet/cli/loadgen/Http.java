@@ -17,7 +17,12 @@ import java.util.concurrent.ExecutorService;
  * 12,500 agents is more than a core of a two-core machine taken from the controller being measured.
  */
 interface Http extends AutoCloseable {
-    record Response(int status, byte[] body) {}
+    /** An answer; {@code leader}: the leader a standby's redirect names (its {@code X-Gpufleet-Leader}), else null. */
+    record Response(int status, byte[] body, String leader) {
+        Response(int status, byte[] body) {
+            this(status, body, null);
+        }
+    }
 
     /** A call on a shared connection, with {@code token} as its bearer token (none when null). */
     Response send(String method, String pathAndQuery, byte[] json, String token) throws IOException, InterruptedException;
@@ -66,7 +71,7 @@ interface Http extends AutoCloseable {
                 if (json != null) b.header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofByteArray(json));
                 else b.method(method, HttpRequest.BodyPublishers.noBody());
                 HttpResponse<byte[]> r = c.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
-                return new Response(r.statusCode(), r.body());
+                return new Response(r.statusCode(), r.body(), r.headers().firstValue("X-Gpufleet-Leader").orElse(null));
             }
 
             @Override

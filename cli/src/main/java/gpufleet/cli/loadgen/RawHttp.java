@@ -222,6 +222,7 @@ final class RawHttp implements Http {
         int code = Integer.parseInt(status.substring(9, 12));
         long length = -1;
         boolean chunked = false, close = status.startsWith("HTTP/1.0");
+        String leader = null;
         for (String l = line(in); l != null && !l.isEmpty(); l = line(in)) {
             int colon = l.indexOf(':');
             if (colon < 0) continue;
@@ -231,6 +232,7 @@ final class RawHttp implements Http {
                 case "content-length" -> length = Long.parseLong(value);
                 case "transfer-encoding" -> chunked = value.toLowerCase(Locale.ROOT).contains("chunked");
                 case "connection" -> close = value.equalsIgnoreCase("close");
+                case "x-gpufleet-leader" -> leader = value;
                 default -> { }
             }
         }
@@ -258,7 +260,7 @@ final class RawHttp implements Http {
             close = true;
         }
         if (close && c != null) c.reusable = false;
-        return new Response(code, body);
+        return new Response(code, body, leader);
     }
 
     /** A CRLF-terminated header line without its terminator, or null at the end of the stream. */

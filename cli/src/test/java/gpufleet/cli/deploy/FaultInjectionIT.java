@@ -262,8 +262,8 @@ class FaultInjectionIT {
     }
 
     /**
-     * Starts again, as a service manager would, a controller or agent that exited by itself: a controller
-     * started while the database is down gives up at once ("database unreachable").
+     * Starts again, as a service manager would, a controller or agent that exited by itself (a controller
+     * started while the database is down waits for it, so none is expected to).
      */
     private void supervise() throws IOException {
         for (var c : List.copyOf(controllers.entrySet()))

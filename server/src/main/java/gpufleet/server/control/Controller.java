@@ -180,6 +180,11 @@ public final class Controller implements AutoCloseable {
     /** Whether this controller decides: always, except for a standby among several on one database. */
     private volatile java.util.function.BooleanSupplier leading = () -> true;
 
+    /** Runs a cycle soon, as a change does: a controller that has just taken over schedules at once. */
+    public void scheduleNow() {
+        trigger();
+    }
+
     /** Runs the scheduling loop (liveness checks included) only while {@code leading} says so. */
     public void scheduleWhile(java.util.function.BooleanSupplier leading) {
         this.leading = leading;
@@ -203,6 +208,19 @@ public final class Controller implements AutoCloseable {
             this.epoch = epoch;
             view.reload();
             if (takingOver) liveness.forgive(registry.all().stream().map(HostRecord::id).toList(), now());
+        });
+    }
+
+    /**
+     * As {@link #rebuild(boolean, long)} taking over, for a view known to hold everything committed (nothing
+     * was written since it was built): leads from now on with {@code epoch} and gives every host a fresh
+     * heartbeat timeout, without reading the store again.
+     */
+    public void takeOver(long epoch) {
+        underLockDo(() -> {
+            if (halted) return;
+            this.epoch = epoch;
+            liveness.forgive(registry.all().stream().map(HostRecord::id).toList(), now());
         });
     }
 

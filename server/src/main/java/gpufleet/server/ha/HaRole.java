@@ -27,7 +27,11 @@ import java.util.concurrent.TimeUnit;
  * (from the database, and from an in-memory view it rebuilds every {@link #REFRESH}) and answers every
  * change, agents' heartbeats and polls included, with {@code 307} to the leader's address (or {@code 503}
  * while no controller leads). On election it rebuilds its view from the store before it schedules: the
- * old leader's last commit is in it, since the takeover waited for that commit or fenced it out.
+ * old leader's last commit is in it, since the takeover waited for that commit or fenced it out. It skips
+ * that rebuild when its last refresh is provably current: the refresh began at a quiet
+ * {@link Leadership.Watermark} and the takeover's transaction got the very next id, so nothing was written
+ * in between. A standby refreshes as soon as the leader's renewal is late, so that after a leader's death
+ * its view is usually current when the lease runs out.
  */
 public final class HaRole implements Leadership.Listener, AutoCloseable {
     private static final System.Logger LOG = System.getLogger(HaRole.class.getName());
@@ -48,6 +52,11 @@ public final class HaRole implements Leadership.Listener, AutoCloseable {
     private volatile Tokens tokens;
     /** True once an election has taken effect (view rebuilt); false from the moment leadership is lost. */
     private volatile boolean leading;
+    /**
+     * Where the database's transaction ids stood just before the standby's last complete refresh began, or
+     * null. Touched on the transitions thread only.
+     */
+    private Leadership.Watermark refreshedAt;
 
     public HaRole(Leadership lease, SqlStore store) {
         this.lease = lease;
@@ -67,7 +76,8 @@ public final class HaRole implements Leadership.Listener, AutoCloseable {
         lease.tick();
         awaitTransitions();
         lease.start();
-        refresher.scheduleWithFixedDelay(this::refresh, REFRESH.toMillis(), REFRESH.toMillis(), TimeUnit.MILLISECONDS);
+        // on the transitions thread, so that an election sees the refresh before it, complete
+        refresher.scheduleWithFixedDelay(this::overdue, REFRESH.toMillis(), REFRESH.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     /** The tokens to read again when another controller may have changed them. */
@@ -94,23 +104,53 @@ public final class HaRole implements Leadership.Listener, AutoCloseable {
     public void elected(long epoch) {
         // before anything is read: commits from here on are checked against this epoch
         store.fence(epoch, this::fenced);
+        long xid = lease.takeoverXid();
         transitions.execute(() -> {
             long began = System.nanoTime();
+            Leadership.Watermark w = refreshedAt;
+            refreshedAt = null;
+            // no transaction was running when the last refresh began, and the takeover's got the very next
+            // id: nothing was written since, so the view is the database's state and need not be read again
+            boolean current = w != null && w.quiet() && w.xmax() == xid;
             try {
                 Controller c = controller;
-                if (c != null) c.rebuild(true, epoch);
-                Tokens t = tokens;
-                if (t != null) t.reload();
+                if (c != null && current) c.takeOver(epoch);
+                else if (c != null) c.rebuild(true, epoch);
             } catch (RuntimeException e) {
                 // the loop rebuilds again once the database answers; until then nothing commits anyway
                 LOG.log(System.Logger.Level.WARNING, "cannot rebuild state after the election: " + e.getMessage());
             }
+            long rebuilt = System.nanoTime();
             if (lease.epoch() == epoch) {
                 leading = true;
-                LOG.log(System.Logger.Level.INFO, "leading (epoch " + epoch + "); state rebuilt from the store in "
-                        + (System.nanoTime() - began) / 1_000_000 + " ms, scheduling");
+                Controller c = controller;
+                // what waited through the election (a gang submitted meanwhile) is placed now, not at the next tick
+                if (c != null) c.scheduleNow();
             }
+            // after the view: the tokens were read at the last refresh, and only those made since are missing
+            // (a host that joined in the last seconds is refused for these milliseconds and retries)
+            try {
+                Tokens t = tokens;
+                if (t != null) t.reload();
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "cannot read the tokens after the election: " + e.getMessage());
+            }
+            if (lease.epoch() == epoch)
+                LOG.log(System.Logger.Level.INFO, "leading (epoch " + epoch + "); " + (current
+                        ? "the standby's view was current (nothing committed since its last refresh), taken over in "
+                        : "state rebuilt from the store in ") + (rebuilt - began) / 1_000_000 + " ms, tokens read in "
+                        + (System.nanoTime() - rebuilt) / 1_000_000 + " ms; scheduling");
         });
+    }
+
+    /** The leader's renewal is late: it may be gone. Refreshing now makes the view current for a takeover. */
+    @Override
+    public void overdue() {
+        try {
+            transitions.execute(this::refresh);
+        } catch (java.util.concurrent.RejectedExecutionException stopping) {
+            // closed meanwhile: no takeover to prepare
+        }
     }
 
     @Override
@@ -130,11 +170,14 @@ public final class HaRole implements Leadership.Listener, AutoCloseable {
     /** A standby's periodic rebuild of its view (and its tokens) from what the leader committed. */
     private void refresh() {
         if (scheduling()) return;
+        refreshedAt = null;
+        Leadership.Watermark w = lease.watermark().orElse(null);
         try {
             Controller c = controller;
             if (c != null) c.rebuild(false);
             Tokens t = tokens;
             if (t != null) t.reload();
+            refreshedAt = w;
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.DEBUG, "standby refresh failed: " + e.getMessage());
         }

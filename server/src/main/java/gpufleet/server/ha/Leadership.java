@@ -33,7 +33,7 @@ import java.util.function.LongSupplier;
 public final class Leadership implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(Leadership.class.getName());
 
-    /** How long a lease lasts from its last renewal. Takeover after a leader dies: at most this plus {@link #POLL_EVERY}. */
+    /** How long a lease lasts from its last renewal. Takeover after a leader dies: this, plus tens of ms (a standby looks just after the lease it read runs out). */
     public static final Duration LEASE = Duration.ofSeconds(6);
     /** How often the leader renews: three tries before its lease runs out. */
     public static final Duration RENEW_EVERY = Duration.ofSeconds(2);
@@ -48,6 +48,25 @@ public final class Leadership implements AutoCloseable {
         void elected(long epoch);
 
         void deposed(long epoch, String why);
+
+        /**
+         * Another controller's lease was found not renewed on time: its holder may be dead, and this
+         * controller may soon take over. Called once per late renewal.
+         */
+        default void overdue() { }
+    }
+
+    /**
+     * Where the database's transaction ids stood at a moment, as {@code pg_current_snapshot()} says: the
+     * first id not yet assigned ({@code xmax}), and whether any transaction was still running then.
+     * A takeover whose own transaction got exactly {@code xmax}, after a moment when none was running,
+     * proves that nothing was written in between.
+     */
+    public record Watermark(long xmax, boolean quiet) {
+        static Watermark parse(String snapshot) {
+            String[] f = snapshot.split(":", -1);
+            return new Watermark(Long.parseLong(f[1]), f.length < 3 || f[2].isEmpty());
+        }
     }
 
     private final HikariDataSource pool;
@@ -69,6 +88,12 @@ public final class Leadership implements AutoCloseable {
     /** Until when (nanos) this controller may take itself for the leader without another renewal. */
     private volatile long validUntil;
     private volatile Leader known = new Leader(0, "", "", false);
+    /** The transaction id of this controller's last takeover, or -1. */
+    private volatile long takeoverXid = -1;
+    /** Whether the late renewal now seen was already told to the listener. */
+    private boolean overdueTold;
+    /** When another controller's lease in force was last read: how long it had left then, in ms; else -1. */
+    private volatile long untilExpiryMs = -1;
     private volatile boolean closed;
     private volatile boolean held;
     private volatile int knownSchema = Integer.MAX_VALUE;
@@ -150,13 +175,27 @@ public final class Leadership implements AutoCloseable {
                     LOG.log(System.Logger.Level.ERROR, "leader lease round failed", e);
                 }
                 try {
-                    Thread.sleep((epoch >= 0 ? renewEvery : pollEvery).toMillis());
+                    Thread.sleep(epoch >= 0 ? renewEvery.toMillis() : nextLook());
                 } catch (InterruptedException e) {
                     return;
                 }
             }
         });
     }
+
+    /**
+     * How long a standby waits before its next look: {@code pollEvery}, or less when the lease it last read
+     * runs out sooner, so that it looks just after (by the database's clock, as read then): a dead leader's
+     * lease is taken within tens of milliseconds of running out rather than up to {@code pollEvery} later.
+     */
+    private long nextLook() {
+        long until = untilExpiryMs;
+        long poll = pollEvery.toMillis();
+        return until < 0 ? poll : Math.max(10, Math.min(poll, until + EXPIRY_MARGIN_MS));
+    }
+
+    /** A look this long after a lease's expiry (as read) finds it expired despite the time the read itself took. */
+    private static final long EXPIRY_MARGIN_MS = 20;
 
     /** Whether this controller leads: it holds the lease and its last renewal is not older than the lease (by its own clock). */
     public boolean leading() {
@@ -246,7 +285,7 @@ public final class Leadership implements AutoCloseable {
                     renewed_at = extract(epoch FROM clock_timestamp())::float8,
                     expires_at = extract(epoch FROM clock_timestamp())::float8 + ?
                 WHERE id = 1 AND (expires_at < extract(epoch FROM clock_timestamp())::float8 OR holder = ?)
-                RETURNING epoch""")) {
+                RETURNING epoch, pg_current_xact_id()::text""")) {
             p.setString(1, holder);
             p.setString(2, address);
             p.setDouble(3, lease.toMillis() / 1000.0);
@@ -254,6 +293,7 @@ public final class Leadership implements AutoCloseable {
             try (ResultSet rs = p.executeQuery()) {
                 if (rs.next()) {
                     long e = rs.getLong(1);
+                    takeoverXid = Long.parseLong(rs.getString(2));
                     validUntil = began + lease.toNanos();
                     epoch = e;
                     known = new Leader(e, holder, address, true);
@@ -274,6 +314,23 @@ public final class Leadership implements AutoCloseable {
         }
     }
 
+    /** The transaction id this controller's last takeover committed with, or -1. */
+    public long takeoverXid() {
+        return takeoverXid;
+    }
+
+    /** Where the database's transaction ids stand now, or empty when it cannot say (it did not answer). */
+    public Optional<Watermark> watermark() {
+        try (Connection c = pool.getConnection();
+             PreparedStatement p = c.prepareStatement("SELECT pg_current_snapshot()::text");
+             ResultSet rs = p.executeQuery()) {
+            rs.next();
+            return Optional.of(Watermark.parse(rs.getString(1)));
+        } catch (SQLException | RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
     /** Ends this controller's lease now, so that a standby takes it at its next look. */
     private void release(Connection c) throws SQLException {
         try (PreparedStatement p = c.prepareStatement(
@@ -289,13 +346,21 @@ public final class Leadership implements AutoCloseable {
         return Optional.ofNullable(tooNew);
     }
 
-    private static Leader read(Connection c) throws SQLException {
+    private Leader read(Connection c) throws SQLException {
         try (PreparedStatement p = c.prepareStatement("""
-                SELECT epoch, holder, address, expires_at >= extract(epoch FROM clock_timestamp())::float8
+                SELECT epoch, holder, address, expires_at - extract(epoch FROM clock_timestamp())::float8
                 FROM leadership WHERE id = 1""");
              ResultSet rs = p.executeQuery()) {
             if (!rs.next()) throw new SQLException("the leadership table has no row: the schema is not at version 8");
-            return new Leader(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getBoolean(4));
+            double left = rs.getDouble(4);
+            boolean live = left >= 0;
+            boolean other = live && !holder.equals(rs.getString(2));
+            untilExpiryMs = other ? (long) (left * 1000) : -1;
+            // a renewal more than a quarter second late: the holder may be gone
+            boolean late = other && left * 1000 < lease.toMillis() - renewEvery.toMillis() - 250;
+            if (late && !overdueTold) listener.overdue();
+            overdueTold = late;
+            return new Leader(rs.getLong(1), rs.getString(2), rs.getString(3), live);
         }
     }
 

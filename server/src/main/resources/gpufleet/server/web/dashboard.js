@@ -243,9 +243,16 @@
       get('/ui/csrf').then(function (t) {
         var h = {'Content-Type': 'application/json', Accept: 'application/json'};
         if (t.token) h['X-CSRF-Token'] = t.token;
-        return fetch(o.path, {method: 'POST', headers: h, body: JSON.stringify(body)});
+        // a standby answers a change with a redirect to the leader, another origin: said, not followed
+        return fetch(o.path, {method: 'POST', headers: h, body: JSON.stringify(body), redirect: 'manual'});
       }).then(function (resp) {
         if (resp.ok) { d.close(); refresh(); return; }
+        if (resp.type === 'opaqueredirect' || resp.status === 307) {
+          askRole();
+          setHtml('confirm-problem', esc(standbyProblem() || 'This controller is a standby: changes go to the leader.'));
+          yes.disabled = false;
+          return;
+        }
         return resp.text().then(function (t) {
           var msg = t;
           try { msg = errorMessage(JSON.parse(t)) || t; } catch (x) { /* not JSON */ }
@@ -761,7 +768,13 @@
         var self = this;
         var base = '/api/v1/jobs/' + id + '/logs/' + r;
         if (!this.readsLogs()) return Promise.resolve();
-        return fetch(base + '?offset=9007199254740991').then(function (resp) {
+        return fetch(base + '?offset=9007199254740991', {redirect: 'manual'}).then(function (resp) {
+          if (resp.type === 'opaqueredirect') {
+            // a standby: the agents ship logs to the leader, whose page shows them (another origin: not fetched here)
+            var where = document.getElementById('rank-log-' + r);
+            if (where) where.textContent = 'The leader keeps the logs' + (ha && ha.leader ? ': open this page on ' + ha.leader : '') + '.';
+            throw {quiet: true};
+          }
           if (resp.status === 403) {
             // the token may not (its role changed since sign-in): say so, and ask no more
             self.logsRefused = true;
@@ -1163,6 +1176,67 @@
   // clocks move even when nothing happens: ages, ETTR so far, heartbeats
   setInterval(function () { if (!document.hidden && signedIn) refresh(); }, 10000);
 
+  // ---- which controller leads -------------------------------------------------------------------
+
+  /*
+   * Several controllers may share one database: one leads (it schedules and takes changes), the others
+   * stand by, show what the leader committed and send changes to it. /healthz says which this one is and
+   * where the leader is; the bar shows it, and a standby's page says plainly where changes go. A lone
+   * controller's /healthz names no address, and the page shows nothing of it. Asked every few seconds:
+   * a takeover shows without a reload.
+   */
+  var ROLE_EVERY_MS = 3000;
+  var ha = null; // the last /healthz answer of a controller among several, else null
+  var roleBox = document.getElementById('role');
+  var haNote = document.getElementById('ha-note');
+
+  function leaderLink(leader) {
+    // the same page on the leader's dashboard (a session there needs its own sign-in if the host differs)
+    var href = leader.replace(/\/+$/, '') + location.pathname + location.search;
+    return '<a href="' + esc(href) + '" rel="external" data-leader="' + esc(leader) + '">' + esc(leader) + '</a>';
+  }
+
+  function standbyProblem() {
+    return ha && ha.role === 'standby' ? (ha.leader
+      ? 'This controller is a standby: changes go to the leader at ' + ha.leader + '. Make this one there.'
+      : 'This controller is a standby and no controller leads at the moment (an election is under way): try again in a few seconds.')
+      : null;
+  }
+
+  function drawRole() {
+    if (!ha) {
+      roleBox.hidden = true;
+      haNote.hidden = true;
+      return;
+    }
+    var lead = ha.role === 'leader';
+    roleBox.hidden = false;
+    roleBox.className = 'role ' + (lead ? 'leader' : 'standby');
+    roleBox.setAttribute('data-role', ha.role);
+    roleBox.title = (ha.address ? 'this controller: ' + ha.address + '; ' : '') + 'leader epoch ' + ha.epoch;
+    roleBox.innerHTML = lead ? 'leader <span class="muted">(this controller)</span>'
+      : 'standby · leader: ' + (ha.leader ? leaderLink(ha.leader) : 'none (election under way)');
+    haNote.hidden = lead;
+    haNote.innerHTML = lead ? '' : '<strong>Standby.</strong> This controller shows the fleet as the leader committed it ' +
+      '(its view is refreshed every few seconds) and takes over if the leader stops. Changes (submitting, cancelling, ' +
+      'draining, resuming) go to the leader' + (ha.leader ? ': ' + leaderLink(ha.leader) + '.' :
+      ', and no controller leads at the moment (an election is under way).');
+  }
+
+  function askRole() {
+    if (document.hidden) return;
+    fetch('/api/v1/healthz', {headers: {Accept: 'application/json'}, cache: 'no-store'}).then(function (r) {
+      return r.json();
+    }).then(function (h) {
+      var was = ha ? ha.role + ' ' + ha.leader + ' ' + ha.epoch : '';
+      ha = h && h.address !== undefined && h.role ? h : null;
+      if ((ha ? ha.role + ' ' + ha.leader + ' ' + ha.epoch : '') !== was) drawRole();
+    }, function () { /* no answer: the live indicator already says the figures are stale */ });
+  }
+
+  setInterval(askRole, ROLE_EVERY_MS);
+  document.addEventListener('visibilitychange', askRole);
+
   // ---- signing in -------------------------------------------------------------------------------
 
   /*
@@ -1236,5 +1310,6 @@
   }
 
   window.gpufleetDashboard = {refresh: refresh};
+  askRole();
   start();
 })();
