@@ -171,7 +171,8 @@ public final class Agent implements AutoCloseable {
                     }
                 }
                 if (e.code() != ErrorCode.RATE_LIMITED) LOG.log(System.Logger.Level.WARNING, e.getMessage() + "; retrying");
-                Thread.sleep(backoff);
+                // half the backoff plus a random share of the other half: agents that joined together retry apart
+                Thread.sleep(backoff / 2 + java.util.concurrent.ThreadLocalRandom.current().nextLong(backoff / 2 + 1));
                 backoff = Math.min(backoff * 2, 10_000);
             }
         }
@@ -215,7 +216,7 @@ public final class Agent implements AutoCloseable {
                 if (reply.epoch() < epoch) sleepQuietly(1000);
             } catch (ControllerClient.Failure e) {
                 if (!handle(e, g)) return;
-                sleepQuietly(1000);
+                sleepQuietly(awayPauseMs());
             } catch (InterruptedException e) {
                 return;
             } catch (RuntimeException e) {
@@ -273,7 +274,7 @@ public final class Agent implements AutoCloseable {
             case INTERNAL, UNAVAILABLE, NOT_LEADER -> {
                 // keep the ranks running and try again
                 LOG.log(System.Logger.Level.DEBUG, e.getMessage());
-                sleepQuietly(1000);
+                sleepQuietly(awayPauseMs());
                 return true;
             }
             case NOT_FOUND -> {
@@ -443,6 +444,15 @@ public final class Agent implements AutoCloseable {
     /** The jobs this agent is running now, by id. */
     public synchronized List<Long> runningJobs() {
         return List.copyOf(tasks.keySet());
+    }
+
+    /**
+     * How long to wait before trying a controller that was away again: about a second, drawn anew each
+     * time, so that a fleet's agents, cut off together by a failover, come back spread over a second
+     * rather than all at the same instant to a leader that has just taken over.
+     */
+    static long awayPauseMs() {
+        return 500 + java.util.concurrent.ThreadLocalRandom.current().nextLong(1000);
     }
 
     private static void sleepQuietly(long ms) {

@@ -517,14 +517,14 @@ public final class ControllerBench {
                     if (stopping) return;
                     longPollErrors.incrementAndGet();
                     showError("long poll", e.toString());
-                    Thread.sleep(1000);
+                    Thread.sleep(awayPauseMs()); // as an agent: about a second, spread
                     continue;
                 }
                 if (r.status() != 200) {
                     if (stopping) return; // the controller answers pending polls with errors as it stops
                     longPollErrors.incrementAndGet();
                     showError("long poll", r.status() + " " + new String(r.body(), StandardCharsets.UTF_8));
-                    Thread.sleep(1000);
+                    Thread.sleep(awayPauseMs());
                     continue;
                 }
                 HeartbeatReply reply = applyReply(a, r.body());
@@ -855,6 +855,11 @@ public final class ControllerBench {
             showError(method + " " + path, r.status() + " " + new String(r.body(), StandardCharsets.UTF_8));
         }
         return r;
+    }
+
+    /** What a real agent waits before it tries a controller that was away again (Agent.awayPauseMs). */
+    private static long awayPauseMs() {
+        return 500 + java.util.concurrent.ThreadLocalRandom.current().nextLong(1000);
     }
 
     private void showError(String what, String why) {

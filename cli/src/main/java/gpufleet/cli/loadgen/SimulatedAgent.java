@@ -38,6 +38,7 @@ final class SimulatedAgent {
     private volatile String token;
     // guarded by this
     private long appliedVersion = Long.MIN_VALUE;
+    private long appliedEpoch = Long.MIN_VALUE;
     private final Map<Long, Held> held = new HashMap<>();
 
     private final long telemetryNanos;
@@ -105,12 +106,14 @@ final class SimulatedAgent {
 
     /**
      * Takes what the host must run from a reply, unless a newer reply was applied already (a heartbeat
-     * and a long poll can answer out of order). Returns the assignments newly started, for the probe
+     * and a long poll can answer out of order; a newer leader epoch counts whatever its version, as
+     * for a real agent). Returns the assignments newly started, for the probe
      * timings.
      */
     synchronized List<Assignment> apply(HeartbeatReply r, long nowNanos) {
-        if (r.version() < appliedVersion) return List.of();
+        if (!r.notOlderThan(appliedEpoch, appliedVersion)) return List.of();
         appliedVersion = r.version();
+        appliedEpoch = r.epoch();
         List<Assignment> started = new ArrayList<>();
         Map<Long, Assignment> listed = new HashMap<>();
         for (Assignment a : r.assignments()) listed.put(a.job(), a);
