@@ -49,6 +49,8 @@ class QueueForecastApiTest {
         api.registerHost("h1", 8, "r1", "z1");
         long a = submit("running", 3_600L);
         double end = api.awaitState(a, "RUNNING").get("estimatedEnd").doubleValue();
+        // a forecast of the empty queue, taken just now, must not stand in for the one asked below
+        assertThat(api.ok(api.get("/queue/forecast")).get("jobs")).isEmpty();
         long b = submit("next", 600L);     // starts when the running job's hour is up
         long c = submit("then", null);     // starts when b's ten minutes are up, and runs for ever
         long d = submit("last", 60L);      // behind a job without a limit: nobody knows
