@@ -116,25 +116,7 @@ class HotSparesIT {
     }
 
     private <T> T await(String what, Supplier<T> probe, Predicate<T> done) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-        T last = probe.get();
-        while (!done.test(last)) {
-            if (System.nanoTime() > deadline) {
-                String log;
-                try {
-                    log = Files.readString(dir.resolve("server.log"));
-                } catch (IOException e) {
-                    log = e.getMessage();
-                }
-                throw new AssertionError("waited 90 s for " + what + "; last seen: " + last + "\nserver said:\n" + log);
-            }
-            try {
-                Thread.sleep(200);
-            } catch (InterruptedException e) {
-                throw new AssertionError(e);
-            }
-            last = probe.get();
-        }
-        return last;
+        return Launcher.await(what, Duration.ofSeconds(90), probe, done,
+                () -> "server said:\n" + Launcher.tail(dir.resolve("server.log")));
     }
 }

@@ -112,4 +112,35 @@ public final class Launcher {
             if (Files.isExecutable(q.resolve("gpufleet")) && Files.isRegularFile(q.resolve("mvnw"))) return q;
         throw new IllegalStateException("no ./gpufleet launcher above " + p);
     }
+
+    /**
+     * Polls {@code probe} until {@code done} holds, at most {@code within}; fails with what it waited for,
+     * the last value seen and {@code context} (what the processes under test said).
+     */
+    public static <T> T await(String what, Duration within, java.util.function.Supplier<T> probe,
+                              java.util.function.Predicate<T> done, java.util.function.Supplier<String> context) {
+        long deadline = System.nanoTime() + within.toNanos();
+        T last = probe.get();
+        while (!done.test(last)) {
+            if (System.nanoTime() > deadline)
+                throw new AssertionError("waited " + within.toSeconds() + " s for " + what + "; last seen: " + last
+                        + "\n" + context.get());
+            try {
+                Thread.sleep(200);
+            } catch (InterruptedException e) {
+                throw new AssertionError(e);
+            }
+            last = probe.get();
+        }
+        return last;
+    }
+
+    /** {@code file}'s text, or why it could not be read: for a failing test's message. */
+    public static String tail(Path file) {
+        try {
+            return Files.readString(file);
+        } catch (IOException e) {
+            return "(" + file + ": " + e.getMessage() + ")";
+        }
+    }
 }

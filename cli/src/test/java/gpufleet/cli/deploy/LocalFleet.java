@@ -72,19 +72,7 @@ final class LocalFleet implements AutoCloseable {
 
     /** Polls {@code probe} until {@code done} holds; fails with the last value seen and what {@code up} said. */
     <T> T await(String what, Duration within, Supplier<T> probe, Predicate<T> done) {
-        long deadline = System.nanoTime() + within.toNanos();
-        T last = probe.get();
-        while (!done.test(last)) {
-            if (System.nanoTime() > deadline)
-                throw new AssertionError("waited " + within + " for " + what + "; last seen: " + last + "\ngpufleet up said:\n" + log());
-            try {
-                Thread.sleep(250);
-            } catch (InterruptedException e) {
-                throw new AssertionError(e);
-            }
-            last = probe.get();
-        }
-        return last;
+        return Launcher.await(what, within, probe, done, () -> "gpufleet up said:\n" + log());
     }
 
     @Override
