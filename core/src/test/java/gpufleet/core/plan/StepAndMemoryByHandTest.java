@@ -54,12 +54,12 @@ class StepAndMemoryByHandTest {
 
     @Test
     void everyCommunicationTermOfAFourWaySplit() {
-        // TP2 PP2 DP2 CP2 (16 GPUs), mb 1, selective, 2,048 tokens, 2 micro-batches a step
-        var l = new Layout(2, 2, 2, 2, 1, 1, Recompute.SELECTIVE, 2048, 4);
+        // TP2 PP2 DP2 CP2 (16 GPUs), micro-batches of 2 sequences of 2,048 tokens, selective, 2 a step
+        var l = new Layout(2, 2, 2, 2, 2, 1, Recompute.SELECTIVE, 2048, 8);
         var s = StepModel.estimate(GPT, l, H100, F);
-        double act = 2.0 * 1 * 2048 / 2 * 1024;          // bf16 activations of the CP shard
+        double act = 2.0 * 2 * 2048 / 2 * 1024;          // bf16 activations of the CP shard
         double tp = 1 * 4 * 2.0 * (2 - 1) / 2 * act / NVL * (1 - F.tpOverlap());
-        double kv = 2.0 * 2 * 2048 * 1024 / 2;           // K and V, bf16, over min(tp, kv heads) = 2
+        double kv = 2.0 * 2 * 2 * 2048 * 1024 / 2;       // K and V, bf16, over min(tp, kv heads) = 2
         double cp = 1 * 2 * (2 - 1.0) / 2 * kv / NVL * (1 - F.cpOverlap());  // tp x cp = 4 GPUs: NVLink
         double pp = 2.0 * 1 * act / 2 / NIC;
         assertThat(s.tpComm()).isCloseTo(2 * tp, within(1e-15));
