@@ -2,6 +2,7 @@ package gpufleet.cli;
 
 import gpufleet.agent.AgentMain;
 import gpufleet.server.ServerMain;
+import gpufleet.server.control.CrashPoint;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
@@ -45,8 +46,14 @@ class ControllerCrashTest {
     String token;
 
     private Process startController(int port) throws IOException {
+        return startController(port, 0);
+    }
+
+    /** A controller process; {@code haltAfterStartCommit} > 0 arms its {@link CrashPoint} at that commit. */
+    private Process startController(int port, int haltAfterStartCommit) throws IOException {
         List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m",
-                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
+                "--enable-native-access=ALL-UNNAMED", "-D" + CrashPoint.AFTER_START_COMMIT + "=" + haltAfterStartCommit,
+                "-cp", System.getProperty("java.class.path"),
                 ServerMain.class.getName(), "--port", Integer.toString(port), "--data-dir", dir.resolve("data").toString());
         return new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("controller.out").toFile())).start();
@@ -74,6 +81,169 @@ class ControllerCrashTest {
             Thread.sleep(100);
         }
         throw new AssertionError("controller did not come up; see " + dir.resolve("controller.out"));
+    }
+
+    private static final int ROUNDS_AT_A_POINT = 2;
+    /** The test's seed for the crash points; a failure names it, and -Dgpufleet.crash.seed=N replays it. */
+    private static final long SEED = Long.getLong("gpufleet.crash.seed", 20_261_206L);
+
+    private HttpResponse<String> submit(String base, String name, Path ck, Path script, int steps) throws IOException, InterruptedException {
+        Files.createDirectories(ck);
+        String body = TestFleet.JSON.createObjectNode().put("name", name).put("team", "default").put("gpus", 4)
+                .put("maxRestarts", 0).put("checkpointDir", ck.toString())
+                .set("command", TestFleet.JSON.valueToTree(List.of("/bin/sh", script.toString(), Integer.toString(steps), "0.1")))
+                .toString();
+        return call(HttpRequest.newBuilder(URI.create(base + "/api/v1/jobs"))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)));
+    }
+
+    /** The job's state, or null when the controller does not answer (it halted). */
+    private String stateOf(String base, long id) throws InterruptedException {
+        try {
+            HttpResponse<String> r = call(HttpRequest.newBuilder(URI.create(base + "/api/v1/jobs/" + id)).GET());
+            return r.statusCode() == 200 ? TestFleet.JSON.readTree(r.body()).get("state").stringValue() : null;
+        } catch (IOException down) {
+            return null;
+        }
+    }
+
+    /**
+     * The controller halts at a point the test chooses, right after a cycle committed a job's start and
+     * before any agent heard of it, round after round; the points come from {@link #SEED}. After each
+     * restart the committed run must be launched, and at the end every job has completed with each
+     * generation of each rank launched once at most (launch records append, with a unique nonce each).
+     */
+    @Test
+    void aCrashBetweenCommittingAStartAndTellingTheAgentsLaunchesTheCommittedRunOnce() throws Exception {
+        Random random = new Random(SEED);
+        String replay = "seed " + SEED + " (-Dgpufleet.crash.seed=" + SEED + " replays it)";
+        int port;
+        try (var s = new java.net.ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        String base = "http://127.0.0.1:" + port;
+        Path script = dir.resolve("train.sh");
+        try (var in = TestFleet.class.getResourceAsStream("train.sh")) {
+            Files.copy(in, script);
+        }
+        int haltAt = 1 + random.nextInt(3);
+        Process controller = startController(port, haltAt);
+        awaitUp(base);
+        token = Files.readString(dir.resolve("data").resolve(gpufleet.server.auth.Tokens.ADMIN_TOKEN_FILE)).strip();
+        List<Process> agents = startAgents(base);
+        Map<Long, Path> acknowledged = new java.util.TreeMap<>();
+        List<String> crashes = new ArrayList<>();
+        int n = 0;
+        try {
+            for (int round = 0; round < ROUNDS_AT_A_POINT; round++) {
+                // one job at a time, each waited for, so that each start is a commit of its own
+                int submitted = 0;
+                while (controller.isAlive()) {
+                    assertThat(submitted).as("round %d: the controller never reached start commit %d; %s",
+                            round, haltAt, replay).isLessThanOrEqualTo(haltAt + 2);
+                    n++;
+                    Path ck = dir.resolve("ck").resolve("job-" + n);
+                    HttpResponse<String> r;
+                    try {
+                        r = submit(base, "j" + n, ck, script, 8 + random.nextInt(8));
+                    } catch (IOException halted) {
+                        break; // not acknowledged: a restarted controller may or may not have it
+                    }
+                    assertThat(r.statusCode()).as("job j%d: %s; %s", n, r.body(), replay).isEqualTo(201);
+                    long id = TestFleet.JSON.readTree(r.body()).get("id").longValue();
+                    acknowledged.put(id, ck);
+                    submitted++;
+                    long deadline = System.nanoTime() + 20_000_000_000L;
+                    while (controller.isAlive() && !Set.of("RUNNING", "COMPLETED").contains(String.valueOf(stateOf(base, id)))) {
+                        assertThat(System.nanoTime()).as("job %d never started; %s", id, replay).isLessThan(deadline);
+                        Thread.sleep(50);
+                    }
+                }
+                assertThat(controller.waitFor(10, TimeUnit.SECONDS)).isTrue();
+                assertThat(controller.exitValue()).as("round %d: halted by the crash point, not otherwise; %s\n%s",
+                        round, replay, tail(dir.resolve("controller.out"))).isEqualTo(CrashPoint.EXIT_STATUS);
+                var said = java.util.regex.Pattern.compile(java.util.regex.Pattern.quote(CrashPoint.MESSAGE + haltAt)
+                        + ", which started jobs ([0-9,]+)").matcher(Files.readString(dir.resolve("controller.out")));
+                assertThat(said.find()).as("round %d: the crash point's line; %s", round, replay).isTrue();
+                List<Long> crashedIds = java.util.Arrays.stream(said.group(1).split(",")).map(Long::valueOf).toList();
+                // what the agents had launched when the controller went: by name of checkpoint directory
+                Map<String, Integer> launchedAtCrash = new HashMap<>();
+                try (var ds = Files.list(dir.resolve("ck"))) {
+                    ds.forEach(d -> launchedAtCrash.put(d.getFileName().toString(), Launches.in(d).all().size()));
+                }
+                crashes.add("round " + round + ": after start commit " + haltAt);
+                haltAt = round < ROUNDS_AT_A_POINT - 1 ? 1 + random.nextInt(3) : 0;
+                controller = startController(port, haltAt);
+                awaitUp(base);
+                checkInvariants(base, acknowledged.keySet());
+                // the jobs whose start was the last commit: durable, so they are there and hold their GPUs
+                for (long id : crashedIds) {
+                    JsonNode crashed = get(base + "/api/v1/jobs/" + id);
+                    assertThat(crashed.get("state").stringValue()).as("job %d after the restart; %s", id, replay)
+                            .isIn("RUNNING", "COMPLETED");
+                    // its submission may have been cut off before the answer; the name gives its directory
+                    String ck = "job-" + crashed.get("name").stringValue().substring(1);
+                    assertThat(launchedAtCrash.get(ck)).as("job %d's ranks launched before the crash: the crash "
+                            + "point is before any agent hears of the start; %s", id, replay).isZero();
+                    acknowledged.put(id, dir.resolve("ck").resolve(ck));
+                }
+            }
+            // the last controller runs unarmed: everything acknowledged runs to the end
+            long deadline = System.nanoTime() + 120_000_000_000L;
+            while (true) {
+                JsonNode jobs = get(base + "/api/v1/jobs");
+                checkInvariants(base, acknowledged.keySet());
+                long live = 0;
+                for (JsonNode j : jobs) if (!Set.of("COMPLETED", "FAILED", "CANCELLED").contains(j.get("state").stringValue())) live++;
+                if (live == 0) break;
+                if (System.nanoTime() > deadline)
+                    throw new AssertionError(live + " jobs still live (" + replay + "): " + jobs + "\n" + tail(dir.resolve("controller.out")));
+                Thread.sleep(200);
+            }
+            assertThat(crashes).hasSize(ROUNDS_AT_A_POINT);
+            for (var e : acknowledged.entrySet()) {
+                JsonNode j = get(base + "/api/v1/jobs/" + e.getKey());
+                assertThat(j.get("state").stringValue()).as("job %d: %s %s; %s", e.getKey(), j.get("reason"), j.get("events"), replay)
+                        .isEqualTo("COMPLETED");
+                // the committed run is the one that ran: no restart, each rank launched once
+                assertThat(j.get("restarts").intValue()).as("job %d restarts; %s", e.getKey(), replay).isZero();
+                Launches launches = Launches.in(e.getValue());
+                assertThat(launches.perRank(0)).as("job %d launches: %s; %s", e.getKey(), launches.all(), replay)
+                        .isEqualTo(Map.of(0, 1L, 1, 1L, 2, 1L, 3, 1L));
+                assertThat(launches.all()).as("job %d launches; %s", e.getKey(), replay).hasSize(4)
+                        .extracting(Launches.Launch::nonce).doesNotHaveDuplicates();
+            }
+        } finally {
+            controller.destroyForcibly();
+            for (Process a : agents) a.destroy();
+            for (Process a : agents) if (!a.waitFor(10, TimeUnit.SECONDS)) a.destroyForcibly();
+        }
+    }
+
+    /** Two agents of 8 simulated GPUs, started as production starts them, registered before this returns. */
+    private List<Process> startAgents(String base) throws IOException, InterruptedException {
+        HttpResponse<String> made = call(HttpRequest.newBuilder(URI.create(base + "/api/v1/tokens"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"name\":\"crash test agents\",\"role\":\"join\"}")));
+        assertThat(made.statusCode()).as(made.body()).isEqualTo(201);
+        String join = TestFleet.JSON.readTree(made.body()).get("token").stringValue();
+        List<Process> agents = new ArrayList<>();
+        for (String name : List.of("host-a", "host-b")) {
+            Path work = Files.createDirectories(dir.resolve(name));
+            ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx96m",
+                    "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"), AgentMain.class.getName(),
+                    "--server", base, "--name", name, "--work-dir", work.toString(), "--simulate-gpus", "8",
+                    "--heartbeat", "0.5", "--kill-grace", "1", "--join-token", join,
+                    "--run-as", System.getProperty("user.name"));
+            agents.add(pb.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(work.resolve("agent.out").toFile()))
+                    .start());
+        }
+        long hostsDeadline = System.nanoTime() + 30_000_000_000L;
+        while (get(base + "/api/v1/hosts").valueStream().filter(h -> !h.get("lastHeartbeat").isNull()).count() < 2) {
+            if (System.nanoTime() > hostsDeadline) throw new AssertionError("agents did not register: " + get(base + "/api/v1/hosts"));
+            Thread.sleep(100);
+        }
+        return agents;
     }
 
     @Test

@@ -119,4 +119,20 @@ class GangRepairTest {
         assertThat(lc.fleet().status(7)).as("spares are not the scheduler's").isEqualTo(HostStatus.SPARE);
         assertThat(lc.spareSwaps()).isZero();
     }
+
+    @Test
+    void aGangThatBreaksAgainAfterAMendIsMendedOnceMore() {
+        Lifecycle lc = lifecycle(8);
+        assertThat(start(lc, gang(PARTIAL)).hosts()).containsExactly(0, 1, 2, 3);
+        lc.hostDown(3, 50, "host", RestartRule.Fault.HARDWARE, false);
+        Started first = (Started) lc.cycle(50).getFirst();
+        assertThat(first.placement().hosts()).containsExactly(0, 1, 2, 4);
+
+        lc.hostDown(2, 60, "host", RestartRule.Fault.HARDWARE, false);
+        List<LifecycleEvent> evs = lc.cycle(60);
+        assertThat(evs).as("one start, the repair of the second break only").singleElement().isInstanceOf(Started.class);
+        assertThat(((Started) evs.getFirst()).placement().hosts()).containsExactly(0, 1, 4, 5);
+        assertThat(lc.partialRestarts()).isEqualTo(2);
+        assertThat(lc.fleet().allocatedGpus()).isEqualTo(32);
+    }
 }

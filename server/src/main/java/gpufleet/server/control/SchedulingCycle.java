@@ -94,6 +94,7 @@ final class SchedulingCycle {
             view.reload(); // the scheduler already changed the fleet state: go back to what is committed
             throw e;
         }
+        CrashPoint.afterCommit(events);
 
         // committed: now make it so in memory, the stopped runs first
         for (LifecycleEvent e : events)

@@ -1,11 +1,17 @@
 package gpufleet.core.sched.plugin;
 
 import gpufleet.core.job.Job;
+import gpufleet.core.sched.Decision;
 import gpufleet.core.sched.framework.CycleState;
 import gpufleet.core.sched.framework.Permit;
 import gpufleet.core.sched.framework.Status;
 import gpufleet.core.sched.framework.Unschedulable;
 import gpufleet.core.state.Placement;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Iterator;
+import java.util.List;
 
 /**
  * EASY backfill. The first job that cannot start gets a reservation: in its best eligible cluster,
@@ -86,6 +92,27 @@ public record EasyBackfill() implements Permit, Unschedulable {
         return best;
     }
 
+    private record Ending(double end, int gpus) {}
+
+    /** The jobs started so far this cycle in cluster {@code c}, by expected end. */
+    private static List<Ending> startedThisCycle(CycleState s, int c) {
+        List<Ending> out = new ArrayList<>();
+        for (Decision d : s.decisions())
+            if (d instanceof Decision.Start(Job j, Placement p) && p.cluster(s.topology()) == c)
+                out.add(new Ending(s.now() + s.estimator().runtime(j, c), j.gpus()));
+        out.sort(Comparator.comparingDouble(Ending::end));
+        return out;
+    }
+
+    /** The next running job not preempted this cycle, or null. */
+    private static Job nextRunning(CycleState s, Iterator<Job> it) {
+        while (it.hasNext()) {
+            Job j = it.next();
+            if (!s.preempted(j)) return j;
+        }
+        return null;
+    }
+
     /** The reservation for a blocked job: cluster -1 when nothing can be reserved. */
     static Reservation reserve(CycleState s, Job job) {
         int bestC = -1;
@@ -96,9 +123,25 @@ public record EasyBackfill() implements Permit, Unschedulable {
             int have = s.fleet().clusterCapacity(c, job.spec().unit());
             double shadow = Double.POSITIVE_INFINITY;
             if (have >= job.gpus()) shadow = Double.NEGATIVE_INFINITY; // fits by count but not by topology
-            else for (Job r : s.running().byEnd(c)) {
-                have += r.gpus();
-                if (have >= job.gpus()) { shadow = r.estimatedEnd(); break; }
+            else {
+                // jobs started earlier in this cycle hold GPUs and end like running ones, but join the
+                // running set only after the cycle; jobs preempted this cycle have given theirs back
+                List<Ending> started = startedThisCycle(s, c);
+                var running = s.running().byEnd(c).iterator();
+                Job r = nextRunning(s, running);
+                int i = 0;
+                while (have < job.gpus() && (r != null || i < started.size())) {
+                    if (i < started.size() && (r == null || started.get(i).end() < r.estimatedEnd())) {
+                        Ending e = started.get(i++);
+                        have += e.gpus();
+                        shadow = e.end();
+                    } else {
+                        have += r.gpus();
+                        shadow = r.estimatedEnd();
+                        r = nextRunning(s, running);
+                    }
+                }
+                if (have < job.gpus()) shadow = Double.POSITIVE_INFINITY;
             }
             if (bestC < 0 || shadow < bestShadow) {
                 bestC = c;
