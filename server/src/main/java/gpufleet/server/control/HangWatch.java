@@ -84,8 +84,9 @@ final class HangWatch {
         for (int job : hung) {
             JobRecord r = view.runningRecords.get(job);
             double quiet = now - lastProgress(job, r.generation());
-            view.interrupt(job, String.format(java.util.Locale.ROOT, "no progress reported for %.0f s (hang timeout %.0f s)",
-                    quiet, timeoutSec), "HUNG", now, RestartRule.Fault.HARDWARE);
+            // whole seconds, rounded down: "for N s" stays true
+            view.interrupt(job, "no progress reported for " + (long) quiet + " s (hang timeout " + seconds(timeoutSec) + " s)",
+                    "HUNG", now, RestartRule.Fault.HARDWARE);
         }
         return hung.size();
     }
@@ -94,5 +95,9 @@ final class HangWatch {
     Double lastProgress(long id, long generation) {
         Progress p = progress.get(Math.toIntExact(id));
         return p == null || p.generation() != generation ? null : p.time();
+    }
+
+    private static String seconds(double s) {
+        return s == Math.rint(s) ? Long.toString((long) s) : Double.toString(s);
     }
 }
