@@ -306,6 +306,10 @@ public final class ServerMain {
         for (String line : securityNotes(s, dataDir, newAdmin, plaintext && !loopback)) System.out.println(line);
         System.out.println(policyLine(policy));
         System.out.println(quarantineLine(quarantine));
+        if (hangTimeout > 0)
+            System.out.println("hang detector: a run that reported progress and then none for "
+                    + (hangTimeout == Math.rint(hangTimeout) ? Long.toString((long) hangTimeout) : Double.toString(hangTimeout))
+                    + " s is restarted (--hang-timeout)");
         if (spares > 0) System.out.println("hot spares: " + spares + " idle host" + (spares == 1 ? "" : "s")
                 + " kept in each pool of one GPU type and count; a gang that loses a host takes one in its place");
         if (ha != null) System.out.println(haLine(ha));

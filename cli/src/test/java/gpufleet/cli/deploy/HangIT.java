@@ -82,6 +82,10 @@ class HangIT {
         // noticed at the first check of the controller's loop (once a second) after 3 s without progress
         assertThat(show.out()).containsPattern("HUNG: no progress reported for [34] s \\(hang timeout 3 s\\)");
 
+        // printed at start, by now long since
+        assertThat(Files.readString(dir.resolve("server.log")))
+                .contains("hang detector: a run that reported progress and then none for 3 s is restarted");
+
         Launcher.Result bad = Launcher.run(dir, Map.of(), Duration.ofSeconds(60), "server", "--port", "0",
                 "--data-dir", dir.resolve("other").toString(), "--hang-timeout", "soon");
         assertThat(bad.code()).isEqualTo(2);
