@@ -406,7 +406,7 @@ public final class Agent implements AutoCloseable {
             var exits = t.exits();
             if (exits.size() == t.ranks.size()) anyEnded = true;
             Double checkpoint = t.checkpointTime();
-            reports.add(new TaskReport(t.job(), t.generation(), exits, checkpoint, t.checkpointCost()));
+            reports.add(new TaskReport(t.job(), t.generation(), exits, checkpoint, t.checkpointCost(), t.progressTime()));
         }
         for (Task t : gone) {
             // a rank that had ended keeps its code; one still being stopped reads as killed by SIGTERM

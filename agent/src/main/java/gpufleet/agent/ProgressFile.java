@@ -19,9 +19,12 @@ import java.util.function.Consumer;
  *
  * <p>The agent reads what was appended since its last read, complete lines only (a partial last line
  * waits for its newline). A checkpoint's time is the file's modification time taken just before the
- * read that found the line, so within a heartbeat of its writing and never after the read. Other lines
- * are ignored, kept for progress signals to come; a malformed
- * {@code checkpoint} line is ignored and reported once per file.
+ * read that found the line, so within a heartbeat of its writing and never after the read.
+ *
+ * <p>Every complete line is progress, whatever it says ({@code step N} is the suggested form): its time,
+ * taken the same way, is what the controller's hang detector watches. A job that writes none is never
+ * taken as hung. A malformed {@code checkpoint} line is still progress, but no checkpoint, and is
+ * reported once per file.
  */
 final class ProgressFile {
     /** The variable that tells a rank where its progress file is. */
@@ -39,6 +42,7 @@ final class ProgressFile {
     private Long step;
     private Double time;
     private Double cost;
+    private Double progress;
 
     /** {@code warn} hears of the first malformed line. */
     ProgressFile(Path file, Consumer<String> warn) {
@@ -86,6 +90,9 @@ final class ProgressFile {
     /** The stall the newest checkpoint line that gave one reported, seconds, or null. */
     synchronized Double cost() { return cost; }
 
+    /** When the newest line of any kind was read (call after {@link #poll}), epoch seconds, or null. */
+    synchronized Double progress() { return progress; }
+
     /** The step of the newest checkpoint line, or null. */
     synchronized Long step() { return step; }
 
@@ -110,8 +117,9 @@ final class ProgressFile {
     }
 
     private void line(String line, double mtime) {
+        progress = mtime; // any line the job completes shows it is alive and moving
         String[] words = line.strip().split("\\s+");
-        if (!words[0].equals("checkpoint")) return; // other lines are for later signals
+        if (!words[0].equals("checkpoint")) return; // progress only
         boolean costly = words.length == 3 && words[2].matches("[0-9]{1,6}(\\.[0-9]{1,9})?")
                 && Double.parseDouble(words[2]) <= 86_400;
         if ((words.length == 2 || costly) && words[1].matches("[0-9]{1,18}")) {

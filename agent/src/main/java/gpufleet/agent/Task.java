@@ -351,6 +351,19 @@ final class Task {
         return out;
     }
 
+    /**
+     * When any rank of this run last appended a line to its progress file (call after {@link #checkpointTime},
+     * which reads their files), epoch seconds, the newest among ranks; or null while none has.
+     */
+    Double progressTime() {
+        Double out = null;
+        for (Rank r : ranks) {
+            Double t = r.progress.progress();
+            if (t != null && (out == null || t > out)) out = t;
+        }
+        return out;
+    }
+
     List<Long> liveGroups() {
         List<Long> out = new ArrayList<>();
         for (Rank r : ranks) if (r.process != null && r.process.isAlive()) out.add(r.process.pid());

@@ -15,6 +15,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
@@ -250,6 +251,39 @@ class AgentTest {
             for (int i = 0; i < 3; i++)
                 assertThat(report(controller.awaitHeartbeat(hb -> report(hb, 9) != null && report(hb, 9).generation() == 2, WAIT, "for run 2"), 9)
                         .checkpointTime()).isNull();
+            controller.assign();
+            awaitStopped(pids);
+        }
+    }
+
+    @Test
+    void heartbeatsReportWhenARankLastMadeProgressAndKeepThatTimeOnceItGoesQuiet(@TempDir Path dir) throws Exception {
+        Path work = dir.resolve("work");
+        Path pids = dir.resolve("pids");
+        try (var controller = new FakeController(); Agent agent = start(controller, work)) {
+            // rank 0 reports five steps and then hangs; rank 1 never writes a line
+            Assignment one = run(9, 1, 0, """
+                    echo $$ >> "$1"
+                    if [ "$RANK" = 0 ]; then
+                      for s in 1 2 3 4 5; do echo "step $s" >> "$GPUFLEET_PROGRESS_FILE"; sleep 0.1; done
+                    fi
+                    sleep 600
+                    """, pids.toString());
+            controller.assign(new Assignment(one.job(), one.generation(), one.restart(), one.name(), one.command(), null,
+                    one.masterAddr(), one.masterPort(), 2, 0, List.of(new RankSlot(0, 0, 0), new RankSlot(1, 1, 1))));
+            Path progress = work.resolve("jobs/9/rank-0.1.progress");
+            await(() -> read(pids).lines().count() == 2, "both ranks start");
+            assertThat(work.resolve("jobs/9/rank-1.1.progress")).as("two ranks run").exists();
+            await(() -> read(progress).endsWith("step 5\n"), "rank 0 writes its last step");
+            double last = Files.getLastModifiedTime(progress).toMillis() / 1000.0;
+            Heartbeat hb = controller.awaitHeartbeat(h -> report(h, 9) != null && Objects.equals(report(h, 9).progressTime(), last),
+                    WAIT, "the last step's time");
+            assertThat(report(hb, 9).checkpointTime()).as("steps are no checkpoints").isNull();
+            // quiet from now on: later heartbeats keep reporting that time, so the controller sees it age
+            int seen = controller.heartbeats().size();
+            controller.awaitHeartbeat(h -> controller.heartbeats().size() >= seen + 3, WAIT, "three more");
+            List<Heartbeat> later = controller.heartbeats().subList(seen, controller.heartbeats().size());
+            assertThat(later).allSatisfy(h -> assertThat(report(h, 9).progressTime()).isEqualTo(last));
             controller.assign();
             awaitStopped(pids);
         }

@@ -57,6 +57,40 @@ class ProgressFileTest {
     }
 
     @Test
+    void everyCompleteLineIsProgressAtTheTimeItWasRead(@TempDir Path dir) throws Exception {
+        Path f = dir.resolve("rank-0.1.progress");
+        ProgressFile p = new ProgressFile(f, warnings::add);
+        Files.createFile(f);
+        p.poll();
+        assertThat(p.progress()).as("nothing written: never progress, so never hung").isNull();
+
+        append(f, "step 1\nstep 2\n", 1_000);
+        assertThat(p.poll()).as("progress is no checkpoint").isNull();
+        assertThat(p.progress()).isEqualTo(1_000.0);
+
+        append(f, "step 3", 2_000); // not complete yet
+        p.poll();
+        assertThat(p.progress()).isEqualTo(1_000.0);
+        append(f, "\n", 3_000);
+        p.poll();
+        assertThat(p.progress()).isEqualTo(3_000.0);
+
+        // nothing new: a later file time is no progress
+        Files.setLastModifiedTime(f, FileTime.from(Instant.ofEpochSecond(4_000)));
+        p.poll();
+        assertThat(p.progress()).isEqualTo(3_000.0);
+
+        // a checkpoint, and even a malformed one, shows the job alive too
+        append(f, "checkpoint 7\n", 5_000);
+        assertThat(p.poll()).isEqualTo(5_000.0);
+        assertThat(p.progress()).isEqualTo(5_000.0);
+        append(f, "checkpoint soon\n", 6_000);
+        assertThat(p.poll()).isEqualTo(5_000.0);
+        assertThat(p.progress()).isEqualTo(6_000.0);
+        assertThat(warnings).hasSize(1);
+    }
+
+    @Test
     void malformedCheckpointLinesAreIgnoredAndReportedOnce(@TempDir Path dir) throws Exception {
         Path f = dir.resolve("rank-3.2.progress");
         ProgressFile p = new ProgressFile(f, warnings::add);

@@ -34,17 +34,20 @@ import java.util.function.BooleanSupplier;
  * {@code gpufleet bench recovery}: how long the control plane takes to bring a whole-fleet gang back after
  * a fault. A controller (in this process, on an SQLite database in a temporary directory, scheduling on the
  * wall clock) and simulated agents that heartbeat it directly, without HTTP: a gang of every host's GPUs
- * runs, and each fault (an agent killed, a GPU's XID) is timed from the moment it happens until every
- * host of the re-formed gang has been handed the new run. The faulty host then comes back (a new agent, or
- * the GPU reset and the host resumed) and refills the spare pool before the next fault.
+ * runs, and each fault (an agent killed, a GPU's XID, the gang hung) is timed from the moment it happens until
+ * every host of the re-formed gang has been handed the new run. The faulty host then comes back (a new agent,
+ * or the GPU reset and the host resumed) and refills the spare pool before the next fault. The agents report
+ * progress at every heartbeat, as a job that writes to its progress file does; a hung gang's agents keep
+ * beating but report no progress after the hang, which only the controller's hang detector notices.
  */
 @Command(name = "recovery", mixinStandardHelpOptions = true, description = {
         "Time a whole-fleet gang's recovery in the controller: simulated agents",
-        "(no HTTP) heartbeat a controller in this process; kill an agent or fail a",
-        "GPU, and time from the fault until every host of the re-formed gang holds",
-        "the new run. Agents learn of it from their heartbeats, so up to one",
-        "--heartbeat period of delivery is included; a killed agent also costs",
-        "--heartbeat-timeout of detection. Progress goes to stderr, figures to stdout."})
+        "(no HTTP) heartbeat a controller in this process; kill an agent, fail a",
+        "GPU or hang the gang, and time from the fault until every host of the",
+        "re-formed gang holds the new run. Agents learn of it from their heartbeats,",
+        "so up to one --heartbeat period of delivery is included; a killed agent",
+        "also costs --heartbeat-timeout of detection, a hang --hang-timeout.",
+        "Progress goes to stderr, figures to stdout."})
 final class RecoveryBenchCommand implements Callable<Integer> {
     @Option(names = "--hosts", defaultValue = "2048", description = "hosts of 8 GPUs the gang spans (default: ${DEFAULT-VALUE})")
     int hosts;
@@ -61,6 +64,10 @@ final class RecoveryBenchCommand implements Callable<Integer> {
     @Option(names = "--heartbeat-timeout", defaultValue = "5", paramLabel = "SECONDS",
             description = "silence before a host is declared lost (default: ${DEFAULT-VALUE})")
     double timeout;
+
+    @Option(names = "--hang-timeout", defaultValue = "10", paramLabel = "SECONDS",
+            description = "the controller's hang timeout: a run without progress for this long is restarted (default: ${DEFAULT-VALUE})")
+    double hangTimeout;
 
     @Option(names = "--seed", defaultValue = "1", description = "picks the failing hosts and GPUs (default: ${DEFAULT-VALUE})")
     long seed;
@@ -79,14 +86,19 @@ final class RecoveryBenchCommand implements Callable<Integer> {
     }
 
     private volatile boolean stopping;
+    /** The generation of the job's run that hung (-1: none), and when: its agents report no progress after that. */
+    private volatile long hungGeneration = -1;
+    private volatile double hungAt;
 
     @Override
     public Integer call() throws Exception {
         if (hosts < 2 || spares < 1 || faults < 1 || !(heartbeat > 0) || !(timeout > heartbeat))
             throw new IllegalArgumentException("needs --hosts >= 2, --spares >= 1, --faults >= 1 and --heartbeat-timeout > --heartbeat > 0");
+        if (!(hangTimeout > heartbeat && hangTimeout <= 86_400))
+            throw new IllegalArgumentException("needs --hang-timeout > --heartbeat (and at most 86400 s)");
         Path dir = Files.createTempDirectory("gpufleet-recovery");
         ControllerOptions opts = ControllerOptions.DEFAULTS.withHeartbeatTimeout(Duration.ofMillis((long) (timeout * 1000)))
-                .withSpares(spares);
+                .withSpares(spares).withHangTimeout(hangTimeout);
         try (Controller c = new Controller(SqlStore.sqlite(dir), Clock.systemUTC(), opts)) {
             List<Agent> agents = new ArrayList<>();
             long t0 = System.nanoTime();
@@ -102,18 +114,26 @@ final class RecoveryBenchCommand implements Callable<Integer> {
             double started = awaitRunning(c, agents, job, -1, 300);
             System.err.printf(Locale.ROOT, "the %,d-GPU gang runs on %,d hosts, %.1f s after submission%n", hosts * 8, hosts, started);
             Random rnd = new Random(seed);
-            System.out.printf(Locale.ROOT, "recovery of a %,d-GPU gang on %,d hosts (+%d spares), heartbeat %.1f s, timeout %.1f s:%n",
-                    hosts * 8, hosts, spares, heartbeat, timeout);
-            for (String kind : List.of("kill", "xid")) {
+            System.out.printf(Locale.ROOT, "recovery of a %,d-GPU gang on %,d hosts (+%d spares), heartbeat %.1f s, timeout %.1f s,"
+                    + " hang timeout %.1f s:%n", hosts * 8, hosts, spares, heartbeat, timeout, hangTimeout);
+            for (String kind : List.of("kill", "xid", "hang")) {
                 List<Double> times = new ArrayList<>();
                 for (int f = 0; f < faults; f++) {
                     JobRecord r = c.store().job(job).orElseThrow();
                     HostGpus victim = r.placement().get(rnd.nextInt(r.placement().size()));
                     Agent a = agents.stream().filter(x -> x.name.equals(victim.host())).findFirst().orElseThrow();
                     long faultAt = System.nanoTime();
-                    if (kind.equals("kill")) a.alive = false;
-                    else a.badGpu = victim.gpus().get(rnd.nextInt(victim.gpus().size()));
-                    times.add(awaitRunning(c, agents, job, r.generation(), 120, faultAt));
+                    switch (kind) {
+                        case "kill" -> a.alive = false;
+                        case "xid" -> a.badGpu = victim.gpus().get(rnd.nextInt(victim.gpus().size()));
+                        default -> {
+                            // a stalled collective: every rank of the run stops making progress at once
+                            hungAt = System.currentTimeMillis() / 1000.0;
+                            hungGeneration = r.generation();
+                        }
+                    }
+                    times.add(awaitRunning(c, agents, job, r.generation(), 120 + hangTimeout, faultAt));
+                    if (kind.equals("hang")) continue; // no part failed: nothing comes back, the spares are untouched
                     // the host comes back: a new agent, or its GPU reset and the host resumed
                     if (kind.equals("kill")) {
                         register(c, a, agents.indexOf(a));
@@ -130,7 +150,6 @@ final class RecoveryBenchCommand implements Callable<Integer> {
                 System.out.printf(Locale.ROOT, "  %-5s %d faults: p50 %.2f s, p99 %.2f s, max %.2f s%n", kind, times.size(),
                         pct(times, 0.50), pct(times, 0.99), times.getLast());
             }
-            System.out.println("  hang  not measured: the controller has no hang detector yet");
             stopping = true;
             beats.join();
         } finally {
@@ -153,7 +172,11 @@ final class RecoveryBenchCommand implements Callable<Integer> {
             for (Agent a : agents) {
                 if (!a.alive) continue;
                 List<TaskReport> tasks = new ArrayList<>();
-                if (a.holding >= 0) tasks.add(new TaskReport(a.holdingJob, a.holding, List.of(), null));
+                if (a.holding >= 0) {
+                    double now = System.currentTimeMillis() / 1000.0;
+                    tasks.add(new TaskReport(a.holdingJob, a.holding, List.of(), null, null,
+                            a.holding == hungGeneration ? Math.min(now, hungAt) : now));
+                }
                 List<GpuHealth> gpus = a.badGpu < 0 ? List.of()
                         : List.of(new GpuHealth(a.badGpu, false, 79, "XID 79: GPU has fallen off the bus"));
                 try {

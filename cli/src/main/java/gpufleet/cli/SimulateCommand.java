@@ -6,7 +6,6 @@ import gpufleet.core.sched.PolicyRegistry;
 import gpufleet.sim.engine.Simulation;
 import gpufleet.sim.preset.FailureFiles;
 import gpufleet.sim.preset.FleetFiles;
-import gpufleet.sim.preset.Units;
 import gpufleet.sim.preset.WorkloadFiles;
 import gpufleet.sim.report.ReportWriter;
 import gpufleet.sim.report.SimReport;
@@ -89,19 +88,17 @@ final class SimulateCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** {@code N/WINDOW}, e.g. {@code 2/7d}. */
+    /**
+     * {@code N/WINDOW}, e.g. {@code 2/7d}, or {@code off}: the controller's rule ({@link Quarantine#parse}),
+     * its messages named after this option.
+     */
     static Quarantine quarantine(String text) {
-        String[] p = text.split("/", -1);
-        if (p.length != 2)
-            throw new IllegalArgumentException("--quarantine wants N/WINDOW, e.g. 2/7d, got '" + text + "'");
-        int n;
         try {
-            n = Integer.parseInt(p[0].trim());
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("--quarantine: '" + p[0] + "' is not a whole number of failures");
+            return Quarantine.parse(text);
+        } catch (IllegalArgumentException e) {
+            // the core's messages all begin "quarantine": here that is the option
+            throw new IllegalArgumentException("--" + e.getMessage());
         }
-        if (n < 1) throw new IllegalArgumentException("--quarantine: the number of failures must be at least 1, got " + n);
-        return new Quarantine(n, Units.seconds(p[1].trim()));
     }
 
     private static String safe(String s) {

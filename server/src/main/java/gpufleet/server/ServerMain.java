@@ -30,7 +30,7 @@ public final class ServerMain {
                                    [--allow-plaintext] [--no-auth] [--new-admin-token] [--rate-limit 100] [--rate-burst 200]
                                    [--checkpoint-root DIR] [--restart-backoff 10] [--restart-backoff-max 300]
                                    [--healthy-run 600] [--policy gpufleet] [--advertise URL] [--quarantine N/WINDOW]
-                                   [--checkpoint-cost 30] [--spares 0]
+                                   [--checkpoint-cost 30] [--spares 0] [--hang-timeout SEC]
               --data-dir           the embedded database (sqlite), job logs, and the first admin token
               --db                 where state is kept: the embedded database (default) or a PostgreSQL server
               --heartbeat-timeout  seconds a host may stay silent before it is declared lost and its jobs
@@ -68,7 +68,10 @@ public final class ServerMain {
               --spares             hot spares: N healthy hosts kept idle in each pool of hosts of one GPU type
                                    and count, not given to ordinary jobs; a gang that loses a host keeps its
                                    healthy ones and takes a spare for it (default 0: none, a broken gang is
-                                   placed afresh)""";
+                                   placed afresh)
+              --hang-timeout       seconds a run that has reported progress (any line in a rank's
+                                   GPUFLEET_PROGRESS_FILE) may go without reporting more before it is taken as
+                                   hung and restarted from its checkpoint (default: off)""";
 
     private ServerMain() {}
 
@@ -100,6 +103,7 @@ public final class ServerMain {
         String quarantineText = System.getenv("GPUFLEET_QUARANTINE");
         double checkpointCost = gpufleet.server.control.ControllerOptions.DEFAULTS.checkpointCostSec();
         int spares = 0;
+        double hangTimeout = 0;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             if (a.equals("-h") || a.equals("--help")) {
@@ -159,6 +163,15 @@ public final class ServerMain {
                         spares = -1;
                     }
                     if (spares < 0 || spares > 100_000) return fail("--spares must be a whole number in [0, 100000], got '" + v + "'");
+                }
+                case "--hang-timeout" -> {
+                    try {
+                        hangTimeout = Double.parseDouble(v);
+                    } catch (NumberFormatException e) {
+                        hangTimeout = -1;
+                    }
+                    if (!(hangTimeout >= 1 && hangTimeout <= 86_400))
+                        return fail("--hang-timeout must be a number of seconds in [1, 86400], got '" + v + "'");
                 }
                 case "--checkpoint-cost" -> {
                     try {
@@ -235,7 +248,7 @@ public final class ServerMain {
             }
         }
         ControllerOptions options = new ControllerOptions(heartbeatTimeout,
-                new RestartBackoff(backoffBase, backoffMax, healthyRun), checkpointRoot, policy, quarantine, checkpointCost, spares);
+                new RestartBackoff(backoffBase, backoffMax, healthyRun), checkpointRoot, policy, quarantine, checkpointCost, spares, hangTimeout);
         boolean loopback = GpufleetServer.isLoopback(bind);
         if (!auth && !loopback)
             return fail("--no-auth is allowed only on a loopback address (--bind 127.0.0.1), not " + bind
@@ -307,6 +320,10 @@ public final class ServerMain {
         for (String line : securityNotes(s, dataDir, newAdmin, plaintext && !loopback)) System.out.println(line);
         System.out.println(policyLine(policy));
         System.out.println(quarantineLine(quarantine));
+        if (hangTimeout > 0)
+            System.out.println("hang detector: a run that reported progress and then none for "
+                    + (hangTimeout == Math.rint(hangTimeout) ? Long.toString((long) hangTimeout) : Double.toString(hangTimeout))
+                    + " s is restarted (--hang-timeout)");
         if (spares > 0) System.out.println("hot spares: " + spares + " idle host" + (spares == 1 ? "" : "s")
                 + " kept in each pool of one GPU type and count; a gang that loses a host takes one in its place");
         if (ha != null) System.out.println(haLine(ha));

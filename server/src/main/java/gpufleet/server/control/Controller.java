@@ -98,6 +98,7 @@ public final class Controller implements AutoCloseable {
     private volatile java.util.function.LongConsumer cycleTimer = nanos -> { };
     private final StartForecasts forecasts = new StartForecasts();
     private final CheckpointIntervals intervals;
+    private final HangWatch hangs;
     /** Registrations under way: while agents join, the layout is rebuilt only once the fleet has grown enough. */
     private final java.util.concurrent.atomic.AtomicInteger registering = new java.util.concurrent.atomic.AtomicInteger();
 
@@ -116,6 +117,7 @@ public final class Controller implements AutoCloseable {
         this.policy = options.policy();
         this.liveness = new Liveness(clock, options.heartbeatTimeout());
         this.intervals = new CheckpointIntervals(store, options.checkpointCostSec(), liveness::now);
+        this.hangs = new HangWatch(options.hangTimeoutSec());
         book.intervals(intervals::told);
         HostFailures failures = new HostFailures(store, options.quarantine(), intervals, liveness::now);
         this.reports = new AgentReports(store, registry, failures, intervals);
@@ -128,6 +130,7 @@ public final class Controller implements AutoCloseable {
         this.loop = new SchedulingLoop(() -> {
             if (!leading.getAsBoolean() || !storeBack()) return;
             safely(this::checkLiveness);
+            safely(this::checkHangs);
             safely(this::refreshIntervals);
             safeCycle();
         }, this::safeCycle);
@@ -387,6 +390,7 @@ public final class Controller implements AutoCloseable {
         double now = now();
         liveness.heard(hostId, now);
         Set<Integer> forced = reports.heard(hostId, hb, now);
+        for (var t : hb.tasks()) hangs.heard(t, now);
         if (AgentReports.needsAction(h, hb, forced)) {
             boolean changed;
             lock.lock();
@@ -449,6 +453,12 @@ public final class Controller implements AutoCloseable {
             lock.unlock();
         }
         trigger();
+    }
+
+    /** Restarts every gang the hang detector finds hung ({@code --hang-timeout}); nothing when it is off. */
+    public void checkHangs() {
+        if (!hangs.on()) return;
+        if (underLock(() -> !halted && hangs.stopHung(view, now()) > 0)) trigger();
     }
 
     /**

@@ -20,9 +20,13 @@ import java.time.Duration;
  *                         ({@link CheckpointIntervals#DEFAULT_COST_SEC} by default)
  * @param spares           hot spares to keep idle in each pool of hosts of one GPU type and count
  *                         ({@link HotSpares}); 0, the default, keeps none and restarts a broken gang afresh
+ * @param hangTimeoutSec   seconds a run that reported progress may go without reporting more before it is
+ *                         taken as hung and restarted ({@link HangWatch}); 0, the default, turns the
+ *                         detector off
  */
 public record ControllerOptions(Duration heartbeatTimeout, RestartBackoff restartBackoff, String checkpointRoot,
-                                Policy policy, Quarantine quarantine, double checkpointCostSec, int spares) {
+                                Policy policy, Quarantine quarantine, double checkpointCostSec, int spares,
+                                double hangTimeoutSec) {
     public static final ControllerOptions DEFAULTS =
             new ControllerOptions(Controller.DEFAULT_HEARTBEAT_TIMEOUT, RestartBackoff.DEFAULT, null, Policy.GPUFLEET);
 
@@ -38,6 +42,13 @@ public record ControllerOptions(Duration heartbeatTimeout, RestartBackoff restar
         if (!(checkpointCostSec > 0 && checkpointCostSec <= 86_400))
             throw new IllegalArgumentException("the checkpoint cost must be in (0, 86400] seconds, got " + checkpointCostSec);
         if (spares < 0 || spares > 100_000) throw new IllegalArgumentException("--spares must be in [0, 100000], got " + spares);
+        if (!(hangTimeoutSec >= 0 && hangTimeoutSec <= 86_400))
+            throw new IllegalArgumentException("--hang-timeout must be in [0, 86400] seconds, got " + hangTimeoutSec);
+    }
+
+    public ControllerOptions(Duration heartbeatTimeout, RestartBackoff restartBackoff, String checkpointRoot,
+                             Policy policy, Quarantine quarantine, double checkpointCostSec, int spares) {
+        this(heartbeatTimeout, restartBackoff, checkpointRoot, policy, quarantine, checkpointCostSec, spares, 0);
     }
 
     public ControllerOptions(Duration heartbeatTimeout, RestartBackoff restartBackoff, String checkpointRoot,
@@ -54,30 +65,34 @@ public record ControllerOptions(Duration heartbeatTimeout, RestartBackoff restar
     }
 
     public ControllerOptions withHeartbeatTimeout(Duration d) {
-        return new ControllerOptions(d, restartBackoff, checkpointRoot, policy, quarantine, checkpointCostSec, spares);
+        return new ControllerOptions(d, restartBackoff, checkpointRoot, policy, quarantine, checkpointCostSec, spares, hangTimeoutSec);
     }
 
     public ControllerOptions withRestartBackoff(RestartBackoff b) {
-        return new ControllerOptions(heartbeatTimeout, b, checkpointRoot, policy, quarantine, checkpointCostSec, spares);
+        return new ControllerOptions(heartbeatTimeout, b, checkpointRoot, policy, quarantine, checkpointCostSec, spares, hangTimeoutSec);
     }
 
     public ControllerOptions withCheckpointRoot(String root) {
-        return new ControllerOptions(heartbeatTimeout, restartBackoff, root, policy, quarantine, checkpointCostSec, spares);
+        return new ControllerOptions(heartbeatTimeout, restartBackoff, root, policy, quarantine, checkpointCostSec, spares, hangTimeoutSec);
     }
 
     public ControllerOptions withPolicy(Policy p) {
-        return new ControllerOptions(heartbeatTimeout, restartBackoff, checkpointRoot, p, quarantine, checkpointCostSec, spares);
+        return new ControllerOptions(heartbeatTimeout, restartBackoff, checkpointRoot, p, quarantine, checkpointCostSec, spares, hangTimeoutSec);
     }
 
     public ControllerOptions withQuarantine(Quarantine q) {
-        return new ControllerOptions(heartbeatTimeout, restartBackoff, checkpointRoot, policy, q, checkpointCostSec, spares);
+        return new ControllerOptions(heartbeatTimeout, restartBackoff, checkpointRoot, policy, q, checkpointCostSec, spares, hangTimeoutSec);
     }
 
     public ControllerOptions withCheckpointCost(double sec) {
-        return new ControllerOptions(heartbeatTimeout, restartBackoff, checkpointRoot, policy, quarantine, sec, spares);
+        return new ControllerOptions(heartbeatTimeout, restartBackoff, checkpointRoot, policy, quarantine, sec, spares, hangTimeoutSec);
     }
 
     public ControllerOptions withSpares(int n) {
-        return new ControllerOptions(heartbeatTimeout, restartBackoff, checkpointRoot, policy, quarantine, checkpointCostSec, n);
+        return new ControllerOptions(heartbeatTimeout, restartBackoff, checkpointRoot, policy, quarantine, checkpointCostSec, n, hangTimeoutSec);
+    }
+
+    public ControllerOptions withHangTimeout(double sec) {
+        return new ControllerOptions(heartbeatTimeout, restartBackoff, checkpointRoot, policy, quarantine, checkpointCostSec, spares, sec);
     }
 }
