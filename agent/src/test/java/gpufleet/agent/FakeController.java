@@ -100,11 +100,16 @@ final class FakeController implements AutoCloseable {
 
     /** Waits for a heartbeat, sent after this call, that matches; fails after {@code timeout}. */
     Heartbeat awaitHeartbeat(Predicate<Heartbeat> match, Duration timeout, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
         int seen;
         synchronized (this) {
             seen = heartbeats.size();
         }
+        return awaitHeartbeatFrom(seen, match, timeout, what);
+    }
+
+    /** As {@link #awaitHeartbeat}, looking at every heartbeat from the {@code seen}-th on (0: since the first). */
+    Heartbeat awaitHeartbeatFrom(int seen, Predicate<Heartbeat> match, Duration timeout, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
         synchronized (this) {
             while (true) {
                 for (; seen < heartbeats.size(); seen++) if (match.test(heartbeats.get(seen))) return heartbeats.get(seen);
