@@ -13,18 +13,9 @@ import gpufleet.protocol.Registration;
 import gpufleet.server.store.HostRecord;
 import gpufleet.server.store.JobRecord;
 import gpufleet.server.store.NewJob;
-import gpufleet.testkit.ManualClock;
-import gpufleet.testkit.TestDatabases;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.Parameter;
-import org.junit.jupiter.params.ParameterizedClass;
-import org.junit.jupiter.params.provider.EnumSource;
 
-import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -35,26 +26,7 @@ import static org.assertj.core.api.Assertions.within;
  * failure rate the job's hosts show, given with the run's assignment when it starts and again, on the
  * same run, once a failure of one of its hosts (on a GPU it does not use) shortens it.
  */
-@ParameterizedClass(name = "{0}")
-@EnumSource(TestDatabases.Kind.class)
-class CheckpointIntervalTest {
-    @Parameter
-    TestDatabases.Kind kind;
-    @TempDir
-    Path dir;
-    TestDatabases.TestDb db;
-    final ManualClock clock = new ManualClock(Instant.parse("2026-12-01T00:00:00Z"));
-
-    @AfterEach
-    void drop() {
-        if (db != null) db.close();
-    }
-
-    private Controller controller(ControllerOptions options) {
-        if (db == null) db = TestDatabases.fresh(kind, dir);
-        return new Controller(db.open(), clock, options);
-    }
-
+class CheckpointIntervalTest extends ControllerOnBothDatabases {
     /** The llama3 model's unplanned failure rates of a job of {@code gpus} GPUs on one H100 host, per second: {host, own}. */
     private static double[] prior(int gpus) {
         double host = 0, own = 0;

@@ -9,17 +9,8 @@ import gpufleet.server.store.HostGpus;
 import gpufleet.server.store.HostRecord;
 import gpufleet.server.store.JobRecord;
 import gpufleet.server.store.NewJob;
-import gpufleet.testkit.ManualClock;
-import gpufleet.testkit.TestDatabases;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.Parameter;
-import org.junit.jupiter.params.ParameterizedClass;
-import org.junit.jupiter.params.provider.EnumSource;
 
-import java.nio.file.Path;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -33,26 +24,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * given, and a gang that loses a host keeps its healthy ones and takes a spare in the failed one's place;
  * the pool is refilled from hosts that become idle and healthy.
  */
-@ParameterizedClass(name = "{0}")
-@EnumSource(TestDatabases.Kind.class)
-class HotSparesTest {
-    @Parameter
-    TestDatabases.Kind kind;
-    @TempDir
-    Path dir;
-    TestDatabases.TestDb db;
-    final ManualClock clock = new ManualClock(Instant.parse("2026-12-01T00:00:00Z"));
-
-    @AfterEach
-    void drop() {
-        if (db != null) db.close();
-    }
-
-    private Controller controller(ControllerOptions options) {
-        if (db == null) db = TestDatabases.fresh(kind, dir);
-        return new Controller(db.open(), clock, options);
-    }
-
+class HotSparesTest extends ControllerOnBothDatabases {
     private static Map<String, HostStatus> statuses(Controller c) {
         return c.store().hosts().stream().collect(Collectors.toMap(HostRecord::name, HostRecord::status, (a, b) -> a, TreeMap::new));
     }

@@ -8,18 +8,9 @@ import gpufleet.protocol.Heartbeat;
 import gpufleet.protocol.Registration;
 import gpufleet.server.store.HostRecord;
 import gpufleet.server.store.NewJob;
-import gpufleet.testkit.ManualClock;
-import gpufleet.testkit.TestDatabases;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.Parameter;
-import org.junit.jupiter.params.ParameterizedClass;
-import org.junit.jupiter.params.provider.EnumSource;
 
-import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -30,27 +21,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * a loss drained rather than UP, keeps its state and its failure count across a controller restart, and
  * returns to service only when an admin resumes it. On both databases, since each writes the new columns.
  */
-@ParameterizedClass(name = "{0}")
-@EnumSource(TestDatabases.Kind.class)
-class QuarantineTest {
-    @Parameter
-    TestDatabases.Kind kind;
-    @TempDir
-    Path dir;
-    TestDatabases.TestDb db;
-    final ManualClock clock = new ManualClock(Instant.parse("2026-12-01T00:00:00Z"));
-
+class QuarantineTest extends ControllerOnBothDatabases {
     static final ControllerOptions TWO_IN_A_WEEK = ControllerOptions.DEFAULTS.withQuarantine(Quarantine.parse("2/7d"));
-
-    @AfterEach
-    void drop() {
-        if (db != null) db.close();
-    }
-
-    private Controller controller(ControllerOptions options) {
-        if (db == null) db = TestDatabases.fresh(kind, dir);
-        return new Controller(db.open(), clock, options);
-    }
 
     private static HostRecord register(Controller c, String name) {
         return c.registerHost(new Registration(name, 8, "r1", "z1", null, List.of()), "10.0.0.1");

@@ -10,18 +10,9 @@ import gpufleet.server.store.HostRecord;
 import gpufleet.server.store.JobRecord;
 import gpufleet.server.store.NewJob;
 import gpufleet.testkit.FakeAgent;
-import gpufleet.testkit.ManualClock;
-import gpufleet.testkit.TestDatabases;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.Parameter;
-import org.junit.jupiter.params.ParameterizedClass;
-import org.junit.jupiter.params.provider.EnumSource;
 
-import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -35,26 +26,7 @@ import static org.assertj.core.api.Assertions.within;
  * survive a host, and a failed GPU that stays out until its agent says it is healthy. Each rule on
  * both databases, since each writes new columns.
  */
-@ParameterizedClass(name = "{0}")
-@EnumSource(TestDatabases.Kind.class)
-class RestartRulesTest {
-    @Parameter
-    TestDatabases.Kind kind;
-    @TempDir
-    Path dir;
-    TestDatabases.TestDb db;
-    final ManualClock clock = new ManualClock(Instant.parse("2026-12-01T00:00:00Z"));
-
-    @AfterEach
-    void drop() {
-        if (db != null) db.close();
-    }
-
-    private Controller controller(ControllerOptions options) {
-        if (db == null) db = TestDatabases.fresh(kind, dir);
-        return new Controller(db.open(), clock, options);
-    }
-
+class RestartRulesTest extends ControllerOnBothDatabases {
     private static ControllerOptions backoff(double base, double max, double healthy) {
         return ControllerOptions.DEFAULTS.withRestartBackoff(new RestartBackoff(base, max, healthy));
     }

@@ -9,18 +9,9 @@ import gpufleet.protocol.Registration;
 import gpufleet.server.store.HostRecord;
 import gpufleet.server.store.JobRecord;
 import gpufleet.server.store.NewJob;
-import gpufleet.testkit.ManualClock;
-import gpufleet.testkit.TestDatabases;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.Parameter;
-import org.junit.jupiter.params.ParameterizedClass;
-import org.junit.jupiter.params.provider.EnumSource;
 
-import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -31,24 +22,9 @@ import static org.assertj.core.api.Assertions.within;
  * (and, without them, starts nothing ahead of a reservation), and a run that outlasts its limit is
  * ended, at its limit and not a second before. On both databases, since the limit is a new column.
  */
-@ParameterizedClass(name = "{0}")
-@EnumSource(TestDatabases.Kind.class)
-class TimeLimitsTest {
-    @Parameter
-    TestDatabases.Kind kind;
-    @TempDir
-    Path dir;
-    TestDatabases.TestDb db;
-    final ManualClock clock = new ManualClock(Instant.parse("2026-12-01T00:00:00Z"));
-
-    @AfterEach
-    void drop() {
-        if (db != null) db.close();
-    }
-
+class TimeLimitsTest extends ControllerOnBothDatabases {
     private Controller controller(String policy) {
-        if (db == null) db = TestDatabases.fresh(kind, dir);
-        return new Controller(db.open(), clock, ControllerOptions.DEFAULTS.withPolicy(PolicyRegistry.get(policy)));
+        return controller(ControllerOptions.DEFAULTS.withPolicy(PolicyRegistry.get(policy)));
     }
 
     private static NewJob job(String name, int gpus, Long limitSeconds) {
