@@ -96,27 +96,44 @@ final class Body {
      * a missing one.
      */
     private static void prepare(ObjectNode n, Class<?> type, String path, List<String> missing) {
-        RecordComponent[] components = type.getRecordComponents();
-        Set<String> names = Arrays.stream(components).map(RecordComponent::getName).collect(Collectors.toSet());
+        Shape shape = SHAPES.get(type);
         for (String name : n.propertyNames())
-            if (!names.contains(name)) throw new RequestError(ErrorCode.UNKNOWN_FIELD, path + name, "unknown field '" + path + name + "'");
-        List<String> nulls = new ArrayList<>();
-        for (String name : n.propertyNames()) if (n.get(name).isNull()) nulls.add(name);
-        nulls.forEach(n::remove);
-        for (RecordComponent c : components) {
-            JsonNode v = n.get(c.getName());
-            String f = path + c.getName();
+            if (!shape.names().contains(name)) throw new RequestError(ErrorCode.UNKNOWN_FIELD, path + name, "unknown field '" + path + name + "'");
+        List<String> nulls = null;
+        for (String name : n.propertyNames())
+            if (n.get(name).isNull()) (nulls == null ? nulls = new ArrayList<>() : nulls).add(name);
+        if (nulls != null) nulls.forEach(n::remove);
+        for (Part c : shape.parts()) {
+            JsonNode v = n.get(c.name());
             if (v == null) {
-                if (c.getType().isPrimitive()) missing.add(f);
+                if (c.primitive()) missing.add(path + c.name());
                 continue;
             }
-            Class<?> item = itemType(c.getGenericType());
-            if (c.getType().isRecord() && v.isObject()) prepare((ObjectNode) v, c.getType(), f + ".", missing);
-            else if (item != null && item.isRecord() && v.isArray())
+            if (c.record() != null && v.isObject()) prepare((ObjectNode) v, c.record(), path + c.name() + ".", missing);
+            else if (c.items() != null && v.isArray())
                 for (int i = 0; i < v.size(); i++)
-                    if (v.get(i).isObject()) prepare((ObjectNode) v.get(i), item, f + "[" + i + "].", missing);
+                    if (v.get(i).isObject()) prepare((ObjectNode) v.get(i), c.items(), path + c.name() + "[" + i + "].", missing);
         }
     }
+
+    /** A record component as {@link #prepare} reads it: a nested record, or a list of them, is checked in turn. */
+    private record Part(String name, boolean primitive, Class<?> record, Class<?> items) {}
+
+    /** A record type's components, read by reflection once per type (every heartbeat is checked so). */
+    private record Shape(Set<String> names, List<Part> parts) {}
+
+    private static final ClassValue<Shape> SHAPES = new ClassValue<>() {
+        @Override
+        protected Shape computeValue(Class<?> type) {
+            List<Part> parts = new ArrayList<>();
+            for (RecordComponent c : type.getRecordComponents()) {
+                Class<?> item = itemType(c.getGenericType());
+                parts.add(new Part(c.getName(), c.getType().isPrimitive(), c.getType().isRecord() ? c.getType() : null,
+                        item != null && item.isRecord() ? item : null));
+            }
+            return new Shape(parts.stream().map(Part::name).collect(Collectors.toUnmodifiableSet()), List.copyOf(parts));
+        }
+    };
 
     /** The element type of a {@code List<X>}, or null when {@code t} is not one. */
     private static Class<?> itemType(Type t) {

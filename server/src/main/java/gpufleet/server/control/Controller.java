@@ -535,6 +535,14 @@ public final class Controller implements AutoCloseable {
             lock.lock();
             try {
                 Lifecycle lc = view.lifecycle();
+                return lc == null ? null : StartForecasts.Shape.of(lc);
+            } finally {
+                lock.unlock();
+            }
+        }, () -> {
+            lock.lock();
+            try {
+                Lifecycle lc = view.lifecycle();
                 if (lc == null) return null;
                 return StartForecast.snapshot(lc, view.timeLimits::limit, cycles.quotas(), Map.of(), now());
             } finally {

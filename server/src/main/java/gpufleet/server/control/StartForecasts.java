@@ -1,6 +1,9 @@
 package gpufleet.server.control;
 
+import gpufleet.core.job.Job;
+import gpufleet.core.lifecycle.Lifecycle;
 import gpufleet.core.lifecycle.StartForecast;
+import gpufleet.core.state.FleetState;
 
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -30,12 +33,16 @@ final class StartForecasts {
 
     /**
      * Which jobs wait and which run, in order, and the hosts' states: a forecast is reused only while
-     * these are unchanged, so a job submitted, started or ended since is never missing from one.
+     * these are unchanged, so a job submitted, started or ended since is never missing from one. Read
+     * from the lifecycle under the controller's lock: a few int arrays, far cheaper than a snapshot.
      */
-    private record Shape(int[] waiting, int[] running, byte[] hosts) {
-        static Shape of(StartForecast.Snapshot s) {
-            return new Shape(s.waiting().stream().mapToInt(StartForecast.Waiting::id).toArray(),
-                    s.running().stream().mapToInt(StartForecast.Running::id).toArray(), s.hostStatus());
+    record Shape(int[] waiting, int[] running, byte[] hosts) {
+        static Shape of(Lifecycle lc) {
+            FleetState st = lc.fleet();
+            byte[] hosts = new byte[st.topology().hostCount()];
+            for (int h = 0; h < hosts.length; h++) hosts[h] = (byte) st.status(h).ordinal();
+            return new Shape(lc.waiting().stream().mapToInt(Job::id).toArray(),
+                    lc.running().all().stream().mapToInt(Job::id).toArray(), hosts);
         }
 
         boolean same(Shape o) {
@@ -45,18 +52,20 @@ final class StartForecasts {
     }
 
     /**
-     * The forecast at {@code now}: the cached one if younger than {@link #MAX_AGE_SEC} and taken of
-     * the same queue, running jobs and hosts; null when {@code snapshot} gives null (no fleet yet).
-     * The copy is cheap beside the forecast (milliseconds against up to a second at 10,000 jobs).
+     * The forecast at {@code now}: the cached one if younger than {@link #MAX_AGE_SEC} and taken of the
+     * same shape ({@code shape}, read under the controller's lock); else a new one of {@code snapshot}.
+     * Null when either gives null (no fleet yet).
      */
-    synchronized StartForecast.Result get(double now, Supplier<StartForecast.Snapshot> snapshot) {
+    synchronized StartForecast.Result get(double now, Supplier<Shape> shape, Supplier<StartForecast.Snapshot> snapshot) {
+        Shape sh = shape.get();
+        if (sh == null) return null;
+        if (last != null && now - lastAt < MAX_AGE_SEC && now >= lastAt && sh.same(lastShape)) return last;
         StartForecast.Snapshot s = snapshot.get();
         if (s == null) return null;
-        Shape shape = Shape.of(s);
-        if (last != null && now - lastAt < MAX_AGE_SEC && now >= lastAt && shape.same(lastShape)) return last;
         last = StartForecast.run(s, StartForecast.DEFAULT_HORIZON_SEC, t -> clock(s.now(), t));
         lastAt = now;
-        lastShape = shape;
+        // the shape read before the snapshot: should the two differ, the next call computes afresh
+        lastShape = sh;
         return last;
     }
 
