@@ -14,7 +14,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 
@@ -35,11 +34,7 @@ class HangIT {
 
     @AfterEach
     void stop() throws InterruptedException {
-        for (Process p : processes.reversed()) {
-            p.toHandle().descendants().forEach(ProcessHandle::destroy);
-            p.destroy();
-            if (!p.waitFor(20, TimeUnit.SECONDS)) p.destroyForcibly();
-        }
+        Launcher.stopAll(processes);
     }
 
     private Launcher.Result gf(String... args) {

@@ -16,7 +16,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 
@@ -37,11 +36,7 @@ class HotSparesIT {
 
     @AfterEach
     void stop() throws InterruptedException {
-        for (Process p : processes.reversed()) {
-            p.toHandle().descendants().forEach(ProcessHandle::destroy);
-            p.destroy();
-            if (!p.waitFor(20, TimeUnit.SECONDS)) p.destroyForcibly();
-        }
+        Launcher.stopAll(processes);
     }
 
     private Launcher.Result gf(String... args) {

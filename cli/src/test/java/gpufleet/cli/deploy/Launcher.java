@@ -143,4 +143,13 @@ public final class Launcher {
             return "(" + file + ": " + e.getMessage() + ")";
         }
     }
+
+    /** Stops processes started for a test, the last started first, each with its children: TERM, then KILL after 20 s. */
+    public static void stopAll(List<Process> processes) throws InterruptedException {
+        for (Process p : processes.reversed()) {
+            p.toHandle().descendants().forEach(ProcessHandle::destroy);
+            p.destroy();
+            if (!p.waitFor(20, TimeUnit.SECONDS)) p.destroyForcibly();
+        }
+    }
 }
