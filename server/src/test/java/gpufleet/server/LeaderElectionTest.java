@@ -324,6 +324,90 @@ class LeaderElectionTest {
         assertThat(toB.get("/jobs/" + second).json().get("generation").longValue()).isEqualTo(1);
     }
 
+    /**
+     * While no controller may be leading (the leader's renewal is late), an agent's heartbeat or long poll
+     * that reaches the standby waits there for the election instead of being sent back to the dead leader:
+     * once the standby leads it answers them itself, under its own epoch and from its own view.
+     */
+    @Test
+    void anAgentsCallsWaitAtTheStandbyForTheElectionAndTheNewLeaderAnswersThem() throws Exception {
+        TestDatabases.TestDb db = keep(TestDatabases.fresh(TestDatabases.Kind.POSTGRESQL, dir));
+        DatabaseSpec spec = DatabaseSpec.postgres(db.jdbcUrl());
+        AtomicLong frozenAt = new AtomicLong(0);
+        Leadership leaseA = new Leadership(spec, "a", null, LEASE, RENEW, POLL,
+                () -> frozenAt.get() != 0 ? frozenAt.get() : System.nanoTime());
+        Leadership leaseB = new Leadership(spec, "b", null, LEASE, RENEW, POLL, System::nanoTime);
+        GpufleetServer a = keep(start(db, dir.resolve("a"), leaseA));
+        String token = Client.readAdminToken(dir.resolve("a"));
+        GpufleetServer b = keep(start(db, dir.resolve("b"), leaseB));
+        Client api = new Client(a.port(), token);
+        JsonNode reg = api.ok(api.post("/hosts/register", "{\"name\":\"node-a\",\"gpus\":8,\"rack\":\"r1\",\"zone\":\"z1\"}"));
+        long host = reg.get("id").longValue(), generation = reg.get("generation").longValue();
+        long job = api.submit("first", 8, 8);
+        api.awaitState(job, "RUNNING");
+        long versionAtA = api.ok(api.get("/hosts/" + host + "/assignments?generation=" + generation)).get("version").longValue();
+        Http agentToB = new Http(b.port(), api.credential("node-a"));
+
+        frozenAt.set(System.nanoTime());
+        leaseA.holdRounds(true);
+        awaitTrue("B to see A's renewal late", Duration.ofSeconds(10), leaseB::leaderMayBeGone);
+        assertThat(b.ha().orElseThrow().scheduling()).as("B took over already; the test needs the moment before").isFalse();
+        var poll = java.util.concurrent.CompletableFuture.supplyAsync(() -> agentToB.get("/hosts/" + host
+                + "/assignments?generation=" + generation + "&version=" + versionAtA + "&waitMs=10000"));
+        var beat = java.util.concurrent.CompletableFuture.supplyAsync(() -> agentToB.post("/hosts/" + host + "/heartbeat",
+                "{\"generation\":" + generation + ",\"tasks\":[{\"job\":" + job + ",\"generation\":1,\"exits\":[]}],"
+                        + "\"gpus\":[],\"telemetry\":[]}"));
+
+        Http.Answer polled = poll.get(15, java.util.concurrent.TimeUnit.SECONDS);
+        Http.Answer beaten = beat.get(15, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(b.ha().orElseThrow().scheduling()).isTrue();
+        long epochB = leaseB.epoch();
+        // neither was sent back to A, nor refused for want of a leader: B answered both as the leader
+        assertThat(polled.status()).as(polled.body()).isEqualTo(200);
+        assertThat(beaten.status()).as(beaten.body()).isEqualTo(200);
+        assertThat(polled.json().get("epoch").longValue()).isEqualTo(epochB).isGreaterThan(leaseA.epoch());
+        assertThat(beaten.json().get("epoch").longValue()).isEqualTo(epochB);
+        assertThat(polled.json().get("assignments").findValuesAsString("name")).containsExactly("first");
+        assertThat(b.ha().orElseThrow().scheduling()).isTrue();
+    }
+
+    /**
+     * A call waiting at the standby for an election that does not happen (the late leader renews after
+     * all) is sent to that leader.
+     */
+    @Test
+    void anAgentsCallWaitingAtTheStandbyIsSentToTheLeaderWhenItRenewsAfterAll() throws Exception {
+        TestDatabases.TestDb db = keep(TestDatabases.fresh(TestDatabases.Kind.POSTGRESQL, dir));
+        DatabaseSpec spec = DatabaseSpec.postgres(db.jdbcUrl());
+        // a lease long enough that the late renewal is seen well before the lease runs out
+        Duration lease = Duration.ofSeconds(4), renew = Duration.ofSeconds(1);
+        Leadership leaseA = new Leadership(spec, "a", null, lease, renew, POLL, System::nanoTime);
+        Leadership leaseB = new Leadership(spec, "b", null, lease, renew, POLL, System::nanoTime);
+        GpufleetServer a = keep(start(db, dir.resolve("a"), leaseA));
+        String token = Client.readAdminToken(dir.resolve("a"));
+        GpufleetServer b = keep(start(db, dir.resolve("b"), leaseB));
+        Client api = new Client(a.port(), token);
+        JsonNode reg = api.ok(api.post("/hosts/register", "{\"name\":\"node-a\",\"gpus\":8,\"rack\":\"r1\",\"zone\":\"z1\"}"));
+        long host = reg.get("id").longValue(), generation = reg.get("generation").longValue();
+        Http agentToB = new Http(b.port(), api.credential("node-a"));
+        String addrA = "http://127.0.0.1:" + a.port();
+        // while A renews on time, B sends the agent to A at once
+        var direct = agentToB.get("/hosts/" + host + "/assignments?generation=" + generation + "&waitMs=10000");
+        assertThat(direct.status()).as(direct.body()).isEqualTo(307);
+
+        leaseA.holdRounds(true);
+        awaitTrue("B to see A's renewal late", Duration.ofSeconds(10), leaseB::leaderMayBeGone);
+        var poll = java.util.concurrent.CompletableFuture.supplyAsync(() -> agentToB.get("/hosts/" + host
+                + "/assignments?generation=" + generation + "&waitMs=10000"));
+        leaseA.holdRounds(false);
+        leaseA.tick(); // renews now, before the lease runs out
+        Http.Answer polled = poll.get(15, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(polled.status()).as(polled.body()).isEqualTo(307);
+        assertThat(polled.headers().firstValue(HaRole.LEADER_HEADER)).contains(addrA);
+        assertThat(a.ha().orElseThrow().scheduling()).isTrue();
+        assertThat(b.ha().orElseThrow().scheduling()).isFalse();
+    }
+
     private static GpufleetServer start(TestDatabases.TestDb db, Path dataDir, Leadership lease) {
         SqlStore store = db.open();
         return GpufleetServer.start(store, dataDir, "127.0.0.1", 0, Duration.ofMillis(100),

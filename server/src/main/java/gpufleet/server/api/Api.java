@@ -21,10 +21,12 @@ import gpufleet.server.auth.Role;
 import gpufleet.server.auth.Tokens;
 import gpufleet.server.control.Controller;
 import gpufleet.server.control.RequestError;
+import gpufleet.server.ha.HaRole;
 import gpufleet.server.logs.LogStore;
 import gpufleet.server.store.HostRecord;
 import gpufleet.server.store.JobRecord;
 import gpufleet.server.store.NewJob;
+import gpufleet.server.store.NotLeaderException;
 import gpufleet.server.store.StoreUnavailableException;
 import gpufleet.server.view.TelemetryBook;
 import io.javalin.Javalin;
@@ -43,8 +45,12 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * The HTTP API under {@code /api/v1}. Handlers parse and validate, call the {@link Controller}, and
@@ -406,29 +412,60 @@ public final class Api {
 
     private void heartbeat(Context ctx) {
         requireSmallBody(ctx);
+        if (ctx.attribute(HaRole.ELECTION) == null) {
+            json(ctx, 200, heartbeatReply(ctx));
+            return;
+        }
+        var reply = afterElection(ctx, () -> CompletableFuture.completedFuture(heartbeatReply(ctx)));
+        ctx.future(() -> reply.thenAccept(r -> answer(ctx, r)));
+    }
+
+    private Object heartbeatReply(Context ctx) {
         long id = id(ctx, "id");
         requireHost(ctx, id);
         var hb = Body.read(ctx.body(), Heartbeat.class);
         var reply = controller.heartbeat(id, hb);
         HostRecord h = controller.knownHost(id);
         if (h != null) telemetry.record(h.name(), System.currentTimeMillis() / 1000.0, hb.telemetry(), hb.gpus());
-        json(ctx, 200, reply);
+        return reply;
     }
 
     private void assignments(Context ctx) {
-        long id = id(ctx, "id");
-        requireHost(ctx, id);
-        long generation = query(ctx, "generation", true, 1, Long.MAX_VALUE, 0);
-        long version = query(ctx, "version", false, Long.MIN_VALUE, Long.MAX_VALUE, -1);
-        long waitMs = query(ctx, "waitMs", false, 0, MAX_WAIT_MS, 0);
-        var reply = controller.awaitAssignments(id, generation, version, waitMs);
-        ctx.future(() -> reply.thenAccept(r -> {
-            try {
-                json(ctx, 200, r);
-            } catch (RuntimeException clientGone) {
-                // the agent hung up while waiting (it died, or its own timeout passed): nobody to answer
-            }
-        }));
+        var reply = afterElection(ctx, () -> {
+            long id = id(ctx, "id");
+            requireHost(ctx, id);
+            long generation = query(ctx, "generation", true, 1, Long.MAX_VALUE, 0);
+            long version = query(ctx, "version", false, Long.MIN_VALUE, Long.MAX_VALUE, -1);
+            long waitMs = query(ctx, "waitMs", false, 0, MAX_WAIT_MS, 0);
+            return controller.awaitAssignments(id, generation, version, waitMs);
+        });
+        ctx.future(() -> reply.thenAccept(r -> answer(ctx, r)));
+    }
+
+    private static void answer(Context ctx, Object reply) {
+        try {
+            json(ctx, 200, reply);
+        } catch (RuntimeException clientGone) {
+            // the agent hung up while waiting (it died, or its own timeout passed): nobody to answer
+        }
+    }
+
+    /** Where agents' calls that waited for an election are carried on: many at once, each may wait for the lock. */
+    private static final ExecutorService ELECTED = Executors.newVirtualThreadPerTaskExecutor();
+
+    /**
+     * An agent's call, run now; or, when it reached this controller as a standby during an election
+     * ({@link HaRole#ELECTION}), once the election is decided: as the leader's call when this controller
+     * won it (host and generation checked against the view it leads with), refused as a standby's
+     * otherwise (a redirect to the new leader).
+     */
+    private static <T> CompletableFuture<T> afterElection(Context ctx, Supplier<CompletableFuture<T>> call) {
+        CompletableFuture<Boolean> election = ctx.attribute(HaRole.ELECTION);
+        if (election == null) return call.get();
+        return election.thenComposeAsync(leads -> {
+            if (!leads) throw new NotLeaderException(-1, -1, "");
+            return call.get();
+        }, ELECTED);
     }
 
     /** Resumes a host; {@code {"force": true}} puts GPUs still reported faulty back too, and the audit log says so. */

@@ -40,6 +40,21 @@ public final class HaRole implements Leadership.Listener, AutoCloseable {
     public static final Duration REFRESH = Duration.ofSeconds(5);
     /** The header that names the leader on a redirect and on {@code /healthz}. */
     public static final String LEADER_HEADER = "X-Gpufleet-Leader";
+    /**
+     * The request attribute set on an agent's heartbeat or poll that reached this standby while no
+     * controller may be leading: a {@code CompletableFuture<Boolean>} that completes with true once this
+     * controller leads (the call is then answered as the leader's), false once another does or the wait
+     * ran out (it is then refused as on any standby).
+     */
+    public static final String ELECTION = "gpufleet.election";
+    /**
+     * The longest a heartbeat waits here for an election: a lease, so that a takeover at its end answers
+     * it, and well inside the agent's own wait for an answer (10 s).
+     */
+    static final long HEARTBEAT_WAIT_MS = Leadership.LEASE.toMillis();
+    /** The longest a poll waits here for an election, whatever wait it asked for. */
+    static final long POLL_WAIT_MS = 2 * Leadership.LEASE.toMillis();
+    private static final java.util.regex.Pattern HEARTBEAT = java.util.regex.Pattern.compile("/api/v1/hosts/[0-9]+/heartbeat");
 
     private final Leadership lease;
     private final SqlStore store;
@@ -57,6 +72,9 @@ public final class HaRole implements Leadership.Listener, AutoCloseable {
      * null. Touched on the transitions thread only.
      */
     private Leadership.Watermark refreshedAt;
+    /** Agents' calls waiting here for an election's outcome ({@link #ELECTION}). */
+    private final java.util.Set<java.util.concurrent.CompletableFuture<Boolean>> awaitingElection =
+            java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     public HaRole(Leadership lease, SqlStore store) {
         this.lease = lease;
@@ -127,6 +145,7 @@ public final class HaRole implements Leadership.Listener, AutoCloseable {
                 // what waited through the election (a gang submitted meanwhile) is placed now, not at the next tick
                 if (c != null) c.scheduleNow();
             }
+            settleElection();
             // after the view: the tokens were read at the last refresh, and only those made since are missing
             // (a host that joined in the last seconds is refused for these milliseconds and retries)
             try {
@@ -157,7 +176,59 @@ public final class HaRole implements Leadership.Listener, AutoCloseable {
     public void deposed(long epoch, String why) {
         leading = false;
         store.fence(SqlStore.NOT_LEADING, this::fenced);
+        settleElection();
         transitions.execute(this::refresh);
+    }
+
+    @Override
+    public void leaderChanged(Leadership.Leader now) {
+        settleElection();
+    }
+
+    /**
+     * Gives each agent's call waiting here for an election its outcome, once there is one: this controller
+     * leads, or another leads with its lease in force and renewed on time.
+     */
+    private void settleElection() {
+        for (var w : awaitingElection) settle(w);
+    }
+
+    private void settle(java.util.concurrent.CompletableFuture<Boolean> w) {
+        if (scheduling()) w.complete(true);
+        else if (!lease.leaderMayBeGone()) w.complete(false);
+    }
+
+    /**
+     * How long an agent's call that reached this standby may wait here for an election, or 0 when it is to
+     * be refused at once. While a leader is known to be live the agent is sent there. Otherwise, without
+     * this wait, every agent of the fleet would bounce between a dead leader's refused connections and this
+     * standby's refusals, about once a second each, for the whole election: at 12,500 agents the standby
+     * spent the time it needed to take over on answering them, and each agent only found the new leader
+     * after its next pause. Waiting here, each agent's one call is answered as soon as the election is
+     * decided, by the new leader itself when it is this controller.
+     */
+    private long electionWait(Context ctx) {
+        if (!lease.leaderMayBeGone() || lease.barred().isPresent()) return 0;
+        String path = ctx.path();
+        if (ctx.method() == HandlerType.POST && HEARTBEAT.matcher(path).matches()) return HEARTBEAT_WAIT_MS;
+        if (ctx.method() == HandlerType.GET && path.startsWith("/api/v1/hosts/") && path.endsWith("/assignments")) {
+            try {
+                String w = ctx.queryParam("waitMs");
+                return w == null ? 0 : Math.min(POLL_WAIT_MS, Math.max(0, Long.parseLong(w)));
+            } catch (NumberFormatException bad) {
+                return 0; // refused as on any standby; the leader will say what is wrong with it
+            }
+        }
+        return 0;
+    }
+
+    private java.util.concurrent.CompletableFuture<Boolean> awaitElection(long waitMs) {
+        var w = new java.util.concurrent.CompletableFuture<Boolean>();
+        awaitingElection.add(w);
+        w.whenComplete((x, e) -> awaitingElection.remove(w));
+        settle(w); // decided between the caller's look and the registration
+        w.completeOnTimeout(false, waitMs, TimeUnit.MILLISECONDS);
+        return w;
     }
 
     /** A commit found another epoch: this controller was replaced while it thought it led. */
@@ -224,7 +295,14 @@ public final class HaRole implements Leadership.Listener, AutoCloseable {
                 || ctx.path().endsWith("/assignments")
                 // job logs are kept by the controller the agents ship them to: the leader
                 || ctx.path().matches("/api/v1/jobs/[^/]+/logs/.*");
-        if (change) throw new NotLeaderException(-1, lease.leader().epoch(), lease.leaderAddress().orElse(""));
+        if (!change) return;
+        long wait = electionWait(ctx);
+        if (wait > 0) {
+            drain(ctx); // read now: the answer may come after the election, as another controller's
+            ctx.attribute(ELECTION, awaitElection(wait));
+            return;
+        }
+        throw new NotLeaderException(-1, lease.leader().epoch(), lease.leaderAddress().orElse(""));
     }
 
     private void misdirected(Context ctx, NotLeaderException e) {
@@ -262,6 +340,7 @@ public final class HaRole implements Leadership.Listener, AutoCloseable {
     @Override
     public void close() {
         leading = false;
+        for (var w : awaitingElection) w.complete(false);
         refresher.shutdownNow();
         lease.close();
         transitions.shutdownNow();

@@ -54,6 +54,13 @@ public final class Leadership implements AutoCloseable {
          * controller may soon take over. Called once per late renewal.
          */
         default void overdue() { }
+
+        /**
+         * What a standby knows of the leader changed: the lease row names another epoch, or is no longer
+         * (or again) in force, or its holder's renewal became late or came on time again. Who clients
+         * should be sent to may have changed.
+         */
+        default void leaderChanged(Leader now) { }
     }
 
     /**
@@ -91,7 +98,7 @@ public final class Leadership implements AutoCloseable {
     /** The transaction id of this controller's last takeover, or -1. */
     private volatile long takeoverXid = -1;
     /** Whether the late renewal now seen was already told to the listener. */
-    private boolean overdueTold;
+    private volatile boolean overdueTold;
     /** When another controller's lease in force was last read: how long it had left then, in ms; else -1. */
     private volatile long untilExpiryMs = -1;
     private volatile boolean closed;
@@ -210,6 +217,15 @@ public final class Leadership implements AutoCloseable {
     /** The lease row as last read or written. */
     public Leader leader() {
         return known;
+    }
+
+    /**
+     * Whether no other controller may be leading now: the lease row, as last read, is not in force, or its
+     * holder's renewal is late (it may be dead, and a standby may take over at its next look). A standby
+     * that knows of a live leader sends clients there; one that does not has nobody to send them to.
+     */
+    public boolean leaderMayBeGone() {
+        return epoch < 0 && (!known.live() || overdueTold);
     }
 
     /** The leader's address, when a controller holds a lease in force and said where it can be reached. */
@@ -359,8 +375,15 @@ public final class Leadership implements AutoCloseable {
             // a renewal more than a quarter second late: the holder may be gone
             boolean late = other && left * 1000 < lease.toMillis() - renewEvery.toMillis() - 250;
             if (late && !overdueTold) listener.overdue();
+            boolean wasLate = overdueTold;
             overdueTold = late;
-            return new Leader(rs.getLong(1), rs.getString(2), rs.getString(3), live);
+            Leader was = known;
+            Leader now = new Leader(rs.getLong(1), rs.getString(2), rs.getString(3), live);
+            if (now.epoch() != was.epoch() || now.live() != was.live() || late != wasLate) {
+                known = now;
+                listener.leaderChanged(now);
+            }
+            return now;
         }
     }
 
