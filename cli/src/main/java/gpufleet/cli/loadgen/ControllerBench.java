@@ -670,6 +670,7 @@ public final class ControllerBench {
             Thread.sleep(wait);
             Process victim = controllers.get(l);
             long t0 = System.nanoTime();
+            java.time.LocalTime killedAt = java.time.LocalTime.now().truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
             victim.destroyForcibly();
             victim.waitFor();
             // where the time goes: until another controller says it leads, until the submission's 201, until
@@ -724,8 +725,8 @@ public final class ControllerBench {
                 Thread.sleep(10);
             }
             if (took != null) takeovers.add(took);
-            progress.printf(Locale.ROOT, "kill %d/%d: controller %d (leader) killed; %s (new leader seen at %s s,"
-                            + " submission answered at %s s, RUNNING at %s s)%n", k, ha.kills(), l,
+            progress.printf(Locale.ROOT, "kill %d/%d: controller %d (leader) killed at %s; %s (new leader seen at %s s,"
+                            + " submission answered at %s s, RUNNING at %s s)%n", k, ha.kills(), l, killedAt,
                     took == null ? "no gang placed within 60 s" : String.format(Locale.ROOT,
                             "a new leader answered a submission and placed its %d-GPU gang %.2f s later", cfg.probeGpus(), took),
                     since(t0, elected.get()), since(t0, answered), since(t0, running));

@@ -306,6 +306,16 @@ public final class HaRole implements Leadership.Listener, AutoCloseable {
     }
 
     private void misdirected(Context ctx, NotLeaderException e) {
+        try {
+            refuse(ctx, e);
+        } catch (RuntimeException gone) {
+            // a call that waited here for an election may have been given up by its sender meanwhile: its
+            // request is gone, and there is nobody to answer
+            if (ctx.attribute(ELECTION) == null) throw gone;
+        }
+    }
+
+    private void refuse(Context ctx, NotLeaderException e) {
         drain(ctx);
         Optional<String> leader = (e.leaderAddress().isEmpty() ? lease.leaderAddress() : Optional.of(e.leaderAddress()))
                 .filter(a -> !a.equals(lease.address()));

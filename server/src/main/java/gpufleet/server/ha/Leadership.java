@@ -374,7 +374,12 @@ public final class Leadership implements AutoCloseable {
             untilExpiryMs = other ? (long) (left * 1000) : -1;
             // a renewal more than a quarter second late: the holder may be gone
             boolean late = other && left * 1000 < lease.toMillis() - renewEvery.toMillis() - 250;
-            if (late && !overdueTold) listener.overdue();
+            if (late && !overdueTold) {
+                // the start of a takeover, in the log: what follows (the election, the view taken over) is timed from here
+                LOG.log(System.Logger.Level.INFO, "the leader's lease (epoch " + rs.getLong(1) + ") was not renewed on time;"
+                        + " it runs out in " + Math.max(0, (long) (left * 1000)) + " ms");
+                listener.overdue();
+            }
             boolean wasLate = overdueTold;
             overdueTold = late;
             Leader was = known;
