@@ -153,6 +153,12 @@ final class ControllerBenchCommand implements Callable<Integer> {
                                 + "a new leader answered a submission and placed a %d-GPU gang: p50 %.2f s, p99 %.2f s, max %.2f s; "
                                 + "target p99 < 10 s: %s%n", f.controllers(), f.kills(), f.placed(), cfg.probeGpus(), f.p50Sec(),
                         f.p99Sec(), f.maxSec(), f.placed() == f.kills() && f.p99Sec() < 10 ? "met" : "NOT met");
+            if (f != null) {
+                System.out.printf(Locale.ROOT, "hosts not UP after the kills: %s%n", f.hostsNotUpAfter() < 0 ? "unknown (no answer)"
+                        : f.hostsNotUpAfter() == 0 ? "0" : f.hostsNotUpAfter() + " (declared lost: no heartbeat reached a leader"
+                        + " within the heartbeat timeout; their jobs were restarted)");
+                if (f.stopped() != null) System.out.println("kills stopped " + f.stopped());
+            }
         }
         return 0;
     }

@@ -80,6 +80,9 @@ class ControllerBenchTest {
             // a new leader needs the old one's lease to run out first (6 s), so no takeover can be quicker than a few seconds
             assertThat(f.path("takeoverSec").valueStream().map(JsonNode::asDouble)).allMatch(t -> t > 1 && t < 60);
             assertThat(r.err()).contains("kill 2/2: controller");
+            // nothing went unheard through the takeovers: every host is still UP, and the kills all ran
+            assertThat(f.path("hostsNotUpAfter").asInt()).isZero();
+            assertThat(f.path("stopped").isNull()).isTrue();
         }
     }
 

@@ -326,8 +326,9 @@ class LeaderElectionTest {
 
     /**
      * While no controller may be leading (the leader's renewal is late), an agent's heartbeat or long poll
-     * that reaches the standby waits there for the election instead of being sent back to the dead leader:
-     * once the standby leads it answers them itself, under its own epoch and from its own view.
+     * that reaches the standby waits there for the election instead of being sent back to the dead leader,
+     * and so does a user's submission: once the standby leads it answers them itself, under its own epoch
+     * and from its own view.
      */
     @Test
     void anAgentsCallsWaitAtTheStandbyForTheElectionAndTheNewLeaderAnswersThem() throws Exception {
@@ -358,9 +359,17 @@ class LeaderElectionTest {
                 "{\"generation\":" + generation + ",\"tasks\":[{\"job\":" + job + ",\"generation\":1,\"exits\":[]}],"
                         + "\"gpus\":[],\"telemetry\":[]}"));
 
+        // a user's submission waits there too, and is taken by the new leader rather than refused
+        var submitted = java.util.concurrent.CompletableFuture.supplyAsync(() -> new Http(b.port(), token).post("/jobs",
+                "{\"name\":\"during\",\"gpus\":8,\"tp\":8,\"command\":[\"true\"],\"checkpointDir\":\"/shared/x\"}"));
+
         Http.Answer polled = poll.get(15, java.util.concurrent.TimeUnit.SECONDS);
         Http.Answer beaten = beat.get(15, java.util.concurrent.TimeUnit.SECONDS);
+        Http.Answer submission = submitted.get(15, java.util.concurrent.TimeUnit.SECONDS);
         assertThat(b.ha().orElseThrow().scheduling()).isTrue();
+        assertThat(submission.status()).as(submission.body()).isEqualTo(201);
+        assertThat(new Http(b.port(), token).get("/jobs/" + submission.json().get("id").longValue()).json()
+                .get("name").stringValue()).isEqualTo("during");
         long epochB = leaseB.epoch();
         // neither was sent back to A, nor refused for want of a leader: B answered both as the leader
         assertThat(polled.status()).as(polled.body()).isEqualTo(200);

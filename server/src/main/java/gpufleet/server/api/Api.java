@@ -143,11 +143,11 @@ public final class Api {
             }, Access.PUBLIC);
             r.get("/api/v1/openapi.json", ctx -> ctx.status(200).contentType("application/json").result(openapi),
                     Access.READ);
-            r.post("/api/v1/jobs", this::submit, Access.TEAM);
+            r.post("/api/v1/jobs", afterElection(this::submit), Access.TEAM);
             r.get("/api/v1/jobs", this::listJobs, Access.READ);
             r.get("/api/v1/jobs/{id}", this::getJob, Access.READ);
             r.get("/api/v1/queue/forecast", this::forecast, Access.READ);
-            r.post("/api/v1/jobs/{id}/cancel", this::cancel, Access.TEAM);
+            r.post("/api/v1/jobs/{id}/cancel", afterElection(this::cancel), Access.TEAM);
             r.post("/api/v1/jobs/{id}/logs/{rank}", this::appendLog, Access.AGENT);
             r.get("/api/v1/jobs/{id}/logs/{rank}", this::readLog, Access.TEAM);
             r.post("/api/v1/hosts/register", this::register, Access.JOIN);
@@ -448,6 +448,31 @@ public final class Api {
         } catch (RuntimeException clientGone) {
             // the agent hung up while waiting (it died, or its own timeout passed): nobody to answer
         }
+    }
+
+    /**
+     * A change handler that, when the call reached this controller as a standby during an election
+     * ({@link HaRole#ELECTION}), runs once the election is decided: as the leader's when this controller
+     * won it, refused as a standby's (a redirect to the winner) otherwise.
+     */
+    private static io.javalin.http.Handler afterElection(io.javalin.http.Handler h) {
+        return ctx -> {
+            CompletableFuture<Boolean> election = ctx.attribute(HaRole.ELECTION);
+            if (election == null) {
+                h.handle(ctx);
+                return;
+            }
+            ctx.future(() -> election.thenAcceptAsync(leads -> {
+                if (!leads) throw new NotLeaderException(-1, -1, "");
+                try {
+                    h.handle(ctx);
+                } catch (RuntimeException e) {
+                    throw e;
+                } catch (Exception e) {
+                    throw new java.util.concurrent.CompletionException(e);
+                }
+            }, ELECTED));
+        };
     }
 
     /** Where agents' calls that waited for an election are carried on: many at once, each may wait for the lock. */

@@ -91,12 +91,22 @@ public final class Tokens {
         Matcher m = FORMAT.matcher(presented);
         if (!m.matches()) return new Check(null, "malformed token: expected gft_<id>_<secret>");
         TokenRecord t = byId.get(m.group(1));
+        // made since this controller last read the tokens, by the leader of a database it shares: a standby
+        // must know a host's credential that the leader gave out seconds before it died, or the agent,
+        // refused as unknown, would take its credential for revoked and stop
+        if (t == null) t = unseen(m.group(1));
         if (t == null || !MessageDigest.isEqual(hash(presented).getBytes(StandardCharsets.US_ASCII),
                 t.hash().getBytes(StandardCharsets.US_ASCII)))
             return new Check(null, "unknown token");
         if (t.revokedAt() != null) return new Check(null, "token " + t.id() + " has been revoked");
         if (!t.activeAt(now())) return new Check(null, "token " + t.id() + " has expired");
         return new Check(new Principal(t.id(), t.name(), Role.valueOf(t.role()), t.team(), t.host()), null);
+    }
+
+    private TokenRecord unseen(String id) {
+        TokenRecord t = store.token(id).orElse(null);
+        if (t != null) byId.putIfAbsent(id, t);
+        return t;
     }
 
     /** Every token, in order of creation. */

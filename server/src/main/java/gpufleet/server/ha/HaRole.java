@@ -48,13 +48,16 @@ public final class HaRole implements Leadership.Listener, AutoCloseable {
      */
     public static final String ELECTION = "gpufleet.election";
     /**
-     * The longest a heartbeat waits here for an election: a lease, so that a takeover at its end answers
-     * it, and well inside the agent's own wait for an answer (10 s).
+     * The longest a heartbeat, a submission or a cancellation waits here for an election: a lease, so that
+     * a takeover at its end answers it, and well inside the agent's own wait for an answer (10 s) and the
+     * CLI's.
      */
     static final long HEARTBEAT_WAIT_MS = Leadership.LEASE.toMillis();
     /** The longest a poll waits here for an election, whatever wait it asked for. */
     static final long POLL_WAIT_MS = 2 * Leadership.LEASE.toMillis();
-    private static final java.util.regex.Pattern HEARTBEAT = java.util.regex.Pattern.compile("/api/v1/hosts/[0-9]+/heartbeat");
+    /** The changes that wait here for an election (the API runs them once it is decided: Api.afterElection). */
+    private static final java.util.regex.Pattern WAITING_CHANGE =
+            java.util.regex.Pattern.compile("/api/v1/hosts/[0-9]+/heartbeat|/api/v1/jobs|/api/v1/jobs/[0-9]+/cancel");
 
     private final Leadership lease;
     private final SqlStore store;
@@ -199,8 +202,10 @@ public final class HaRole implements Leadership.Listener, AutoCloseable {
     }
 
     /**
-     * How long an agent's call that reached this standby may wait here for an election, or 0 when it is to
-     * be refused at once. While a leader is known to be live the agent is sent there. Otherwise, without
+     * How long a call that reached this standby may wait here for an election, or 0 when it is to be
+     * refused at once: an agent's heartbeat or poll, a submission or a cancellation. While a leader is
+     * known to be live the caller is sent there. Otherwise a user's call is answered as soon as there is a
+     * leader rather than refused with "retry", and, without
      * this wait, every agent of the fleet would bounce between a dead leader's refused connections and this
      * standby's refusals, about once a second each, for the whole election: at 12,500 agents the standby
      * spent the time it needed to take over on answering them, and each agent only found the new leader
@@ -210,7 +215,7 @@ public final class HaRole implements Leadership.Listener, AutoCloseable {
     private long electionWait(Context ctx) {
         if (!lease.leaderMayBeGone() || lease.barred().isPresent()) return 0;
         String path = ctx.path();
-        if (ctx.method() == HandlerType.POST && HEARTBEAT.matcher(path).matches()) return HEARTBEAT_WAIT_MS;
+        if (ctx.method() == HandlerType.POST && WAITING_CHANGE.matcher(path).matches()) return HEARTBEAT_WAIT_MS;
         if (ctx.method() == HandlerType.GET && path.startsWith("/api/v1/hosts/") && path.endsWith("/assignments")) {
             try {
                 String w = ctx.queryParam("waitMs");

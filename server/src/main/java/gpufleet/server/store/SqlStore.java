@@ -640,13 +640,28 @@ public final class SqlStore implements Store {
         return tx(() -> {
             try (PreparedStatement p = prepare("SELECT * FROM tokens ORDER BY created_at, id"); ResultSet rs = p.executeQuery()) {
                 List<TokenRecord> out = new ArrayList<>();
-                while (rs.next())
-                    out.add(new TokenRecord(rs.getString("id"), rs.getString("name"), rs.getString("role"),
-                            rs.getString("team"), rs.getString("host"), rs.getString("hash"), rs.getDouble("created_at"),
-                            rs.getString("created_by"), nullableDouble(rs, "expires_at"), nullableDouble(rs, "revoked_at")));
+                while (rs.next()) out.add(token(rs));
                 return out;
             }
         });
+    }
+
+    @Override
+    public synchronized java.util.Optional<TokenRecord> token(String id) {
+        return tx(() -> {
+            try (PreparedStatement p = prepare("SELECT * FROM tokens WHERE id = ?")) {
+                p.setString(1, id);
+                try (ResultSet rs = p.executeQuery()) {
+                    return rs.next() ? java.util.Optional.of(token(rs)) : java.util.Optional.<TokenRecord>empty();
+                }
+            }
+        });
+    }
+
+    private static TokenRecord token(ResultSet rs) throws SQLException {
+        return new TokenRecord(rs.getString("id"), rs.getString("name"), rs.getString("role"),
+                rs.getString("team"), rs.getString("host"), rs.getString("hash"), rs.getDouble("created_at"),
+                rs.getString("created_by"), nullableDouble(rs, "expires_at"), nullableDouble(rs, "revoked_at"));
     }
 
     @Override

@@ -89,6 +89,9 @@ public interface Store extends AutoCloseable {
     /** Every token, revoked and expired ones included, in order of creation. */
     List<TokenRecord> tokens();
 
+    /** The token with this id, revoked or expired ones included. */
+    java.util.Optional<TokenRecord> token(String id);
+
     /** Marks a token revoked at {@code now}; false when there is no such token or it was revoked already. */
     boolean revokeToken(String id, double now);
 
