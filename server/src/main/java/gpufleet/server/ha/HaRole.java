@@ -75,8 +75,13 @@ public final class HaRole implements Leadership.Listener, AutoCloseable {
      * null. Touched on the transitions thread only.
      */
     private Leadership.Watermark refreshedAt;
-    /** Agents' calls waiting here for an election's outcome ({@link #ELECTION}). */
-    private final java.util.Set<java.util.concurrent.CompletableFuture<Boolean>> awaitingElection =
+    /**
+     * Calls waiting here for an election's outcome ({@link #ELECTION}): users' (submissions, cancellations)
+     * and agents' apart, so that the few users' go first when an election releases a whole fleet's agents.
+     */
+    private final java.util.Set<java.util.concurrent.CompletableFuture<Boolean>> usersAwaitingElection =
+            java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final java.util.Set<java.util.concurrent.CompletableFuture<Boolean>> agentsAwaitingElection =
             java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     public HaRole(Leadership lease, SqlStore store) {
@@ -193,7 +198,8 @@ public final class HaRole implements Leadership.Listener, AutoCloseable {
      * leads, or another leads with its lease in force and renewed on time.
      */
     private void settleElection() {
-        for (var w : awaitingElection) settle(w);
+        for (var w : usersAwaitingElection) settle(w);
+        for (var w : agentsAwaitingElection) settle(w);
     }
 
     private void settle(java.util.concurrent.CompletableFuture<Boolean> w) {
@@ -227,10 +233,11 @@ public final class HaRole implements Leadership.Listener, AutoCloseable {
         return 0;
     }
 
-    private java.util.concurrent.CompletableFuture<Boolean> awaitElection(long waitMs) {
+    private java.util.concurrent.CompletableFuture<Boolean> awaitElection(long waitMs, boolean agent) {
         var w = new java.util.concurrent.CompletableFuture<Boolean>();
-        awaitingElection.add(w);
-        w.whenComplete((x, e) -> awaitingElection.remove(w));
+        var waiting = agent ? agentsAwaitingElection : usersAwaitingElection;
+        waiting.add(w);
+        w.whenComplete((x, e) -> waiting.remove(w));
         settle(w); // decided between the caller's look and the registration
         w.completeOnTimeout(false, waitMs, TimeUnit.MILLISECONDS);
         return w;
@@ -304,7 +311,7 @@ public final class HaRole implements Leadership.Listener, AutoCloseable {
         long wait = electionWait(ctx);
         if (wait > 0) {
             drain(ctx); // read now: the answer may come after the election, as another controller's
-            ctx.attribute(ELECTION, awaitElection(wait));
+            ctx.attribute(ELECTION, awaitElection(wait, ctx.path().startsWith("/api/v1/hosts/")));
             return;
         }
         throw new NotLeaderException(-1, lease.leader().epoch(), lease.leaderAddress().orElse(""));
@@ -355,7 +362,8 @@ public final class HaRole implements Leadership.Listener, AutoCloseable {
     @Override
     public void close() {
         leading = false;
-        for (var w : awaitingElection) w.complete(false);
+        for (var w : usersAwaitingElection) w.complete(false);
+        for (var w : agentsAwaitingElection) w.complete(false);
         refresher.shutdownNow();
         lease.close();
         transitions.shutdownNow();
