@@ -719,9 +719,13 @@ public final class ControllerBench {
             Double took = null;
             long deadline = t0 + 60_000_000_000L;
             long id = -1, answered = 0, running = 0;
+            // each try's answer and when it came, for the kill's line: where a slow submission spent its time
+            StringBuilder tries = new StringBuilder();
             while (id < 0 && System.nanoTime() < deadline) {
                 Http.Response r = call(operator, "POST", "/jobs", jobBody("probe-failover-" + k, cfg.probeGpus(), tp,
                         cfg.probeSeconds()), adminToken, submit, false);
+                tries.append(tries.isEmpty() ? "" : " ").append(r == null ? "x" : r.status()).append('@')
+                        .append(since(t0, System.nanoTime()));
                 if (r != null && r.status() == 201) {
                     id = JSON.readTree(r.body()).path("id").asLong();
                     answered = System.nanoTime();
@@ -755,10 +759,10 @@ public final class ControllerBench {
             }
             if (took != null) takeovers.add(took);
             progress.printf(Locale.ROOT, "kill %d/%d: controller %d (leader) killed at %s; %s (new leader seen at %s s,"
-                            + " submission answered at %s s, RUNNING at %s s)%n", k, ha.kills(), l, killedAt,
+                            + " submission answered at %s s, RUNNING at %s s; submission tries: %s)%n", k, ha.kills(), l, killedAt,
                     took == null ? "no gang placed within 60 s" : String.format(Locale.ROOT,
                             "a new leader answered a submission and placed its %d-GPU gang %.2f s later", cfg.probeGpus(), took),
-                    since(t0, elected.get()), since(t0, answered), since(t0, running));
+                    since(t0, elected.get()), since(t0, answered), since(t0, running), tries);
             if (id >= 0) call("POST", "/jobs/" + id + "/cancel", Map.of(), adminToken, submit, false);
             launch(workDir, l);
             awaitRole(l, "standby", 120);
