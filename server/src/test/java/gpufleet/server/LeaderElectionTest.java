@@ -255,19 +255,34 @@ class LeaderElectionTest {
         assertThat(older.leaderAddress()).contains("http://new:2");
     }
 
-    @Test
-    void aStandbySendsChangesToTheLeaderAndTakesOverFromAPausedOneWhichThenCommitsNothing() throws Exception {
+    /**
+     * Controllers A (started first, so it leads) and B on one fresh database; A's clock can be frozen
+     * ({@code frozenAt}): paused and resumed, it still believes its lease is fresh.
+     */
+    private record Pair(GpufleetServer a, GpufleetServer b, Leadership leaseA, Leadership leaseB, AtomicLong frozenAt,
+                        String token) {}
+
+    private Pair pair(Duration lease, Duration renew) {
         TestDatabases.TestDb db = keep(TestDatabases.fresh(TestDatabases.Kind.POSTGRESQL, dir));
         DatabaseSpec spec = DatabaseSpec.postgres(db.jdbcUrl());
-        // controller A's clock can be frozen: paused and resumed, it still believes its lease is fresh
         AtomicLong frozenAt = new AtomicLong(0);
-        Leadership leaseA = new Leadership(spec, "a", null, LEASE, RENEW, POLL,
+        Leadership leaseA = new Leadership(spec, "a", null, lease, renew, POLL,
                 () -> frozenAt.get() != 0 ? frozenAt.get() : System.nanoTime());
-        Leadership leaseB = new Leadership(spec, "b", null, LEASE, RENEW, POLL, System::nanoTime);
+        Leadership leaseB = new Leadership(spec, "b", null, lease, renew, POLL, System::nanoTime);
         GpufleetServer a = keep(start(db, dir.resolve("a"), leaseA));
         assertThat(a.ha().orElseThrow().scheduling()).isTrue();
         String token = Client.readAdminToken(dir.resolve("a"));
         GpufleetServer b = keep(start(db, dir.resolve("b"), leaseB));
+        return new Pair(a, b, leaseA, leaseB, frozenAt, token);
+    }
+
+    @Test
+    void aStandbySendsChangesToTheLeaderAndTakesOverFromAPausedOneWhichThenCommitsNothing() throws Exception {
+        Pair p = pair(LEASE, RENEW);
+        GpufleetServer a = p.a(), b = p.b();
+        Leadership leaseA = p.leaseA();
+        AtomicLong frozenAt = p.frozenAt();
+        String token = p.token();
         Http toA = new Http(a.port(), token), toB = new Http(b.port(), token);
         String addrA = "http://127.0.0.1:" + a.port(), addrB = "http://127.0.0.1:" + b.port();
 
@@ -332,15 +347,11 @@ class LeaderElectionTest {
      */
     @Test
     void anAgentsCallsWaitAtTheStandbyForTheElectionAndTheNewLeaderAnswersThem() throws Exception {
-        TestDatabases.TestDb db = keep(TestDatabases.fresh(TestDatabases.Kind.POSTGRESQL, dir));
-        DatabaseSpec spec = DatabaseSpec.postgres(db.jdbcUrl());
-        AtomicLong frozenAt = new AtomicLong(0);
-        Leadership leaseA = new Leadership(spec, "a", null, LEASE, RENEW, POLL,
-                () -> frozenAt.get() != 0 ? frozenAt.get() : System.nanoTime());
-        Leadership leaseB = new Leadership(spec, "b", null, LEASE, RENEW, POLL, System::nanoTime);
-        GpufleetServer a = keep(start(db, dir.resolve("a"), leaseA));
-        String token = Client.readAdminToken(dir.resolve("a"));
-        GpufleetServer b = keep(start(db, dir.resolve("b"), leaseB));
+        Pair p = pair(LEASE, RENEW);
+        GpufleetServer a = p.a(), b = p.b();
+        Leadership leaseA = p.leaseA(), leaseB = p.leaseB();
+        AtomicLong frozenAt = p.frozenAt();
+        String token = p.token();
         Client api = new Client(a.port(), token);
         JsonNode reg = api.ok(api.post("/hosts/register", "{\"name\":\"node-a\",\"gpus\":8,\"rack\":\"r1\",\"zone\":\"z1\"}"));
         long host = reg.get("id").longValue(), generation = reg.get("generation").longValue();
@@ -386,15 +397,11 @@ class LeaderElectionTest {
      */
     @Test
     void anAgentsCallWaitingAtTheStandbyIsSentToTheLeaderWhenItRenewsAfterAll() throws Exception {
-        TestDatabases.TestDb db = keep(TestDatabases.fresh(TestDatabases.Kind.POSTGRESQL, dir));
-        DatabaseSpec spec = DatabaseSpec.postgres(db.jdbcUrl());
         // a lease long enough that the late renewal is seen well before the lease runs out
-        Duration lease = Duration.ofSeconds(4), renew = Duration.ofSeconds(1);
-        Leadership leaseA = new Leadership(spec, "a", null, lease, renew, POLL, System::nanoTime);
-        Leadership leaseB = new Leadership(spec, "b", null, lease, renew, POLL, System::nanoTime);
-        GpufleetServer a = keep(start(db, dir.resolve("a"), leaseA));
-        String token = Client.readAdminToken(dir.resolve("a"));
-        GpufleetServer b = keep(start(db, dir.resolve("b"), leaseB));
+        Pair p = pair(Duration.ofSeconds(4), Duration.ofSeconds(1));
+        GpufleetServer a = p.a(), b = p.b();
+        Leadership leaseA = p.leaseA(), leaseB = p.leaseB();
+        String token = p.token();
         Client api = new Client(a.port(), token);
         JsonNode reg = api.ok(api.post("/hosts/register", "{\"name\":\"node-a\",\"gpus\":8,\"rack\":\"r1\",\"zone\":\"z1\"}"));
         long host = reg.get("id").longValue(), generation = reg.get("generation").longValue();
