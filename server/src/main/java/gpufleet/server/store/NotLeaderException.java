@@ -14,7 +14,10 @@ public final class NotLeaderException extends StoreException {
         super(heldEpoch < 0
                 ? "this controller is a standby; the leader" + (leaderAddress.isEmpty() ? " is not known yet" : " is at " + leaderAddress)
                 : "this controller lost its leadership (epoch " + heldEpoch + ") to epoch " + currentEpoch
-                        + (leaderAddress.isEmpty() ? "" : " at " + leaderAddress) + "; nothing was changed", null);
+                        + (leaderAddress.isEmpty() ? "" : " at " + leaderAddress) + "; nothing was changed",
+                // a standby refuses every change sent to it, a whole fleet's calls a second during an election: a
+                // stack trace each would cost it the CPU it needs to take over; a deposed leader's is kept
+                heldEpoch >= 0);
         this.heldEpoch = heldEpoch;
         this.currentEpoch = currentEpoch;
         this.leaderAddress = leaderAddress;

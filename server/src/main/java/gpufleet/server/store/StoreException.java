@@ -5,4 +5,9 @@ public class StoreException extends RuntimeException {
     public StoreException(String message, Throwable cause) {
         super(message, cause);
     }
+
+    /** Without a stack trace when {@code stackTrace} is false: for refusals as routine as a standby's. */
+    protected StoreException(String message, boolean stackTrace) {
+        super(message, null, false, stackTrace);
+    }
 }
