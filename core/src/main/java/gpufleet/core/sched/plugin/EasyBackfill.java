@@ -15,8 +15,8 @@ import java.util.List;
 
 /**
  * EASY backfill. The first job that cannot start gets a reservation: in its best eligible cluster,
- * the earliest time (shadow) at which, counting GPUs, the free ones plus those of running jobs ending
- * by then cover its need, and how many would be left over (extra). A later job may start in that
+ * the earliest time (shadow) at which, counting GPUs one by one, the free ones plus those of running
+ * jobs ending by then cover its need, and how many would be left over (extra). A later job may start in that
  * cluster only if it is expected to end by the shadow time, or needs no more than extra GPUs (which it
  * then uses up); otherwise it is placed elsewhere or waits. Unknown run times never end in time.
  */
@@ -124,6 +124,10 @@ public record EasyBackfill() implements Permit, Unschedulable {
             double shadow = Double.POSITIVE_INFINITY;
             if (have >= job.gpus()) shadow = Double.NEGATIVE_INFINITY; // fits by count but not by topology
             else {
+                // free GPUs counted one by one, as the running jobs' are: counted only in whole tensor-parallel
+                // groups, the 2 free GPUs beside a 6-GPU job on an 8-GPU host were 0, the host never added up
+                // to an 8-GPU group, the shadow was infinite and any job could backfill past the reserved one
+                have = s.fleet().clusterCapacity(c, 1);
                 // jobs started earlier in this cycle hold GPUs and end like running ones, but join the
                 // running set only after the cycle; jobs preempted this cycle have given theirs back
                 List<Ending> started = startedThisCycle(s, c);

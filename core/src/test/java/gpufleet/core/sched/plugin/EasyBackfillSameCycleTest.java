@@ -47,6 +47,24 @@ class EasyBackfillSameCycleTest {
     }
 
     @Test
+    void freeGpusShortOfATensorParallelGroupStillCountTowardTheShadow() {
+        // one 8-GPU host: job 1 holds 6 GPUs until 7,200; job 2 needs the whole host (TP 8). Its shadow is
+        // 7,200, when 2 free + 6 freed make 8, with nothing over: job 3 (2 GPUs for 7,300 s) would end at
+        // 7,320 and hold 2 of them, so it waits, and job 2 starts at 7,200 as reserved
+        Harness one = new Harness(Fleets.lab(1, 1, 1, 1, 8), Policy.FIFO_BACKFILL);
+        one.runOn(job(1).gpus(6).tp(2).duration(7200).submit(0).build(), gpufleet.core.testkit.Placements.first(0, 6), 0, 7200);
+        Job head = job(2).gpus(8).tp(8).duration(100).submit(10).build();
+        Job pair = job(3).gpus(2).tp(2).duration(7300).submit(20).build();
+        var r = one.cycle(20, head, pair);
+        assertThat(started(r)).isEmpty();
+        assertThat(head.reason()).isEqualTo(Scheduler.REASON_RESERVED);
+        assertThat(pair.reason()).isEqualTo(Scheduler.REASON_BACKFILL);
+        // a 2-GPU job that ends by 7,200 may use them
+        Job brief = job(4).gpus(2).tp(2).duration(7000).submit(30).build();
+        assertThat(started(one.cycle(30, head, pair, brief))).containsExactly(brief);
+    }
+
+    @Test
     void theShadowIsTheFirstEndThatCoversTheNeedNotALaterOne() {
         // host 0 runs job 9 until 500; job 1 starts on two hosts until 10; job 2 needs three hosts:
         // 8 free + 16 at t = 10 make exactly 24, so the shadow is 10 with nothing over
