@@ -1,0 +1,313 @@
+package gpufleet.sim.engine;
+
+import gpufleet.core.failure.FailureCause;
+import gpufleet.core.failure.FailureModel;
+import gpufleet.core.job.CheckpointPolicy;
+import gpufleet.core.job.JobSpec;
+import gpufleet.core.job.Parallelism;
+import gpufleet.core.job.Priority;
+import gpufleet.core.job.Work;
+import gpufleet.core.perf.CommSlowdown;
+import gpufleet.core.sched.Policy;
+import gpufleet.core.topology.ClusterSpec;
+import gpufleet.core.topology.FleetSpec;
+import gpufleet.sim.report.SimReport;
+import gpufleet.sim.workload.WorkloadSpec;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+/**
+ * Failures, repairs and hot spares on fleets of one or two single-GPU hosts, worked out on paper.
+ * The only thing taken from the engine is where its random draws come from, which the class
+ * documents: failures of a cause arrive as a Poisson process drawn from the seed's
+ * {@code failure:NAME} stream (one exponential gap per failure, the next drawn when one lands), and
+ * each failure picks its GPU or host uniformly from the {@code failure-pick} stream. The test draws
+ * the same numbers, then follows the documented rules by hand (a {@link PaperJob}): a broken GPU or
+ * a down host ignores further failures until its repair; a host failure swaps in a free hot spare;
+ * a repaired host refills the spare pool first; an interrupted run keeps its completed checkpoint
+ * periods and loses the rest, and its next run first pays restart overhead plus restore.
+ */
+class FailureReplayTest {
+    static final double WORK = 30 * 3600, INTERVAL = 3600, WRITE = 300, RESTORE = 600, RESTART = 900;
+    static final double DAYS = 3, HORIZON = DAYS * 86_400, REPAIR_H = 5, REPAIR = REPAIR_H * 3600;
+    static final double USD = 2.0, WATTS = 700;
+
+    static FleetSpec singleGpuHosts(int hosts, int spares) {
+        return new FleetSpec("tiny", "", List.of(
+                new ClusterSpec("c0", "dc", "H100-SXM", hosts, 1, hosts, 1, 400, 1, spares, USD, WATTS)));
+    }
+
+    static WorkloadSpec oneJob() {
+        var spec = new JobSpec("solo", "t", Parallelism.of(1, 1, 1, 1), new Work.Fixed(WORK),
+                new CheckpointPolicy(INTERVAL, WRITE, RESTORE), RESTART, Priority.NORMAL, 0, null, 1000);
+        return new WorkloadSpec("w", "", DAYS, List.of(spec), List.of(), Map.of());
+    }
+
+    /** The failure times the engine draws for one cause at {@code perSec} over the fleet, up to the horizon. */
+    static List<Double> failureTimes(long seed, String cause, double perSec) {
+        SplittableRandom r = new Streams(seed).stream("failure:" + cause);
+        List<Double> out = new ArrayList<>();
+        for (double t = Streams.exponential(r, perSec); t <= HORIZON; t += Streams.exponential(r, perSec)) out.add(t);
+        return out;
+    }
+
+    /** The unit (GPU or host index) each successive failure hits, of {@code n}. */
+    static int[] picks(long seed, int count, int n) {
+        SplittableRandom r = new Streams(seed).stream("failure-pick");
+        int[] out = new int[count];
+        for (int i = 0; i < count; i++) out[i] = r.nextInt(n);
+        return out;
+    }
+
+    /** The documented account of one job's runs, kept by hand. */
+    static final class PaperJob {
+        double kept, ckpt, lost, restart, held;
+        double runStart = Double.NaN, startup, finish = Double.NaN;
+        boolean running, started;
+        int interrupts, inWrite, inStartup;
+        final List<Double> resumes = new ArrayList<>();
+
+        void start(double t) {
+            if (started) resumes.add(t);
+            startup = started ? RESTART + RESTORE : 0;
+            started = true;
+            running = true;
+            runStart = t;
+        }
+
+        boolean waiting() {
+            return started && !running && Double.isNaN(finish);
+        }
+
+        /** When the current run ends if nothing stops it: the rest of the work, a write after every whole period but the last. */
+        double end() {
+            if (!running) return Double.POSITIVE_INFINITY;
+            double rest = WORK - kept;
+            return runStart + startup + rest + (Math.ceil(rest / INTERVAL) - 1) * WRITE;
+        }
+
+        void finish(double t) {
+            double rest = WORK - kept;
+            kept = WORK;
+            ckpt += t - runStart - startup - rest;
+            restart += startup;
+            held += t - runStart;
+            running = false;
+            finish = t;
+        }
+
+        void interrupt(double t) {
+            interrupts++;
+            held += t - runStart;
+            running = false;
+            double computeStart = runStart + startup;
+            if (t <= computeStart) {
+                inStartup++;
+                restart += t - runStart;
+                return;
+            }
+            restart += startup;
+            double into = t - computeStart;
+            double periods = Math.floor(into / (INTERVAL + WRITE));
+            double tail = into - periods * (INTERVAL + WRITE);
+            if (tail > INTERVAL) inWrite++;
+            kept += periods * INTERVAL;
+            ckpt += periods * WRITE;
+            lost += tail;
+        }
+
+        /** A run still going at the horizon counts as if it saved then. */
+        void horizon() {
+            if (!running) return;
+            held += HORIZON - runStart;
+            restart += Math.min(startup, HORIZON - runStart);
+            double e = Math.max(0, HORIZON - runStart - startup);
+            double periods = Math.floor(e / (INTERVAL + WRITE));
+            double tail = e - periods * (INTERVAL + WRITE);
+            double work = periods * INTERVAL + Math.min(tail, INTERVAL);
+            kept += work;
+            ckpt += e - work;
+        }
+    }
+
+    static Simulation sim(FleetSpec fleet, FailureModel fm, long seed) {
+        var tuning = new Simulation.Tuning(Double.NaN, CommSlowdown.NONE, Map.of(), true);
+        return new Simulation(new Simulation.Config(fleet, oneJob(), Policy.FIFO, fm, seed, DAYS, tuning));
+    }
+
+    /**
+     * One host with one GPU, GPU failures at 1 a GPU-day repaired in 5 h: the job runs on the only
+     * GPU, every failure of a healthy GPU interrupts it, the GPU is out of service for 5 h (a failure
+     * then finds it broken and is no failure at all), and the job resumes the moment it is mended.
+     */
+    @ParameterizedTest
+    @ValueSource(longs = {32, 50, 84})
+    void aBrokenGpuIgnoresFailuresUntilRepairedAndTheJobResumesThen(long seed) {
+        var gpuFailures = new FailureModel("gpu", List.of(new FailureCause("xid", FailureCause.Scope.GPU, 1, REPAIR_H, false, "test")));
+        Paper p = paperGpu(seed);
+        var job = p.job();
+        // the seeds are ones where a failure lands on the broken GPU and one in a checkpoint write
+        assertThat(p.ignored()).isPositive();
+        assertThat(job.inWrite).isPositive();
+        assertThat(job.interrupts).isGreaterThanOrEqualTo(2);
+
+        var s = sim(singleGpuHosts(1, 0), gpuFailures, seed);
+        SimReport r = s.run(Simulation.Progress.NONE);
+        assertThat(events(s, "resume")).as("resumes at the repairs").containsExactlyElementsOf(job.resumes);
+        for (int i = 0; i < job.resumes.size(); i++)
+            assertThat(job.resumes.get(i) - events(s, "interrupt").get(i)).isCloseTo(REPAIR, within(1e-6));
+        assertAccount(r, job, p.hw(), p.brokenSec(), 1);
+    }
+
+    /**
+     * Two single-GPU hosts, the second a hot spare, host failures at 1 a host-day repaired in 5 h.
+     * A failure of the job's host brings the spare up and the job resumes on it at once; a failure
+     * of the spare takes it away; a repaired host goes back to being the spare when the pool is empty,
+     * and comes up as a working host otherwise (then the waiting job starts on it).
+     */
+    @ParameterizedTest
+    @ValueSource(longs = {20, 22, 64})
+    void aHostFailureSwapsInTheSpareAndARepairedHostRefillsThePool(long seed) {
+        var hostFailures = new FailureModel("host", List.of(new FailureCause("psu", FailureCause.Scope.HOST, 1, REPAIR_H, false, "test")));
+        Paper p = paperHosts(seed);
+        var job = p.job();
+        // every branch: a swap, a failure of a down host, a repair into the pool and one into service
+        assertThat(p.swaps()).isPositive();
+        assertThat(p.ignored()).isPositive();
+        assertThat(p.repairedToSpare()).isPositive();
+        assertThat(p.repairedToUp()).isPositive();
+
+        var s = sim(singleGpuHosts(2, 1), hostFailures, seed);
+        SimReport r = s.run(Simulation.Progress.NONE);
+        assertThat(events(s, "resume")).as("resumes").containsExactlyElementsOf(job.resumes);
+        assertThat(s.recoveryStats().spareSwaps()).isZero(); // the lifecycle's gang swaps: no gang here
+        assertAccount(r, job, p.hw(), p.brokenSec(), 2);
+    }
+
+    /** What the paper account gives: the job, failures counted and ignored, GPU-seconds out of service. */
+    record Paper(PaperJob job, int hw, int ignored, double brokenSec, int swaps, int repairedToSpare, int repairedToUp) {}
+
+    /** One GPU, GPU failures: see {@link #aBrokenGpuIgnoresFailuresUntilRepairedAndTheJobResumesThen}. */
+    static Paper paperGpu(long seed) {
+        List<Double> fails = failureTimes(seed, "xid", 1.0 / 86_400);
+
+        var job = new PaperJob();
+        job.start(0);
+        double brokenUntil = Double.NaN, brokenSec = 0;
+        int hw = 0, ignored = 0, k = 0;
+        while (true) {
+            double repair = Double.isNaN(brokenUntil) ? Double.POSITIVE_INFINITY : brokenUntil;
+            double fail = k < fails.size() ? fails.get(k) : Double.POSITIVE_INFINITY;
+            double end = job.end();
+            double t = Math.min(repair, Math.min(end, fail));
+            if (t > HORIZON) break;
+            if (t == repair) {            // repairs come first at an instant, then ends, then failures
+                brokenUntil = Double.NaN;
+                if (job.waiting()) job.start(t);
+            } else if (t == end) {
+                job.finish(t);
+            } else {
+                k++;
+                if (!Double.isNaN(brokenUntil)) { ignored++; continue; }
+                hw++;
+                brokenUntil = t + REPAIR;
+                brokenSec += Math.min(REPAIR, HORIZON - t);
+                if (job.running) job.interrupt(t);
+            }
+        }
+        job.horizon();
+        return new Paper(job, hw, ignored, brokenSec, 0, 0, 0);
+    }
+
+    /** Two hosts, one a spare, host failures: see {@link #aHostFailureSwapsInTheSpareAndARepairedHostRefillsThePool}. */
+    static Paper paperHosts(long seed) {
+        List<Double> fails = failureTimes(seed, "psu", 2.0 / 86_400);
+        int[] hit = picks(seed, fails.size(), 2);
+
+        final int up = 0, spare = 1, down = 2;
+        int[] status = {up, spare};
+        double[] repairAt = {Double.POSITIVE_INFINITY, Double.POSITIVE_INFINITY};
+        var job = new PaperJob();
+        job.start(0);
+        int jobHost = 0, hw = 0, ignored = 0, swaps = 0, k = 0, repairedToSpare = 0, repairedToUp = 0;
+        double downSec = 0;
+        while (true) {
+            int rh = repairAt[0] <= repairAt[1] ? 0 : 1;
+            double fail = k < fails.size() ? fails.get(k) : Double.POSITIVE_INFINITY;
+            double end = job.end();
+            double t = Math.min(repairAt[rh], Math.min(end, fail));
+            if (t > HORIZON) break;
+            if (t == repairAt[rh]) {
+                repairAt[rh] = Double.POSITIVE_INFINITY;
+                boolean poolEmpty = status[0] != spare && status[1] != spare;
+                status[rh] = poolEmpty ? spare : up;
+                if (poolEmpty) repairedToSpare++; else repairedToUp++;
+            } else if (t == end) {
+                job.finish(t);
+                jobHost = -1;
+            } else {
+                int h = hit[k++];
+                if (status[h] == down) { ignored++; continue; }
+                hw++;
+                boolean wasSpare = status[h] == spare;
+                status[h] = down;
+                repairAt[h] = t + REPAIR;
+                downSec += Math.min(REPAIR, HORIZON - t);
+                if (jobHost == h) { job.interrupt(t); jobHost = -1; }
+                int other = 1 - h;
+                if (!wasSpare && status[other] == spare) { status[other] = up; swaps++; }
+            }
+            if (job.waiting()) {
+                for (int h = 0; h < 2; h++) if (status[h] == up) { jobHost = h; job.start(t); break; }
+            }
+        }
+        job.horizon();
+        return new Paper(job, hw, ignored, downSec, swaps, repairedToSpare, repairedToUp);
+    }
+
+    private static List<Double> events(Simulation s, String kind) {
+        return s.jobEvents().stream().filter(e -> e.event().equals(kind)).map(Simulation.JobEvent::time).toList();
+    }
+
+    private static void assertAccount(SimReport r, PaperJob job, int hw, double brokenSec, int gpus) {
+        var h = r.headline();
+        var row = r.largeJobs().getFirst();
+        assertThat(h.hardwareFailures()).isEqualTo(hw);
+        assertThat(h.interruptions()).isEqualTo(job.interrupts);
+        assertThat(row.restarts()).isEqualTo(job.interrupts);
+        assertThat(row.state()).isEqualTo(Double.isNaN(job.finish) ? (job.running ? "running" : "restarting") : "completed");
+        if (!Double.isNaN(job.finish)) assertThat(row.endTime()).isCloseTo(job.finish, within(1e-6));
+        assertThat(row.productiveTime()).isCloseTo(job.kept, within(1e-6));
+        assertThat(row.lostTime()).isCloseTo(job.lost, within(1e-6));
+        assertThat(row.checkpointTime()).isCloseTo(job.ckpt, within(1e-6));
+        assertThat(row.restartTime()).isCloseTo(job.restart, within(1e-6));
+        // the fleet's GPU-hours less the time its GPU (or host) was out of service
+        double available = (gpus * HORIZON - brokenSec) / 3600;
+        assertThat(h.availableGpuHours()).isCloseTo(available, within(1e-6));
+        assertThat(h.productiveGpuHours()).isCloseTo(job.kept / 3600, within(1e-6));
+        assertThat(h.goodput()).isCloseTo(job.kept / 3600 / available, within(1e-9));
+        assertThat(h.lostGpuHours()).isCloseTo(job.lost / 3600, within(1e-6));
+        assertThat(h.allocatedGpuHours()).isCloseTo(job.held / 3600, within(1e-6));
+        assertThat(h.meanAllocation()).isCloseTo(job.held / (gpus * HORIZON), within(1e-9));
+        var team = r.teams().getFirst();
+        assertThat(team.gpuHours()).isCloseTo(job.held / 3600, within(1e-6));
+        assertThat(team.productiveGpuHours()).isCloseTo(job.kept / 3600, within(1e-6));
+        assertThat(team.costUsd()).isCloseTo(job.held / 3600 * USD, within(1e-6));
+        assertThat(team.energyMWh()).isCloseTo(job.held / 3600 * WATTS / 1e6, within(1e-9));
+        assertThat(team.interruptions()).isEqualTo(job.interrupts);
+        var cls = r.jobClasses().getFirst();
+        assertThat(cls.gpuHours()).isCloseTo(job.held / 3600, within(1e-6));
+        assertThat(cls.checkpointGpuHours()).isCloseTo(job.ckpt / 3600, within(1e-6));
+        assertThat(cls.lostToFailuresGpuHours()).isCloseTo((job.lost + job.restart) / 3600, within(1e-6));
+        // every second the job held its GPU is one of: kept work, a write, lost work, restarting
+        assertThat(job.kept + job.ckpt + job.lost + job.restart).isCloseTo(job.held, within(1e-6));
+    }
+}
