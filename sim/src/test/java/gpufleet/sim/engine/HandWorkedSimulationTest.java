@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 import static org.assertj.core.api.Assertions.within;
 
 /**
@@ -229,5 +230,82 @@ class HandWorkedSimulationTest {
         assertThat(r.headline().allocatedGpuHours()).isCloseTo(8 * 6, within(1e-9));
         assertThat(r.teams().getFirst().gpuHours()).isCloseTo(8 * 6, within(1e-9));
         assertThat(r.largestJobTimeline()).extracting(SimReport.Segment::kind).containsExactly("running");
+    }
+
+    // ---- preemption ------------------------------------------------------------------------------
+
+    /**
+     * A preempted run saves first and loses nothing; it resumes when the GPUs are free again and
+     * pays the preemption cost (by default its own checkpoint write + restore) before training.
+     * One host of 8 GPUs, strict priority with preemption:
+     * <pre>
+     * low   team a  8 GPUs normal  10 h work, 60 s write after every hour, 120 s restore   submit 0
+     * high  team b  8 GPUs high     1 h work, no checkpoints                             submit 5,000
+     * </pre>
+     * At 5,000 s low has done one period (3,600 s + 60 s write) and 1,340 s of the next; saving
+     * keeps all of it: 4,940 s of work, 60 s written. high runs 5,000 - 8,600. low resumes at 8,600,
+     * restarts for the cost c (180 s = 60 + 120 by default), then trains the other 31,060 s with
+     * floor(31,060 / 3,600) = 8 writes: it ends at 8,600 + c + 31,060 + 480 = 40,140 + c.
+     */
+    @ParameterizedTest
+    @ValueSource(doubles = {Double.NaN, 300})
+    void aPreemptedJobSavesResumesAfterThePreemptorAndPaysTheResumeCost(double preemptionCost) {
+        double c = Double.isNaN(preemptionCost) ? 60 + 120 : preemptionCost;
+        var low = new JobSpec("low", "a", Parallelism.of(8, 8, 1, 1), new Work.Fixed(36_000),
+                new CheckpointPolicy(3600, 60, 120), 0, Priority.NORMAL, 0, null, 1000);
+        var high = new JobSpec("high", "b", Parallelism.of(8, 8, 1, 1), new Work.Fixed(3600), CheckpointPolicy.NONE, 0,
+                Priority.HIGH, 5000, null, 1000);
+        var w = new WorkloadSpec("w", "", 1, List.of(low, high), List.of(), Map.of());
+        var tuning = new Simulation.Tuning(preemptionCost, CommSlowdown.NONE, Map.of(), true);
+        var sim = new Simulation(new Simulation.Config(ONE_HOST, w, Policy.PRIORITY, FailureModel.NONE, 1, 1, tuning));
+        var r = sim.run(Simulation.Progress.NONE);
+
+        double end = 40_140 + c;
+        assertThat(sim.jobEvents()).extracting(Simulation.JobEvent::job, Simulation.JobEvent::event, Simulation.JobEvent::time)
+                .containsExactly(tuple(0, "submit", 0.0), tuple(0, "start", 0.0), tuple(1, "submit", 5000.0),
+                        tuple(0, "preempt", 5000.0), tuple(1, "start", 5000.0), tuple(1, "finish", 8600.0),
+                        tuple(0, "resume", 8600.0), tuple(0, "finish", end));
+        var h = r.headline();
+        assertThat(h.preemptions()).isEqualTo(1);
+        assertThat(h.interruptions()).isZero();
+        assertThat(h.lostGpuHours()).isZero();
+        assertThat(h.jobsCompleted()).isEqualTo(2);
+        // held: low 5,000 + (end - 8,600) s, high 3,600 s, 8 GPUs each
+        double lowHeld = 5000 + end - 8600;
+        assertThat(h.allocatedGpuHours()).isCloseTo(8 * (lowHeld + 3600) / 3600, within(1e-9));
+        assertThat(h.productiveGpuHours()).isCloseTo(8 * (36_000 + 3600) / 3600.0, within(1e-9));
+
+        var row = r.largeJobs().stream().filter(j -> j.name().equals("low")).findFirst().orElseThrow();
+        assertThat(row.preemptions()).isEqualTo(1);
+        assertThat(row.restarts()).isZero();
+        assertThat(row.productiveTime()).isCloseTo(36_000, within(1e-6));
+        assertThat(row.checkpointTime()).isCloseTo(60 + 8 * 60, within(1e-6));
+        assertThat(row.restartTime()).isCloseTo(c, within(1e-6));
+        assertThat(row.lostTime()).isZero();
+        assertThat(row.waitTime()).as("waiting while preempted").isCloseTo(3600, within(1e-6));
+        assertThat(row.endTime()).isCloseTo(end, within(1e-6));
+        assertThat(row.ettr()).isCloseTo(36_000 / end, within(1e-12));
+        // low keeps the timeline (the first of the largest jobs)
+        assertThat(r.largestJobTimeline()).containsExactly(new SimReport.Segment(0, 5000, "running", ""),
+                new SimReport.Segment(5000, 8600, "waiting", ""), new SimReport.Segment(8600, 8600 + c, "restarting", ""),
+                new SimReport.Segment(8600 + c, end, "running", ""));
+
+        // per team: a held 8 x lowHeld, b 8 x 3,600; neither waited to start
+        var a = r.teams().get(0);
+        var b = r.teams().get(1);
+        assertThat(a.gpuHours()).isCloseTo(8 * lowHeld / 3600, within(1e-9));
+        assertThat(a.costUsd()).isCloseTo(8 * lowHeld / 3600 * 2, within(1e-9));
+        assertThat(b.gpuHours()).isCloseTo(8, within(1e-9));
+        assertThat(a.meanQueueWait()).isZero();
+        assertThat(b.meanQueueWait()).isZero();
+        // the resume is the preemption's cost, not a failure's
+        var lowClass = r.jobClasses().stream().filter(k -> k.jobClass().equals("low")).findFirst().orElseThrow();
+        assertThat(lowClass.preemptions()).isEqualTo(1);
+        assertThat(lowClass.lostToPreemptionsGpuHours()).isCloseTo(8 * c / 3600, within(1e-9));
+        assertThat(lowClass.lostToFailuresGpuHours()).isZero();
+        assertThat(lowClass.checkpointGpuHours()).isCloseTo(8 * 540 / 3600.0, within(1e-9));
+        // queue delays count every wait: low's 3,600 s after the preemption, high's none
+        assertThat(sim.replaySamples().queueDelays()).containsExactly(0, 3600);
+        assertThat(sim.replayStats().preemptions()).isEqualTo(1);
     }
 }
