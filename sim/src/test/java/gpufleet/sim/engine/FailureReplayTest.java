@@ -39,15 +39,17 @@ class FailureReplayTest {
     static final double WORK = 30 * 3600, INTERVAL = 3600, WRITE = 300, RESTORE = 600, RESTART = 900;
     static final double DAYS = 3, HORIZON = DAYS * 86_400, REPAIR_H = 5, REPAIR = REPAIR_H * 3600;
     static final double USD = 2.0, WATTS = 700;
+    static final FailureModel GPU_FAILURES = new FailureModel("gpu",
+            List.of(new FailureCause("xid", FailureCause.Scope.GPU, 1, REPAIR_H, false, "test")));
 
     static FleetSpec singleGpuHosts(int hosts, int spares) {
         return new FleetSpec("tiny", "", List.of(
                 new ClusterSpec("c0", "dc", "H100-SXM", hosts, 1, hosts, 1, 400, 1, spares, USD, WATTS)));
     }
 
-    static WorkloadSpec oneJob() {
+    static WorkloadSpec oneJob(int maxRestarts) {
         var spec = new JobSpec("solo", "t", Parallelism.of(1, 1, 1, 1), new Work.Fixed(WORK),
-                new CheckpointPolicy(INTERVAL, WRITE, RESTORE), RESTART, Priority.NORMAL, 0, null, 1000);
+                new CheckpointPolicy(INTERVAL, WRITE, RESTORE), RESTART, Priority.NORMAL, 0, null, maxRestarts);
         return new WorkloadSpec("w", "", DAYS, List.of(spec), List.of(), Map.of());
     }
 
@@ -71,8 +73,13 @@ class FailureReplayTest {
     static final class PaperJob {
         double kept, ckpt, lost, restart, held;
         double runStart = Double.NaN, startup, finish = Double.NaN;
-        boolean running, started;
+        boolean running, started, failed;
         int interrupts, inWrite, inStartup;
+        final int maxRestarts;
+
+        PaperJob(int maxRestarts) {
+            this.maxRestarts = maxRestarts;
+        }
         final List<Double> resumes = new ArrayList<>();
 
         void start(double t) {
@@ -84,7 +91,7 @@ class FailureReplayTest {
         }
 
         boolean waiting() {
-            return started && !running && Double.isNaN(finish);
+            return started && !running && !failed && Double.isNaN(finish);
         }
 
         /** When the current run ends if nothing stops it: the rest of the work, a write after every whole period but the last. */
@@ -106,6 +113,7 @@ class FailureReplayTest {
 
         void interrupt(double t) {
             interrupts++;
+            failed = interrupts > maxRestarts; // restarted maxRestarts times already: no more
             held += t - runStart;
             running = false;
             double computeStart = runStart + startup;
@@ -138,9 +146,9 @@ class FailureReplayTest {
         }
     }
 
-    static Simulation sim(FleetSpec fleet, FailureModel fm, long seed) {
+    static Simulation sim(FleetSpec fleet, FailureModel fm, long seed, int maxRestarts) {
         var tuning = new Simulation.Tuning(Double.NaN, CommSlowdown.NONE, Map.of(), true);
-        return new Simulation(new Simulation.Config(fleet, oneJob(), Policy.FIFO, fm, seed, DAYS, tuning));
+        return new Simulation(new Simulation.Config(fleet, oneJob(maxRestarts), Policy.FIFO, fm, seed, DAYS, tuning));
     }
 
     /**
@@ -151,15 +159,14 @@ class FailureReplayTest {
     @ParameterizedTest
     @ValueSource(longs = {32, 50, 84})
     void aBrokenGpuIgnoresFailuresUntilRepairedAndTheJobResumesThen(long seed) {
-        var gpuFailures = new FailureModel("gpu", List.of(new FailureCause("xid", FailureCause.Scope.GPU, 1, REPAIR_H, false, "test")));
-        Paper p = paperGpu(seed);
+        Paper p = paperGpu(seed, 1000);
         var job = p.job();
         // the seeds are ones where a failure lands on the broken GPU and one in a checkpoint write
         assertThat(p.ignored()).isPositive();
         assertThat(job.inWrite).isPositive();
         assertThat(job.interrupts).isGreaterThanOrEqualTo(2);
 
-        var s = sim(singleGpuHosts(1, 0), gpuFailures, seed);
+        var s = sim(singleGpuHosts(1, 0), GPU_FAILURES, seed, 1000);
         SimReport r = s.run(Simulation.Progress.NONE);
         assertThat(events(s, "resume")).as("resumes at the repairs").containsExactlyElementsOf(job.resumes);
         for (int i = 0; i < job.resumes.size(); i++)
@@ -185,21 +192,38 @@ class FailureReplayTest {
         assertThat(p.repairedToSpare()).isPositive();
         assertThat(p.repairedToUp()).isPositive();
 
-        var s = sim(singleGpuHosts(2, 1), hostFailures, seed);
+        var s = sim(singleGpuHosts(2, 1), hostFailures, seed, 1000);
         SimReport r = s.run(Simulation.Progress.NONE);
         assertThat(events(s, "resume")).as("resumes").containsExactlyElementsOf(job.resumes);
         assertThat(s.recoveryStats().spareSwaps()).isZero(); // the lifecycle's gang swaps: no gang here
         assertAccount(r, job, p.hw(), p.brokenSec(), 2);
     }
 
+    /**
+     * The same single GPU with a job that may restart once: its second interruption fails it (the
+     * lifecycle's restart rule), and nothing more of it runs.
+     */
+    @ParameterizedTest
+    @ValueSource(longs = {32, 84})
+    void aJobOutOfRestartsFailsAtItsNextInterruption(long seed) {
+        Paper p = paperGpu(seed, 1);
+        var job = p.job();
+        assertThat(job.failed).isTrue();
+        assertThat(job.interrupts).isEqualTo(2);
+        var s = sim(singleGpuHosts(1, 0), GPU_FAILURES, seed, 1);
+        SimReport r = s.run(Simulation.Progress.NONE);
+        assertThat(events(s, "resume")).containsExactlyElementsOf(job.resumes);
+        assertAccount(r, job, p.hw(), p.brokenSec(), 1);
+    }
+
     /** What the paper account gives: the job, failures counted and ignored, GPU-seconds out of service. */
     record Paper(PaperJob job, int hw, int ignored, double brokenSec, int swaps, int repairedToSpare, int repairedToUp) {}
 
     /** One GPU, GPU failures: see {@link #aBrokenGpuIgnoresFailuresUntilRepairedAndTheJobResumesThen}. */
-    static Paper paperGpu(long seed) {
+    static Paper paperGpu(long seed, int maxRestarts) {
         List<Double> fails = failureTimes(seed, "xid", 1.0 / 86_400);
 
-        var job = new PaperJob();
+        var job = new PaperJob(maxRestarts);
         job.start(0);
         double brokenUntil = Double.NaN, brokenSec = 0;
         int hw = 0, ignored = 0, k = 0;
@@ -235,7 +259,7 @@ class FailureReplayTest {
         final int up = 0, spare = 1, down = 2;
         int[] status = {up, spare};
         double[] repairAt = {Double.POSITIVE_INFINITY, Double.POSITIVE_INFINITY};
-        var job = new PaperJob();
+        var job = new PaperJob(1000);
         job.start(0);
         int jobHost = 0, hw = 0, ignored = 0, swaps = 0, k = 0, repairedToSpare = 0, repairedToUp = 0;
         double downSec = 0;
@@ -282,8 +306,12 @@ class FailureReplayTest {
         var row = r.largeJobs().getFirst();
         assertThat(h.hardwareFailures()).isEqualTo(hw);
         assertThat(h.interruptions()).isEqualTo(job.interrupts);
-        assertThat(row.restarts()).isEqualTo(job.interrupts);
-        assertThat(row.state()).isEqualTo(Double.isNaN(job.finish) ? (job.running ? "running" : "restarting") : "completed");
+        // the interruption that fails the job is not followed by a restart
+        assertThat(row.restarts()).isEqualTo(job.interrupts - (job.failed ? 1 : 0));
+        assertThat(row.state()).isEqualTo(job.failed ? "failed"
+                : Double.isNaN(job.finish) ? (job.running ? "running" : "restarting") : "completed");
+        assertThat(h.jobsFailed()).isEqualTo(job.failed ? 1 : 0);
+        assertThat(r.jobClasses().getFirst().failed()).isEqualTo(job.failed ? 1 : 0);
         if (!Double.isNaN(job.finish)) assertThat(row.endTime()).isCloseTo(job.finish, within(1e-6));
         assertThat(row.productiveTime()).isCloseTo(job.kept, within(1e-6));
         assertThat(row.lostTime()).isCloseTo(job.lost, within(1e-6));
