@@ -308,4 +308,66 @@ class HandWorkedSimulationTest {
         assertThat(sim.replaySamples().queueDelays()).containsExactly(0, 3600);
         assertThat(sim.replayStats().preemptions()).isEqualTo(1);
     }
+
+    // ---- what backfill reads, and the automatic interval --------------------------------------------
+
+    /**
+     * EASY backfill asks the twin how long a job would run: its work plus a write after every whole
+     * interval but the last. One host of 8 GPUs, jobs without tensor parallelism (any GPU will do):
+     * <pre>
+     * a  6 GPUs  7,200 s, no checkpoints                       submit 0   runs 0 - 7,200
+     * b  8 GPUs  8,000 s                                      submit 10  blocked: reserved for 7,200
+     * c  2 GPUs  6,000 s, a 700 s write every 2,500 s of work submit 20
+     * </pre>
+     * c would run 6,000 + 2 x 700 = 7,400 s and end at 7,420, after the reservation, so it may not
+     * backfill (its work alone would end at 6,020 and fit): it waits for b, which runs 7,200 -
+     * 15,200, and then runs 15,200 - 22,600. A c of 4,000 s (4,000 + 700 = 4,700, ending at 4,720)
+     * backfills at 20.
+     */
+    @ParameterizedTest
+    @ValueSource(doubles = {6000, 4000})
+    void backfillCountsACandidatesCheckpointWrites(double cWork) {
+        var w = new WorkloadSpec("w", "", 1, List.of(anyGpus("a", 6, 7200, CheckpointPolicy.NONE, 0),
+                anyGpus("b", 8, 8000, CheckpointPolicy.NONE, 10),
+                anyGpus("c", 2, cWork, new CheckpointPolicy(2500, 700, 0), 20)), List.of(), Map.of());
+        var r = new Simulation(new Simulation.Config(ONE_HOST, w, Policy.FIFO_BACKFILL, FailureModel.NONE, 1, 1))
+                .run(Simulation.Progress.NONE);
+        var c = r.largeJobs().stream().filter(j -> j.name().equals("c")).findFirst().orElseThrow();
+        var b = r.largeJobs().stream().filter(j -> j.name().equals("b")).findFirst().orElseThrow();
+        double start = cWork == 6000 ? 15_200 : 20, writes = cWork == 6000 ? 2 : 1;
+        assertThat(c.firstStart()).isEqualTo(start);
+        assertThat(c.endTime()).isCloseTo(start + cWork + writes * 700, within(1e-6));
+        assertThat(c.checkpointTime()).isCloseTo(writes * 700, within(1e-6));
+        assertThat(b.firstStart()).as("the reserved job is not delayed").isEqualTo(7200);
+    }
+
+    static JobSpec anyGpus(String name, int gpus, double workSec, CheckpointPolicy ckpt, double submit) {
+        return new JobSpec(name, "t", Parallelism.of(gpus, 1, 1, 1), new Work.Fixed(workSec), ckpt, 0,
+                Priority.NORMAL, submit, null, 1000);
+    }
+
+    /**
+     * An automatic interval is the Young/Daly optimum sqrt(2 x write x MTBF) for the job's own
+     * failure rate. Host failures at 0.01 a host-day on 4 hosts of 8 GPUs: a 12-GPU job spans
+     * ceil(12 / 8) = 2 hosts, so its MTBF is 86,400 / 0.02 = 4,320,000 s and with a 50 s write the
+     * interval is sqrt(2 x 50 x 4,320,000) = 20,784.6 s. Eight hours of work (28,800 s) is one whole
+     * interval and a part: one write, so it ends at 28,850. (The seed draws no failure in the day:
+     * the first failure of the fleet's 0.04 a day comes later.)
+     */
+    @Test
+    void anAutomaticIntervalIsYoungDalyForTheHostsTheJobSpans() {
+        var hosts = new FailureModel("host", List.of(new FailureCause("host", FailureCause.Scope.HOST, 0.01, 24, false, "test")));
+        var fleet = new FleetSpec("four", "", List.of(new ClusterSpec("c0", "dc", "H100-SXM", 4, 8, 4, 1, 400, 1, 0, 2.0, 700)));
+        var spec = new JobSpec("auto", "t", Parallelism.of(12, 4, 1, 1), new Work.Fixed(28_800), new CheckpointPolicy(0, 50, 0),
+                0, Priority.NORMAL, 0, null, 1000);
+        var w = new WorkloadSpec("w", "", 1, List.of(spec), List.of(), Map.of());
+        long seed = 1;
+        double first = Streams.exponential(new Streams(seed).stream("failure:host"), 4 * 0.01 / 86_400);
+        assertThat(first).as("no failure in the run").isGreaterThan(86_400);
+        var r = new Simulation(new Simulation.Config(fleet, w, Policy.FIFO, hosts, seed, 1)).run(Simulation.Progress.NONE);
+        var row = r.largeJobs().getFirst();
+        assertThat(Math.sqrt(2 * 50 * 4_320_000.0)).isCloseTo(20_784.6, within(0.1));
+        assertThat(row.endTime()).isCloseTo(28_850, within(1e-6));
+        assertThat(row.checkpointTime()).isCloseTo(50, within(1e-6));
+    }
 }
