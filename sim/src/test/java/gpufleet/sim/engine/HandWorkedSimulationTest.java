@@ -341,6 +341,26 @@ class HandWorkedSimulationTest {
         assertThat(b.firstStart()).as("the reserved job is not delayed").isEqualTo(7200);
     }
 
+    /**
+     * The run time backfill reads agrees with the run itself when the work is a whole number of
+     * intervals: no write follows the last period. The same fleet and a, b as above; c is 5,000 s of
+     * work, a 1,500 s write every 2,500 s: two periods, one write between them, so it runs 6,500 s
+     * and ends at 6,520, before b's reservation at 7,200, and backfills at 20. (Counting a write
+     * after the last period too, 8,000 s, would end at 8,020 and keep it waiting until 15,200.)
+     */
+    @Test
+    void backfillDoesNotCountAWriteAfterTheLastPeriod() {
+        var w = new WorkloadSpec("w", "", 1, List.of(anyGpus("a", 6, 7200, CheckpointPolicy.NONE, 0),
+                anyGpus("b", 8, 8000, CheckpointPolicy.NONE, 10),
+                anyGpus("c", 2, 5000, new CheckpointPolicy(2500, 1500, 0), 20)), List.of(), Map.of());
+        var r = new Simulation(new Simulation.Config(ONE_HOST, w, Policy.FIFO_BACKFILL, FailureModel.NONE, 1, 1))
+                .run(Simulation.Progress.NONE);
+        var c = r.largeJobs().stream().filter(j -> j.name().equals("c")).findFirst().orElseThrow();
+        assertThat(c.firstStart()).isEqualTo(20);
+        assertThat(c.endTime()).isCloseTo(6520, within(1e-6));
+        assertThat(c.checkpointTime()).isCloseTo(1500, within(1e-6));
+    }
+
     static JobSpec anyGpus(String name, int gpus, double workSec, CheckpointPolicy ckpt, double submit) {
         return new JobSpec(name, "t", Parallelism.of(gpus, 1, 1, 1), new Work.Fixed(workSec), ckpt, 0,
                 Priority.NORMAL, submit, null, 1000);
