@@ -306,7 +306,24 @@ class HandWorkedSimulationTest {
         assertThat(lowClass.checkpointGpuHours()).isCloseTo(8 * 540 / 3600.0, within(1e-9));
         // queue delays count every wait: low's 3,600 s after the preemption, high's none
         assertThat(sim.replaySamples().queueDelays()).containsExactly(0, 3600);
-        assertThat(sim.replayStats().preemptions()).isEqualTo(1);
+        assertThat(sim.replaySamples().jcts()).containsExactly(3600, end);
+        var stats = sim.replayStats();
+        assertThat(stats.preemptions()).isEqualTo(1);
+        assertThat(stats.completed()).isEqualTo(2);
+        // the largest jobs (8 GPUs, both) waited 3,600 s and 0 s in all
+        assertThat(stats.largestJobsGpus()).isEqualTo(8);
+        assertThat(stats.largestJobsMeanWait()).isCloseTo(1800, within(1e-9));
+        assertThat(stats.largestJobsMaxWait()).isCloseTo(3600, within(1e-9));
+        // from the first submission (0) to the last completion: 8 GPUs held for lowHeld + 3,600 s
+        assertThat(stats.makespan()).isCloseTo(end, within(1e-9));
+        assertThat(stats.allocation()).isCloseTo((lowHeld + 3600) / end, within(1e-12));
+        // slowdown (JCT over ideal run time) per team: a end / 36,000, b 1; Jain's index of the two
+        double x = end / 36_000;
+        assertThat(stats.fairness()).isCloseTo((x + 1) * (x + 1) / (2 * (x * x + 1)), within(1e-12));
+        // both 8-GPU jobs are multi-GPU jobs that fit one host and got one
+        assertThat(stats.multiGpuJobs()).isEqualTo(2);
+        assertThat(stats.inOneHost()).isEqualTo(1);
+        assertThat(stats.inOneRack()).isEqualTo(1);
     }
 
     // ---- what backfill reads, and the automatic interval --------------------------------------------
@@ -389,5 +406,23 @@ class HandWorkedSimulationTest {
         assertThat(Math.sqrt(2 * 50 * 4_320_000.0)).isCloseTo(20_784.6, within(0.1));
         assertThat(row.endTime()).isCloseTo(28_850, within(1e-6));
         assertThat(row.checkpointTime()).isCloseTo(50, within(1e-6));
+    }
+
+    /**
+     * Fragmentation is the time-weighted share of free GPUs stranded on partly used hosts, over the
+     * time any GPU is free. One host of 8 GPUs, one job of 2 GPUs (no tensor parallelism) for the
+     * first hour of a day: for 3,600 s all 6 free GPUs are on a partly used host (share 1), for the
+     * other 82,800 s the host is whole (share 0): 3,600 / 86,400 = 1/24. Jobs of one GPU are not
+     * multi-GPU jobs.
+     */
+    @Test
+    void fragmentationIsTheShareOfFreeGpusOnPartlyUsedHosts() {
+        var w = new WorkloadSpec("w", "", 1, List.of(anyGpus("two", 2, 3600, CheckpointPolicy.NONE, 0),
+                anyGpus("one", 1, 3600, CheckpointPolicy.NONE, 86_400 - 7200)), List.of(), Map.of());
+        var sim = new Simulation(new Simulation.Config(ONE_HOST, w, Policy.FIFO, FailureModel.NONE, 1, 1));
+        sim.run(Simulation.Progress.NONE);
+        // the 1-GPU job strands 7 of 7 free GPUs from 79,200 to 82,800: another 3,600 s at share 1
+        assertThat(sim.replayStats().fragmentation()).isCloseTo(7200 / 86_400.0, within(1e-12));
+        assertThat(sim.replayStats().multiGpuJobs()).isEqualTo(1);
     }
 }
