@@ -425,4 +425,54 @@ class HandWorkedSimulationTest {
         assertThat(sim.replayStats().fragmentation()).isCloseTo(7200 / 86_400.0, within(1e-12));
         assertThat(sim.replayStats().multiGpuJobs()).isEqualTo(1);
     }
+
+    /**
+     * The preemption case above cut short by the horizon. At 6,000 s low has waited 1,000 s since
+     * its preemption (kept 4,940 s of work, wrote 60 s) and high has trained 1,000 s. At 8,700 s low
+     * resumed 100 s ago and is still restarting (100 of its 180 s), with nothing trained in this run.
+     */
+    @Test
+    void theHorizonCutsAPreemptedJobWhileItWaitsAndWhileItRestarts() {
+        var low = new JobSpec("low", "a", Parallelism.of(8, 8, 1, 1), new Work.Fixed(36_000),
+                new CheckpointPolicy(3600, 60, 120), 0, Priority.NORMAL, 0, null, 1000);
+        var high = new JobSpec("high", "b", Parallelism.of(8, 8, 1, 1), new Work.Fixed(3600), CheckpointPolicy.NONE, 0,
+                Priority.HIGH, 5000, null, 1000);
+        var w = new WorkloadSpec("w", "", 1, List.of(low, high), List.of(), Map.of());
+
+        var waiting = new Simulation(new Simulation.Config(ONE_HOST, w, Policy.PRIORITY, FailureModel.NONE, 1, 6000 / 86_400.0))
+                .run(Simulation.Progress.NONE);
+        var l = row(waiting, "low");
+        var hi = row(waiting, "high");
+        assertThat(l.state()).isEqualTo("preempted");
+        assertThat(l.waitTime()).isCloseTo(1000, within(1e-6));
+        assertThat(l.productiveTime()).isCloseTo(4940, within(1e-6));
+        assertThat(l.checkpointTime()).isCloseTo(60, within(1e-6));
+        assertThat(hi.state()).isEqualTo("running");
+        assertThat(hi.productiveTime()).isCloseTo(1000, within(1e-6));
+        assertThat(waiting.headline().jobsRunningAtEnd()).isEqualTo(1);
+        assertThat(waiting.headline().jobsWaitingAtEnd()).isEqualTo(1);
+        assertThat(waiting.headline().productiveGpuHours()).isCloseTo(8 * 5940 / 3600.0, within(1e-6));
+        assertThat(waiting.headline().allocatedGpuHours()).isCloseTo(8 * 6000 / 3600.0, within(1e-6));
+        assertThat(waiting.largestJobTimeline()).extracting(SimReport.Segment::kind).containsExactly("running", "waiting");
+        assertThat(waiting.largestJobTimeline().getLast().end()).isCloseTo(6000, within(1e-6));
+
+        var restarting = new Simulation(new Simulation.Config(ONE_HOST, w, Policy.PRIORITY, FailureModel.NONE, 1, 8700 / 86_400.0))
+                .run(Simulation.Progress.NONE);
+        l = row(restarting, "low");
+        assertThat(l.state()).isEqualTo("running");
+        assertThat(l.restartTime()).isCloseTo(100, within(1e-6));
+        assertThat(l.productiveTime()).isCloseTo(4940, within(1e-6));
+        assertThat(l.checkpointTime()).isCloseTo(60, within(1e-6));
+        assertThat(l.waitTime()).isCloseTo(3600, within(1e-6));
+        assertThat(l.progress()).isCloseTo(4940 / 36_000.0, within(1e-12));
+        assertThat(restarting.headline().allocatedGpuHours()).isCloseTo(8 * 8700 / 3600.0, within(1e-6));
+        var tl = restarting.largestJobTimeline();
+        assertThat(tl).extracting(SimReport.Segment::kind).containsExactly("running", "waiting", "restarting");
+        assertThat(tl.getLast().start()).isEqualTo(8600);
+        assertThat(tl.getLast().end()).isCloseTo(8700, within(1e-6));
+    }
+
+    private static SimReport.JobRow row(SimReport r, String name) {
+        return r.largeJobs().stream().filter(j -> j.name().equals(name)).findFirst().orElseThrow();
+    }
 }
