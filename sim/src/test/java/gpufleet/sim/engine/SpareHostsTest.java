@@ -1,0 +1,67 @@
+package gpufleet.sim.engine;
+
+import gpufleet.core.failure.FailureModel;
+import gpufleet.core.failure.SparePool;
+import gpufleet.core.job.CheckpointPolicy;
+import gpufleet.core.job.JobSpec;
+import gpufleet.core.job.Parallelism;
+import gpufleet.core.job.Priority;
+import gpufleet.core.job.Recovery;
+import gpufleet.core.job.Work;
+import gpufleet.core.sched.Policy;
+import gpufleet.core.topology.ClusterSpec;
+import gpufleet.core.topology.FleetSpec;
+import gpufleet.sim.workload.WorkloadSpec;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+/**
+ * How many hot spares each cluster holds: the fleet's own number, unless a job with recovery parts
+ * asks for more (the largest ask wins; "auto" wins over any number), never more than the cluster's
+ * hosts. Read from the first allocation sample (time 0), whose spare share is spare GPUs over all.
+ */
+class SpareHostsTest {
+    /** 4 hosts of 8 GPUs, of which the fleet file names 1 a spare. */
+    static final FleetSpec FOUR = new FleetSpec("four", "", List.of(
+            new ClusterSpec("c0", "dc", "H100-SXM", 4, 8, 4, 1, 400, 1, 1, 2.0, 700)));
+
+    /** Llama 3's rates ten times over, so that "auto" holds spares on so small a cluster; the sample at 0 precedes every failure. */
+    static final FailureModel FAILURES = FailureModel.LLAMA3.scaled(10);
+
+    static double spareShareAtStart(Integer... spares) {
+        List<JobSpec> jobs = new ArrayList<>();
+        for (Integer s : spares) {
+            Recovery rec = s == null ? null : new Recovery(30, 60, 10, 1, 20, true, s);
+            jobs.add(new JobSpec("j" + jobs.size(), "t", Parallelism.of(8, 8, 1, 1), new Work.Fixed(3600),
+                    new CheckpointPolicy(600, 10, 10), rec == null ? 60 : 0, Priority.NORMAL, 0, null, 10, null, rec));
+        }
+        var w = new WorkloadSpec("w", "", 1, jobs, List.of(), Map.of());
+        var r = new Simulation(new Simulation.Config(FOUR, w, Policy.FIFO, FAILURES, 1, 1)).run(Simulation.Progress.NONE);
+        return r.allocation().getFirst().spare();
+    }
+
+    @Test
+    void theLargestAskWinsAutoWinsOverANumberAndNoClusterHoldsMoreThanItsHosts() {
+        // no recovery parts: the fleet's 1 spare host, 8 of 32 GPUs
+        assertThat(spareShareAtStart((Integer) null)).isCloseTo(8 / 32.0, within(1e-12));
+        // the fleet's number asked for explicitly
+        assertThat(spareShareAtStart(Recovery.FLEET_SPARES)).isCloseTo(8 / 32.0, within(1e-12));
+        // asks of 0 and 2 (and a job without recovery parts): 2 hosts
+        assertThat(spareShareAtStart(0, null, 2)).isCloseTo(16 / 32.0, within(1e-12));
+        assertThat(spareShareAtStart(2, 0)).isCloseTo(16 / 32.0, within(1e-12));
+        assertThat(spareShareAtStart(Recovery.FLEET_SPARES, 0)).isCloseTo(0, within(1e-12));
+        // 9 asked of a 4-host cluster: all 4 (nothing else can run)
+        assertThat(spareShareAtStart(9)).isCloseTo(1, within(1e-12));
+        // auto, before or after a number: the pool size the failure rate asks for
+        int auto = SparePool.size(SparePool.meanInRepair(FAILURES, "H100-SXM", 4, 8), SparePool.COVERAGE);
+        assertThat(auto).as("neither none nor the 3 asked").isIn(1, 2);
+        assertThat(spareShareAtStart(3, Recovery.AUTO_SPARES)).isCloseTo(auto * 8 / 32.0, within(1e-12));
+        assertThat(spareShareAtStart(Recovery.AUTO_SPARES, 3)).isCloseTo(auto * 8 / 32.0, within(1e-12));
+    }
+}
