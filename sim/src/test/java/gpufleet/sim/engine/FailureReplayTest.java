@@ -48,7 +48,11 @@ class FailureReplayTest {
     }
 
     static WorkloadSpec oneJob(int maxRestarts) {
-        var spec = new JobSpec("solo", "t", Parallelism.of(1, 1, 1, 1), new Work.Fixed(WORK),
+        return oneJob(1, maxRestarts);
+    }
+
+    static WorkloadSpec oneJob(int gpus, int maxRestarts) {
+        var spec = new JobSpec("solo", "t", Parallelism.of(gpus, gpus, 1, 1), new Work.Fixed(WORK),
                 new CheckpointPolicy(INTERVAL, WRITE, RESTORE), RESTART, Priority.NORMAL, 0, null, maxRestarts);
         return new WorkloadSpec("w", "", DAYS, List.of(spec), List.of(), Map.of());
     }
@@ -214,6 +218,55 @@ class FailureReplayTest {
         SimReport r = s.run(Simulation.Progress.NONE);
         assertThat(events(s, "resume")).containsExactlyElementsOf(job.resumes);
         assertAccount(r, job, p.hw(), p.brokenSec(), 1);
+    }
+
+    /**
+     * Job-scope (software) failures pick a GPU of the whole fleet and interrupt the job holding it;
+     * they break nothing, so the job restarts at once. Two clusters with different host sizes: two
+     * hosts of one GPU (GPUs 0 and 1), then one host of four (GPUs 2 - 5) where the 4-GPU job must
+     * run (its tensor-parallel group of 4 fits no other host). A failure interrupts it exactly when it
+     * picks GPU 2 or above while the job runs.
+     */
+    @ParameterizedTest
+    @ValueSource(longs = {1, 2})
+    void aSoftwareFailureInterruptsTheJobHoldingThePickedGpuInAFleetOfMixedHosts(long seed) {
+        var fleet = new FleetSpec("mixed", "", List.of(
+                new ClusterSpec("ones", "dc", "H100-SXM", 2, 1, 2, 1, 400, 1, 0, USD, WATTS),
+                new ClusterSpec("fours", "dc", "H100-SXM", 1, 4, 1, 1, 400, 1, 0, USD, WATTS)));
+        var software = new FailureModel("sw", List.of(new FailureCause("sw", FailureCause.Scope.JOB, 1, 0, false, "test")));
+        List<Double> fails = failureTimes(seed, "sw", 6.0 / 86_400);
+        int[] hit = picks(seed, fails.size(), 6);
+
+        var job = new PaperJob(1000);
+        job.start(0);
+        int k = 0, missed = 0;
+        while (true) {
+            double fail = k < fails.size() ? fails.get(k) : Double.POSITIVE_INFINITY;
+            double end = job.end();
+            double t = Math.min(end, fail);
+            if (t > HORIZON) break;
+            if (t == end) { job.finish(t); continue; }
+            int gpu = hit[k++];
+            if (!job.running || gpu < 2) { missed++; continue; }
+            job.interrupt(t);
+            job.start(t);
+        }
+        job.horizon();
+        assertThat(missed).as("some failures pick the idle GPUs").isPositive();
+        assertThat(job.interrupts).isGreaterThan(3);
+
+        var tuning = new Simulation.Tuning(Double.NaN, CommSlowdown.NONE, Map.of(), true);
+        var s = new Simulation(new Simulation.Config(fleet, oneJob(4, 1000), Policy.FIFO, software, seed, DAYS, tuning));
+        SimReport r = s.run(Simulation.Progress.NONE);
+        assertThat(events(s, "interrupt")).containsExactlyElementsOf(job.resumes);
+        var row = r.largeJobs().getFirst();
+        assertThat(row.restarts()).isEqualTo(job.interrupts);
+        assertThat(row.productiveTime()).isCloseTo(job.kept, within(1e-6));
+        assertThat(row.lostTime()).isCloseTo(job.lost, within(1e-6));
+        assertThat(row.restartTime()).isCloseTo(job.restart, within(1e-6));
+        assertThat(r.headline().hardwareFailures()).isZero();
+        assertThat(r.headline().lostGpuHours()).isCloseTo(4 * job.lost / 3600, within(1e-6));
+        assertThat(r.headline().availableGpuHours()).isCloseTo(6 * HORIZON / 3600, within(1e-6));
     }
 
     /** What the paper account gives: the job, failures counted and ignored, GPU-seconds out of service. */
