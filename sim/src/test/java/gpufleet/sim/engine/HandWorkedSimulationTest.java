@@ -324,6 +324,8 @@ class HandWorkedSimulationTest {
         assertThat(stats.multiGpuJobs()).isEqualTo(2);
         assertThat(stats.inOneHost()).isEqualTo(1);
         assertThat(stats.inOneRack()).isEqualTo(1);
+        // the host is either full or wholly free: nothing is ever stranded
+        assertThat(stats.fragmentation()).isZero();
     }
 
     // ---- what backfill reads, and the automatic interval --------------------------------------------
@@ -474,5 +476,16 @@ class HandWorkedSimulationTest {
 
     private static SimReport.JobRow row(SimReport r, String name) {
         return r.largeJobs().stream().filter(j -> j.name().equals(name)).findFirst().orElseThrow();
+    }
+
+    /** A job whose run ends exactly at the horizon completes (the run covers events at the horizon). */
+    @Test
+    void aJobEndingExactlyAtTheHorizonCompletes() {
+        var w = new WorkloadSpec("w", "", 1, List.of(job("day", "t", 8, 86_400 - 600, CheckpointPolicy.NONE, 600)),
+                List.of(), Map.of());
+        var r = new Simulation(new Simulation.Config(ONE_HOST, w, Policy.FIFO, FailureModel.NONE, 1, 1)).run(Simulation.Progress.NONE);
+        assertThat(r.headline().jobsCompleted()).isEqualTo(1);
+        assertThat(r.largeJobs().getFirst().state()).isEqualTo("completed");
+        assertThat(r.largeJobs().getFirst().endTime()).isEqualTo(86_400);
     }
 }
