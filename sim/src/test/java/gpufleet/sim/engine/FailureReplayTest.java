@@ -176,6 +176,8 @@ class FailureReplayTest {
         for (int i = 0; i < job.resumes.size(); i++)
             assertThat(job.resumes.get(i) - events(s, "interrupt").get(i)).isCloseTo(REPAIR, within(1e-6));
         assertAccount(r, job, p.hw(), p.brokenSec(), 1);
+        assertThat(s.stats().cycles()).isEqualTo(p.cycles());
+        assertThat(s.stats().placements()).isEqualTo(1 + job.resumes.size());
     }
 
     /**
@@ -201,6 +203,7 @@ class FailureReplayTest {
         assertThat(events(s, "resume")).as("resumes").containsExactlyElementsOf(job.resumes);
         assertThat(s.recoveryStats().spareSwaps()).isZero(); // the lifecycle's gang swaps: no gang here
         assertAccount(r, job, p.hw(), p.brokenSec(), 2);
+        assertThat(s.stats().cycles()).isEqualTo(p.cycles());
     }
 
     /**
@@ -239,15 +242,17 @@ class FailureReplayTest {
 
         var job = new PaperJob(1000);
         job.start(0);
+        var changed = new java.util.TreeSet<Double>(List.of(0.0));
         int k = 0, missed = 0;
         while (true) {
             double fail = k < fails.size() ? fails.get(k) : Double.POSITIVE_INFINITY;
             double end = job.end();
             double t = Math.min(end, fail);
             if (t > HORIZON) break;
-            if (t == end) { job.finish(t); continue; }
+            if (t == end) { job.finish(t); changed.add(t); continue; }
             int gpu = hit[k++];
             if (!job.running || gpu < 2) { missed++; continue; }
+            changed.add(t);
             job.interrupt(t);
             job.start(t);
         }
@@ -267,10 +272,13 @@ class FailureReplayTest {
         assertThat(r.headline().hardwareFailures()).isZero();
         assertThat(r.headline().lostGpuHours()).isCloseTo(4 * job.lost / 3600, within(1e-6));
         assertThat(r.headline().availableGpuHours()).isCloseTo(6 * HORIZON / 3600, within(1e-6));
+        // one scheduling cycle for each instant at which something changed; a miss changes nothing
+        assertThat(s.stats().cycles()).isEqualTo(changed.size());
     }
 
     /** What the paper account gives: the job, failures counted and ignored, GPU-seconds out of service. */
-    record Paper(PaperJob job, int hw, int ignored, double brokenSec, int swaps, int repairedToSpare, int repairedToUp) {}
+    record Paper(PaperJob job, int hw, int ignored, double brokenSec, int swaps, int repairedToSpare, int repairedToUp,
+                 int cycles) {}
 
     /** One GPU, GPU failures: see {@link #aBrokenGpuIgnoresFailuresUntilRepairedAndTheJobResumesThen}. */
     static Paper paperGpu(long seed, int maxRestarts) {
@@ -278,6 +286,9 @@ class FailureReplayTest {
 
         var job = new PaperJob(maxRestarts);
         job.start(0);
+        // instants at which something changed, each followed by one scheduling cycle: the arrival,
+        // interruptions, repairs and the finish (a failure of a broken GPU changes nothing)
+        var changed = new java.util.TreeSet<Double>(List.of(0.0));
         double brokenUntil = Double.NaN, brokenSec = 0;
         int hw = 0, ignored = 0, k = 0;
         while (true) {
@@ -287,9 +298,11 @@ class FailureReplayTest {
             double t = Math.min(repair, Math.min(end, fail));
             if (t > HORIZON) break;
             if (t == repair) {            // repairs come first at an instant, then ends, then failures
+                changed.add(t);
                 brokenUntil = Double.NaN;
                 if (job.waiting()) job.start(t);
             } else if (t == end) {
+                changed.add(t);
                 job.finish(t);
             } else {
                 k++;
@@ -297,11 +310,11 @@ class FailureReplayTest {
                 hw++;
                 brokenUntil = t + REPAIR;
                 brokenSec += Math.min(REPAIR, HORIZON - t);
-                if (job.running) job.interrupt(t);
+                if (job.running) { job.interrupt(t); changed.add(t); }
             }
         }
         job.horizon();
-        return new Paper(job, hw, ignored, brokenSec, 0, 0, 0);
+        return new Paper(job, hw, ignored, brokenSec, 0, 0, 0, changed.size());
     }
 
     /** Two hosts, one a spare, host failures: see {@link #aHostFailureSwapsInTheSpareAndARepairedHostRefillsThePool}. */
@@ -314,6 +327,8 @@ class FailureReplayTest {
         double[] repairAt = {Double.POSITIVE_INFINITY, Double.POSITIVE_INFINITY};
         var job = new PaperJob(1000);
         job.start(0);
+        // as above; a failure changes something when it interrupts the job or brings the spare up
+        var changed = new java.util.TreeSet<Double>(List.of(0.0));
         int jobHost = 0, hw = 0, ignored = 0, swaps = 0, k = 0, repairedToSpare = 0, repairedToUp = 0;
         double downSec = 0;
         while (true) {
@@ -323,11 +338,13 @@ class FailureReplayTest {
             double t = Math.min(repairAt[rh], Math.min(end, fail));
             if (t > HORIZON) break;
             if (t == repairAt[rh]) {
+                changed.add(t);
                 repairAt[rh] = Double.POSITIVE_INFINITY;
                 boolean poolEmpty = status[0] != spare && status[1] != spare;
                 status[rh] = poolEmpty ? spare : up;
                 if (poolEmpty) repairedToSpare++; else repairedToUp++;
             } else if (t == end) {
+                changed.add(t);
                 job.finish(t);
                 jobHost = -1;
             } else {
@@ -338,16 +355,16 @@ class FailureReplayTest {
                 status[h] = down;
                 repairAt[h] = t + REPAIR;
                 downSec += Math.min(REPAIR, HORIZON - t);
-                if (jobHost == h) { job.interrupt(t); jobHost = -1; }
+                if (jobHost == h) { job.interrupt(t); jobHost = -1; changed.add(t); }
                 int other = 1 - h;
-                if (!wasSpare && status[other] == spare) { status[other] = up; swaps++; }
+                if (!wasSpare && status[other] == spare) { status[other] = up; swaps++; changed.add(t); }
             }
             if (job.waiting()) {
                 for (int h = 0; h < 2; h++) if (status[h] == up) { jobHost = h; job.start(t); break; }
             }
         }
         job.horizon();
-        return new Paper(job, hw, ignored, downSec, swaps, repairedToSpare, repairedToUp);
+        return new Paper(job, hw, ignored, downSec, swaps, repairedToSpare, repairedToUp, changed.size());
     }
 
     private static List<Double> events(Simulation s, String kind) {
