@@ -107,4 +107,70 @@ class ArrivalsTest {
         assertThat(r.jobClasses()).filteredOn(c -> c.jobClass().equals("sixteen"))
                 .extracting(SimReport.JobClassRow::rejected).containsExactly(1L);
     }
+
+    /**
+     * With nothing to simulate (the one job arrives after the run) the only events are the 401 samples, at k x 216 s of a day. Progress
+     * is reported at the first event and then at the first event at least 1/200 of the run (432 s)
+     * after the last report: every other sample, k = 0, 2, ..., 400, when 2k/2 + 1 = k + 1 events
+     * have been handled; then once more at the end with all 401.
+     */
+    @Test
+    void progressIsReportedEveryTwoHundredthOfTheRunAndAtTheEnd() {
+        var w = new WorkloadSpec("w", "", 1, List.of(job("later", "t", 1, 3600, CheckpointPolicy.NONE, 90_000)), List.of(), Map.of());
+        var sim = new Simulation(new Simulation.Config(ONE_HOST, w, Policy.FIFO, FailureModel.NONE, 1, 1));
+        List<double[]> progress = new ArrayList<>();
+        sim.run((f, e) -> progress.add(new double[] {f, e}));
+        assertThat(progress).hasSize(202);
+        for (int i = 0; i <= 200; i++)
+            assertThat(progress.get(i)).as("report %d", i).containsExactly(i / 200.0, 2 * i + 1);
+        assertThat(progress.getLast()).containsExactly(1, 401);
+        assertThat(sim.stats().events()).isEqualTo(401);
+        assertThat(sim.stats().cycles()).isZero();
+    }
+
+    /** The first 100 rejections are kept with their reasons; all are counted. */
+    @Test
+    void onlyTheFirstHundredRejectionsAreKept() {
+        List<gpufleet.core.job.JobSpec> jobs = new ArrayList<>();
+        for (int i = 0; i < 101; i++) jobs.add(job("huge-" + i, "t", 16, 3600, CheckpointPolicy.NONE, i));
+        var sim = new Simulation(new Simulation.Config(ONE_HOST, new WorkloadSpec("w", "", 1, jobs, List.of(), Map.of()),
+                Policy.FIFO, FailureModel.NONE, 1, 1));
+        var r = sim.run(Simulation.Progress.NONE);
+        assertThat(r.headline().jobsRejected()).isEqualTo(101);
+        assertThat(sim.rejections()).hasSize(100);
+        assertThat(sim.rejections().getLast().name()).isEqualTo("huge-99");
+    }
+
+    /**
+     * A team's quota caps the GPUs it holds at once: with 4 GPUs for team q, its two 4-GPU jobs of an
+     * hour run one after the other (0 - 3,600 and 3,600 - 7,200) though the host has room for both.
+     */
+    @Test
+    void aTeamQuotaKeepsItsSecondJobWaiting() {
+        var w = new WorkloadSpec("w", "", 1, List.of(job("q1", "q", 4, 3600, CheckpointPolicy.NONE, 0),
+                job("q2", "q", 4, 3600, CheckpointPolicy.NONE, 0)), List.of(), Map.of("q", 4));
+        var r = new Simulation(new Simulation.Config(ONE_HOST, w, Policy.FIFO, FailureModel.NONE, 1, 1)).run(Simulation.Progress.NONE);
+        assertThat(r.largeJobs()).extracting(SimReport.JobRow::firstStart).containsExactly(0.0, 3600.0);
+        assertThat(r.teams().getFirst().meanQueueWait()).isCloseTo(1800, within(1e-9));
+    }
+
+    /**
+     * A stream whose jobs all fail for their own reasons: each ends in a crash (logged as one), none
+     * completes, and the work they did is counted as crashed.
+     */
+    @Test
+    void jobsThatCrashAreLoggedAndCountedAsFailed() {
+        var stream = new StreamSpec("crashy", 0.5, List.of(new StreamSpec.Weighted("s", 1)),
+                List.of(new StreamSpec.SizeClass(1, 1, 1, 1, 0, "normal")), 3600, 10, 10, 0, 10, "test", 1.0);
+        var w = new WorkloadSpec("w", "", 1, List.of(), List.of(stream), Map.of());
+        var tuning = new Simulation.Tuning(Double.NaN, CommSlowdown.NONE, Map.of(), true);
+        var sim = new Simulation(new Simulation.Config(ONE_HOST, w, Policy.FIFO, FailureModel.NONE, 2, 1, tuning));
+        var r = sim.run(Simulation.Progress.NONE);
+        long crashes = sim.jobEvents().stream().filter(e -> e.event().equals("crash")).count();
+        assertThat(crashes).isPositive();
+        assertThat(r.headline().jobsFailed()).isEqualTo(crashes);
+        assertThat(r.headline().jobsCompleted()).isZero();
+        assertThat(r.teams().getFirst().completed()).isZero();
+        assertThat(r.jobClasses().getFirst().crashed()).isEqualTo(crashes);
+    }
 }

@@ -79,6 +79,10 @@ class HandWorkedSimulationTest {
         assertThat(beta.costUsd()).isCloseTo(20, within(1e-9));
         assertThat(beta.energyMWh()).isCloseTo(0.007, within(1e-12));
         assertThat(beta.meanQueueWait()).isCloseTo(3510, within(1e-9));
+        assertThat(alpha.jobs()).isEqualTo(2);
+        assertThat(alpha.completed()).isEqualTo(2);
+        assertThat(beta.jobs()).isEqualTo(2);
+        assertThat(beta.completed()).isEqualTo(2);
 
         // the fleet: 8 GPUs x 24 h = 192 GPU-hours, all healthy
         assertThat(h.availableGpuHours()).isCloseTo(192, within(1e-9));
@@ -309,6 +313,8 @@ class HandWorkedSimulationTest {
         assertThat(sim.replaySamples().jcts()).containsExactly(3600, end);
         var stats = sim.replayStats();
         assertThat(stats.preemptions()).isEqualTo(1);
+        // low's start, high's start, low's resume
+        assertThat(sim.stats().placements()).isEqualTo(3);
         assertThat(stats.completed()).isEqualTo(2);
         // the largest jobs (8 GPUs, both) waited 3,600 s and 0 s in all
         assertThat(stats.largestJobsGpus()).isEqualTo(8);
@@ -387,17 +393,18 @@ class HandWorkedSimulationTest {
 
     /**
      * An automatic interval is the Young/Daly optimum sqrt(2 x write x MTBF) for the job's own
-     * failure rate. Host failures at 0.01 a host-day on 4 hosts of 8 GPUs: a 12-GPU job spans
-     * ceil(12 / 8) = 2 hosts, so its MTBF is 86,400 / 0.02 = 4,320,000 s and with a 50 s write the
-     * interval is sqrt(2 x 50 x 4,320,000) = 20,784.6 s. Eight hours of work (28,800 s) is one whole
-     * interval and a part: one write, so it ends at 28,850. (The seed draws no failure in the day:
-     * the first failure of the fleet's 0.04 a day comes later.)
+     * failure rate. Host failures at 0.01 a host-day on 4 hosts of 8 GPUs: a 16-GPU job spans
+     * 16 / 8 = 2 hosts, so its MTBF is 86,400 / 0.02 = 4,320,000 s and with a 50 s write the
+     * interval is sqrt(2 x 50 x 4,320,000) = 20,784.6 s. 40,000 s of work is one whole interval and
+     * a part: one write, so it ends at 40,050. (Over 3 hosts the interval would be 16,970.6 s and
+     * there would be two writes.) The seed draws no failure in the day: the first failure of the
+     * fleet's 0.04 a day comes later.
      */
     @Test
     void anAutomaticIntervalIsYoungDalyForTheHostsTheJobSpans() {
         var hosts = new FailureModel("host", List.of(new FailureCause("host", FailureCause.Scope.HOST, 0.01, 24, false, "test")));
         var fleet = new FleetSpec("four", "", List.of(new ClusterSpec("c0", "dc", "H100-SXM", 4, 8, 4, 1, 400, 1, 0, 2.0, 700)));
-        var spec = new JobSpec("auto", "t", Parallelism.of(12, 4, 1, 1), new Work.Fixed(28_800), new CheckpointPolicy(0, 50, 0),
+        var spec = new JobSpec("auto", "t", Parallelism.of(16, 8, 1, 1), new Work.Fixed(40_000), new CheckpointPolicy(0, 50, 0),
                 0, Priority.NORMAL, 0, null, 1000);
         var w = new WorkloadSpec("w", "", 1, List.of(spec), List.of(), Map.of());
         long seed = 1;
@@ -406,7 +413,7 @@ class HandWorkedSimulationTest {
         var r = new Simulation(new Simulation.Config(fleet, w, Policy.FIFO, hosts, seed, 1)).run(Simulation.Progress.NONE);
         var row = r.largeJobs().getFirst();
         assertThat(Math.sqrt(2 * 50 * 4_320_000.0)).isCloseTo(20_784.6, within(0.1));
-        assertThat(row.endTime()).isCloseTo(28_850, within(1e-6));
+        assertThat(row.endTime()).isCloseTo(40_050, within(1e-6));
         assertThat(row.checkpointTime()).isCloseTo(50, within(1e-6));
     }
 
@@ -478,14 +485,22 @@ class HandWorkedSimulationTest {
         return r.largeJobs().stream().filter(j -> j.name().equals(name)).findFirst().orElseThrow();
     }
 
-    /** A job whose run ends exactly at the horizon completes (the run covers events at the horizon). */
+    /**
+     * A job whose run ends exactly at the horizon completes (the run covers events at the horizon);
+     * the job waiting for its GPUs starts then, with no time to train: an ETTR of 0.
+     */
     @Test
     void aJobEndingExactlyAtTheHorizonCompletes() {
-        var w = new WorkloadSpec("w", "", 1, List.of(job("day", "t", 8, 86_400 - 600, CheckpointPolicy.NONE, 600)),
-                List.of(), Map.of());
+        var w = new WorkloadSpec("w", "", 1, List.of(job("day", "t", 8, 86_400 - 600, CheckpointPolicy.NONE, 600),
+                job("next", "t", 8, 3600, CheckpointPolicy.NONE, 700)), List.of(), Map.of());
         var r = new Simulation(new Simulation.Config(ONE_HOST, w, Policy.FIFO, FailureModel.NONE, 1, 1)).run(Simulation.Progress.NONE);
         assertThat(r.headline().jobsCompleted()).isEqualTo(1);
         assertThat(r.largeJobs().getFirst().state()).isEqualTo("completed");
         assertThat(r.largeJobs().getFirst().endTime()).isEqualTo(86_400);
+        var next = r.largeJobs().get(1);
+        assertThat(next.state()).isEqualTo("running");
+        assertThat(next.firstStart()).isEqualTo(86_400);
+        assertThat(next.wallTime()).isZero();
+        assertThat(next.ettr()).isZero();
     }
 }
