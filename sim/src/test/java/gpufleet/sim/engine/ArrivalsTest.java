@@ -173,4 +173,27 @@ class ArrivalsTest {
         assertThat(r.teams().getFirst().completed()).isZero();
         assertThat(r.jobClasses().getFirst().crashed()).isEqualTo(crashes);
     }
+
+    /**
+     * A stream's job is in the large-jobs table when it has at least max(512, a quarter of the
+     * largest explicit job) GPUs. 600 hosts of 8 GPUs (4,800), an explicit job of 2,400 GPUs: the
+     * bar is 600, so the stream's 600-GPU jobs are listed and its 592-GPU jobs are not.
+     */
+    @Test
+    void streamJobsOfAQuarterOfTheLargestExplicitJobAreListed() {
+        var fleet = new gpufleet.core.topology.FleetSpec("big", "", List.of(new gpufleet.core.topology.ClusterSpec(
+                "c0", "dc", "H100-SXM", 600, 8, 8, 100, 400, 1, 0, 2.0, 700)));
+        var stream = new StreamSpec("s", 0.2, List.of(new StreamSpec.Weighted("s", 1)),
+                List.of(new StreamSpec.SizeClass(600, 8, 1, 1, 0, "normal"), new StreamSpec.SizeClass(592, 8, 1, 1, 0, "normal")),
+                3600, 10, 10, 0, 10, "test");
+        var w = new WorkloadSpec("w", "", 1, List.of(HandWorkedSimulationTest.anyGpus("explicit", 2400, 3600, CheckpointPolicy.NONE, 0)),
+                List.of(stream), Map.of());
+        var r = new Simulation(new Simulation.Config(fleet, w, Policy.FIFO, FailureModel.NONE, 1, 1)).run(Simulation.Progress.NONE);
+        long s600 = r.jobClasses().stream().filter(c -> c.jobClass().equals("s-600g")).mapToLong(SimReport.JobClassRow::submitted).sum();
+        long s592 = r.jobClasses().stream().filter(c -> c.jobClass().equals("s-592g")).mapToLong(SimReport.JobClassRow::submitted).sum();
+        assertThat(s600).isPositive();
+        assertThat(s592).isPositive();
+        assertThat(r.largeJobs()).extracting(SimReport.JobRow::name).containsOnly("explicit", "s-600g");
+        assertThat(r.largeJobs()).hasSize(1 + (int) s600);
+    }
 }

@@ -13,6 +13,7 @@ import gpufleet.core.topology.ClusterSpec;
 import gpufleet.core.topology.FleetSpec;
 import gpufleet.sim.report.SimReport;
 import gpufleet.sim.workload.WorkloadSpec;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -274,6 +275,36 @@ class FailureReplayTest {
         assertThat(r.headline().availableGpuHours()).isCloseTo(6 * HORIZON / 3600, within(1e-6));
         // one scheduling cycle for each instant at which something changed; a miss changes nothing
         assertThat(s.stats().cycles()).isEqualTo(changed.size());
+    }
+
+    /**
+     * GPU failures on one idle host of 8 GPUs, 48 h repairs: a failure counts only when it hits a
+     * healthy GPU, and each GPU that failed is out of service until its repair or the horizon.
+     */
+    @Test
+    void aFailureOfAnAlreadyBrokenGpuOfAnEightGpuHostIsNoFailure() {
+        var fleet = new FleetSpec("eight", "", List.of(new ClusterSpec("c0", "dc", "H100-SXM", 1, 8, 1, 1, 400, 1, 0, USD, WATTS)));
+        var fm = new FailureModel("gpu", List.of(new FailureCause("xid", FailureCause.Scope.GPU, 1, 48, false, "test")));
+        long seed = 3;
+        List<Double> fails = failureTimes(seed, "xid", 8.0 / 86_400);
+        int[] hit = picks(seed, fails.size(), 8);
+        double[] brokenUntil = new double[8];
+        int hw = 0, repeatsAboveZero = 0;
+        double brokenSec = 0;
+        for (int i = 0; i < fails.size(); i++) {
+            double t = fails.get(i);
+            int g = hit[i];
+            if (t < brokenUntil[g]) { if (g > 0) repeatsAboveZero++; continue; }
+            hw++;
+            brokenUntil[g] = t + 48 * 3600;
+            brokenSec += Math.min(48 * 3600, HORIZON - t);
+        }
+        assertThat(repeatsAboveZero).as("a broken GPU other than the first fails again").isPositive();
+        var w = new WorkloadSpec("w", "", DAYS, List.of(new JobSpec("later", "t", Parallelism.of(1, 1, 1, 1),
+                new Work.Fixed(60), CheckpointPolicy.NONE, 0, Priority.NORMAL, HORIZON + 1, null, 0)), List.of(), Map.of());
+        var r = new Simulation(new Simulation.Config(fleet, w, Policy.FIFO, fm, seed, DAYS)).run(Simulation.Progress.NONE);
+        assertThat(r.headline().hardwareFailures()).isEqualTo(hw);
+        assertThat(r.headline().availableGpuHours()).isCloseTo((8 * HORIZON - brokenSec) / 3600, within(1e-6));
     }
 
     /** What the paper account gives: the job, failures counted and ignored, GPU-seconds out of service. */
