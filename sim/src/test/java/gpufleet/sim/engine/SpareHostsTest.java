@@ -64,4 +64,21 @@ class SpareHostsTest {
         assertThat(spareShareAtStart(3, Recovery.AUTO_SPARES)).isCloseTo(auto * 8 / 32.0, within(1e-12));
         assertThat(spareShareAtStart(Recovery.AUTO_SPARES, 3)).isCloseTo(auto * 8 / 32.0, within(1e-12));
     }
+
+    /** "auto" sizes each cluster's pool for that cluster's own hosts: here 4 and 6 hosts of 8 GPUs. */
+    @Test
+    void autoSizesEachClustersPoolForItsOwnHosts() {
+        var fleet = new FleetSpec("two", "", List.of(
+                new ClusterSpec("c0", "dc", "H100-SXM", 4, 8, 4, 1, 400, 1, 0, 2.0, 700),
+                new ClusterSpec("c1", "dc", "H100-SXM", 6, 8, 6, 1, 400, 1, 0, 2.0, 700)));
+        var rec = new Recovery(30, 60, 10, 1, 20, true, Recovery.AUTO_SPARES);
+        var w = new WorkloadSpec("w", "", 1, List.of(new JobSpec("g", "t", Parallelism.of(8, 8, 1, 1), new Work.Fixed(3600),
+                new CheckpointPolicy(600, 10, 10), 0, Priority.NORMAL, 0, null, 10, null, rec)), List.of(), Map.of());
+        int a0 = SparePool.size(SparePool.meanInRepair(FAILURES, "H100-SXM", 4, 8), SparePool.COVERAGE);
+        int a1 = SparePool.size(SparePool.meanInRepair(FAILURES, "H100-SXM", 6, 8), SparePool.COVERAGE);
+        int wrong = SparePool.size(SparePool.meanInRepair(FAILURES, "H100-SXM", 4 + 10, 8), SparePool.COVERAGE);
+        assertThat(a1).as("the pool for 6 hosts differs from the pool for 14").isNotEqualTo(wrong).isLessThan(6);
+        var r = new Simulation(new Simulation.Config(fleet, w, Policy.FIFO, FAILURES, 1, 1)).run(Simulation.Progress.NONE);
+        assertThat(r.allocation().getFirst().spare()).isCloseTo((a0 + a1) * 8 / 80.0, within(1e-12));
+    }
 }
