@@ -503,4 +503,26 @@ class HandWorkedSimulationTest {
         assertThat(next.wallTime()).isZero();
         assertThat(next.ettr()).isZero();
     }
+
+    /**
+     * Shortest-first reads the same run time for waiting jobs. One host of 8 GPUs, all jobs 8 GPUs:
+     * <pre>
+     * a  1,000 s                                      submit 0   runs 0 - 1,000
+     * b  5,000 s                                      submit 10  run time 5,000
+     * c  3,000 s, a 300 s write every 1,000 s of work submit 20  run time 3,000 + 2 x 300 = 3,600
+     * d  3,500 s                                      submit 30  run time 3,500
+     * </pre>
+     * When a ends, d goes first (1,000 - 4,500), then c (4,500 - 8,100), then b (8,100 - 13,100).
+     */
+    @Test
+    void shortestFirstOrdersWaitingJobsByRunTimeWithTheirWrites() {
+        var w = new WorkloadSpec("w", "", 1, List.of(job("a", "t", 8, 1000, CheckpointPolicy.NONE, 0),
+                job("b", "t", 8, 5000, CheckpointPolicy.NONE, 10),
+                job("c", "t", 8, 3000, new CheckpointPolicy(1000, 300, 0), 20),
+                job("d", "t", 8, 3500, CheckpointPolicy.NONE, 30)), List.of(), Map.of());
+        var r = new Simulation(new Simulation.Config(ONE_HOST, w, Policy.SJF, FailureModel.NONE, 1, 1)).run(Simulation.Progress.NONE);
+        assertThat(r.largeJobs()).extracting(SimReport.JobRow::name, SimReport.JobRow::firstStart, SimReport.JobRow::endTime)
+                .containsExactly(tuple("a", 0.0, 1000.0), tuple("b", 8100.0, 13_100.0), tuple("c", 4500.0, 8100.0),
+                        tuple("d", 1000.0, 4500.0));
+    }
 }
