@@ -81,4 +81,33 @@ class SpareHostsTest {
         var r = new Simulation(new Simulation.Config(fleet, w, Policy.FIFO, FAILURES, 1, 1)).run(Simulation.Progress.NONE);
         assertThat(r.allocation().getFirst().spare()).isCloseTo((a0 + a1) * 8 / 80.0, within(1e-12));
     }
+
+    /**
+     * A job with recovery parts checkpoints at the Young/Daly interval of the failure rate its hosts
+     * and its own software show; before any failure that is the model's rate. One host's 8 GPUs at
+     * 0.002 GPU failures and 0.001 software failures a GPU-day: 8 x 0.003 = 0.024 a day, an MTBF
+     * of 86,400 / 0.024 = 3,600,000 s, and with a 50 s write sqrt(2 x 50 x 3,600,000) = 18,973.7 s.
+     * 40,000 s of work is two whole intervals and a part: two writes, ending at 40,100. A job with an
+     * interval of its own (600 s) keeps it: 3,600 s of work and 5 writes of 10 s end at 3,650.
+     */
+    @Test
+    void aRecoveryJobsIntervalIsYoungDalyForItsHostsAndItsOwnFailures() {
+        var fm = new FailureModel("mixed", List.of(
+                new gpufleet.core.failure.FailureCause("xid", gpufleet.core.failure.FailureCause.Scope.GPU, 0.002, 24, false, "test"),
+                new gpufleet.core.failure.FailureCause("sw", gpufleet.core.failure.FailureCause.Scope.JOB, 0.001, 0, false, "test")));
+        var rec = new Recovery(30, 60, 10, 1, 20, true, 0);
+        var auto = new JobSpec("auto", "t", Parallelism.of(8, 8, 1, 1), new Work.Fixed(40_000), new CheckpointPolicy(0, 50, 0),
+                0, Priority.NORMAL, 0, null, 10, null, rec);
+        var fixed = new JobSpec("fixed", "t", Parallelism.of(8, 8, 1, 1), new Work.Fixed(3600), new CheckpointPolicy(600, 10, 0),
+                0, Priority.NORMAL, 0, null, 10, null, rec);
+        var r = new Simulation(new Simulation.Config(FOUR, new WorkloadSpec("w", "", 1, List.of(auto, fixed), List.of(), Map.of()),
+                Policy.FIFO, fm, 2, 1)).run(Simulation.Progress.NONE);
+        assertThat(Math.sqrt(2 * 50 * 3_600_000.0)).isCloseTo(18_973.7, within(0.1));
+        var a = r.largeJobs().stream().filter(j -> j.name().equals("auto")).findFirst().orElseThrow();
+        var f = r.largeJobs().stream().filter(j -> j.name().equals("fixed")).findFirst().orElseThrow();
+        assertThat(a.restarts() + f.restarts()).as("no failure hits either job").isZero();
+        assertThat(a.endTime()).isCloseTo(40_100, within(1e-6));
+        assertThat(a.checkpointTime()).isCloseTo(100, within(1e-6));
+        assertThat(f.endTime()).isCloseTo(3650, within(1e-6));
+    }
 }
