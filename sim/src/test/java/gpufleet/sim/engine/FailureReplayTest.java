@@ -307,6 +307,42 @@ class FailureReplayTest {
         assertThat(r.headline().availableGpuHours()).isCloseTo((8 * HORIZON - brokenSec) / 3600, within(1e-6));
     }
 
+    /**
+     * A start that breaks (the model's start risk, 0.3 per host, within 600 s) interrupts the run it
+     * belongs to inside that window after its start, and what the job books for it is the restart it
+     * had paid until then: never a negative time, never more than the window.
+     */
+    @Test
+    void aStartBreakLandsWithinItsWindowAfterTheStart() {
+        var risky = new FailureModel("risky", "", List.of(), new FailureModel.Heterogeneity(0, 1, 0.3, 600, "test"));
+        var tuning = new Simulation.Tuning(Double.NaN, CommSlowdown.NONE, Map.of(), true);
+        int all = 0;
+        for (long seed = 1; seed <= 8; seed++) {
+            var s = new Simulation(new Simulation.Config(singleGpuHosts(1, 0), oneJob(1000), Policy.FIFO, risky, seed, DAYS, tuning));
+            var r = s.run(Simulation.Progress.NONE);
+            double lastStart = Double.NaN;
+            int breaks = 0;
+            for (var e : s.jobEvents()) {
+                switch (e.event()) {
+                    case "start", "resume" -> lastStart = e.time();
+                    case "interrupt" -> {
+                        breaks++;
+                        assertThat(e.detail()).isEqualTo("job-start");
+                        assertThat(e.time() - lastStart).isBetween(0.0, 600.0);
+                    }
+                    default -> {}
+                }
+            }
+            all += breaks;
+            var row = r.largeJobs().getFirst();
+            assertThat(row.state()).isEqualTo("completed");
+            assertThat(row.restarts()).isEqualTo(breaks);
+            assertThat(row.lostTime()).isBetween(0.0, 600.0 * breaks);
+            assertThat(row.restartTime()).isBetween(0.0, (RESTART + RESTORE) * breaks);
+        }
+        assertThat(all).isPositive();
+    }
+
     /** What the paper account gives: the job, failures counted and ignored, GPU-seconds out of service. */
     record Paper(PaperJob job, int hw, int ignored, double brokenSec, int swaps, int repairedToSpare, int repairedToUp,
                  int cycles) {}
