@@ -572,9 +572,7 @@ public final class Simulation {
             tr.runStart = t;
             tr.computeStart = t + startup;
             double remaining = tr.totalWork * (1 - tr.progress);
-            double nCk = Double.isInfinite(tr.interval) || remaining <= tr.interval ? 0
-                    : Math.floor((remaining - 1e-9) / tr.interval);
-            double end = tr.computeStart + remaining + nCk * job.spec().checkpoint().writeSec();
+            double end = tr.computeStart + remaining + writes(remaining, tr.interval) * job.spec().checkpoint().writeSec();
             return new Lifecycle.RunPlan(tr.interval, job.spec().checkpoint().writeSec(), end,
                     job.spec().checkpoint().persistSec());
         }
@@ -588,8 +586,12 @@ public final class Simulation {
         double work = job.spec().work().seconds(type, job.gpus()) * (1 - tr.progress);
         double startup = lifecycle.pendingStartup(job.id());
         double interval = intervalFor(job, c);
-        double ckpt = Double.isInfinite(interval) ? 0 : Math.floor(work / interval) * job.spec().checkpoint().writeSec();
-        return startup + work + ckpt;
+        return startup + work + writes(work, interval) * job.spec().checkpoint().writeSec();
+    }
+
+    /** Checkpoint writes while training {@code work} seconds: one after every whole interval but the last. */
+    private static double writes(double work, double interval) {
+        return Double.isInfinite(interval) || work <= interval ? 0 : Math.floor((work - 1e-9) / interval);
     }
 
     private int defaultCluster(Job job) {

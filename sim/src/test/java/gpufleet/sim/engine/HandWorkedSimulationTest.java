@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 import static org.assertj.core.api.Assertions.within;
 
 /**
@@ -78,6 +79,10 @@ class HandWorkedSimulationTest {
         assertThat(beta.costUsd()).isCloseTo(20, within(1e-9));
         assertThat(beta.energyMWh()).isCloseTo(0.007, within(1e-12));
         assertThat(beta.meanQueueWait()).isCloseTo(3510, within(1e-9));
+        assertThat(alpha.jobs()).isEqualTo(2);
+        assertThat(alpha.completed()).isEqualTo(2);
+        assertThat(beta.jobs()).isEqualTo(2);
+        assertThat(beta.completed()).isEqualTo(2);
 
         // the fleet: 8 GPUs x 24 h = 192 GPU-hours, all healthy
         assertThat(h.availableGpuHours()).isCloseTo(192, within(1e-9));
@@ -229,5 +234,295 @@ class HandWorkedSimulationTest {
         assertThat(r.headline().allocatedGpuHours()).isCloseTo(8 * 6, within(1e-9));
         assertThat(r.teams().getFirst().gpuHours()).isCloseTo(8 * 6, within(1e-9));
         assertThat(r.largestJobTimeline()).extracting(SimReport.Segment::kind).containsExactly("running");
+    }
+
+    // ---- preemption ------------------------------------------------------------------------------
+
+    /**
+     * A preempted run saves first and loses nothing; it resumes when the GPUs are free again and
+     * pays the preemption cost (by default its own checkpoint write + restore) before training.
+     * One host of 8 GPUs, strict priority with preemption:
+     * <pre>
+     * low   team a  8 GPUs normal  10 h work, 60 s write after every hour, 120 s restore   submit 0
+     * high  team b  8 GPUs high     1 h work, no checkpoints                             submit 5,000
+     * </pre>
+     * At 5,000 s low has done one period (3,600 s + 60 s write) and 1,340 s of the next; saving
+     * keeps all of it: 4,940 s of work, 60 s written. high runs 5,000 - 8,600. low resumes at 8,600,
+     * restarts for the cost c (180 s = 60 + 120 by default), then trains the other 31,060 s with
+     * floor(31,060 / 3,600) = 8 writes: it ends at 8,600 + c + 31,060 + 480 = 40,140 + c.
+     */
+    @ParameterizedTest
+    @ValueSource(doubles = {Double.NaN, 300})
+    void aPreemptedJobSavesResumesAfterThePreemptorAndPaysTheResumeCost(double preemptionCost) {
+        double c = Double.isNaN(preemptionCost) ? 60 + 120 : preemptionCost;
+        var low = new JobSpec("low", "a", Parallelism.of(8, 8, 1, 1), new Work.Fixed(36_000),
+                new CheckpointPolicy(3600, 60, 120), 0, Priority.NORMAL, 0, null, 1000);
+        var high = new JobSpec("high", "b", Parallelism.of(8, 8, 1, 1), new Work.Fixed(3600), CheckpointPolicy.NONE, 0,
+                Priority.HIGH, 5000, null, 1000);
+        var w = new WorkloadSpec("w", "", 1, List.of(low, high), List.of(), Map.of());
+        var tuning = new Simulation.Tuning(preemptionCost, CommSlowdown.NONE, Map.of(), true);
+        var sim = new Simulation(new Simulation.Config(ONE_HOST, w, Policy.PRIORITY, FailureModel.NONE, 1, 1, tuning));
+        var r = sim.run(Simulation.Progress.NONE);
+
+        double end = 40_140 + c;
+        assertThat(sim.jobEvents()).extracting(Simulation.JobEvent::job, Simulation.JobEvent::event, Simulation.JobEvent::time)
+                .containsExactly(tuple(0, "submit", 0.0), tuple(0, "start", 0.0), tuple(1, "submit", 5000.0),
+                        tuple(0, "preempt", 5000.0), tuple(1, "start", 5000.0), tuple(1, "finish", 8600.0),
+                        tuple(0, "resume", 8600.0), tuple(0, "finish", end));
+        var h = r.headline();
+        assertThat(h.preemptions()).isEqualTo(1);
+        assertThat(h.interruptions()).isZero();
+        assertThat(h.lostGpuHours()).isZero();
+        assertThat(h.jobsCompleted()).isEqualTo(2);
+        // held: low 5,000 + (end - 8,600) s, high 3,600 s, 8 GPUs each
+        double lowHeld = 5000 + end - 8600;
+        assertThat(h.allocatedGpuHours()).isCloseTo(8 * (lowHeld + 3600) / 3600, within(1e-9));
+        assertThat(h.productiveGpuHours()).isCloseTo(8 * (36_000 + 3600) / 3600.0, within(1e-9));
+
+        var row = r.largeJobs().stream().filter(j -> j.name().equals("low")).findFirst().orElseThrow();
+        assertThat(row.preemptions()).isEqualTo(1);
+        assertThat(row.restarts()).isZero();
+        assertThat(row.productiveTime()).isCloseTo(36_000, within(1e-6));
+        assertThat(row.checkpointTime()).isCloseTo(60 + 8 * 60, within(1e-6));
+        assertThat(row.restartTime()).isCloseTo(c, within(1e-6));
+        assertThat(row.lostTime()).isZero();
+        assertThat(row.waitTime()).as("waiting while preempted").isCloseTo(3600, within(1e-6));
+        assertThat(row.endTime()).isCloseTo(end, within(1e-6));
+        assertThat(row.ettr()).isCloseTo(36_000 / end, within(1e-12));
+        // low keeps the timeline (the first of the largest jobs)
+        assertThat(r.largestJobTimeline()).containsExactly(new SimReport.Segment(0, 5000, "running", ""),
+                new SimReport.Segment(5000, 8600, "waiting", ""), new SimReport.Segment(8600, 8600 + c, "restarting", ""),
+                new SimReport.Segment(8600 + c, end, "running", ""));
+
+        // per team: a held 8 x lowHeld, b 8 x 3,600; neither waited to start
+        var a = r.teams().get(0);
+        var b = r.teams().get(1);
+        assertThat(a.gpuHours()).isCloseTo(8 * lowHeld / 3600, within(1e-9));
+        assertThat(a.costUsd()).isCloseTo(8 * lowHeld / 3600 * 2, within(1e-9));
+        assertThat(b.gpuHours()).isCloseTo(8, within(1e-9));
+        assertThat(a.meanQueueWait()).isZero();
+        assertThat(b.meanQueueWait()).isZero();
+        // the resume is the preemption's cost, not a failure's
+        var lowClass = r.jobClasses().stream().filter(k -> k.jobClass().equals("low")).findFirst().orElseThrow();
+        assertThat(lowClass.preemptions()).isEqualTo(1);
+        assertThat(lowClass.lostToPreemptionsGpuHours()).isCloseTo(8 * c / 3600, within(1e-9));
+        assertThat(lowClass.lostToFailuresGpuHours()).isZero();
+        assertThat(lowClass.checkpointGpuHours()).isCloseTo(8 * 540 / 3600.0, within(1e-9));
+        // queue delays count every wait: low's 3,600 s after the preemption, high's none
+        assertThat(sim.replaySamples().queueDelays()).containsExactly(0, 3600);
+        assertThat(sim.replaySamples().jcts()).containsExactly(3600, end);
+        var stats = sim.replayStats();
+        assertThat(stats.preemptions()).isEqualTo(1);
+        // low's start, high's start, low's resume
+        assertThat(sim.stats().placements()).isEqualTo(3);
+        assertThat(stats.completed()).isEqualTo(2);
+        // the largest jobs (8 GPUs, both) waited 3,600 s and 0 s in all
+        assertThat(stats.largestJobsGpus()).isEqualTo(8);
+        assertThat(stats.largestJobsMeanWait()).isCloseTo(1800, within(1e-9));
+        assertThat(stats.largestJobsMaxWait()).isCloseTo(3600, within(1e-9));
+        // from the first submission (0) to the last completion: 8 GPUs held for lowHeld + 3,600 s
+        assertThat(stats.makespan()).isCloseTo(end, within(1e-9));
+        assertThat(stats.allocation()).isCloseTo((lowHeld + 3600) / end, within(1e-12));
+        // slowdown (JCT over ideal run time) per team: a end / 36,000, b 1; Jain's index of the two
+        double x = end / 36_000;
+        assertThat(stats.fairness()).isCloseTo((x + 1) * (x + 1) / (2 * (x * x + 1)), within(1e-12));
+        // both 8-GPU jobs are multi-GPU jobs that fit one host and got one
+        assertThat(stats.multiGpuJobs()).isEqualTo(2);
+        assertThat(stats.inOneHost()).isEqualTo(1);
+        assertThat(stats.inOneRack()).isEqualTo(1);
+        // the host is either full or wholly free: nothing is ever stranded
+        assertThat(stats.fragmentation()).isZero();
+    }
+
+    // ---- what backfill reads, and the automatic interval --------------------------------------------
+
+    /**
+     * EASY backfill asks the twin how long a job would run: its work plus a write after every whole
+     * interval but the last. One host of 8 GPUs, jobs without tensor parallelism (any GPU will do):
+     * <pre>
+     * a  6 GPUs  7,200 s, no checkpoints                       submit 0   runs 0 - 7,200
+     * b  8 GPUs  8,000 s                                      submit 10  blocked: reserved for 7,200
+     * c  2 GPUs  6,000 s, a 700 s write every 2,500 s of work submit 20
+     * </pre>
+     * c would run 6,000 + 2 x 700 = 7,400 s and end at 7,420, after the reservation, so it may not
+     * backfill (its work alone would end at 6,020 and fit): it waits for b, which runs 7,200 -
+     * 15,200, and then runs 15,200 - 22,600. A c of 4,000 s (4,000 + 700 = 4,700, ending at 4,720)
+     * backfills at 20.
+     */
+    @ParameterizedTest
+    @ValueSource(doubles = {6000, 4000})
+    void backfillCountsACandidatesCheckpointWrites(double cWork) {
+        var w = new WorkloadSpec("w", "", 1, List.of(anyGpus("a", 6, 7200, CheckpointPolicy.NONE, 0),
+                anyGpus("b", 8, 8000, CheckpointPolicy.NONE, 10),
+                anyGpus("c", 2, cWork, new CheckpointPolicy(2500, 700, 0), 20)), List.of(), Map.of());
+        var r = new Simulation(new Simulation.Config(ONE_HOST, w, Policy.FIFO_BACKFILL, FailureModel.NONE, 1, 1))
+                .run(Simulation.Progress.NONE);
+        var c = r.largeJobs().stream().filter(j -> j.name().equals("c")).findFirst().orElseThrow();
+        var b = r.largeJobs().stream().filter(j -> j.name().equals("b")).findFirst().orElseThrow();
+        double start = cWork == 6000 ? 15_200 : 20, writes = cWork == 6000 ? 2 : 1;
+        assertThat(c.firstStart()).isEqualTo(start);
+        assertThat(c.endTime()).isCloseTo(start + cWork + writes * 700, within(1e-6));
+        assertThat(c.checkpointTime()).isCloseTo(writes * 700, within(1e-6));
+        assertThat(b.firstStart()).as("the reserved job is not delayed").isEqualTo(7200);
+    }
+
+    /**
+     * The run time backfill reads agrees with the run itself when the work is a whole number of
+     * intervals: no write follows the last period. The same fleet and a, b as above; c is 5,000 s of
+     * work, a 1,500 s write every 2,500 s: two periods, one write between them, so it runs 6,500 s
+     * and ends at 6,520, before b's reservation at 7,200, and backfills at 20. (Counting a write
+     * after the last period too, 8,000 s, would end at 8,020 and keep it waiting until 15,200.)
+     */
+    @Test
+    void backfillDoesNotCountAWriteAfterTheLastPeriod() {
+        var w = new WorkloadSpec("w", "", 1, List.of(anyGpus("a", 6, 7200, CheckpointPolicy.NONE, 0),
+                anyGpus("b", 8, 8000, CheckpointPolicy.NONE, 10),
+                anyGpus("c", 2, 5000, new CheckpointPolicy(2500, 1500, 0), 20)), List.of(), Map.of());
+        var r = new Simulation(new Simulation.Config(ONE_HOST, w, Policy.FIFO_BACKFILL, FailureModel.NONE, 1, 1))
+                .run(Simulation.Progress.NONE);
+        var c = r.largeJobs().stream().filter(j -> j.name().equals("c")).findFirst().orElseThrow();
+        assertThat(c.firstStart()).isEqualTo(20);
+        assertThat(c.endTime()).isCloseTo(6520, within(1e-6));
+        assertThat(c.checkpointTime()).isCloseTo(1500, within(1e-6));
+    }
+
+    static JobSpec anyGpus(String name, int gpus, double workSec, CheckpointPolicy ckpt, double submit) {
+        return new JobSpec(name, "t", Parallelism.of(gpus, 1, 1, 1), new Work.Fixed(workSec), ckpt, 0,
+                Priority.NORMAL, submit, null, 1000);
+    }
+
+    /**
+     * An automatic interval is the Young/Daly optimum sqrt(2 x write x MTBF) for the job's own
+     * failure rate. Host failures at 0.01 a host-day on 4 hosts of 8 GPUs: a 16-GPU job spans
+     * 16 / 8 = 2 hosts, so its MTBF is 86,400 / 0.02 = 4,320,000 s and with a 50 s write the
+     * interval is sqrt(2 x 50 x 4,320,000) = 20,784.6 s. 40,000 s of work is one whole interval and
+     * a part: one write, so it ends at 40,050. (Over 3 hosts the interval would be 16,970.6 s and
+     * there would be two writes.) The seed draws no failure in the day: the first failure of the
+     * fleet's 0.04 a day comes later.
+     */
+    @Test
+    void anAutomaticIntervalIsYoungDalyForTheHostsTheJobSpans() {
+        var hosts = new FailureModel("host", List.of(new FailureCause("host", FailureCause.Scope.HOST, 0.01, 24, false, "test")));
+        var fleet = new FleetSpec("four", "", List.of(new ClusterSpec("c0", "dc", "H100-SXM", 4, 8, 4, 1, 400, 1, 0, 2.0, 700)));
+        var spec = new JobSpec("auto", "t", Parallelism.of(16, 8, 1, 1), new Work.Fixed(40_000), new CheckpointPolicy(0, 50, 0),
+                0, Priority.NORMAL, 0, null, 1000);
+        var w = new WorkloadSpec("w", "", 1, List.of(spec), List.of(), Map.of());
+        long seed = 1;
+        double first = Streams.exponential(new Streams(seed).stream("failure:host"), 4 * 0.01 / 86_400);
+        assertThat(first).as("no failure in the run").isGreaterThan(86_400);
+        var r = new Simulation(new Simulation.Config(fleet, w, Policy.FIFO, hosts, seed, 1)).run(Simulation.Progress.NONE);
+        var row = r.largeJobs().getFirst();
+        assertThat(Math.sqrt(2 * 50 * 4_320_000.0)).isCloseTo(20_784.6, within(0.1));
+        assertThat(row.endTime()).isCloseTo(40_050, within(1e-6));
+        assertThat(row.checkpointTime()).isCloseTo(50, within(1e-6));
+    }
+
+    /**
+     * Fragmentation is the time-weighted share of free GPUs stranded on partly used hosts, over the
+     * time any GPU is free. One host of 8 GPUs, one job of 2 GPUs (no tensor parallelism) for the
+     * first hour of a day: for 3,600 s all 6 free GPUs are on a partly used host (share 1), for the
+     * other 82,800 s the host is whole (share 0): 3,600 / 86,400 = 1/24. Jobs of one GPU are not
+     * multi-GPU jobs.
+     */
+    @Test
+    void fragmentationIsTheShareOfFreeGpusOnPartlyUsedHosts() {
+        var w = new WorkloadSpec("w", "", 1, List.of(anyGpus("two", 2, 3600, CheckpointPolicy.NONE, 0),
+                anyGpus("one", 1, 3600, CheckpointPolicy.NONE, 86_400 - 7200)), List.of(), Map.of());
+        var sim = new Simulation(new Simulation.Config(ONE_HOST, w, Policy.FIFO, FailureModel.NONE, 1, 1));
+        sim.run(Simulation.Progress.NONE);
+        // the 1-GPU job strands 7 of 7 free GPUs from 79,200 to 82,800: another 3,600 s at share 1
+        assertThat(sim.replayStats().fragmentation()).isCloseTo(7200 / 86_400.0, within(1e-12));
+        assertThat(sim.replayStats().multiGpuJobs()).isEqualTo(1);
+    }
+
+    /**
+     * The preemption case above cut short by the horizon. At 6,000 s low has waited 1,000 s since
+     * its preemption (kept 4,940 s of work, wrote 60 s) and high has trained 1,000 s. At 8,700 s low
+     * resumed 100 s ago and is still restarting (100 of its 180 s), with nothing trained in this run.
+     */
+    @Test
+    void theHorizonCutsAPreemptedJobWhileItWaitsAndWhileItRestarts() {
+        var low = new JobSpec("low", "a", Parallelism.of(8, 8, 1, 1), new Work.Fixed(36_000),
+                new CheckpointPolicy(3600, 60, 120), 0, Priority.NORMAL, 0, null, 1000);
+        var high = new JobSpec("high", "b", Parallelism.of(8, 8, 1, 1), new Work.Fixed(3600), CheckpointPolicy.NONE, 0,
+                Priority.HIGH, 5000, null, 1000);
+        var w = new WorkloadSpec("w", "", 1, List.of(low, high), List.of(), Map.of());
+
+        var waiting = new Simulation(new Simulation.Config(ONE_HOST, w, Policy.PRIORITY, FailureModel.NONE, 1, 6000 / 86_400.0))
+                .run(Simulation.Progress.NONE);
+        var l = row(waiting, "low");
+        var hi = row(waiting, "high");
+        assertThat(l.state()).isEqualTo("preempted");
+        assertThat(l.waitTime()).isCloseTo(1000, within(1e-6));
+        assertThat(l.productiveTime()).isCloseTo(4940, within(1e-6));
+        assertThat(l.checkpointTime()).isCloseTo(60, within(1e-6));
+        assertThat(hi.state()).isEqualTo("running");
+        assertThat(hi.productiveTime()).isCloseTo(1000, within(1e-6));
+        assertThat(waiting.headline().jobsRunningAtEnd()).isEqualTo(1);
+        assertThat(waiting.headline().jobsWaitingAtEnd()).isEqualTo(1);
+        assertThat(waiting.headline().productiveGpuHours()).isCloseTo(8 * 5940 / 3600.0, within(1e-6));
+        assertThat(waiting.headline().allocatedGpuHours()).isCloseTo(8 * 6000 / 3600.0, within(1e-6));
+        assertThat(waiting.largestJobTimeline()).extracting(SimReport.Segment::kind).containsExactly("running", "waiting");
+        assertThat(waiting.largestJobTimeline().getLast().end()).isCloseTo(6000, within(1e-6));
+
+        var restarting = new Simulation(new Simulation.Config(ONE_HOST, w, Policy.PRIORITY, FailureModel.NONE, 1, 8700 / 86_400.0))
+                .run(Simulation.Progress.NONE);
+        l = row(restarting, "low");
+        assertThat(l.state()).isEqualTo("running");
+        assertThat(l.restartTime()).isCloseTo(100, within(1e-6));
+        assertThat(l.productiveTime()).isCloseTo(4940, within(1e-6));
+        assertThat(l.checkpointTime()).isCloseTo(60, within(1e-6));
+        assertThat(l.waitTime()).isCloseTo(3600, within(1e-6));
+        assertThat(l.progress()).isCloseTo(4940 / 36_000.0, within(1e-12));
+        assertThat(restarting.headline().allocatedGpuHours()).isCloseTo(8 * 8700 / 3600.0, within(1e-6));
+        var tl = restarting.largestJobTimeline();
+        assertThat(tl).extracting(SimReport.Segment::kind).containsExactly("running", "waiting", "restarting");
+        assertThat(tl.getLast().start()).isEqualTo(8600);
+        assertThat(tl.getLast().end()).isCloseTo(8700, within(1e-6));
+    }
+
+    private static SimReport.JobRow row(SimReport r, String name) {
+        return r.largeJobs().stream().filter(j -> j.name().equals(name)).findFirst().orElseThrow();
+    }
+
+    /**
+     * A job whose run ends exactly at the horizon completes (the run covers events at the horizon);
+     * the job waiting for its GPUs starts then, with no time to train: an ETTR of 0.
+     */
+    @Test
+    void aJobEndingExactlyAtTheHorizonCompletes() {
+        var w = new WorkloadSpec("w", "", 1, List.of(job("day", "t", 8, 86_400 - 600, CheckpointPolicy.NONE, 600),
+                job("next", "t", 8, 3600, CheckpointPolicy.NONE, 700)), List.of(), Map.of());
+        var r = new Simulation(new Simulation.Config(ONE_HOST, w, Policy.FIFO, FailureModel.NONE, 1, 1)).run(Simulation.Progress.NONE);
+        assertThat(r.headline().jobsCompleted()).isEqualTo(1);
+        assertThat(r.largeJobs().getFirst().state()).isEqualTo("completed");
+        assertThat(r.largeJobs().getFirst().endTime()).isEqualTo(86_400);
+        var next = r.largeJobs().get(1);
+        assertThat(next.state()).isEqualTo("running");
+        assertThat(next.firstStart()).isEqualTo(86_400);
+        assertThat(next.wallTime()).isZero();
+        assertThat(next.ettr()).isZero();
+    }
+
+    /**
+     * Shortest-first reads the same run time for waiting jobs. One host of 8 GPUs, all jobs 8 GPUs:
+     * <pre>
+     * a  1,000 s                                      submit 0   runs 0 - 1,000
+     * b  5,000 s                                      submit 10  run time 5,000
+     * c  3,000 s, a 300 s write every 1,000 s of work submit 20  run time 3,000 + 2 x 300 = 3,600
+     * d  3,500 s                                      submit 30  run time 3,500
+     * </pre>
+     * When a ends, d goes first (1,000 - 4,500), then c (4,500 - 8,100), then b (8,100 - 13,100).
+     */
+    @Test
+    void shortestFirstOrdersWaitingJobsByRunTimeWithTheirWrites() {
+        var w = new WorkloadSpec("w", "", 1, List.of(job("a", "t", 8, 1000, CheckpointPolicy.NONE, 0),
+                job("b", "t", 8, 5000, CheckpointPolicy.NONE, 10),
+                job("c", "t", 8, 3000, new CheckpointPolicy(1000, 300, 0), 20),
+                job("d", "t", 8, 3500, CheckpointPolicy.NONE, 30)), List.of(), Map.of());
+        var r = new Simulation(new Simulation.Config(ONE_HOST, w, Policy.SJF, FailureModel.NONE, 1, 1)).run(Simulation.Progress.NONE);
+        assertThat(r.largeJobs()).extracting(SimReport.JobRow::name, SimReport.JobRow::firstStart, SimReport.JobRow::endTime)
+                .containsExactly(tuple("a", 0.0, 1000.0), tuple("b", 8100.0, 13_100.0), tuple("c", 4500.0, 8100.0),
+                        tuple("d", 1000.0, 4500.0));
     }
 }
