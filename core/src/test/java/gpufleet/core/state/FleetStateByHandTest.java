@@ -116,6 +116,15 @@ class FleetStateByHandTest {
                 .hasMessage("job 1: host c0-z0-r0-h1 has no GPUs 1000000000");
     }
 
+    /** The refusal names the GPUs that are not usable, and only those: GPU 3 of the two asked for (3 and 4). */
+    @Test
+    void aRefusedAllocationNamesTheGpusInTheWay() {
+        st.allocate(1, Placements.of().on(0, 0b1000).build());
+        assertThatThrownBy(() -> st.allocate(2, Placements.of().on(0, 0b1_1000).build()))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessage("job 2: GPUs 1000 of host c0-z0-r0-h0 are not usable (held, unhealthy or host not up)");
+    }
+
     /** Hosts 0, 2 (rack 0, 1 of zone 0) and 5 (rack 2, zone 1). */
     @Test
     void aPlacementCountsItsGpusHostsRacksAndZones() {
@@ -125,6 +134,7 @@ class FleetStateByHandTest {
         assertThat(p.rackCount(topo)).isEqualTo(3);
         assertThat(p.zoneCount(topo)).isEqualTo(2);
         assertThat(p.cluster(topo)).isZero();
+        assertThat(p.usesHost(0)).isTrue();
         assertThat(p.usesHost(2)).isTrue();
         assertThat(p.usesHost(1)).isFalse();
         assertThat(p.usesHost(6)).isFalse();
