@@ -1,9 +1,14 @@
 package gpufleet.core.sched.plugin;
 
 import gpufleet.core.job.Job;
+import gpufleet.core.sched.framework.Memory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 
 import static gpufleet.core.testkit.Jobs.job;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -73,5 +78,26 @@ class TiresiasQueueBoundariesTest {
                     .hasMessageStartingWith("LAS thresholds must be positive and increasing");
         assertThat(new TiresiasLas(new double[] {1e-3, 2e-3}, 3, TiresiasLas.Wake.CROSSING).limits())
                 .containsExactly(1e-3, 2e-3);
+    }
+
+    /**
+     * Waiting jobs, and running and waiting jobs together, go by queue and then by remembered place,
+     * jobs the plugin does not remember last in arrival order: remembered are 3 (queue 0, place 7),
+     * 1 (queue 0, place 9) and 2 (queue 1, place 1); 4 is new with no service (queue 0).
+     */
+    @Test
+    void jobsAreSortedByQueueThenRememberedPlace() {
+        var f = Fixture.hosts(1);
+        Job j1 = job(1).gpus(1).submit(0).build(), j2 = job(2).gpus(1).submit(1).build(),
+                j3 = job(3).gpus(1).submit(2).build(), j4 = job(4).gpus(1).submit(3).build();
+        j2.addAttained(500);
+        var memory = Memory.EMPTY.with(Map.of(plugin.name(),
+                new TiresiasLas.Queues(Map.of(3, new TiresiasLas.Slot(0, 7), 1, new TiresiasLas.Slot(0, 9),
+                        2, new TiresiasLas.Slot(1, 1)), 10)));
+        var s = f.state(0, memory, plugin);
+        assertThat(plugin.sortWaiting(List.of(j1, j2, j3, j4), s)).containsExactly(j3, j1, j4, j2);
+        assertThat(plugin.sortAll(new ArrayList<>(List.of(j2, j4, j1, j3)), s))
+                .containsExactly(j3, j1, j4, j2);
+        assertThat(plugin.wake()).isEqualTo(TiresiasLas.Wake.CROSSING);
     }
 }
