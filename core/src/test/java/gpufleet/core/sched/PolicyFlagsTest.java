@@ -2,6 +2,7 @@ package gpufleet.core.sched;
 
 import gpufleet.core.job.Job;
 import gpufleet.core.sched.framework.CycleState;
+import gpufleet.core.sched.framework.Memory;
 import gpufleet.core.sched.framework.Profile;
 import gpufleet.core.sched.framework.QueueSort;
 import gpufleet.core.sched.framework.Status;
@@ -12,6 +13,7 @@ import gpufleet.core.testkit.Harness;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
+import java.util.Map;
 
 import static gpufleet.core.testkit.Jobs.job;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -79,5 +81,16 @@ class PolicyFlagsTest {
         // a job that waits for GPUs may still be started by a rank pass; one held by its quota may not
         assertThat(Status.Code.NO_FREE_GPUS.rankCandidate()).isTrue();
         assertThat(Status.Code.TEAM_QUOTA.rankCandidate()).isFalse();
+    }
+
+    /** A scheduler rebuilt by a driver carries on from the memory it is given; none is an empty one. */
+    @Test
+    void aSchedulerResumesFromTheMemoryItIsGiven() {
+        var h = new Harness(Fleets.lab(1, 1, 1, 1, 8), Policy.FIFO);
+        var remembered = Memory.EMPTY.with(Map.of("x", 1.0));
+        h.scheduler.resume(remembered);
+        assertThat(h.scheduler.memory()).isSameAs(remembered);
+        h.scheduler.resume(null);
+        assertThat(h.scheduler.memory()).isSameAs(Memory.EMPTY);
     }
 }
