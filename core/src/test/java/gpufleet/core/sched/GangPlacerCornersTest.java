@@ -105,4 +105,38 @@ class GangPlacerCornersTest {
         assertThat(GangPlacer.cover(ids, new int[] {4, 8, 6}, 3, 12)).containsExactly(4, 8, 0);
         assertThat(GangPlacer.cover(ids, new int[] {4, 0, 6}, 3, 5)).containsExactly(0, 0, 5);
     }
+
+    /**
+     * Two clusters of three one-host zones. In c0 host 0 is full, so 16 GPUs fit only across its two other
+     * zones, exactly; c1 has 24. Both place the gang at cluster scope; the tighter, c0, wins.
+     */
+    @Test
+    void ofTwoClustersTheOneTheGangFillsExactlyIsTighter() {
+        Topology t = Fleets.labTopology(2, 3, 1, 1, 8);
+        FleetState st = new FleetState(t);
+        hold(st, 0, 8);
+        assertThat(place(t, st, 16).hosts()).containsExactly(1, 2);
+    }
+
+    /**
+     * Zone 0 has racks with 12, 12 and 0 free (two racks hold 16); zone 1 racks with 6, 6 and 6 (it needs
+     * all three, though it is the tighter zone). The zone needing fewer racks, zone 0, is taken: hosts
+     * 0 and 1 (12 in rack 0) and host 2 (4 more in rack 1).
+     */
+    @Test
+    void theZoneNeedingFewerRacksWinsOverATighterOne() {
+        Topology t = Fleets.labTopology(1, 2, 3, 2, 8);
+        FleetState st = new FleetState(t);
+        hold(st, 0, 4);
+        hold(st, 2, 4);
+        hold(st, 4, 8);
+        hold(st, 5, 8);
+        for (int h = 6; h < 12; h += 2) {
+            hold(st, h, 8);
+            st.allocate(2000 + h, gpufleet.core.testkit.Placements.of().on(h + 1, 0b11).build());
+        }
+        Placement p = place(t, st, 16);
+        assertThat(p.hosts()).containsExactly(0, 1, 2);
+        assertThat(p.rackCount(t)).isEqualTo(2);
+    }
 }
