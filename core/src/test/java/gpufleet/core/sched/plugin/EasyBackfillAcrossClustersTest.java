@@ -57,4 +57,33 @@ class EasyBackfillAcrossClustersTest {
         var p = s.placer().place(e.spec(), s.fleet());
         assertThat(plugin.permit(s, e, p)).isSameAs(p);
     }
+
+    /** Both clusters are full until 200, so either could hold an 8-GPU job then: a tie goes to the first. */
+    @Test
+    void ofTwoClustersWithTheSameShadowTheFirstIsReserved() {
+        var g = new Fixture(Fleets.lab(2, 1, 1, 1, 8));
+        g.h.runOn(job(100).gpus(8).build(), first(0, 8), 0, 200);
+        g.h.runOn(job(101).gpus(8).build(), first(1, 8), 0, 200);
+        var r = EasyBackfill.reserve(g.state(10, new GpuCount(), new GangPlacement(), plugin), job(1).gpus(8).build());
+        assertThat(r.cluster).isZero();
+        assertThat(r.shadow).isEqualTo(200);
+        assertThat(r.extra).isZero();
+    }
+
+    /**
+     * One host: R (2 GPUs) runs until 100, S (4 GPUs, 90 s) starts at 10 in this cycle and so also ends at
+     * 100, 2 GPUs are free. H needs 6: at 100 both end, so 2 + 2 + 4 = 8 are free then, 2 more than H needs.
+     */
+    @Test
+    void aJobStartedThisCycleAndARunningOneEndingTogetherBothCount() {
+        var g = Fixture.hosts(1);
+        g.h.runOn(job(100).gpus(2).build(), first(0, 2), 0, 100);
+        var s = g.state(10, new GpuCount(), new GangPlacement(), plugin);
+        Job started = job(5).gpus(4).duration(90).build();
+        s.start(started, s.placer().place(started.spec(), s.fleet()));
+        var r = EasyBackfill.reserve(s, job(1).gpus(6).build());
+        assertThat(r.cluster).isZero();
+        assertThat(r.shadow).isEqualTo(100);
+        assertThat(r.extra).isEqualTo(2);
+    }
 }
