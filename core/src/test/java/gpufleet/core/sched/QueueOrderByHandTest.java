@@ -18,19 +18,19 @@ class QueueOrderByHandTest {
 
     /**
      * Least attained service with thresholds 100 and 1000 GPU-seconds: queue = thresholds reached.
-     * A (first, exactly 100: queue 1), B (99.9: queue 0), C (none: queue 0), D (5000: queue 2, the last).
-     * Queue first, then arrival: B, C, A, D.
+     * A (first, exactly 100: queue 1), B (99.9: queue 0), C (none: queue 0, arrived before B though its id
+     * is higher), D (5000: queue 2, the last). Queue first, then arrival: C, B, A, D.
      */
     @Test
     void leastAttainedQueuesStartAtEachThreshold() {
         QueueOrder las = QueueOrder.leastAttained(new double[] {100, 1000});
-        Job a = attained(job(1).submit(0).build(), 100), b = attained(job(2).submit(1).build(), 99.9),
-                c = job(3).submit(2).build(), d = attained(job(4).submit(3).build(), 5000);
+        Job a = attained(job(1).submit(0).build(), 100), b = attained(job(2).submit(2).build(), 99.9),
+                c = job(3).submit(1).build(), d = attained(job(4).submit(3).build(), 5000);
         List<Job> jobs = new ArrayList<>(List.of(d, a, c, b));
         jobs.sort(las.comparator());
-        assertThat(jobs).containsExactly(b, c, a, d);
+        assertThat(jobs).containsExactly(c, b, a, d);
         List<Job> arranged = las.arrange(new ArrayList<>(List.of(d, a, c, b)), new QueueOrder.View(0, SEVEN, Map.of()));
-        assertThat(arranged).containsExactly(b, c, a, d);
+        assertThat(arranged).containsExactly(c, b, a, d);
     }
 
     @Test
