@@ -62,10 +62,11 @@ class PolicyFlagsTest {
     /** Of two plugins that give an order, the first gives the profile its order; the plugins are kept as given. */
     @Test
     void theFirstOrderPluginGivesTheProfileItsOrder() {
-        var first = new OrderSort(QueueOrder.FIFO);
-        var second = new AnotherOrder(QueueOrder.PRIORITY_FIFO);
+        // not FIFO first: a profile without any order plugin falls back to FIFO
+        var first = new OrderSort(QueueOrder.PRIORITY_FIFO);
+        var second = new AnotherOrder(QueueOrder.FIFO);
         Profile p = new Profile(List.of(first, second));
-        assertThat(p.order()).isSameAs(QueueOrder.FIFO);
+        assertThat(p.order()).isSameAs(QueueOrder.PRIORITY_FIFO);
         assertThat(p.plugins()).containsExactly(first, second);
     }
 
