@@ -107,15 +107,16 @@ class GangPlacerCornersTest {
     }
 
     /**
-     * Two clusters of three one-host zones. In c0 host 0 is full, so 16 GPUs fit only across its two other
-     * zones, exactly; c1 has 24. Both place the gang at cluster scope; the tighter, c0, wins.
+     * Two clusters of three one-host zones. c0 has 24 free; in c1 host 3 is full, so 16 GPUs fit only
+     * across its two other zones, exactly. Both place the gang at cluster scope; the tighter, c1, wins
+     * although it comes second.
      */
     @Test
     void ofTwoClustersTheOneTheGangFillsExactlyIsTighter() {
         Topology t = Fleets.labTopology(2, 3, 1, 1, 8);
         FleetState st = new FleetState(t);
-        hold(st, 0, 8);
-        assertThat(place(t, st, 16).hosts()).containsExactly(1, 2);
+        hold(st, 3, 8);
+        assertThat(place(t, st, 16).hosts()).containsExactly(4, 5);
     }
 
     /**
