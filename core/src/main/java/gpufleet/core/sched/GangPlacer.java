@@ -236,7 +236,10 @@ public final class GangPlacer {
         return takes;
     }
 
-    /** Collects (host, mask) pairs; hosts arrive in any order and are sorted at the end. */
+    /**
+     * Collects (host, mask) pairs. Hosts arrive in ascending order: one host, or racks (and zones) walked
+     * by index, whose host ids are contiguous and ascending; {@link Placement} refuses any other order.
+     */
     private static final class Builder {
         private int[] hosts = new int[8];
         private long[] masks = new long[8];
@@ -268,21 +271,7 @@ public final class GangPlacer {
 
         Placement build() {
             if (remaining != 0) throw new IllegalStateException("gang placement left " + remaining + " GPUs unplaced");
-            boolean sorted = true;
-            for (int i = 1; i < n; i++) if (hosts[i] < hosts[i - 1]) { sorted = false; break; }
-            if (sorted) return new Placement(Arrays.copyOf(hosts, n), Arrays.copyOf(masks, n));
-            // sort (host, index) pairs packed in longs: host ids are non-negative ints
-            long[] keyed = new long[n];
-            for (int i = 0; i < n; i++) keyed[i] = ((long) hosts[i] << 32) | i;
-            Arrays.sort(keyed);
-            int[] hs = new int[n];
-            long[] ms = new long[n];
-            for (int i = 0; i < n; i++) {
-                int at = (int) keyed[i];
-                hs[i] = hosts[at];
-                ms[i] = masks[at];
-            }
-            return new Placement(hs, ms);
+            return new Placement(Arrays.copyOf(hosts, n), Arrays.copyOf(masks, n));
         }
     }
 }

@@ -53,4 +53,14 @@ class LiveIntervalTest {
         assertThat(lc.quarantineIfLemon(3, 9 * DAY)).as("stays drained, counted once").isTrue();
         assertThat(lc.quarantined()).isEqualTo(1);
     }
+
+    /** A failure the driver notes itself (the controller stops the host's jobs on its own) counts as one seen here. */
+    @Test
+    void aFailureNotedByTheDriverCounts() {
+        lc.hostFailed(1, 5 * DAY);
+        lc.hostFailed(1, 6 * DAY);
+        assertThat(lc.failuresSince(1, 0)).isEqualTo(2);
+        assertThat(lc.failuresSince(1, 5.5 * DAY)).isEqualTo(1);
+        assertThat(lc.failuresSince(0, 0)).isZero();
+    }
 }

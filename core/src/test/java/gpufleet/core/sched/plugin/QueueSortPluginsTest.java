@@ -60,6 +60,7 @@ class QueueSortPluginsTest {
         return Stream.of(
                 Arguments.of(1000.0, 100.0, List.of(1, 2, 3, 4)),      // nobody has waited 1000 s
                 Arguments.of(85.0, 100.0, List.of(3, 1, 2, 4)),        // job 3 (100-10 >= 85) goes first in its priority
+                Arguments.of(90.0, 100.0, List.of(3, 1, 2, 4)),        // job 3 has waited exactly the bound
                 Arguments.of(75.0, 100.0, List.of(3, 4, 1, 2)),        // 3 and 4 starved, oldest wait first
                 Arguments.of(55.0, 100.0, List.of(3, 4, 1, 2)));       // all starved: a LOW job stays behind NORMAL ones
     }
