@@ -128,13 +128,11 @@ class FailureReplayTest {
                 return;
             }
             restart += startup;
-            double into = t - computeStart;
-            double periods = Math.floor(into / (INTERVAL + WRITE));
-            double tail = into - periods * (INTERVAL + WRITE);
-            if (tail > INTERVAL) inWrite++;
-            kept += periods * INTERVAL;
-            ckpt += periods * WRITE;
-            lost += tail;
+            var cut = ByHand.interruptedAfter(t - computeStart, INTERVAL, WRITE);
+            if (cut.inWrite()) inWrite++;
+            kept += cut.kept();
+            ckpt += cut.written();
+            lost += cut.lost();
         }
 
         /** A run still going at the horizon counts as if it saved then. */

@@ -150,13 +150,11 @@ class HandWorkedSimulationTest {
                         inStartup++;
                         restart += t - runStart;
                     } else {
-                        double into = t - computeStart;
-                        double periods = Math.floor(into / (INTERVAL + WRITE));
-                        double tail = into - periods * (INTERVAL + WRITE);
-                        if (tail > INTERVAL) inWrite++;
-                        kept += periods * INTERVAL;
-                        ckpt += periods * WRITE;
-                        lost += tail;
+                        var cut = ByHand.interruptedAfter(t - computeStart, INTERVAL, WRITE);
+                        if (cut.inWrite()) inWrite++;
+                        kept += cut.kept();
+                        ckpt += cut.written();
+                        lost += cut.lost();
                         restart += startup;
                     }
                 }
