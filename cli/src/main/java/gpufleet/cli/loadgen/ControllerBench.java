@@ -690,83 +690,81 @@ public final class ControllerBench {
     }
 
     private void killOnce(int k, int tp, List<Double> takeovers) throws InterruptedException, IOException {
-        {
-            int l = leader();
-            long wait;
-            synchronized (random) {
-                wait = 500 + random.nextInt(2500);
-            }
-            Thread.sleep(wait);
-            Process victim = controllers.get(l);
-            long t0 = System.nanoTime();
-            java.time.LocalTime killedAt = java.time.LocalTime.now().truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
-            victim.destroyForcibly();
-            victim.waitFor();
-            // where the time goes: until another controller says it leads, until the submission's 201, until
-            // the API shows the gang RUNNING, until its last host holds the assignment
-            AtomicLong elected = new AtomicLong();
-            Thread watch = Thread.ofVirtual().start(() -> {
-                try {
-                    while (elected.get() == 0 && System.nanoTime() - t0 < 60_000_000_000L) {
-                        for (int i = 0; i < controllers.size(); i++)
-                            if (i != l && "leader".equals(role(i))) elected.compareAndSet(0, System.nanoTime());
-                        Thread.sleep(50);
-                    }
-                } catch (InterruptedException e) {
-                    // the takeover is over
-                }
-            });
-            Double took = null;
-            long deadline = t0 + 60_000_000_000L;
-            long id = -1, answered = 0, running = 0;
-            // each try's answer and when it came, for the kill's line: where a slow submission spent its time
-            StringBuilder tries = new StringBuilder();
-            while (id < 0 && System.nanoTime() < deadline) {
-                Http.Response r = call(operator, "POST", "/jobs", jobBody("probe-failover-" + k, cfg.probeGpus(), tp,
-                        cfg.probeSeconds()), adminToken, submit, false);
-                tries.append(tries.isEmpty() ? "" : " ").append(r == null ? "x" : r.status()).append('@')
-                        .append(since(t0, System.nanoTime()));
-                if (r != null && r.status() == 201) {
-                    id = JSON.readTree(r.body()).path("id").asLong();
-                    answered = System.nanoTime();
-                } else Thread.sleep(100);
-            }
-            int hosts = -1;
-            while (id >= 0 && hosts < 0 && System.nanoTime() < deadline) {
-                Http.Response g = call(operator, "GET", "/jobs/" + id, null, adminToken, jobGet, false);
-                if (g != null && g.status() == 200) {
-                    JsonNode job = JSON.readTree(g.body());
-                    if ("RUNNING".equals(job.path("state").asString())) {
-                        hosts = job.path("placement").size();
-                        running = System.nanoTime();
-                    }
-                }
-                if (hosts < 0) Thread.sleep(20);
-            }
-            watch.interrupt();
-            Probe p = id >= 0 ? probes.computeIfAbsent(id, x -> new Probe()) : null;
-            while (p != null && hosts > 0 && System.nanoTime() < deadline) {
-                List<Long> at;
-                synchronized (p.assigned) {
-                    at = new ArrayList<>(p.assigned);
-                }
-                if (at.size() >= hosts) {
-                    at.sort(Comparator.naturalOrder());
-                    took = (at.get(hosts - 1) - t0) / 1e9;
-                    break;
-                }
-                Thread.sleep(10);
-            }
-            if (took != null) takeovers.add(took);
-            progress.printf(Locale.ROOT, "kill %d/%d: controller %d (leader) killed at %s; %s (new leader seen at %s s,"
-                            + " submission answered at %s s, RUNNING at %s s; submission tries: %s)%n", k, ha.kills(), l, killedAt,
-                    took == null ? "no gang placed within 60 s" : String.format(Locale.ROOT,
-                            "a new leader answered a submission and placed its %d-GPU gang %.2f s later", cfg.probeGpus(), took),
-                    since(t0, elected.get()), since(t0, answered), since(t0, running), tries);
-            if (id >= 0) call("POST", "/jobs/" + id + "/cancel", Map.of(), adminToken, submit, false);
-            launch(workDir, l);
-            awaitRole(l, "standby", 120);
+        int l = leader();
+        long wait;
+        synchronized (random) {
+            wait = 500 + random.nextInt(2500);
         }
+        Thread.sleep(wait);
+        Process victim = controllers.get(l);
+        long t0 = System.nanoTime();
+        java.time.LocalTime killedAt = java.time.LocalTime.now().truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
+        victim.destroyForcibly();
+        victim.waitFor();
+        // where the time goes: until another controller says it leads, until the submission's 201, until
+        // the API shows the gang RUNNING, until its last host holds the assignment
+        AtomicLong elected = new AtomicLong();
+        Thread watch = Thread.ofVirtual().start(() -> {
+            try {
+                while (elected.get() == 0 && System.nanoTime() - t0 < 60_000_000_000L) {
+                    for (int i = 0; i < controllers.size(); i++)
+                        if (i != l && "leader".equals(role(i))) elected.compareAndSet(0, System.nanoTime());
+                    Thread.sleep(50);
+                }
+            } catch (InterruptedException e) {
+                // the takeover is over
+            }
+        });
+        Double took = null;
+        long deadline = t0 + 60_000_000_000L;
+        long id = -1, answered = 0, running = 0;
+        // each try's answer and when it came, for the kill's line: where a slow submission spent its time
+        StringBuilder tries = new StringBuilder();
+        while (id < 0 && System.nanoTime() < deadline) {
+            Http.Response r = call(operator, "POST", "/jobs", jobBody("probe-failover-" + k, cfg.probeGpus(), tp,
+                    cfg.probeSeconds()), adminToken, submit, false);
+            tries.append(tries.isEmpty() ? "" : " ").append(r == null ? "x" : r.status()).append('@')
+                    .append(since(t0, System.nanoTime()));
+            if (r != null && r.status() == 201) {
+                id = JSON.readTree(r.body()).path("id").asLong();
+                answered = System.nanoTime();
+            } else Thread.sleep(100);
+        }
+        int hosts = -1;
+        while (id >= 0 && hosts < 0 && System.nanoTime() < deadline) {
+            Http.Response g = call(operator, "GET", "/jobs/" + id, null, adminToken, jobGet, false);
+            if (g != null && g.status() == 200) {
+                JsonNode job = JSON.readTree(g.body());
+                if ("RUNNING".equals(job.path("state").asString())) {
+                    hosts = job.path("placement").size();
+                    running = System.nanoTime();
+                }
+            }
+            if (hosts < 0) Thread.sleep(20);
+        }
+        watch.interrupt();
+        Probe p = id >= 0 ? probes.computeIfAbsent(id, x -> new Probe()) : null;
+        while (p != null && hosts > 0 && System.nanoTime() < deadline) {
+            List<Long> at;
+            synchronized (p.assigned) {
+                at = new ArrayList<>(p.assigned);
+            }
+            if (at.size() >= hosts) {
+                at.sort(Comparator.naturalOrder());
+                took = (at.get(hosts - 1) - t0) / 1e9;
+                break;
+            }
+            Thread.sleep(10);
+        }
+        if (took != null) takeovers.add(took);
+        progress.printf(Locale.ROOT, "kill %d/%d: controller %d (leader) killed at %s; %s (new leader seen at %s s,"
+                        + " submission answered at %s s, RUNNING at %s s; submission tries: %s)%n", k, ha.kills(), l, killedAt,
+                took == null ? "no gang placed within 60 s" : String.format(Locale.ROOT,
+                        "a new leader answered a submission and placed its %d-GPU gang %.2f s later", cfg.probeGpus(), took),
+                since(t0, elected.get()), since(t0, answered), since(t0, running), tries);
+        if (id >= 0) call("POST", "/jobs/" + id + "/cancel", Map.of(), adminToken, submit, false);
+        launch(workDir, l);
+        awaitRole(l, "standby", 120);
     }
 
     private static String since(long t0, long t) {

@@ -151,7 +151,7 @@ public final class Api {
             r.post("/api/v1/jobs/{id}/logs/{rank}", this::appendLog, Access.AGENT);
             r.get("/api/v1/jobs/{id}/logs/{rank}", this::readLog, Access.TEAM);
             r.post("/api/v1/hosts/register", this::register, Access.JOIN);
-            r.post("/api/v1/hosts/{id}/heartbeat", this::heartbeat, Access.AGENT);
+            r.post("/api/v1/hosts/{id}/heartbeat", afterElection(this::heartbeat), Access.AGENT);
             r.get("/api/v1/hosts/{id}/assignments", this::assignments, Access.AGENT);
             r.get("/api/v1/hosts", ctx -> json(ctx, 200, Views.hosts(controller.hosts())), Access.READ);
             r.post("/api/v1/hosts/{name}/drain", this::drain, Access.ADMIN);
@@ -412,22 +412,13 @@ public final class Api {
 
     private void heartbeat(Context ctx) {
         requireSmallBody(ctx);
-        if (ctx.attribute(HaRole.ELECTION) == null) {
-            json(ctx, 200, heartbeatReply(ctx));
-            return;
-        }
-        var reply = afterElection(ctx, () -> CompletableFuture.completedFuture(heartbeatReply(ctx)));
-        ctx.future(() -> reply.thenAccept(r -> answer(ctx, r)));
-    }
-
-    private Object heartbeatReply(Context ctx) {
         long id = id(ctx, "id");
         requireHost(ctx, id);
         var hb = Body.read(ctx.body(), Heartbeat.class);
         var reply = controller.heartbeat(id, hb);
         HostRecord h = controller.knownHost(id);
         if (h != null) telemetry.record(h.name(), System.currentTimeMillis() / 1000.0, hb.telemetry(), hb.gpus());
-        return reply;
+        json(ctx, 200, reply);
     }
 
     private void assignments(Context ctx) {
