@@ -12,7 +12,9 @@ import java.util.List;
 /**
  * The starvation bound, as a queue sort after the policy's order: a waiting job that has waited at
  * least {@code boundSec} goes ahead of every job of its priority that has not (stably, oldest wait
- * first among them), in the placement pass and in rank passes alike, so no order can starve it.
+ * first among them), so no order can starve it. A rank pass sorts with it too, but runs only where the
+ * order alone ranks a running job below a waiting one ({@link RankPreemption}): the bound reorders the
+ * queue and does not by itself preempt (docs/policies.md, {@code gpufleet}).
  * One pass, no sort of the rest, so that a queue kept in a static order stays cheap.
  */
 public record StarvationFirst(double boundSec) implements QueueSort {

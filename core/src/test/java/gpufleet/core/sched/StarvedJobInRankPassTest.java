@@ -1,0 +1,58 @@
+package gpufleet.core.sched;
+
+import gpufleet.core.job.Job;
+import gpufleet.core.testkit.Fleets;
+import gpufleet.core.testkit.Harness;
+import org.junit.jupiter.api.Test;
+
+import static gpufleet.core.testkit.Harness.preempted;
+import static gpufleet.core.testkit.Harness.started;
+import static gpufleet.core.testkit.Jobs.job;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * gpufleet's starvation bound and its rank pass (docs/policies.md): the bound puts a starved job at the
+ * head of the waiting queue, but the rank pass preempts only where the order itself ranks a running job
+ * below a waiting one. A starved job therefore waits for the running jobs its order ranks above it
+ * rather than killing their work; it is the first to take GPUs that free up, and the EASY reservation
+ * keeps backfill from delaying it.
+ */
+class StarvedJobInRankPassTest {
+
+    /**
+     * One host of 8 GPUs. R (NORMAL, 8 GPUs) started 700 s ago, past the 600 s minimum run, with 5,600
+     * GPU-seconds: Tiresias queue 1. W (NORMAL, 8 GPUs) has waited 13 h, past the 12 h bound, with 10,000
+     * GPU-seconds from an earlier run: queue 2, so the order ranks R above it. Nothing is preempted and
+     * W does not start.
+     */
+    @Test
+    void aStarvedJobDoesNotDisplaceARunningJobThatTheOrderRanksAboveIt() {
+        double now = 13 * 3600;
+        var h = new Harness(Fleets.lab(1, 1, 1, 1, 8), Policy.GPUFLEET);
+        Job r = job(1).gpus(8).submit(now - 800).duration(86_400).build();
+        h.run(r, now - 700);
+        Job w = job(2).gpus(8).submit(0).duration(3600).build();
+        w.addAttained(10_000);
+        var result = h.cycle(now, w);
+        assertThat(preempted(result)).isEmpty();
+        assertThat(started(result)).isEmpty();
+    }
+
+    /**
+     * The same two jobs with W's earlier run below queue 1's threshold (1,000 GPU-seconds): now the order
+     * ranks W, with less attained service, above R, and the rank pass displaces R. The test above differs
+     * from this one only in the order's rank, so it is the shortcut, not a missing pass, that spares R.
+     */
+    @Test
+    void theSameJobDisplacesItOnceTheOrderRanksItAbove() {
+        double now = 13 * 3600;
+        var h = new Harness(Fleets.lab(1, 1, 1, 1, 8), Policy.GPUFLEET);
+        Job r = job(1).gpus(8).submit(now - 800).duration(86_400).build();
+        h.run(r, now - 700);
+        Job w = job(2).gpus(8).submit(0).duration(3600).build();
+        w.addAttained(1_000);
+        var result = h.cycle(now, w);
+        assertThat(started(result)).containsExactly(w);
+        assertThat(preempted(result)).containsExactly(r);
+    }
+}
