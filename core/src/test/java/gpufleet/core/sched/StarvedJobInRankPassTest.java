@@ -55,4 +55,42 @@ class StarvedJobInRankPassTest {
         assertThat(started(result)).containsExactly(w);
         assertThat(preempted(result)).containsExactly(r);
     }
+
+    /**
+     * Two hosts. R1 (queue 1, 700 s into its run) ranks above the starved W (queue 2); R2 (queue 3: 20,000
+     * GPU-seconds from an earlier run) ranks below it but started {@code r2Ran} seconds ago. Under the
+     * 10-minute minimum run R2 may not be preempted, so no running job that may go ranks below W: no
+     * pass, and R1 keeps running.
+     */
+    @Test
+    void aRunningJobUnderTheMinimumRunDoesNotOpenAPassForAStarvedJob() {
+        var result = twoHosts(599);
+        assertThat(preempted(result)).isEmpty();
+        assertThat(started(result)).isEmpty();
+    }
+
+    /**
+     * At exactly the 10-minute minimum R2 may go, and it is the one displaced: W takes its 8 GPUs' worth
+     * of the pass's budget first (starved), R1 the other 8, and R2 is left out. R1, which the order ranks
+     * above W, is untouched.
+     */
+    @Test
+    void atTheMinimumRunThePassDisplacesTheJobRankedBelow() {
+        var result = twoHosts(600);
+        assertThat(started(result)).extracting(Job::id).containsExactly(3);
+        assertThat(preempted(result)).extracting(Job::id).containsExactly(2);
+    }
+
+    private static gpufleet.core.sched.Scheduler.Result twoHosts(double r2Ran) {
+        double now = 13 * 3600;
+        var h = new Harness(Fleets.lab(1, 1, 1, 2, 8), Policy.GPUFLEET);
+        Job r1 = job(1).gpus(8).submit(now - 800).duration(86_400).build();
+        h.run(r1, now - 700);
+        Job r2 = job(2).gpus(8).submit(now - 900).duration(86_400).build();
+        r2.addAttained(20_000);
+        h.run(r2, now - r2Ran);
+        Job w = job(3).gpus(8).submit(0).duration(3600).build();
+        w.addAttained(10_000);
+        return h.cycle(now, w);
+    }
 }
