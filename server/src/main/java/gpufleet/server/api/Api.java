@@ -21,6 +21,7 @@ import gpufleet.server.auth.Role;
 import gpufleet.server.auth.Tokens;
 import gpufleet.server.control.Controller;
 import gpufleet.server.control.RequestError;
+import gpufleet.server.ha.AgentBacklog;
 import gpufleet.server.ha.HaRole;
 import gpufleet.server.logs.LogStore;
 import gpufleet.server.store.HostRecord;
@@ -96,6 +97,7 @@ public final class Api {
         this.controller = controller;
         this.logs = logs;
         this.guard = guard;
+        controller.onAssignmentsChanged(backlog::changed);
         try (InputStream in = Api.class.getResourceAsStream("/gpufleet/server/openapi.json")) {
             if (in == null) throw new IllegalStateException("openapi.json is missing from the classpath");
             this.openapi = new String(in.readAllBytes(), StandardCharsets.UTF_8);
@@ -446,28 +448,33 @@ public final class Api {
      * ({@link HaRole#ELECTION}), runs once the election is decided: as the leader's when this controller
      * won it, refused as a standby's (a redirect to the winner) otherwise.
      */
-    private static io.javalin.http.Handler afterElection(io.javalin.http.Handler h) {
+    private io.javalin.http.Handler afterElection(io.javalin.http.Handler h) {
         return ctx -> {
             CompletableFuture<Boolean> election = ctx.attribute(HaRole.ELECTION);
             if (election == null) {
                 h.handle(ctx);
                 return;
             }
-            ctx.future(() -> election.thenAcceptAsync(leads -> {
-                if (!leads) throw new NotLeaderException(-1, -1, "");
+            ctx.future(() -> afterElection(ctx, () -> {
                 try {
                     h.handle(ctx);
+                    return CompletableFuture.completedFuture(null);
                 } catch (RuntimeException e) {
                     throw e;
                 } catch (Exception e) {
                     throw new java.util.concurrent.CompletionException(e);
                 }
-            }, ELECTED));
+            }));
         };
     }
 
-    /** Where agents' calls that waited for an election are carried on: many at once, each may wait for the lock. */
+    /** Where calls that waited for an election are carried on: many at once, each may wait for the lock. */
     private static final ExecutorService ELECTED = Executors.newVirtualThreadPerTaskExecutor();
+    /**
+     * Agents' calls that an election released run a few at a time (users' calls do not wait for them), a
+     * host's whose assignments changed meanwhile first.
+     */
+    private final AgentBacklog backlog = AgentBacklog.forThisMachine(ELECTED);
 
     /**
      * An agent's call, run now; or, when it reached this controller as a standby during an election
@@ -475,13 +482,24 @@ public final class Api {
      * won it (host and generation checked against the view it leads with), refused as a standby's
      * otherwise (a redirect to the new leader).
      */
-    private static <T> CompletableFuture<T> afterElection(Context ctx, Supplier<CompletableFuture<T>> call) {
+    private <T> CompletableFuture<T> afterElection(Context ctx, Supplier<CompletableFuture<T>> call) {
         CompletableFuture<Boolean> election = ctx.attribute(HaRole.ELECTION);
         if (election == null) return call.get();
+        boolean agent = ctx.path().startsWith("/api/v1/hosts/");
         return election.thenComposeAsync(leads -> {
             if (!leads) throw new NotLeaderException(-1, -1, "");
-            return call.get();
+            return agent ? backlog.run(hostName(ctx), call) : call.get();
         }, ELECTED);
+    }
+
+    /** The name of the host an agent's call is about, or null when the path names no known host. */
+    private String hostName(Context ctx) {
+        try {
+            HostRecord h = controller.knownHost(Long.parseLong(ctx.pathParam("id")));
+            return h == null ? null : h.name();
+        } catch (RuntimeException notAHost) {
+            return null;
+        }
     }
 
     /** Resumes a host; {@code {"force": true}} puts GPUs still reported faulty back too, and the audit log says so. */

@@ -51,6 +51,13 @@ final class AssignmentBook {
     /** The checkpoint interval each running job is advised, seconds, or null; read on any thread. */
     private java.util.function.LongFunction<Double> intervals = job -> null;
 
+    /** Told each host whose assignments changed, under the controller's lock: it must be quick. */
+    private volatile java.util.function.Consumer<String> changed = host -> { };
+
+    void onChange(java.util.function.Consumer<String> changed) {
+        this.changed = changed;
+    }
+
     void intervals(java.util.function.LongFunction<Double> intervals) {
         this.intervals = intervals;
     }
@@ -117,6 +124,7 @@ final class AssignmentBook {
         Snapshot old = published.get(host);
         if (old != null && old.assignments().equals(list)) return;
         published.put(host, new Snapshot(versions.incrementAndGet(), list));
+        changed.accept(host);
         Set<CompletableFuture<Void>> ws = waiters.remove(host);
         if (ws != null) for (CompletableFuture<Void> w : ws) w.complete(null);
     }

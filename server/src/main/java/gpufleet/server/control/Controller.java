@@ -183,6 +183,14 @@ public final class Controller implements AutoCloseable {
     /** Whether this controller decides: always, except for a standby among several on one database. */
     private volatile java.util.function.BooleanSupplier leading = () -> true;
 
+    /**
+     * Tells {@code listener} the name of each host whose assignments change, as they are published (under
+     * the controller's lock: it must be quick).
+     */
+    public void onAssignmentsChanged(java.util.function.Consumer<String> listener) {
+        book.onChange(listener);
+    }
+
     /** Runs a cycle soon, as a change does: a controller that has just taken over schedules at once. */
     public void scheduleNow() {
         trigger();

@@ -1,0 +1,149 @@
+package gpufleet.server.ha;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/**
+ * The agents' calls that an election releases together, run a few at a time: in arrival order, except
+ * that the calls of a host whose assignments changed since go first.
+ *
+ * <p>At 100,000 GPUs an election releases about 20,000 calls at once (each agent's long poll and the
+ * heartbeats of the last seconds), and each is answered at once, since the new leader's assignments are
+ * news to every agent. Started all together they queued every other piece of the new leader's work
+ * behind them: a user's submission, between its database round trips, and the first scheduling cycle
+ * waited 3 to 7 s for the scheduler's carrier threads. Run {@code limit} at a time, the rest wait parked
+ * (holding no carrier thread), so the submission and the cycle share the processors with a handful of
+ * calls instead; and the hosts of a gang placed meanwhile hear of it next rather than somewhere in the
+ * middle of the fleet's answers.
+ */
+public final class AgentBacklog {
+    /** How long a call that waits (a poll whose host has nothing new) may keep its place before it is given up. */
+    static final long HOLD_MS = 500;
+
+    private final int limit;
+    private final Executor executor;
+    /** Guarded by {@code this}: calls in arrival order, those moved ahead, and each host's waiting calls. */
+    private final ArrayDeque<Entry> queue = new ArrayDeque<>();
+    private final ArrayDeque<Entry> ahead = new ArrayDeque<>();
+    private final Map<String, List<Entry>> byHost = new HashMap<>();
+    private int running;
+
+    private static final class Entry {
+        final String host;
+        final Runnable start;
+        /** Taken from the queue, by its turn or moved ahead: a second reference to it is skipped. */
+        boolean taken;
+
+        Entry(String host, Runnable start) {
+            this.host = host;
+            this.start = start;
+        }
+    }
+
+    /** Runs at most {@code limit} calls at a time, each started on {@code executor}. */
+    public AgentBacklog(int limit, Executor executor) {
+        if (limit < 1) throw new IllegalArgumentException("limit must be at least 1, got " + limit);
+        this.limit = limit;
+        this.executor = executor;
+    }
+
+    /** As many at a time as the machine has processors, at least 2. */
+    public static AgentBacklog forThisMachine(Executor executor) {
+        return new AgentBacklog(Math.max(2, Runtime.getRuntime().availableProcessors()), executor);
+    }
+
+    /**
+     * Runs {@code call} for host {@code host} (a name; null when unknown, never moved ahead) in its turn. Its
+     * place is given to the next call when the call's future completes, or after {@link #HOLD_MS} when
+     * it is still waiting then (a long poll with nothing to answer yet holds nothing).
+     */
+    public <T> CompletableFuture<T> run(String host, Supplier<CompletableFuture<T>> call) {
+        CompletableFuture<T> out = new CompletableFuture<>();
+        Entry e = new Entry(host, () -> {
+            var done = new java.util.concurrent.atomic.AtomicBoolean();
+            Runnable free = () -> {
+                if (done.compareAndSet(false, true)) finished();
+            };
+            try {
+                CompletableFuture<T> f = call.get();
+                f.whenComplete((v, x) -> {
+                    free.run();
+                    if (x != null) out.completeExceptionally(x);
+                    else out.complete(v);
+                });
+                if (!f.isDone())
+                    CompletableFuture.delayedExecutor(HOLD_MS, TimeUnit.MILLISECONDS).execute(free);
+            } catch (RuntimeException | Error x) {
+                free.run();
+                out.completeExceptionally(x);
+            }
+        });
+        Runnable now;
+        synchronized (this) {
+            if (running < limit) {
+                running++;
+                now = e.start;
+            } else {
+                now = null;
+                queue.add(e);
+                if (host != null) byHost.computeIfAbsent(host, h -> new ArrayList<>(1)).add(e);
+            }
+        }
+        if (now != null) start(now);
+        return out;
+    }
+
+    /** The assignments of {@code host} changed: its waiting calls go next, since their answers carry news. */
+    public void changed(String host) {
+        synchronized (this) {
+            if (byHost.isEmpty()) return;
+            List<Entry> es = byHost.remove(host);
+            if (es == null) return;
+            for (Entry e : es)
+                if (!e.taken) {
+                    e.taken = true;
+                    ahead.add(e);
+                }
+        }
+    }
+
+    /** Calls waiting for their turn (for tests and logs). */
+    public synchronized int waiting() {
+        int n = ahead.size();
+        for (Entry e : queue) if (!e.taken) n++;
+        return n;
+    }
+
+    private void finished() {
+        Entry next;
+        synchronized (this) {
+            next = ahead.poll();
+            while (next == null && !queue.isEmpty()) {
+                Entry e = queue.poll();
+                if (e.taken) continue;
+                e.taken = true;
+                next = e;
+            }
+            if (next == null) {
+                running--;
+                return;
+            }
+            if (next.host != null) {
+                List<Entry> es = byHost.get(next.host);
+                if (es != null && es.remove(next) && es.isEmpty()) byHost.remove(next.host);
+            }
+        }
+        start(next.start);
+    }
+
+    private void start(Runnable r) {
+        executor.execute(r);
+    }
+}
