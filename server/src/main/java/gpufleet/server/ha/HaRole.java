@@ -153,6 +153,7 @@ public final class HaRole implements Leadership.Listener, AutoCloseable {
                 // what waited through the election (a gang submitted meanwhile) is placed now, not at the next tick
                 if (c != null) c.scheduleNow();
             }
+            int users = usersAwaitingElection.size(), agents = agentsAwaitingElection.size();
             settleElection();
             // after the view: the tokens were read at the last refresh, and only those made since are missing
             // (a host that joined in the last seconds is refused for these milliseconds and retries)
@@ -166,7 +167,8 @@ public final class HaRole implements Leadership.Listener, AutoCloseable {
                 LOG.log(System.Logger.Level.INFO, "leading (epoch " + epoch + "); " + (current
                         ? "the standby's view was current (nothing committed since its last refresh), taken over in "
                         : "state rebuilt from the store in ") + (rebuilt - began) / 1_000_000 + " ms, tokens read in "
-                        + (System.nanoTime() - rebuilt) / 1_000_000 + " ms; scheduling");
+                        + (System.nanoTime() - rebuilt) / 1_000_000 + " ms; scheduling; " + users + " users' and " + agents
+                        + " agents' calls waited here for the election");
         });
     }
 
