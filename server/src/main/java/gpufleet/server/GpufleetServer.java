@@ -46,10 +46,12 @@ public final class GpufleetServer implements AutoCloseable {
     private final HaRole ha;
 
     private final Dashboard dashboard;
+    private final Api api;
 
     private GpufleetServer(Controller controller, Javalin http, EventStream events, Guard guard, Path adminTokenFile,
-                           boolean tls, DataDirLock dirLock, HaRole ha, Dashboard dashboard) {
+                           boolean tls, DataDirLock dirLock, HaRole ha, Dashboard dashboard, Api api) {
         this.dashboard = dashboard;
+        this.api = api;
         this.dirLock = dirLock;
         this.ha = ha;
         this.controller = controller;
@@ -134,6 +136,7 @@ public final class GpufleetServer implements AutoCloseable {
         Javalin http;
         Guard guard;
         Path adminFile;
+        Api api;
         try {
             Tokens tokens = security.auth() ? new Tokens(store, clock) : null;
             if (ha != null) ha.tokens(tokens);
@@ -142,7 +145,7 @@ public final class GpufleetServer implements AutoCloseable {
             RateLimiter limiter = security.ratePerSecond() > 0
                     ? new RateLimiter(security.ratePerSecond(), security.rateBurst(), System::nanoTime) : RateLimiter.OFF;
             guard = new Guard(tokens, limiter, store, clock);
-            Api api = new Api(c, new LogStore(dataDir), guard, telemetry);
+            api = new Api(c, new LogStore(dataDir), guard, telemetry);
             if (ha != null) api.reportRole(ha::status);
             http = api.create(config -> {
                 if (ha != null) ha.routes(config);
@@ -163,7 +166,7 @@ public final class GpufleetServer implements AutoCloseable {
         }
         c.start(cycle);
         dashboard.startHistory();
-        return new GpufleetServer(c, http, events, guard, adminFile, security.tls(), dirLock, ha, dashboard);
+        return new GpufleetServer(c, http, events, guard, adminFile, security.tls(), dirLock, ha, dashboard, api);
     }
 
     /** The host part of the address other controllers send clients to: the bound address, or this machine's name for a wildcard. */
@@ -251,6 +254,7 @@ public final class GpufleetServer implements AutoCloseable {
      */
     public void crash() {
         if (ha != null) ha.crash();
+        api.close();
         dashboard.close();
         controller.halt();
         events.close();
@@ -260,6 +264,7 @@ public final class GpufleetServer implements AutoCloseable {
 
     @Override
     public void close() {
+        api.close();
         dashboard.close();
         controller.halt(); // first: it answers the agents' waiting polls while they can still be answered
         if (ha != null) ha.close(); // gives the lease up: a standby takes over within a second

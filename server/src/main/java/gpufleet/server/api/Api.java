@@ -106,6 +106,11 @@ public final class Api {
         }
     }
 
+    /** Stops carrying on calls that waited for an election: the server is stopping. */
+    public void close() {
+        backlog.close();
+    }
+
     /** A Javalin server with the routes, not started. */
     public Javalin create() {
         return create(config -> { });

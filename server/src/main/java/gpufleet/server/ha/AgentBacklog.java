@@ -34,6 +34,7 @@ public final class AgentBacklog {
     private final ArrayDeque<Entry> ahead = new ArrayDeque<>();
     private final Map<String, List<Entry>> byHost = new HashMap<>();
     private int running;
+    private boolean closed;
 
     private static final class Entry {
         final String host;
@@ -87,6 +88,8 @@ public final class AgentBacklog {
         });
         Runnable now;
         synchronized (this) {
+            // the server is stopping: its requests are being recycled, and a call run now would fail on them
+            if (closed) return out;
             if (running < limit) {
                 running++;
                 now = e.start;
@@ -114,6 +117,17 @@ public final class AgentBacklog {
         }
     }
 
+    /**
+     * Drops the calls still waiting and runs none from now on: the server is stopping, and its HTTP server
+     * closes their connections (a call run after that fails on a recycled request).
+     */
+    public synchronized void close() {
+        closed = true;
+        queue.clear();
+        ahead.clear();
+        byHost.clear();
+    }
+
     /** Calls waiting for their turn (for tests and logs). */
     public synchronized int waiting() {
         int n = ahead.size();
@@ -124,6 +138,10 @@ public final class AgentBacklog {
     private void finished() {
         Entry next;
         synchronized (this) {
+            if (closed) {
+                running--;
+                return;
+            }
             next = ahead.poll();
             while (next == null && !queue.isEmpty()) {
                 Entry e = queue.poll();

@@ -86,6 +86,20 @@ class AgentBacklogTest {
     }
 
     @Test
+    void onceClosedItDropsWhatWaitsAndRunsNothingMore() {
+        var b = new AgentBacklog(1, Runnable::run);
+        submit(b, "h0", 0);
+        CompletableFuture<String> queued = submit(b, "h1", 1);
+        b.close();
+        answers.get(0).complete("");
+        CompletableFuture<String> late = submit(b, "h2", 2);
+        assertThat(started).containsExactly(0);
+        assertThat(queued).isNotDone();
+        assertThat(late).isNotDone();
+        assertThat(b.waiting()).isZero();
+    }
+
+    @Test
     void refusesALimitBelowOne() {
         assertThatThrownBy(() -> new AgentBacklog(0, Runnable::run)).hasMessage("limit must be at least 1, got 0");
     }
