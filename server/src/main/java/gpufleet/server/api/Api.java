@@ -106,6 +106,16 @@ public final class Api {
         }
     }
 
+    /** Whether Jetty has recycled the call's request (the server stopped under it). */
+    static boolean requestGone(Context ctx) {
+        try {
+            ctx.req().getRequestURI();
+            return false;
+        } catch (RuntimeException recycled) {
+            return true;
+        }
+    }
+
     /** Stops carrying on calls that waited for an election: the server is stopping. */
     public void close() {
         backlog.close();
@@ -183,6 +193,9 @@ public final class Api {
                     e.getStatus() == 413 ? "request body larger than " + MAX_BODY_BYTES + " bytes" : e.getMessage(),
                     e.getStatus() == 413 ? "body" : null));
             r.exception(Exception.class, (e, ctx) -> {
+                // a call answered after the server stopped (a long poll the stop woke, an agent's call carried
+                // on after an election): its request is gone, and there is nobody to tell
+                if (requestGone(ctx)) return;
                 StoreUnavailableException away = storeAway(e);
                 if (away != null) {
                     // not a fault of the request or of this controller: the client retries, the view is rebuilt

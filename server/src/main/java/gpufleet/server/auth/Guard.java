@@ -137,9 +137,14 @@ public final class Guard {
 
     /** After a matched route: the audit log. */
     public void audit(Context ctx) {
-        if (READS.contains(ctx.method()) && ctx.statusCode() != 403) return;
+        int status;
+        try {
+            status = ctx.statusCode();
+        } catch (IllegalStateException recycled) {
+            return; // answered after the server stopped under it: nothing was sent, nothing to audit
+        }
+        if (READS.contains(ctx.method()) && status != 403) return;
         Principal p = ctx.attribute(PRINCIPAL);
-        int status = ctx.statusCode();
         if (p == null) return;
         boolean carriedOut = status / 100 == 2 && !READS.contains(ctx.method()) && !UNAUDITED.matcher(ctx.path()).matches();
         if (!carriedOut && status != 403) return;
