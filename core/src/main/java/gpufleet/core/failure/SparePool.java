@@ -30,12 +30,15 @@ public final class SparePool {
     public static int size(double mean, double coverage) {
         if (!(mean >= 0)) throw new IllegalArgumentException("mean must be >= 0, got " + mean);
         if (mean == 0) return 0;
-        double p = Math.exp(-mean), cum = p;
+        // Each term is carried as its logarithm: e^-mean loses precision past a mean of about 708 (it
+        // is subnormal) and is 0 past about 745, where a running product of terms would stay 0. Terms
+        // too small for a double add nothing that could reach the coverage.
+        double logP = -mean, cum = Math.exp(logP);
         int n = 0;
         while (cum < coverage && n < 1_000_000) {
             n++;
-            p *= mean / n;
-            cum += p;
+            logP += Math.log(mean / n);
+            cum += Math.exp(logP);
         }
         return n;
     }
