@@ -58,8 +58,10 @@ public record Quarantine(int failures, double windowSec) {
     public String describe() {
         if (!on()) return "off";
         double w = windowSec;
+        // a window that is no whole number of seconds (parse takes 2/1.5) is written in full: cut to
+        // whole seconds it would print a different rule, and below one second one parse refuses
         String win = w % 86_400 == 0 ? (long) (w / 86_400) + "d" : w % 3600 == 0 ? (long) (w / 3600) + "h"
-                : w % 60 == 0 ? (long) (w / 60) + "m" : (long) w + "s";
+                : w % 60 == 0 ? (long) (w / 60) + "m" : java.math.BigDecimal.valueOf(w).stripTrailingZeros().toPlainString() + "s";
         return failures + "/" + win;
     }
 }

@@ -78,6 +78,31 @@ class QueueOrderByHandTest {
                 .containsExactly(a1, a2, b1, b2);
     }
 
+    /**
+     * Fair share, both teams' shares 1 (none given). a1 (2 GPUs, at 0), a2 (2 GPUs, at 10); b1 (4 GPUs, at 1),
+     * b2 (2 GPUs, at 5). a 2 against b 4: a1. Then a 2 + 2 = 4 ties b 4: b1, whose next job arrived first
+     * (1 before 10), though team a comes first in the queue. Then a 4 against b 4 + 2 = 6: a2; then b2.
+     */
+    @Test
+    void fairShareBreaksATieByTheArrivalOfEachTeamsNextJob() {
+        Job a1 = job(1).team("a").gpus(2).submit(0).build(), a2 = job(2).team("a").gpus(2).submit(10).build(),
+                b1 = job(3).team("b").gpus(4).submit(1).build(), b2 = job(4).team("b").gpus(2).submit(5).build();
+        assertThat(QueueOrder.FAIR_SHARE.arrange(new ArrayList<>(List.of(a2, b2, b1, a1)), new QueueOrder.View(0, SEVEN, Map.of())))
+                .containsExactly(a1, b1, a2, b2);
+    }
+
+    /**
+     * A lower share wins over an earlier arrival. a1 (4 GPUs, at 0), a2 (1 GPU, at 10); b1 (8 GPUs, at 5).
+     * a 4 against b 8: a1. Then a 4 + 1 = 5 against b 8: a2, though b1 arrived first. Then b1.
+     */
+    @Test
+    void fairShareTakesTheLowerShareWhateverTheArrivals() {
+        Job a1 = job(1).team("a").gpus(4).submit(0).build(), a2 = job(2).team("a").gpus(1).submit(10).build(),
+                b1 = job(3).team("b").gpus(8).submit(5).build();
+        assertThat(QueueOrder.FAIR_SHARE.arrange(new ArrayList<>(List.of(b1, a2, a1)), new QueueOrder.View(0, SEVEN, Map.of())))
+                .containsExactly(a1, a2, b1);
+    }
+
     private static Job attained(Job j, double gpuSeconds) {
         j.addAttained(gpuSeconds);
         return j;
