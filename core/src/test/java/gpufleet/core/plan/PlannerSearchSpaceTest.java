@@ -172,9 +172,10 @@ class PlannerSearchSpaceTest {
 
     @Test
     void plansThatCannotFinishAreListedByLabel() {
-        // software failures at 1 per GPU-day on 16 GPUs: one every 5,400 s; each of the 2 hosts breaks a
-        // start with probability 1/2, so 3 in 4 starts break within the day-long window, each costing
-        // 3 more restarts of over 43,200 s on average (restart + half the window) per 5,400 s: no progress
+        // software failures at 1 per GPU-day on 16 GPUs: a start every 5,400 s; each of the 2 hosts breaks a
+        // start with probability 1/2, so 3 in 4 starts break within the day-long window: 3 more starts
+        // expected per start, each over 43,200 s (a restart and half the window), more than the time between
+        // starts, so no plan makes progress (ETTR 0)
         var doomed = new FailureModel("doomed", "", List.of(new FailureCause("software", FailureCause.Scope.JOB, 1, 0,
                 false, "")), new FailureModel.Heterogeneity(0, 1, 0.5, 86_400, ""));
         var m16 = new ModelSpec("m16", 16, 1024, 4096, 16, 16, 50000, 2048, false, true, true, "");
