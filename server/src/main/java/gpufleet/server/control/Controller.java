@@ -425,6 +425,8 @@ public final class Controller implements AutoCloseable {
         HostRecord h = registry.fenced(hostId, generation);
         CompletableFuture<Void> change = book.changeAfter(h.name(), version);
         if (halted) change.complete(null); // halt() may have woken the waiters just before this one joined
+        // news already: answered on the caller's thread, so that whoever paces the callers paces the work
+        if (change.isDone()) return CompletableFuture.completedFuture(reply(registry.getOrDefault(hostId, h)));
         // answered on a thread of its own: a change is published under the lock, and timeouts fire on
         // the JDK's single timer thread, which must not write thousands of answers one after another
         return change.completeOnTimeout(null, waitMs, TimeUnit.MILLISECONDS)

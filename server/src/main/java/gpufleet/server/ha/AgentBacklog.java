@@ -7,7 +7,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
@@ -18,15 +17,12 @@ import java.util.function.Supplier;
  * heartbeats of the last seconds), and each is answered at once, since the new leader's assignments are
  * news to every agent. Started all together they queued every other piece of the new leader's work
  * behind them: a user's submission, between its database round trips, and the first scheduling cycle
- * waited 3 to 7 s for the scheduler's carrier threads. Run {@code limit} at a time, the rest wait parked
- * (holding no carrier thread), so the submission and the cycle share the processors with a handful of
+ * waited 3 to 7 s for the scheduler's carrier threads. Run {@code limit} at a time, the rest wait in a queue
+ * (no thread at all), so the submission and the cycle share the processors with a handful of
  * calls instead; and the hosts of a gang placed meanwhile hear of it next rather than somewhere in the
  * middle of the fleet's answers.
  */
 public final class AgentBacklog {
-    /** How long a call that waits (a poll whose host has nothing new) may keep its place before it is given up. */
-    static final long HOLD_MS = 500;
-
     private final int limit;
     private final Executor executor;
     /** Guarded by {@code this}: calls in arrival order, those moved ahead, and each host's waiting calls. */
@@ -55,35 +51,37 @@ public final class AgentBacklog {
         this.executor = executor;
     }
 
-    /** As many at a time as the machine has processors, at least 2. */
+    /**
+     * Four at a time per processor, at least 8: a call that waits on the controller's lock (a report that
+     * changes something, while a cycle runs) or on the database keeps its place meanwhile, and the others
+     * should use the processors then; few enough that a user's call or the cycle, runnable again, waits
+     * behind a handful of short calls, not thousands.
+     */
     public static AgentBacklog forThisMachine(Executor executor) {
-        return new AgentBacklog(Math.max(2, Runtime.getRuntime().availableProcessors()), executor);
+        return new AgentBacklog(Math.max(8, 4 * Runtime.getRuntime().availableProcessors()), executor);
     }
 
     /**
      * Runs {@code call} for host {@code host} (a name; null when unknown, never moved ahead) in its turn. Its
-     * place is given to the next call when the call's future completes, or after {@link #HOLD_MS} when
-     * it is still waiting then (a long poll with nothing to answer yet holds nothing).
+     * place goes to the next call once {@code call} has returned: a call answered at once has done its work
+     * by then (it is to answer on the calling thread, and its answer is written there too), and a long poll
+     * that waits for news holds nothing while it waits.
      */
     public <T> CompletableFuture<T> run(String host, Supplier<CompletableFuture<T>> call) {
         CompletableFuture<T> out = new CompletableFuture<>();
         Entry e = new Entry(host, () -> {
-            var done = new java.util.concurrent.atomic.AtomicBoolean();
-            Runnable free = () -> {
-                if (done.compareAndSet(false, true)) finished();
-            };
             try {
                 CompletableFuture<T> f = call.get();
+                // answered now (the answer written on this thread), or a poll that waits for news, which
+                // holds nothing while it waits: either way the place goes to the next call
                 f.whenComplete((v, x) -> {
-                    free.run();
                     if (x != null) out.completeExceptionally(x);
                     else out.complete(v);
                 });
-                if (!f.isDone())
-                    CompletableFuture.delayedExecutor(HOLD_MS, TimeUnit.MILLISECONDS).execute(free);
             } catch (RuntimeException | Error x) {
-                free.run();
                 out.completeExceptionally(x);
+            } finally {
+                finished();
             }
         });
         Runnable now;
