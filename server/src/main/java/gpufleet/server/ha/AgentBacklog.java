@@ -29,6 +29,8 @@ public final class AgentBacklog {
     private final ArrayDeque<Entry> queue = new ArrayDeque<>();
     private final ArrayDeque<Entry> ahead = new ArrayDeque<>();
     private final Map<String, List<Entry>> byHost = new HashMap<>();
+    /** Hosts whose assignments changed while calls waited: their later calls go ahead too. Cleared when none wait. */
+    private final java.util.Set<String> news = new java.util.HashSet<>();
     private int running;
     private boolean closed;
 
@@ -93,18 +95,28 @@ public final class AgentBacklog {
                 now = e.start;
             } else {
                 now = null;
-                queue.add(e);
-                if (host != null) byHost.computeIfAbsent(host, h -> new ArrayList<>(1)).add(e);
+                if (host != null && news.contains(host)) {
+                    e.taken = true;
+                    ahead.add(e);
+                } else {
+                    queue.add(e);
+                    if (host != null) byHost.computeIfAbsent(host, h -> new ArrayList<>(1)).add(e);
+                }
             }
         }
         if (now != null) start(now);
         return out;
     }
 
-    /** The assignments of {@code host} changed: its waiting calls go next, since their answers carry news. */
+    /**
+     * The assignments of {@code host} changed: its waiting calls go next, since their answers carry news,
+     * and so do its calls that arrive while others still wait (an agent's next poll, sent as its last one
+     * was answered).
+     */
     public void changed(String host) {
         synchronized (this) {
-            if (byHost.isEmpty()) return;
+            if (queue.isEmpty() && ahead.isEmpty()) return;
+            news.add(host);
             List<Entry> es = byHost.remove(host);
             if (es == null) return;
             for (Entry e : es)
@@ -124,6 +136,7 @@ public final class AgentBacklog {
         queue.clear();
         ahead.clear();
         byHost.clear();
+        news.clear();
     }
 
     /** Calls waiting for their turn (for tests and logs). */
@@ -149,6 +162,7 @@ public final class AgentBacklog {
             }
             if (next == null) {
                 running--;
+                news.clear();
                 return;
             }
             if (next.host != null) {

@@ -65,6 +65,21 @@ class AgentBacklogTest {
     }
 
     @Test
+    void aCallOfAHostWithNewsThatArrivesWhileOthersWaitGoesAheadOfThem() {
+        var b = backlog(1);
+        for (int i = 0; i < 3; i++) submit(b, "h" + i, i);
+        b.changed("h7"); // no call of its own yet
+        submit(b, "h7", 7);
+        while (!handed.isEmpty()) runNext();
+        assertThat(ran).containsExactly(0, 7, 1, 2);
+        // nothing waits any more: the news is forgotten, and h7's next call takes its turn
+        for (int i = 3; i < 5; i++) submit(b, "h" + i, i);
+        submit(b, "h7", 8);
+        while (!handed.isEmpty()) runNext();
+        assertThat(ran).containsExactly(0, 7, 1, 2, 3, 4, 8);
+    }
+
+    @Test
     void aCallThatFailsGivesItsPlaceUpAndReportsItsFailure() {
         var b = backlog(1);
         CompletableFuture<String> failed = b.run("h0", () -> {
