@@ -317,7 +317,10 @@ public final class HaRole implements Leadership.Listener, AutoCloseable {
 
     private void redirectChanges(Context ctx) {
         if (scheduling()) {
-            if (System.nanoTime() - ledSince < SETTLING_MS * 1_000_000 && agentCall(ctx)) ctx.attribute(ELECTION, SETTLING);
+            if (System.nanoTime() - ledSince < SETTLING_MS * 1_000_000 && agentCall(ctx)) {
+                drain(ctx); // read now, as for a call that waited: it is run later, off this request's thread
+                ctx.attribute(ELECTION, SETTLING);
+            }
             return;
         }
         // signing a browser in changes nothing: the dashboard works on a standby too
