@@ -26,7 +26,10 @@ public final class SparePool {
         return m;
     }
 
-    /** The smallest n with P(Poisson(mean) &lt;= n) &gt;= coverage. */
+    /** Where the search for a pool size stops when the coverage is never met (a coverage of 1 or more). */
+    public static final int MAX_SPARES = 1_000_000;
+
+    /** The smallest n with P(Poisson(mean) &lt;= n) &gt;= coverage, at most {@link #MAX_SPARES}. */
     public static int size(double mean, double coverage) {
         if (!(mean >= 0)) throw new IllegalArgumentException("mean must be >= 0, got " + mean);
         if (mean == 0) return 0;
@@ -35,7 +38,7 @@ public final class SparePool {
         // too small for a double add nothing that could reach the coverage.
         double logP = -mean, cum = Math.exp(logP);
         int n = 0;
-        while (cum < coverage && n < 1_000_000) {
+        while (cum < coverage && n < MAX_SPARES) {
             n++;
             logP += Math.log(mean / n);
             cum += Math.exp(logP);

@@ -47,4 +47,14 @@ class SparePoolTest {
         for (double bad : new double[] {-1e-9, Double.NaN})
             assertThatThrownBy(() -> SparePool.size(bad, 0.99)).hasMessage("mean must be >= 0, got " + bad);
     }
+
+    /**
+     * A coverage no probability reaches (over 1) is not met at any count: the search stops at its
+     * bound, a million spares, rather than running for ever; the caller clips the pool to its cluster.
+     */
+    @Test
+    void aCoverageThatIsNeverMetStopsAtTheSearchBound() {
+        assertThat(SparePool.size(5, 1.5)).isEqualTo(SparePool.MAX_SPARES);
+        assertThat(SparePool.MAX_SPARES).isEqualTo(1_000_000);
+    }
 }
