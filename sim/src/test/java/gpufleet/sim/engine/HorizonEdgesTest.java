@@ -66,4 +66,30 @@ class HorizonEdgesTest {
         assertThat(row.endTime()).isEqualTo(sec);
         assertThat(row.checkpointTime()).isZero();
     }
+
+    /**
+     * A run that breaks because of the start risk exactly at the horizon is interrupted then. One
+     * host, a start risk of 0.5 a host within 3,600 s: at its start the run draws from the seed's
+     * {@code failure-start} stream whether it breaks (below 0.5) and when (the next draw times the
+     * window, {@link FailureInjector#startBreak}); the run is cut to end at that moment.
+     */
+    @Test
+    void aStartBreakExactlyAtTheHorizonInterrupts() {
+        double brk = Double.NaN;
+        long seed = 0;
+        for (long s = 1; s < 100 && Double.isNaN(brk); s++) {
+            SplittableRandom r = new Streams(s).stream("failure-start");
+            if (r.nextDouble() >= 0.5) continue;
+            double b = r.nextDouble() * 3600;
+            if (b / 86_400 * 86_400 == b && b > 60) { brk = b; seed = s; }
+        }
+        assertThat(brk).isFinite();
+        double days = brk / 86_400;
+        var risky = new FailureModel("start", "", List.of(), new FailureModel.Heterogeneity(0, 1, 0.5, 3600, "test"));
+        var w = new WorkloadSpec("w", "", days, List.of(new JobSpec("j", "t", Parallelism.of(8, 8, 1, 1), new Work.Fixed(86_400),
+                CheckpointPolicy.NONE, 0, Priority.NORMAL, 0, null, 10)), List.of(), Map.of());
+        var r = new Simulation(new Simulation.Config(ONE_HOST, w, Policy.FIFO, risky, seed, days)).run(Simulation.Progress.NONE);
+        assertThat(r.headline().interruptions()).isEqualTo(1);
+        assertThat(r.interruptionsByCause()).containsExactly(Map.entry(FailureInjector.JOB_START.name(), 1));
+    }
 }
