@@ -92,4 +92,22 @@ class HorizonEdgesTest {
         assertThat(r.headline().interruptions()).isEqualTo(1);
         assertThat(r.interruptionsByCause()).containsExactly(Map.entry(FailureInjector.JOB_START.name(), 1));
     }
+
+    /**
+     * A fleet held from start to horizon is allocated all the time, exactly: the integral runs to the
+     * horizon itself. At 0.31 days (26,784 s) the last of the 400 sample times, 400 x (26,784 / 400),
+     * rounds to just below the horizon, so an integral that stopped at the last event would come out a
+     * part in 10^16 short (59.519999... GPU-hours instead of 8 x 0.31 x 24 = 59.52).
+     */
+    @Test
+    void aFleetHeldToTheHorizonIsAllocatedAllTheTime() {
+        double days = 0.31, horizon = days * 86_400;
+        assertThat(400 * (horizon / 400)).as("the last sample falls short of the horizon").isLessThan(horizon);
+        var w = new WorkloadSpec("w", "", days, List.of(new JobSpec("j", "t", Parallelism.of(8, 8, 1, 1), new Work.Fixed(86_400),
+                CheckpointPolicy.NONE, 0, Priority.NORMAL, 0, null, 10)), List.of(), Map.of());
+        var h = new Simulation(new Simulation.Config(ONE_HOST, w, Policy.FIFO, FailureModel.NONE, 1, days))
+                .run(Simulation.Progress.NONE).headline();
+        assertThat(h.meanAllocation()).isEqualTo(1.0);
+        assertThat(h.allocatedGpuHours()).isEqualTo(8 * horizon / 3600);
+    }
 }
