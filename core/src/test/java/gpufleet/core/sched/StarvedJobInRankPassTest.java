@@ -27,14 +27,8 @@ class StarvedJobInRankPassTest {
      */
     @Test
     void aStarvedJobDoesNotDisplaceARunningJobThatTheOrderRanksAboveIt() {
-        double now = 13 * 3600;
-        var h = new Harness(Fleets.lab(1, 1, 1, 1, 8), Policy.GPUFLEET);
-        Job r = job(1).gpus(8).submit(now - 800).duration(86_400).build();
-        h.run(r, now - 700);
-        Job w = job(2).gpus(8).submit(0).duration(3600).build();
-        w.addAttained(10_000);
-        var result = h.cycle(now, w);
-        assertThat(preempted(result)).isEmpty();
+        var result = oneHost(10_000);
+        assertThat(preempted(result)).extracting(Job::id).isEmpty();
         assertThat(started(result)).isEmpty();
     }
 
@@ -45,15 +39,20 @@ class StarvedJobInRankPassTest {
      */
     @Test
     void theSameJobDisplacesItOnceTheOrderRanksItAbove() {
+        var result = oneHost(1_000);
+        assertThat(started(result)).extracting(Job::id).containsExactly(2);
+        assertThat(preempted(result)).extracting(Job::id).containsExactly(1);
+    }
+
+    /** R running on the one host since 700 s ago; W, waiting since time 0, with {@code wAttained} GPU-seconds. */
+    private static gpufleet.core.sched.Scheduler.Result oneHost(double wAttained) {
         double now = 13 * 3600;
         var h = new Harness(Fleets.lab(1, 1, 1, 1, 8), Policy.GPUFLEET);
         Job r = job(1).gpus(8).submit(now - 800).duration(86_400).build();
         h.run(r, now - 700);
         Job w = job(2).gpus(8).submit(0).duration(3600).build();
-        w.addAttained(1_000);
-        var result = h.cycle(now, w);
-        assertThat(started(result)).containsExactly(w);
-        assertThat(preempted(result)).containsExactly(r);
+        w.addAttained(wAttained);
+        return h.cycle(now, w);
     }
 
     /**
