@@ -51,7 +51,13 @@ public record Quarantine(int failures, double windowSec) {
             case "w" -> 7 * 86_400;
             default -> 1;
         };
-        return new Quarantine(n, Double.parseDouble(m.group(1)) * unit);
+        try {
+            return new Quarantine(n, Double.parseDouble(m.group(1)) * unit);
+        } catch (IllegalArgumentException e) {
+            // the record's bounds, in the window as it was typed rather than in seconds
+            throw new IllegalArgumentException("quarantine: the window must be more than 0 and at most 3650d, got '"
+                    + p[1].strip() + "'");
+        }
     }
 
     /** As {@link #parse} reads it: {@code 2/7d}, or {@code off}. */
