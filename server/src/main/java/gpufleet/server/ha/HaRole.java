@@ -239,7 +239,7 @@ public final class HaRole implements Leadership.Listener, AutoCloseable {
         if (!lease.leaderMayBeGone() || lease.barred().isPresent()) return 0;
         String path = ctx.path();
         if (ctx.method() == HandlerType.POST && WAITING_CHANGE.matcher(path).matches()) return HEARTBEAT_WAIT_MS;
-        if (ctx.method() == HandlerType.GET && path.startsWith("/api/v1/hosts/") && path.endsWith("/assignments")) {
+        if (isPoll(ctx)) {
             try {
                 String w = ctx.queryParam("waitMs");
                 return w == null ? 0 : Math.min(POLL_WAIT_MS, Math.max(0, Long.parseLong(w)));
@@ -341,12 +341,16 @@ public final class HaRole implements Leadership.Listener, AutoCloseable {
         throw new NotLeaderException(-1, lease.leader().epoch(), lease.leaderAddress().orElse(""));
     }
 
+    /** An agent's long poll for its assignments. */
+    private static boolean isPoll(Context ctx) {
+        String path = ctx.path();
+        return ctx.method() == HandlerType.GET && path.startsWith("/api/v1/hosts/") && path.endsWith("/assignments");
+    }
+
     /** An agent's heartbeat or long poll. */
     private static boolean agentCall(Context ctx) {
         String path = ctx.path();
-        if (!path.startsWith("/api/v1/hosts/")) return false;
-        return ctx.method() == HandlerType.POST ? path.endsWith("/heartbeat")
-                : ctx.method() == HandlerType.GET && path.endsWith("/assignments");
+        return isPoll(ctx) || ctx.method() == HandlerType.POST && path.startsWith("/api/v1/hosts/") && path.endsWith("/heartbeat");
     }
 
     private void misdirected(Context ctx, NotLeaderException e) {
